@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what dpvoip needs to build, test and demo on Debian 12. Idempotent:
+# only missing packages are fetched. Must run as root (or with sudo) on a
+# machine that has none of them.
+set -euo pipefail
+
+PKGS=(
+	build-essential pkg-config meson ninja-build python3
+	dpdk libdpdk-dev liburcu-dev libjemalloc-dev libhyperscan-dev
+	libcriterion-dev libinih-dev libjansson-dev
+	iproute2 iputils-ping ethtool nftables sip-tester tcpdump procps kmod
+	clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if ((${#missing[@]})); then
+	echo "bootstrap: installing ${missing[*]}"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "bootstrap: all packages present"
