@@ -1,0 +1,30 @@
+/* Types every part of the SIP layer shares. Included by sip.h; no other layer includes it directly. */
+#ifndef DPV_SIP_TYPES_H
+#define DPV_SIP_TYPES_H
+
+#include <stdint.h>
+
+#include "dpv.h"
+
+enum sip_method {
+	SIP_METHOD_UNKNOWN = 0, /* any extension method: compare the token itself */
+	SIP_METHOD_INVITE,
+	SIP_METHOD_ACK,
+	SIP_METHOD_BYE,
+	SIP_METHOD_CANCEL,
+	SIP_METHOD_OPTIONS,
+	SIP_METHOD_REGISTER,
+	SIP_METHOD_PRACK,
+	SIP_METHOD_INFO,
+	SIP_METHOD_UPDATE,
+	SIP_METHOD_REFER,
+	SIP_METHOD_NOTIFY,
+	SIP_METHOD_SUBSCRIBE,
+	SIP_METHOD_MESSAGE,
+	SIP_METHOD_MAX
+};
+
+/** Milliseconds on the signaling lcore's clock (real or virtual in tests). */
+typedef uint64_t sip_time_ms;
+
+#endif /* DPV_SIP_TYPES_H */
