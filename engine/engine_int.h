@@ -146,7 +146,9 @@ extern const char *const dpv_port_counter_names[DPV_C_MAX];
 	X(iter_idle)                                                                               \
 	X(idle_sleeps)                                                                             \
 	X(sip_steered)                                                                             \
-	X(sig_dequeued)
+	X(sip_local)                                                                               \
+	X(sig_dequeued)                                                                            \
+	X(sip_processed)
 
 enum dpv_lcore_counter {
 #define DPV_X(n) DPV_LC_##n,
@@ -200,6 +202,7 @@ struct dpv_net_ctx {
 	struct rte_ether_addr mac;
 	uint32_t addr; /* host order */
 	uint32_t netmask;
+	uint32_t gateway; /* host order, 0: none */
 	uint16_t sip_port;
 	uint16_t rtp_min, rtp_max;
 	bool rx_l3_cksum_offload; /* PMD sets RTE_MBUF_F_RX_IP_CKSUM_* */
@@ -252,7 +255,6 @@ struct dpv_worker {
 	unsigned roles;		  /* DPV_ROLE_* */
 	int sig_index;		  /* index among signaling workers, -1 if none */
 	uint16_t rxq;		  /* rx queue on every port (media role, or hw-steered SIP) */
-	bool has_rxq;
 	uint16_t txq;		  /* own tx queue on every port */
 	struct rte_ring *sig_ring; /* signaling role: SIP steered to this lcore */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
