@@ -29,7 +29,8 @@ echo "== memif: dpv-fwdbench fwd (server, CPU 1) <-> gen (client, CPU 0), ${SECS
 $BIN $EAL -l 1 --file-prefix=dpvbf$$ --vdev=net_memif0,role=server,socket=$TMP/memif.sock \
 	-- --mode fwd --seconds $((SECS + 5)) >"$TMP/fwd.log" 2>&1 &
 FWD=$!
-for _ in $(seq 1 100); do [ -S "$TMP/memif.sock" ] && break; sleep 0.1; done
+wait_ready() { for _ in $(seq 1 300); do grep -q 'fwd: ready' "$TMP/fwd.log" && return; sleep 0.1; done; echo "forwarder did not start"; cat "$TMP/fwd.log"; exit 1; }
+wait_ready
 $BIN $EAL -l 0 --file-prefix=dpvbg$$ --vdev=net_memif0,role=client,socket=$TMP/memif.sock \
 	-- --mode gen --seconds "$SECS" | grep -E 'total|returned'
 wait "$FWD" || true
@@ -46,7 +47,7 @@ done
 ip netns exec "$NS_B" $BIN $EAL -l 1 --file-prefix=dpvbf$$ --vdev=net_af_packet0,iface=bvb \
 	-- --mode fwd --seconds $((SECS + 5)) >"$TMP/fwd.log" 2>&1 &
 FWD=$!
-sleep 2 # the forwarder's EAL start; its first rx burst arms it, so early packets are not lost
+wait_ready
 ip netns exec "$NS_A" $BIN $EAL -l 0 --file-prefix=dpvbg$$ --vdev=net_af_packet0,iface=bva \
 	-- --mode gen --seconds "$SECS" | grep -E 'total|returned'
 wait "$FWD" || true

@@ -97,6 +97,8 @@ run_fwd(uint16_t port, uint32_t addr, double seconds)
 	uint64_t hz = rte_get_tsc_hz(), start = 0, last = 0, end = 0, last_rx = 0;
 
 	rte_eth_macaddr_get(port, &ctx.mac);
+	printf("fwd: ready\n");
+	fflush(stdout);
 	while (!quit) {
 		uint64_t now = rte_rdtsc();
 		uint16_t n = rte_eth_rx_burst(port, 0, pkts, DPV_BURST), nout = 0;
