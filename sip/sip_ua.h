@@ -1,0 +1,186 @@
+/**
+ * @file sip_ua.h  The SIP user agent core: dialogs and sessions over the transaction layer,
+ * the UAS call flow routed by the dialplan, the UAC side the engine originates calls with.
+ *
+ * One struct sip_ua per signaling lcore; everything runs on that lcore except the functions
+ * marked "any thread". The UA knows nothing of mbufs or ports: it asks its owner for message
+ * buffers and hands them back to be sent, through struct sip_ua_ops.
+ */
+#ifndef DPV_SIP_UA_H
+#define DPV_SIP_UA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dpv.h"
+#include "sip_types.h"
+
+struct sip_ua;
+struct sip_dialplan;
+struct rtp_portpool;
+struct dpv_timer_wheel;
+
+/** Session (call) states. */
+enum sip_sess_state {
+	SIP_SESS_INCOMING,    /* UAS: INVITE received, not yet answered (100/180 sent) */
+	SIP_SESS_CALLING,     /* UAC: INVITE sent, no response yet */
+	SIP_SESS_EARLY,	      /* UAC: 1xx with a To tag (early dialog) */
+	SIP_SESS_ANSWERED,    /* UAS: 2xx sent, waiting for the ACK */
+	SIP_SESS_CONFIRMED,   /* ACK received (UAS) or sent (UAC): media flows */
+	SIP_SESS_TERMINATING, /* BYE or CANCEL sent, waiting for its answer */
+	SIP_SESS_TERMINATED,
+	SIP_SESS_STATE_MAX
+};
+
+/** What a session does with its media (the dialplan action, or UAC/bridge). */
+enum sip_sess_media_action {
+	SIP_MEDIA_TONE,
+	SIP_MEDIA_ECHO,
+	SIP_MEDIA_BRIDGE,
+	SIP_MEDIA_NONE, /* UAC call not (yet) in a bridge */
+};
+
+/** The media side of a session, as given to the media hooks. */
+struct sip_sess_media {
+	uint64_t session_id;
+	enum sip_sess_media_action action;
+	char bridge[64];     /* NUL-terminated, SIP_MEDIA_BRIDGE */
+	uint16_t local_port; /* even RTP port from the pool; RTCP on +1 */
+	uint32_t remote_ip;  /* host order; 0 when on hold with c=0.0.0.0 */
+	uint16_t remote_port;
+	uint8_t pt;	 /* payload type negotiated (0 PCMU, 8 PCMA) */
+	int16_t te_pt;	 /* telephone-event payload type, -1 when none */
+	bool send, recv; /* direction from the engine's side after offer/answer */
+};
+
+/** Owner callbacks. Message handles are opaque to the UA (the engine uses mbufs). */
+struct sip_ua_ops {
+	/**
+	 * A buffer for one datagram: returns a handle and the writable area (*buf, *cap).
+	 * NULL when none is free (the UA counts it and gives up on that message).
+	 */
+	void *(*msg_alloc)(void *arg, char **buf, uint32_t *cap);
+	/**
+	 * Send @a len bytes of @a msg to @a ip:@a port (host order). The UA keeps the handle (it
+	 * may send it again as a retransmission, same bytes, same destination) until msg_free.
+	 * Returns 0, or -1 when it could not be sent now (e.g. next hop not yet resolved): the
+	 * retransmission timers try again.
+	 */
+	int (*msg_send)(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port);
+	/** The UA is done with @a msg. */
+	void (*msg_free)(void *arg, void *msg);
+	/** Media starts (answer sent/received and confirmed) or changes (re-INVITE). */
+	void (*media_update)(void *arg, const struct sip_sess_media *m);
+	/** Media stops (session over); the RTP port goes back to the pool after this returns. */
+	void (*media_stop)(void *arg, uint64_t session_id);
+};
+
+/** Configuration of one UA. */
+struct sip_ua_cfg {
+	uint32_t index;		 /* this UA's index among signaling lcores (in session ids) */
+	uint32_t local_ip;	 /* the engine's address, host order */
+	uint16_t local_port;	 /* SIP port */
+	uint32_t max_transactions, max_dialogs;
+	uint32_t t1_ms, t2_ms, t4_ms;
+	uint32_t answer_delay_ms; /* UAS: ring this long before answering (0: answer at once) */
+	const struct sip_dialplan *dialplan; /* shared, read-only */
+	struct rtp_portpool *ports;	      /* owned by this UA's lcore */
+	struct dpv_timer_wheel *wheel;	      /* this lcore's wheel */
+	const struct sip_ua_ops *ops;
+	void *ops_arg;
+};
+
+/* Counters of one UA (only its lcore writes them). */
+#define SIP_UA_COUNTERS(X)                                                                         \
+	X(rx_requests)                                                                             \
+	X(rx_responses)                                                                            \
+	X(rx_parse_errors)                                                                         \
+	X(rx_dropped)		/* unparsable responses, stray ACKs, ... */                         \
+	X(tx_responses)                                                                            \
+	X(tx_requests)                                                                             \
+	X(rejected_4xx)                                                                            \
+	X(rejected_5xx)                                                                            \
+	X(overload_503)                                                                            \
+	X(no_buffer)                                                                               \
+	X(calls_in)                                                                                \
+	X(calls_out)                                                                               \
+	X(calls_answered)                                                                          \
+	X(calls_failed)                                                                            \
+	X(calls_cancelled)                                                                         \
+	X(calls_ended)                                                                             \
+	X(ack_timeouts)                                                                            \
+	X(sessions_active)
+
+enum sip_ua_counter {
+#define SIP_X(n) SIP_UA_C_##n,
+	SIP_UA_COUNTERS(SIP_X)
+#undef SIP_X
+	SIP_UA_C_MAX
+};
+
+/** Names of the counters, by enum sip_ua_counter. */
+extern const char *const sip_ua_counter_names[SIP_UA_C_MAX];
+
+/** A session as listed to the control plane. */
+struct sip_sess_info {
+	uint64_t id;
+	enum sip_sess_state state;
+	bool outgoing;
+	char call_id[128];
+	char peer_uri[128];  /* remote party (From for UAS, To for UAC) */
+	char bridge[64];
+	enum sip_sess_media_action action;
+	uint16_t local_port;
+	uint32_t remote_ip;
+	uint16_t remote_port;
+	uint64_t age_ms;
+	uint16_t last_code; /* UAC: last final/provisional status received */
+};
+
+/** Create a UA on the calling lcore (which must be rcu_register_thread()ed). NULL on error. */
+struct sip_ua *sip_ua_create(const struct sip_ua_cfg *cfg);
+/** End every session without signaling, free everything. */
+void sip_ua_destroy(struct sip_ua *ua);
+
+/**
+ * One received datagram (not NUL-terminated; the caller frees it after the call: the UA
+ * copies what it keeps) from @a src_ip:@a src_port.
+ */
+void sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip,
+		  uint16_t src_port);
+/** Run timers due by @a now_ms and reclaim RCU-deferred objects; returns work done. */
+unsigned sip_ua_tick(struct sip_ua *ua, uint64_t now_ms);
+
+/**
+ * Originate a call (UAC INVITE with an SDP offer) to @a uri ("sip:user@A.B.C.D[:port]"; the
+ * request goes to that host:port, default 5060). @a bridge may be NULL or a bridge name to
+ * join when answered. @return 0 with *session_id, or -errno (-EINVAL bad URI, -ENOSPC pools
+ * full).
+ */
+int sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge,
+		     uint64_t *session_id);
+/** BYE a confirmed call, CANCEL an unanswered outgoing one, reject an unanswered incoming one
+ *  (480). @return 0, or -ENOENT when there is no such session on this UA. */
+int sip_ua_hangup(struct sip_ua *ua, uint64_t session_id);
+/** Change the bridge a session's media belongs to (NULL: none); media_update is called. */
+int sip_ua_set_bridge(struct sip_ua *ua, uint64_t session_id, const char *bridge);
+
+/** The UA index encoded in a session id (any thread). */
+static inline uint32_t
+sip_ua_session_owner(uint64_t session_id)
+{
+	return (uint32_t)(session_id >> 48);
+}
+
+/**
+ * List sessions: calls @a cb for each (any thread registered with RCU; takes the RCU read
+ * lock itself; values are a consistent-enough snapshot for display). @return count.
+ */
+unsigned sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void *),
+			 void *arg);
+/** Counters (any thread; racy reads of aligned 64-bit values). */
+const uint64_t *sip_ua_counters(const struct sip_ua *ua);
+/** Name of a session state. */
+const char *sip_sess_state_name(enum sip_sess_state s);
+
+#endif /* DPV_SIP_UA_H */
