@@ -17,7 +17,6 @@
 
 struct sip_ua;
 struct sip_dialplan;
-struct rtp_portpool;
 struct dpv_timer_wheel;
 
 /** Session (call) states. */
@@ -69,10 +68,25 @@ struct sip_ua_ops {
 	int (*msg_send)(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port);
 	/** The UA is done with @a msg. */
 	void (*msg_free)(void *arg, void *msg);
-	/** Media starts (answer sent/received and confirmed) or changes (re-INVITE). */
+
+	/*
+	 * Media negotiation is the owner's (the sip layer does not include the rtp layer): it
+	 * owns the RTP port pool and the SDP code. m->session_id, action and bridge are set by
+	 * the UA before each call; the owner fills the rest.
+	 */
+	/** UAS: answer the SDP @a offer (allocating a port on the first offer of the session).
+	 *  Returns the answer's length in @a buf, or -STATUS to reject (-488, -503 no port). */
+	int (*media_answer)(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
+			    struct sip_sess_media *m);
+	/** UAC: write an SDP offer (allocating a port). Returns its length, or -STATUS. */
+	int (*media_offer)(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m);
+	/** UAC: the peer's SDP answer to our offer. 0, or -STATUS (the UA then BYEs the call). */
+	int (*media_answered)(void *arg, const char *answer, uint32_t len,
+			      struct sip_sess_media *m);
+	/** Media starts (session confirmed) or changes (re-INVITE, bridge change). */
 	void (*media_update)(void *arg, const struct sip_sess_media *m);
-	/** Media stops (session over); the RTP port goes back to the pool after this returns. */
-	void (*media_stop)(void *arg, uint64_t session_id);
+	/** The session is over: stop its media and release its port. */
+	void (*media_stop)(void *arg, const struct sip_sess_media *m);
 };
 
 /** Configuration of one UA. */
@@ -83,8 +97,7 @@ struct sip_ua_cfg {
 	uint32_t max_transactions, max_dialogs;
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t answer_delay_ms; /* UAS: ring this long before answering (0: answer at once) */
-	const struct sip_dialplan *dialplan; /* shared, read-only */
-	struct rtp_portpool *ports;	      /* owned by this UA's lcore */
+	const struct sip_dialplan *dialplan; /* shared, read-only; the UA allocates its scratch */
 	struct dpv_timer_wheel *wheel;	      /* this lcore's wheel */
 	const struct sip_ua_ops *ops;
 	void *ops_arg;
