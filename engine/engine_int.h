@@ -34,6 +34,7 @@ struct dpv_rule {
 	char pattern[256];
 	enum dpv_action action;
 	uint16_t reject_code; /* DPV_ACT_REJECT: 400-699 */
+	char bridge[64];      /* DPV_ACT_BRIDGE: fixed name, empty: the first capture */
 	unsigned line;
 };
 
@@ -65,6 +66,7 @@ struct dpv_config {
 	uint16_t sip_port;
 	unsigned t1_ms, t2_ms, t4_ms;
 	unsigned max_transactions, max_dialogs;
+	unsigned answer_delay_ms;
 	/* [rtp] */
 	uint16_t rtp_port_min, rtp_port_max;
 	/* [dialplan] */
@@ -148,7 +150,11 @@ extern const char *const dpv_port_counter_names[DPV_C_MAX];
 	X(sip_steered)                                                                             \
 	X(sip_local)                                                                               \
 	X(sig_dequeued)                                                                            \
-	X(sip_processed)
+	X(sip_processed)                                                                           \
+	X(sip_tx_no_mbuf)                                                                          \
+	X(sip_tx_arp_miss)                                                                         \
+	X(sdp_rejected)                                                                            \
+	X(rtp_ports_exhausted)
 
 enum dpv_lcore_counter {
 #define DPV_X(n) DPV_LC_##n,
@@ -236,6 +242,17 @@ void dpv_net_udp_reply(struct rte_mbuf *m, const struct dpv_pkt_info *info, uint
 int dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
 		      uint32_t dst_ip, uint16_t dst_port, const void *payload, uint16_t len);
 
+/**
+ * Put Ethernet/IPv4/UDP headers from @a ctx's address and @a src_port to @a dst_ip:@a dst_port
+ * in front of the payload that @a m already holds (it needs the headroom). @return 0, or -1
+ * with @a m unchanged when the next hop's MAC is not known yet (or off-link with no gateway).
+ */
+int dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
+		      uint32_t dst_ip, uint16_t dst_port);
+
+/** The next hop for @a dst_ip from @a ctx: itself on-link, else the gateway, else 0. */
+uint32_t dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip);
+
 /** Build an ARP request for @a ip in the empty mbuf @a m. */
 void dpv_net_arp_request(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint32_t ip);
 
@@ -249,6 +266,8 @@ enum dpv_role {
 	DPV_ROLE_SIGNALING = 2,
 };
 
+struct dpv_sig;
+
 /* One worker lcore: its roles, queues, ring and counters. Written only by its own lcore. */
 struct dpv_worker {
 	unsigned lcore_id;
@@ -257,6 +276,7 @@ struct dpv_worker {
 	uint16_t rxq;		  /* rx queue on every port (media role, or hw-steered SIP) */
 	uint16_t txq;		  /* own tx queue on every port */
 	struct rte_ring *sig_ring; /* signaling role: SIP steered to this lcore */
+	struct dpv_sig *sig;	   /* signaling role: the SIP stack of this lcore (sig.c) */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
 	uint64_t lc[DPV_LC_MAX];
 	uint64_t pc[DPV_MAX_PORTS][DPV_C_MAX];
