@@ -18,6 +18,7 @@
 
 #include "engine_int.h"
 #include "lcore_int.h"
+#include "sig_int.h"
 
 #define DPV_MAX_EAL_ARGS 64
 
@@ -136,17 +137,21 @@ main(int argc, char **argv)
 	rc = rte_log_register_type_and_pick_level("dpvoip", RTE_LOG_INFO);
 	if (rc >= 0)
 		dpv_logtype = rc;
+	e->start_tsc = rte_rdtsc();
 
+	rcu_register_thread();
 	if (dpv_config_check_ports(&e->cfg, rte_eth_dev_count_avail(), stderr) ||
-	    dpv_runtime_init(e, stderr) < 0) {
+	    dpv_runtime_init(e, stderr) < 0 || dpv_sig_init(e, stderr) < 0) {
 		rte_eal_cleanup();
 		return 1;
 	}
+	dpv_sig_ctl_register();
 
 	rc = dpv_ctl_open(e, e->cfg.ctl_socket);
 	if (rc < 0) {
 		fprintf(stderr, "%s: [control] socket: cannot open %s: %s\n", path, e->cfg.ctl_socket,
 			strerror(-rc));
+		dpv_sig_fini(e);
 		dpv_runtime_fini(e);
 		rte_eal_cleanup();
 		return 1;
@@ -158,8 +163,6 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	e->start_tsc = rte_rdtsc();
-	rcu_register_thread();
 	for (unsigned i = 0; i < e->nb_workers; i++) {
 		struct dpv_worker *w = &e->workers[i];
 
@@ -178,17 +181,18 @@ main(int argc, char **argv)
 	       e->nb_ports, e->cfg.ctl_socket);
 	fflush(stdout);
 
+	rcu_thread_offline();
 	while (!__atomic_load_n(&e->quit, __ATOMIC_RELAXED)) {
 		/* Offline while blocked in poll so workers' grace periods do not wait on us. */
-		rcu_thread_offline();
 		dpv_ctl_poll(e, 100);
-		rcu_thread_online();
 	}
+	rcu_thread_online();
 
 	DPV_LOG(INFO, "shutting down");
 	rte_eal_mp_wait_lcore();
-	rcu_unregister_thread();
 	dpv_ctl_close();
+	dpv_sig_fini(e);
+	rcu_unregister_thread();
 	dpv_runtime_fini(e);
 	rte_eal_cleanup();
 	return 0;
