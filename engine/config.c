@@ -135,7 +135,6 @@ struct cfg_ctx {
 	unsigned sec_line[SEC_MAX][DPV_MAX_PORTS]; /* header line, 0: absent */
 	unsigned key_line[NB_KEYS][DPV_MAX_PORTS]; /* first line, 0: not set */
 	bool key_ok[NB_KEYS][DPV_MAX_PORTS];
-	unsigned last_line;
 	struct dpv_cpuset online;
 	char online_str[128];
 	char *buf;
@@ -257,8 +256,11 @@ parse_uint(struct cfg_ctx *c, const struct cfg_key *k, void *field, const char *
 {
 	uint32_t n;
 
-	if (to_u32(v, &n) < 0)
+	if (strspn(v, "0123456789") != strlen(v))
 		return key_err(c, "'%s' is not a number", v);
+	if (to_u32(v, &n) < 0)
+		return key_err(c, "%s is out of range (%s%u..%u)", v,
+		               (k->flags & K_ZERO_OK) ? "0 or " : "", k->min, k->max);
 	if (n == 0 && (k->flags & K_ZERO_OK)) {
 		store_uint(field, k->size, n);
 		return 0;
@@ -391,7 +393,7 @@ parse_address(struct cfg_ctx *c, const struct cfg_key *k, void *field, const cha
 	uint32_t a, len = 0, mask, host;
 	const char *s = parse_ipv4(v, &a);
 
-	if (s == NULL || *s != '/' || s[1] < '1' || s[1] > '9' || to_u32(s + 1, &len) < 0)
+	if (s == NULL || *s != '/' || (s[1] == '0' && s[2] != '\0') || to_u32(s + 1, &len) < 0)
 		return key_err(c, "malformed address '%s': expected A.B.C.D/LEN", v);
 	if (len < 1 || len > 32)
 		return key_err(c, "prefix length %u out of range (1..32)", len);
@@ -710,7 +712,7 @@ cfg_reader(char *str, int num, void *stream)
 		p += 3;
 		n -= 3;
 	}
-	while (is_blank(*p))
+	while (isspace((unsigned char)*p))
 		p++;
 	if ((size_t)n > max) {
 		line_key(p, key, sizeof(key));
@@ -730,7 +732,7 @@ cfg_reader(char *str, int num, void *stream)
 		size_t i = 0;
 
 		while (p[i] != '\0' && p[i] != '=' && p[i] != ':' &&
-		       !(p[i] == ';' && i > 0 && is_blank(p[i - 1])))
+		       !(p[i] == ';' && i > 0 && isspace((unsigned char)p[i - 1])))
 			i++;
 		if (p[i] != '=' && p[i] != ':') {
 			report(c, c->lineno,
@@ -1012,7 +1014,7 @@ dpv_config_load(const char *path, struct dpv_config *cfg, FILE *err)
 	rc = ini_parse_stream(cfg_reader, c, cfg_handler, c);
 	if (ferror(c->in))
 		report(c, c->lineno, NULL, NULL, "read error");
-	else if (rc > 0 && c->nerr == 0)
+	else if (rc > 0) /* lines the reader reported reach inih empty: this is another one */
 		report(c, (unsigned)rc, NULL, NULL, "syntax error");
 	else if (rc < 0)
 		report(c, 0, NULL, NULL, "cannot parse (inih error %d)", rc);

@@ -447,3 +447,25 @@ Test(config, eal_port_estimate)
 	cr_assert_eq(dpv_config_eal_port_estimate("--no-pci --vdev"), 0);
 	cr_assert_eq(dpv_config_eal_port_estimate("--no-pcix --vdev=net_null0"), -1);
 }
+
+Test(config, syntax_problems)
+{
+	/* line 1 starts with a UTF-8 BOM; line 6 starts with "\f\t" (not a continuation line) */
+	expect_errors("bad_syntax.conf", "1: unexpected text after ']': 'extra'",
+	              "4: [dpdk]: missing key name before '='",
+	              "6: [dpdk] mbufs: 99999999999 is out of range (0 or 1023..4194303)",
+	              "7: []: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, dialplan, "
+	              "control)",
+	              "9: [port0] address: prefix length 0 out of range (1..32)",
+	              "10: [port00]: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, "
+	              "dialplan, control)",
+	              "15: [cpu] idle-sleep-us: 1000001 is out of range (0..1000000)",
+	              "17: [cpu] tx-desc: unknown key", "21: [port1] main-core: unknown key",
+	              "20: [port1] gateway: 10.0.0.2 is outside the port's subnet /32", NULL);
+	/* the [dpdk] section at line 3 counts, the bad header at line 1 does not */
+	cr_assert_str_eq(cfg.eal, "--no-pci");
+	cr_assert_eq(cfg.eal_line, 5);
+	cr_assert_eq(cfg.sig_ring_size, 2048);
+	cr_assert_eq(cfg.ports[1].addr, 0x0a000001);
+	cr_assert_eq(cfg.ports[1].prefixlen, 32);
+}
