@@ -346,11 +346,23 @@ tok_is(const char *t, size_t n, const char *lit)
 	return strlen(lit) == n && memcmp(t, lit, n) == 0;
 }
 
-/* The lcore layout comes from [cpu]; letting the EAL line set it too would make two truths. */
+/*
+ * The lcore layout comes from [cpu]; letting the EAL line set it too would
+ * make two truths. The EAL reads options with getopt_long(), which takes any
+ * unambiguous abbreviation, so "--lc=1" is --lcores too.
+ */
+static const struct {
+	const char *name;
+	size_t unique; /* shortest prefix getopt_long() takes for it */
+} eal_forbidden[] = {
+    {"--lcores", 4},
+    {"--main-lcore", 5},
+    {"--master-lcore", 5},
+};
+
 static int
 parse_eal(struct cfg_ctx *c, const struct cfg_key *k, void *field, const char *v)
 {
-	static const char *const forbidden_long[] = {"--lcores", "--main-lcore", "--master-lcore"};
 	size_t pos = 0, n;
 	int ret = 0;
 
@@ -360,7 +372,7 @@ parse_eal(struct cfg_ctx *c, const struct cfg_key *k, void *field, const char *v
 		const char *t = v + pos;
 		size_t name = n;
 
-		if (n >= 2 && t[0] == '-' && t[1] != '-' && (t[1] == 'l' || t[1] == 'c')) {
+		if (n >= 2 && t[0] == '-' && (t[1] == 'l' || t[1] == 'c')) {
 			ret = key_err(c,
 			              "-%c is not allowed: the engine builds the lcore options "
 			              "from [cpu]",
@@ -370,12 +382,23 @@ parse_eal(struct cfg_ctx *c, const struct cfg_key *k, void *field, const char *v
 
 			if (eq != NULL)
 				name = (size_t)(eq - t);
-			for (size_t i = 0; i < RTE_DIM(forbidden_long); i++)
-				if (tok_is(t, name, forbidden_long[i]))
+			for (size_t i = 0; i < RTE_DIM(eal_forbidden); i++) {
+				const char *f = eal_forbidden[i].name;
+
+				if (name < eal_forbidden[i].unique || name > strlen(f) ||
+				    memcmp(t, f, name) != 0)
+					continue;
+				if (name == strlen(f))
 					ret = key_err(c,
 					              "%s is not allowed: the engine builds the "
 					              "lcore options from [cpu]",
-					              forbidden_long[i]);
+					              f);
+				else
+					ret = key_err(c,
+					              "%.*s (%s) is not allowed: the engine builds "
+					              "the lcore options from [cpu]",
+					              (int)name, t, f);
+			}
 		}
 		pos += n;
 	}
@@ -991,41 +1014,33 @@ online_cpus(struct cfg_ctx *c)
 int
 dpv_config_load(const char *path, struct dpv_config *cfg, FILE *err)
 {
-	struct cfg_ctx *c = calloc(1, sizeof(*c));
-	int rc, nerr;
+	struct cfg_ctx ctx = {.cfg = cfg, .path = path, .err = err, .sec = SEC_NONE}, *c = &ctx;
+	int rc;
 
 	dpv_config_defaults(cfg);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
-	if (c == NULL) {
-		if (err != NULL)
-			fprintf(err, "%s:0: out of memory\n", path);
-		return 1;
-	}
-	c->cfg = cfg;
-	c->path = path;
-	c->err = err;
-	c->sec = SEC_NONE;
 	c->in = fopen(path, "r");
 	if (c->in == NULL) {
 		report(c, 0, NULL, NULL, "cannot open: %s", strerror(errno));
-		goto out;
+		return c->nerr;
 	}
 	online_cpus(c);
+	errno = 0;
 	rc = ini_parse_stream(cfg_reader, c, cfg_handler, c);
-	if (ferror(c->in))
-		report(c, c->lineno, NULL, NULL, "read error");
-	else if (rc > 0) /* lines the reader reported reach inih empty: this is another one */
-		report(c, (unsigned)rc, NULL, NULL, "syntax error");
-	else if (rc < 0)
-		report(c, 0, NULL, NULL, "cannot parse (inih error %d)", rc);
-	for (size_t i = 0; i < RTE_DIM(checks); i++)
-		checks[i](c);
+	if (ferror(c->in)) {
+		/* what was read is not the file: checks on it would only mislead */
+		report(c, c->lineno, NULL, NULL, "cannot read: %s", strerror(errno));
+	} else {
+		if (rc > 0) /* lines the reader reported reach inih empty: this is another */
+			report(c, (unsigned)rc, NULL, NULL, "syntax error");
+		else if (rc < 0)
+			report(c, 0, NULL, NULL, "cannot parse (inih error %d)", rc);
+		for (size_t i = 0; i < RTE_DIM(checks); i++)
+			checks[i](c);
+	}
 	fclose(c->in);
-out:
-	nerr = c->nerr;
 	free(c->buf);
-	free(c);
-	return nerr;
+	return c->nerr;
 }
 
 int

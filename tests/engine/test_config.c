@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -468,4 +469,64 @@ Test(config, syntax_problems)
 	cr_assert_eq(cfg.sig_ring_size, 2048);
 	cr_assert_eq(cfg.ports[1].addr, 0x0a000001);
 	cr_assert_eq(cfg.ports[1].prefixlen, 32);
+}
+
+Test(config, rules_gateways_and_eal_abbreviations)
+{
+	expect_errors(
+	    "bad_rules.conf",
+	    "2: [dpdk] eal: --lc (--lcores) is not allowed: the engine builds the lcore "
+	    "options from [cpu]",
+	    "2: [dpdk] eal: --master-lcore is not allowed: the engine builds the lcore "
+	    "options from [cpu]",
+	    "2: [dpdk] eal: -c is not allowed: the engine builds the lcore options from [cpu]",
+	    "17: [dialplan] rule: action 'reject' needs a SIP status code (400..699)",
+	    "18: [dialplan] rule: reject code '700' is not a SIP status code in 400..699",
+	    "19: [dialplan] rule: bad bridge name 'bad/name': 1..63 characters of A-Z a-z 0-9 "
+	    ". _ -",
+	    "20: [dialplan] rule: bad bridge name "
+	    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': 1..63 "
+	    "characters of A-Z a-z 0-9 . _ -",
+	    "9: [port0] gateway: 10.0.0.255 is the broadcast address of the subnet",
+	    "12: [port1] gateway: 10.0.1.1 is the port's own address",
+	    "15: [port2] gateway: 10.0.2.0 is the network address of the subnet", NULL);
+	/* the good rules are kept, in order, with their lines */
+	cr_assert_eq(cfg.nb_rules, 3);
+	cr_assert_str_eq(cfg.rules[0].pattern, "^(x)$");
+	cr_assert_eq(cfg.rules[0].action, DPV_ACT_BRIDGE);
+	cr_assert_str_eq(cfg.rules[0].bridge, "");
+	cr_assert_eq(cfg.rules[0].line, 21);
+	cr_assert_str_eq(cfg.rules[1].bridge, "room-1.a_b");
+	cr_assert_str_eq(cfg.rules[2].pattern, "a b c");
+	cr_assert_eq(cfg.rules[2].action, DPV_ACT_TONE);
+}
+
+Test(config, too_many_rules)
+{
+	char file[] = "/tmp/dpv-test-config-XXXXXX", want[PATH_MAX + 128];
+	int fd = mkstemp(file);
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	/* 9 lines of head, then rules on lines 10.. */
+	fprintf(f, "[dpdk]\neal = --no-pci\n[cpu]\nmain-core = 0\ncorelist-media = 1\n"
+	           "corelist-signaling = 1\n[port0]\naddress = 10.0.0.1/8\n[dialplan]\n");
+	for (int i = 0; i <= DPV_MAX_RULES; i++)
+		fprintf(f, "rule = ^%d$ echo\n", i);
+	fclose(f);
+	cr_assert_eq(load_path(file), 1);
+	snprintf(want, sizeof(want), "%s:%d: [dialplan] rule: too many rules (max %d)\n", file,
+	         10 + DPV_MAX_RULES, DPV_MAX_RULES);
+	unlink(file);
+	cr_assert_str_eq(errs, want);
+	cr_assert_eq(cfg.nb_rules, DPV_MAX_RULES);
+	cr_assert_str_eq(cfg.rules[DPV_MAX_RULES - 1].pattern, "^255$");
+	cr_assert_eq(cfg.rules[DPV_MAX_RULES - 1].line, 9 + DPV_MAX_RULES);
+}
+
+Test(config, directory_is_not_a_file)
+{
+	expect_errors("", "0: cannot read: Is a directory", NULL);
 }
