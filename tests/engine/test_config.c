@@ -530,3 +530,24 @@ Test(config, directory_is_not_a_file)
 {
 	expect_errors("", "0: cannot read: Is a directory", NULL);
 }
+
+Test(config, crlf_lines_and_nul_bytes)
+{
+	static const char text[] =
+	    "[dpdk]\r\neal = --no-pci\r\nmbufs = 1\0 23\r\n[cpu]\r\n"
+	    "main-core = 0\r\ncorelist-media = 1\r\ncorelist-signaling = 1\r\n"
+	    "[port0]\r\naddress = 10.0.0.1/24\r\n";
+	char file[] = "/tmp/dpv-test-config-XXXXXX", want[PATH_MAX + 64];
+	int fd = mkstemp(file);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	cr_assert_eq(load_path(file), 1);
+	unlink(file);
+	snprintf(want, sizeof(want), "%s:3: NUL byte in line\n", file);
+	cr_assert_str_eq(errs, want);
+	cr_assert_str_eq(cfg.eal, "--no-pci");
+	cr_assert_eq(cfg.mbufs, 0);
+	cr_assert_eq(cfg.ports[0].line, 8);
+}
