@@ -34,7 +34,7 @@ struct dpv_rule {
 	char pattern[256];
 	enum dpv_action action;
 	uint16_t reject_code; /* DPV_ACT_REJECT: 400-699 */
-	char bridge[64];      /* DPV_ACT_BRIDGE: fixed name, empty: the first capture */
+	char bridge[64];      /* DPV_ACT_BRIDGE: fixed name, "": the first capture */
 	unsigned line;
 };
 
