@@ -140,7 +140,8 @@ struct rtp_sdp_media {
 	unsigned line; /**< line number of the m= line */
 };
 
-/** A parsed SDP body. Every view points into the parsed body. */
+/** A parsed SDP body (about 8 KB: keep one per lcore, not on a small stack). Views point into the
+ * body. */
 struct rtp_sdp {
 	struct dpv_str o_user, o_sess_id, o_sess_version, o_addr;
 	struct dpv_str session_name;
@@ -184,6 +185,8 @@ enum rtp_sdp_err rtp_sdp_parse(const char *body, size_t len, struct rtp_sdp *sdp
  * recvonly -> sendonly, inactive -> inactive, else sendrecv. A c=0.0.0.0 offer
  * (RFC 2543 hold) is treated as sendonly (or inactive when it also says
  * recvonly/inactive), with remote_ip 0: nothing is sent to it.
+ * The UAC side can run it on the answer to its own offer: pt, codec, te_pt and
+ * the remote address are then what the remote chose, and offer_dir is its direction.
  * @return RTP_SDP_OK, or NO_AUDIO, NO_CODEC, MISSING_CONN, IP6, HOST_NAME (the UAS
  *         answers 488).
  */
