@@ -200,6 +200,7 @@ struct dpv_net_ctx {
 	struct rte_ether_addr mac;
 	uint32_t addr; /* host order */
 	uint32_t netmask;
+	uint32_t gateway; /* host order, 0: none */
 	uint16_t sip_port;
 	uint16_t rtp_min, rtp_max;
 	bool rx_l3_cksum_offload; /* PMD sets RTE_MBUF_F_RX_IP_CKSUM_* */
