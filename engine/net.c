@@ -488,8 +488,8 @@ dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t sr
 
 	if (nh == 0 || dpv_arp_lookup(ctx->arp, nh, &mac) != 0)
 		return -1;
-	if (len > UINT16_MAX - IP_MIN_LEN - UDP_LEN)
-		return -1;
+	if (len > UINT16_MAX - ETH_LEN - IP_MIN_LEN - UDP_LEN)
+		return -1; /* the frame length would wrap */
 
 	uint8_t *p =
 	    (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + IP_MIN_LEN + UDP_LEN + len));

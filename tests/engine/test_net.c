@@ -820,26 +820,33 @@ Test(net, arp_cache_busy_slot_skips_update)
 	cr_assert_eq(used, 1, "no second slot for the same IP");
 }
 
-/* Two writers flip MACs, one reader checks it only ever sees whole ones. */
-#define RACE_IPS   64
-#define RACE_ITERS 200000
-static volatile int race_writers;
+/* Two writers flip MACs until the reader is done; it must only ever see whole ones. */
+#define RACE_IPS   1
+#define RACE_READS 2000000
+static volatile int race_stop;
+
+static struct rte_ether_addr
+race_mac(uint32_t ip, bool flipped)
+{
+	struct rte_ether_addr m = mac_of(ip, 0);
+
+	/* flipped: every byte differs, so any mix of the two is visible */
+	if (flipped)
+		for (unsigned k = 0; k < 6; k++)
+			m.addr_bytes[k] = (uint8_t)~m.addr_bytes[k];
+	return m;
+}
 
 static void *
 race_writer(void *arg)
 {
-	uint8_t variant = (uint8_t)(uintptr_t)arg;
+	bool flipped = arg != NULL;
 
-	for (unsigned i = 0; i < RACE_ITERS; i++) {
+	for (uint64_t i = 0; !__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE); i++) {
 		uint32_t ip = IP(198, 18, 1, 0) + i % RACE_IPS;
-		struct rte_ether_addr m = mac_of(ip, variant);
-		/* variant 0xff: every byte differs from variant 0x00 after the flip */
-		if (variant)
-			for (unsigned k = 0; k < 6; k++)
-				m.addr_bytes[k] = (uint8_t)~m.addr_bytes[k];
+		struct rte_ether_addr m = race_mac(ip, flipped);
 		dpv_arp_learn(&arp, ip, &m, i);
 	}
-	__atomic_fetch_sub(&race_writers, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -848,15 +855,17 @@ Test(net, arp_cache_concurrent_readers_never_see_torn_entries)
 	pthread_t w[2];
 	unsigned long hits = 0;
 
-	race_writers = 2;
-	pthread_create(&w[0], NULL, race_writer, (void *)0);
-	pthread_create(&w[1], NULL, race_writer, (void *)(uintptr_t)0xff);
-	for (unsigned i = 0; __atomic_load_n(&race_writers, __ATOMIC_ACQUIRE) > 0; i++) {
+	for (unsigned i = 0; i < RACE_IPS; i++) {
+		struct rte_ether_addr m = race_mac(IP(198, 18, 1, 0) + i, false);
+		dpv_arp_learn(&arp, IP(198, 18, 1, 0) + i, &m, 0);
+	}
+	race_stop = 0;
+	cr_assert_eq(pthread_create(&w[0], NULL, race_writer, NULL), 0);
+	cr_assert_eq(pthread_create(&w[1], NULL, race_writer, (void *)1), 0);
+	for (unsigned i = 0; i < RACE_READS; i++) {
 		uint32_t ip = IP(198, 18, 1, 0) + i % RACE_IPS;
-		struct rte_ether_addr got, a = mac_of(ip, 0), b = mac_of(ip, 0xff);
+		struct rte_ether_addr got, a = race_mac(ip, false), b = race_mac(ip, true);
 
-		for (unsigned k = 0; k < 6; k++)
-			b.addr_bytes[k] = (uint8_t)~b.addr_bytes[k];
 		if (dpv_arp_lookup(&arp, ip, &got) == 0) {
 			hits++;
 			cr_assert(rte_is_same_ether_addr(&got, &a) ||
@@ -864,6 +873,7 @@ Test(net, arp_cache_concurrent_readers_never_see_torn_entries)
 			          "torn MAC for %08x", ip);
 		}
 	}
+	__atomic_store_n(&race_stop, 1, __ATOMIC_RELEASE);
 	pthread_join(w[0], NULL);
 	pthread_join(w[1], NULL);
 	for (unsigned i = 0; i < RACE_IPS; i++) {
@@ -999,12 +1009,15 @@ Test(net, udp_build_off_link_via_gateway)
 
 Test(net, udp_build_no_room)
 {
-	static uint8_t big[2048];
+	static uint8_t big[2048], huge[UINT16_MAX];
 	struct rte_ether_addr pm = peer_mac;
 
 	dpv_arp_learn(&arp, PEER_IP, &pm, 1);
 	fake_mbuf(&fm, NULL, 0);
 	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 1, PEER_IP, 2, big, sizeof(big)), -1);
+	cr_assert_eq(fm.m.data_len, 0);
+	/* a length whose frame size wraps 16 bits must not turn into a tiny append */
+	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 1, PEER_IP, 2, huge, UINT16_MAX - 30), -1);
 	cr_assert_eq(fm.m.data_len, 0);
 }
 
