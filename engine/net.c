@@ -194,8 +194,7 @@ cksum_adjust(uint16_t hc, uint16_t old, uint16_t new)
 	return (uint16_t)~s;
 }
 
-/* 0 when the L3/L4 checksum flags (masked) say the NIC verified it, 1 bad, -1 verify in software.
- */
+/* Masked RX checksum flags: 0 NIC says good, 1 NIC says bad, -1 verify in software. */
 static inline int
 ol_verdict(uint64_t f, uint64_t good, uint64_t bad, uint64_t none)
 {
