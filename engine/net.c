@@ -478,27 +478,32 @@ dpv_net_udp_reply(struct rte_mbuf *m, const struct dpv_pkt_info *info, uint16_t 
 	m->pkt_len = m->data_len;
 }
 
-int
-dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
-                  uint32_t dst_ip, uint16_t dst_port, const void *payload, uint16_t len)
+/*
+ * dpv_net_next_hop() and dpv_net_udp_encap() are declared in main's
+ * engine_int.h (added there for sig.c after this branch started); this
+ * branch may not edit that header, so they are declared here until the merge.
+ */
+uint32_t dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip);
+int dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
+                      uint32_t dst_ip, uint16_t dst_port);
+
+uint32_t
+dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip)
 {
-	uint32_t nh = on_link(ctx, dst_ip) ? dst_ip : ctx->gateway;
-	struct rte_ether_addr mac;
+	return on_link(ctx, dst_ip) ? dst_ip : ctx->gateway;
+}
 
-	if (nh == 0 || dpv_arp_lookup(ctx->arp, nh, &mac) != 0)
-		return -1;
-	if (len > UINT16_MAX - ETH_LEN - IP_MIN_LEN - UDP_LEN)
-		return -1; /* the frame length would wrap */
-
-	uint8_t *p =
-	    (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + IP_MIN_LEN + UDP_LEN + len));
-	if (p == NULL)
-		return -1;
+/* Ethernet/IPv4/UDP headers at @a p for @a len payload bytes that follow them. */
+static void
+udp_headers(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint8_t *p,
+            const struct rte_ether_addr *mac, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
+            uint16_t len)
+{
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + ETH_LEN);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + ETH_LEN + IP_MIN_LEN);
 
-	rte_ether_addr_copy(&mac, &eth->dst_addr);
+	rte_ether_addr_copy(mac, &eth->dst_addr);
 	rte_ether_addr_copy(&ctx->mac, &eth->src_addr);
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ip_fill(ip, IP_MIN_LEN, (uint16_t)(IP_MIN_LEN + UDP_LEN + len), rte_cpu_to_be_32(ctx->addr),
@@ -506,9 +511,52 @@ dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t sr
 	udp->src_port = rte_cpu_to_be_16(src_port);
 	udp->dst_port = rte_cpu_to_be_16(dst_port);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(UDP_LEN + len));
-	if (len)
-		memcpy(udp + 1, payload, len);
 	udp_finish(m, ip, IP_MIN_LEN, udp);
+}
+
+/* The next hop's MAC for @a dst_ip; -1 when off-link with no gateway or not learned yet. */
+static inline int
+next_hop_mac(const struct dpv_net_ctx *ctx, uint32_t dst_ip, struct rte_ether_addr *mac)
+{
+	uint32_t nh = dpv_net_next_hop(ctx, dst_ip);
+
+	return nh == 0 ? -1 : dpv_arp_lookup(ctx->arp, nh, mac);
+}
+
+#define UDP_MAX_PAYLOAD (UINT16_MAX - ETH_LEN - IP_MIN_LEN - UDP_LEN) /* frame length fits */
+
+int
+dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
+                  uint32_t dst_ip, uint16_t dst_port, const void *payload, uint16_t len)
+{
+	struct rte_ether_addr mac;
+
+	if (next_hop_mac(ctx, dst_ip, &mac) != 0 || len > UDP_MAX_PAYLOAD)
+		return -1;
+	uint8_t *p =
+	    (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + IP_MIN_LEN + UDP_LEN + len));
+	if (p == NULL)
+		return -1;
+	if (len)
+		memcpy(p + ETH_LEN + IP_MIN_LEN + UDP_LEN, payload, len);
+	udp_headers(ctx, m, p, &mac, src_port, dst_ip, dst_port, len);
+	return 0;
+}
+
+int
+dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
+                  uint32_t dst_ip, uint16_t dst_port)
+{
+	struct rte_ether_addr mac;
+	uint32_t len = m->data_len;
+
+	/* The checksum reads the payload as one run of bytes: one segment only. */
+	if (m->nb_segs != 1 || len > UDP_MAX_PAYLOAD || next_hop_mac(ctx, dst_ip, &mac) != 0)
+		return -1;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN + IP_MIN_LEN + UDP_LEN);
+	if (p == NULL)
+		return -1;
+	udp_headers(ctx, m, p, &mac, src_port, dst_ip, dst_port, (uint16_t)len);
 	return 0;
 }
 

@@ -11,6 +11,11 @@
 
 #include "engine_int.h"
 
+/* Declared in main's engine_int.h (added for sig.c); this branch may not edit that header. */
+uint32_t dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip);
+int dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
+                      uint32_t dst_ip, uint16_t dst_port);
+
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 
 static const struct rte_ether_addr our_mac = {{0x02, 0, 0, 0, 0, 0x01}};
@@ -1019,6 +1024,49 @@ Test(net, udp_build_no_room)
 	/* a length whose frame size wraps 16 bits must not turn into a tiny append */
 	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 1, PEER_IP, 2, huge, UINT16_MAX - 30), -1);
 	cr_assert_eq(fm.m.data_len, 0);
+}
+
+Test(net, next_hop)
+{
+	cr_assert_eq(dpv_net_next_hop(&ctx, PEER_IP), PEER_IP);
+	cr_assert_eq(dpv_net_next_hop(&ctx, IP(198, 18, 0, 255)), IP(198, 18, 0, 255));
+	cr_assert_eq(dpv_net_next_hop(&ctx, IP(198, 18, 1, 2)), GW_IP);
+	ctx.gateway = 0;
+	cr_assert_eq(dpv_net_next_hop(&ctx, IP(198, 18, 1, 2)), 0);
+}
+
+Test(net, udp_encap_round_trip)
+{
+	static const char msg[] = "SIP/2.0 200 OK\r\n\r\n";
+	struct rte_ether_addr pm = peer_mac;
+
+	fake_mbuf(&fm, NULL, 0);
+	memcpy(rte_pktmbuf_append(&fm.m, sizeof(msg) - 1), msg, sizeof(msg) - 1);
+	cr_assert_eq(dpv_net_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1, "MAC unknown");
+	cr_assert_eq(fm.m.data_off, RTE_PKTMBUF_HEADROOM, "unchanged on failure");
+	cr_assert_eq(fm.m.data_len, sizeof(msg) - 1);
+
+	fm.m.nb_segs = 2;
+	dpv_arp_learn(&arp, PEER_IP, &pm, 1);
+	cr_assert_eq(dpv_net_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1, "chained");
+	fm.m.nb_segs = 1;
+
+	cr_assert_eq(dpv_net_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), 0);
+	cr_assert_eq(fm.m.data_off, RTE_PKTMBUF_HEADROOM - 42);
+	cr_assert_eq(fm.m.data_len, 42 + sizeof(msg) - 1);
+	cr_assert_eq(fm.m.pkt_len, fm.m.data_len);
+	cr_assert_eq(peer_input(&fm), DPV_V_SIP);
+	cr_assert_eq(info.src_port, 5060);
+	cr_assert_eq(info.payload_len, sizeof(msg) - 1);
+	cr_assert_arr_eq(data(&fm) + info.payload_off, msg, sizeof(msg) - 1);
+
+	/* not enough headroom for the headers */
+	fake_mbuf(&fm, NULL, 0);
+	fm.m.data_off = 41;
+	memcpy(rte_pktmbuf_append(&fm.m, 3), "abc", 3);
+	cr_assert_eq(dpv_net_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1);
+	cr_assert_eq(fm.m.data_off, 41);
+	cr_assert_eq(fm.m.data_len, 3);
 }
 
 Test(net, arp_request_exact_and_round_trip)
