@@ -478,15 +478,6 @@ dpv_net_udp_reply(struct rte_mbuf *m, const struct dpv_pkt_info *info, uint16_t 
 	m->pkt_len = m->data_len;
 }
 
-/*
- * dpv_net_next_hop() and dpv_net_udp_encap() are declared in main's
- * engine_int.h (added there for sig.c after this branch started); this
- * branch may not edit that header, so they are declared here until the merge.
- */
-uint32_t dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip);
-int dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
-                      uint32_t dst_ip, uint16_t dst_port);
-
 uint32_t
 dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip)
 {

@@ -11,11 +11,6 @@
 
 #include "engine_int.h"
 
-/* Declared in main's engine_int.h (added for sig.c); this branch may not edit that header. */
-uint32_t dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip);
-int dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
-                      uint32_t dst_ip, uint16_t dst_port);
-
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 
 static const struct rte_ether_addr our_mac = {{0x02, 0, 0, 0, 0, 0x01}};
