@@ -22,7 +22,7 @@ static char tmpdir[64];
 static char sock_path[108];
 
 /* A worker on lcore 3 (media+signaling) and one on lcore 4 (signaling), one port. */
-static void
+static inline void
 fake_engine(void)
 {
 	memset(&eng, 0, sizeof(eng));
@@ -54,7 +54,7 @@ fake_engine(void)
 	eng.ports[0].net.netmask = 0xffffff00u;
 }
 
-static void
+static inline void
 make_tmpdir(void)
 {
 	strcpy(tmpdir, "/tmp/dpvctl-XXXXXX");
@@ -62,7 +62,7 @@ make_tmpdir(void)
 	snprintf(sock_path, sizeof(sock_path), "%s/run/dpvoip/ctl.sock", tmpdir);
 }
 
-static void
+static inline void
 rm_tmpdir(void)
 {
 	char cmd[128];
@@ -78,7 +78,7 @@ struct tclient {
 	size_t len;
 };
 
-static struct tclient *
+static inline struct tclient *
 tconnect(const char *path)
 {
 	struct tclient *c = calloc(1, sizeof(*c));
@@ -93,14 +93,14 @@ tconnect(const char *path)
 	return c;
 }
 
-static void
+static inline void
 tclose(struct tclient *c)
 {
 	close(c->fd);
 	free(c);
 }
 
-static void
+static inline void
 tsend(struct tclient *c, const char *s, size_t n)
 {
 	size_t off = 0;
@@ -118,14 +118,14 @@ tsend(struct tclient *c, const char *s, size_t n)
 	}
 }
 
-static void
+static inline void
 tsends(struct tclient *c, const char *s)
 {
 	tsend(c, s, strlen(s));
 }
 
 /* Pull whatever has arrived; returns false at EOF. */
-static bool
+static inline bool
 tpull(struct tclient *c)
 {
 	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
@@ -136,7 +136,7 @@ tpull(struct tclient *c)
 }
 
 /* Next reply line (malloc'd, without the newline); polls the engine until it arrives. */
-static char *
+static inline char *
 tline(struct tclient *c)
 {
 	for (int i = 0; i < POLL_ROUNDS; i++) {
