@@ -26,11 +26,11 @@
 
 #include "engine_int.h"
 
-#define CTL_MAX_CMDS	 128
-#define CTL_MAX_CLIENTS	 64
-#define CTL_MAX_LINE	 65536	   /* bytes in one request line, newline excluded */
-#define CTL_MAX_OUT	 (16 << 20) /* unread replies before a client is dropped */
-#define CTL_READS_PER_POLL 16	   /* fairness between clients within one poll */
+#define CTL_MAX_CMDS       128
+#define CTL_MAX_CLIENTS    64
+#define CTL_MAX_LINE       65536      /* bytes in one request line, newline excluded */
+#define CTL_MAX_OUT        (16 << 20) /* unread replies before a client is dropped */
+#define CTL_READS_PER_POLL 16         /* fairness between clients within one poll */
 
 struct ctl_client {
 	int fd;
@@ -72,7 +72,7 @@ dpv_ctl_register(const struct dpv_ctl_cmd *cmd)
 		return;
 	if (ctl_find(cmd->name) != NULL) {
 		DPV_LOG(WARNING, "control command \"%s\" registered twice, keeping the first",
-			cmd->name);
+		        cmd->name);
 		return;
 	}
 	if (ctl_nb_cmds == CTL_MAX_CMDS) {
@@ -97,16 +97,16 @@ ctl_cmd_help(struct dpv_engine *e, const json_t *req, json_t *reply, const char 
 	json_t *list = json_array();
 
 	for (unsigned i = 0; i < ctl_nb_cmds; i++)
-		json_array_append_new(list, json_pack("{s:s,s:s}", "command", ctl_cmds[i].name,
-						      "help", ctl_cmds[i].help ? ctl_cmds[i].help
-									       : ""));
+		json_array_append_new(list,
+		                      json_pack("{s:s,s:s}", "command", ctl_cmds[i].name, "help",
+		                                ctl_cmds[i].help ? ctl_cmds[i].help : ""));
 	json_object_set_new(reply, "commands", list);
 	return 0;
 }
 
 static const struct dpv_ctl_cmd ctl_builtin[] = {
-	{"help", ctl_cmd_help, "list the commands and what they do"},
-	{"stats", ctl_cmd_stats, "engine, per-lcore and per-port counters, drops by cause"},
+    {"help", ctl_cmd_help, "list the commands and what they do"},
+    {"stats", ctl_cmd_stats, "engine, per-lcore and per-port counters, drops by cause"},
 };
 
 /* ---- clients: output ---- */
@@ -174,7 +174,7 @@ ctl_flush(struct ctl_client *c)
 {
 	while (!c->dead && c->out_off < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			c->out_off += n;
 		} else if (n < 0 && errno == EINTR) {
@@ -202,9 +202,7 @@ ctl_args_valid(const json_t *req)
 		return true;
 	if (!json_is_array(args))
 		return false;
-	json_array_foreach(args, i, a)
-		if (!json_is_string(a))
-			return false;
+	json_array_foreach(args, i, a) if (!json_is_string(a)) return false;
 	return true;
 }
 
@@ -359,7 +357,7 @@ ctl_accept(void)
 		}
 		if (ctl.nb_clients == CTL_MAX_CLIENTS) {
 			static const char busy[] = "{\"ok\":false,\"error\":\"too many control "
-						   "clients (limit 64), try again later\"}\n";
+			                           "clients (limit 64), try again later\"}\n";
 			/* Best effort: the socket buffer of a fresh connection has room for it. */
 			ssize_t r = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			(void)r;

@@ -77,10 +77,10 @@ port_json(const struct dpv_engine *e, unsigned p, uint64_t *drops)
 	json_object_set_new(o, "port", json_integer(port->port_id));
 	json_object_set_new(o, "name", json_string(port->name));
 	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-		 m[5]);
+	         m[5]);
 	json_object_set_new(o, "mac", json_string(buf));
 	snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%d", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
-		 a & 0xff, __builtin_popcount(port->net.netmask));
+	         a & 0xff, __builtin_popcount(port->net.netmask));
 	json_object_set_new(o, "address", json_string(buf));
 	for (unsigned c = 0; c < DPV_C_MAX; c++) {
 		uint64_t sum = 0;
@@ -130,7 +130,7 @@ dpv_stats_json(const struct dpv_engine *e)
 
 		if (strncmp(n, DROP_PREFIX, strlen(DROP_PREFIX)) == 0)
 			json_object_set_new(drops, n + strlen(DROP_PREFIX),
-					    json_integer(totals[c]));
+			                    json_integer(totals[c]));
 	}
 	json_object_set_new(root, "drops", drops);
 	return root;

@@ -24,7 +24,8 @@ tel_add_members(struct rte_tel_data *d, const json_t *o, bool strings)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)o, k, v) {
+	json_object_foreach((json_t *)o, k, v)
+	{
 		if (json_is_integer(v))
 			rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
 		else if (strings && json_is_string(v))
@@ -84,7 +85,8 @@ tel_add_roles(struct rte_tel_data *d, const json_t *lc)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach((json_t *)roles, i, r) {
+	json_array_foreach((json_t *)roles, i, r)
+	{
 		if (i > 0)
 			strncat(buf, ",", sizeof(buf) - strlen(buf) - 1);
 		strncat(buf, json_string_value(r), sizeof(buf) - strlen(buf) - 1);
@@ -100,7 +102,8 @@ tel_add_sig_ring(struct rte_tel_data *d, const json_t *lc)
 	json_t *v;
 	char name[64];
 
-	json_object_foreach((json_t *)ring, k, v) {
+	json_object_foreach((json_t *)ring, k, v)
+	{
 		snprintf(name, sizeof(name), "sig_ring_%s", k);
 		rte_tel_data_add_dict_u64(d, name, (uint64_t)json_integer_value(v));
 	}
@@ -124,7 +127,8 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	st = dpv_stats_json(tel_eng);
 	lcores = json_object_get(st, "lcores");
 	rte_tel_data_start_dict(d);
-	json_array_foreach(lcores, i, lc) {
+	json_array_foreach(lcores, i, lc)
+	{
 		json_int_t id = json_integer_value(json_object_get(lc, "lcore"));
 
 		if (has) {
@@ -172,7 +176,8 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
 	else
 		rte_tel_data_start_dict(d);
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		json_int_t id = json_integer_value(json_object_get(p, "port"));
 
 		if (!has) {
@@ -198,11 +203,11 @@ dpv_telemetry_init(struct dpv_engine *e)
 		telemetry_cb fn;
 		const char *help;
 	} cmds[] = {
-		{"/dpvoip/stats", tel_stats, "dpvoip engine summary and drop totals"},
-		{"/dpvoip/lcores", tel_lcores,
-		 "dpvoip per-lcore counters; parameter: lcore id (optional)"},
-		{"/dpvoip/ports", tel_ports, "dpvoip port ids; parameter: port id for its counters"},
-		{"/dpvoip/drops", tel_drops, "dpvoip drops by cause, totals over ports and lcores"},
+	    {"/dpvoip/stats", tel_stats, "dpvoip engine summary and drop totals"},
+	    {"/dpvoip/lcores", tel_lcores,
+	     "dpvoip per-lcore counters; parameter: lcore id (optional)"},
+	    {"/dpvoip/ports", tel_ports, "dpvoip port ids; parameter: port id for its counters"},
+	    {"/dpvoip/drops", tel_drops, "dpvoip drops by cause, totals over ports and lcores"},
 	};
 
 	static bool registered;

@@ -21,14 +21,13 @@
 
 #include <jansson.h>
 
-#define DEFAULT_SOCKET	 "/run/dpvoip/dpvoip.sock"
+#define DEFAULT_SOCKET   "/run/dpvoip/dpvoip.sock"
 #define REPLY_TIMEOUT_MS 5000
-#define MAX_REPLY	 (64 << 20)
+#define MAX_REPLY        (64 << 20)
 
 static const char *prog = "dpvoipctl";
 
-static void __attribute__((noreturn))
-usage(const char *fmt, ...)
+static void __attribute__((noreturn)) usage(const char *fmt, ...)
 {
 	if (fmt != NULL) {
 		va_list ap;
@@ -40,18 +39,17 @@ usage(const char *fmt, ...)
 		fputc('\n', stderr);
 	}
 	fprintf(stderr,
-		"usage: %s [-s SOCKET] [--json] COMMAND [ARGS] [--name VALUE ...]\n"
-		"  -s SOCKET  control socket (default: $DPVOIPCTL_SOCKET or " DEFAULT_SOCKET ")\n"
-		"  --json     print the raw JSON reply\n"
-		"  commands:  stats, help, sessions, bridges, bridge create NAME, ...,\n"
-		"             call originate URI [--bridge NAME], call hangup SESSION\n"
-		"             (`%s help` asks the engine for its list)\n",
-		prog, prog);
+	        "usage: %s [-s SOCKET] [--json] COMMAND [ARGS] [--name VALUE ...]\n"
+	        "  -s SOCKET  control socket (default: $DPVOIPCTL_SOCKET or " DEFAULT_SOCKET ")\n"
+	        "  --json     print the raw JSON reply\n"
+	        "  commands:  stats, help, sessions, bridges, bridge create NAME, ...,\n"
+	        "             call originate URI [--bridge NAME], call hangup SESSION\n"
+	        "             (`%s help` asks the engine for its list)\n",
+	        prog, prog);
 	exit(2);
 }
 
-static void __attribute__((noreturn))
-fail(const char *fmt, ...)
+static void __attribute__((noreturn)) fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -285,7 +283,8 @@ cell(const json_t *v)
 		size_t i, len = 1;
 		json_t *x;
 
-		json_array_foreach((json_t *)v, i, x) {
+		json_array_foreach((json_t *)v, i, x)
+		{
 			char *c = cell(x);
 			len += strlen(c) + 1;
 			s = realloc(s, len);
@@ -314,13 +313,14 @@ print_object_array(const json_t *arr, const char *indent)
 	const char *name;
 	json_t *v;
 
-	json_array_foreach((json_t *)arr, i, o) {
-		json_object_foreach(o, name, v) {
+	json_array_foreach((json_t *)arr, i, o)
+	{
+		json_object_foreach(o, name, v)
+		{
 			bool seen = false;
 
-			json_array_foreach(keys, k, key)
-				if (strcmp(json_string_value(key), name) == 0)
-					seen = true;
+			json_array_foreach(keys, k, key) if (strcmp(json_string_value(key), name) ==
+			                                     0) seen = true;
 			if (!seen)
 				json_array_append_new(keys, json_string(name));
 		}
@@ -332,12 +332,12 @@ print_object_array(const json_t *arr, const char *indent)
 	}
 	char *row[n];
 	table_init(&t, n);
-	json_array_foreach(keys, k, key)
-		row[k] = strdup(json_string_value(key));
+	json_array_foreach(keys, k, key) row[k] = strdup(json_string_value(key));
 	table_add(&t, row);
-	json_array_foreach((json_t *)arr, i, o) {
-		json_array_foreach(keys, k, key)
-			row[k] = cell(json_object_get(o, json_string_value(key)));
+	json_array_foreach((json_t *)arr, i, o)
+	{
+		json_array_foreach(keys, k, key) row[k] =
+		    cell(json_object_get(o, json_string_value(key)));
 		table_add(&t, row);
 	}
 	table_print(&t, indent);
@@ -352,9 +352,7 @@ is_object_array(const json_t *v)
 
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return false;
-	json_array_foreach((json_t *)v, i, x)
-		if (!json_is_object(x))
-			return false;
+	json_array_foreach((json_t *)v, i, x) if (!json_is_object(x)) return false;
 	return true;
 }
 
@@ -368,7 +366,8 @@ print_generic(const json_t *o, const char *indent)
 	char *row[2];
 
 	table_init(&t, 2);
-	json_object_foreach((json_t *)o, k, v) {
+	json_object_foreach((json_t *)o, k, v)
+	{
 		if (strcmp(k, "ok") == 0 || is_object_array(v))
 			continue;
 		if (json_is_object(v) && json_object_size(v) > 0)
@@ -378,7 +377,8 @@ print_generic(const json_t *o, const char *indent)
 		table_add(&t, row);
 	}
 	table_print(&t, indent);
-	json_object_foreach((json_t *)o, k, v) {
+	json_object_foreach((json_t *)o, k, v)
+	{
 		if (strcmp(k, "ok") == 0)
 			continue;
 		if (is_object_array(v)) {
@@ -417,7 +417,8 @@ print_stats(const json_t *st)
 		print_object_array(lcores, "  ");
 	}
 
-	json_array_foreach((json_t *)ports, i, p) {
+	json_array_foreach((json_t *)ports, i, p)
+	{
 		char *name = cell(json_object_get(p, "name"));
 		char *mac = cell(json_object_get(p, "mac"));
 		char *addr = cell(json_object_get(p, "address"));
@@ -434,7 +435,8 @@ print_stats(const json_t *st)
 		table_add(&t, row);
 		static const char *const groups[] = {"counters", "eth"};
 		for (unsigned g = 0; g < 2; g++) {
-			json_object_foreach(json_object_get(p, groups[g]), k, v) {
+			json_object_foreach(json_object_get(p, groups[g]), k, v)
+			{
 				if (!json_is_integer(v) || json_integer_value(v) == 0)
 					continue;
 				row[0] = strdup(k);
@@ -457,7 +459,8 @@ print_stats(const json_t *st)
 	row[0] = strdup("cause");
 	row[1] = strdup("count");
 	table_add(&t, row);
-	json_object_foreach((json_t *)drops, k, v) {
+	json_object_foreach((json_t *)drops, k, v)
+	{
 		if (json_integer_value(v) == 0)
 			continue;
 		row[0] = strdup(k);

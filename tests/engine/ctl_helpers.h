@@ -28,13 +28,13 @@ fake_engine(void)
 	memset(&eng, 0, sizeof(eng));
 	eng.nb_workers = 2;
 	eng.workers[0] = (struct dpv_worker){.lcore_id = 3,
-					     .roles = DPV_ROLE_MEDIA | DPV_ROLE_SIGNALING,
-					     .sig_index = 0,
-					     .rxq = 0,
-					     .has_rxq = true,
-					     .txq = 1};
+	                                     .roles = DPV_ROLE_MEDIA | DPV_ROLE_SIGNALING,
+	                                     .sig_index = 0,
+	                                     .rxq = 0,
+	                                     .has_rxq = true,
+	                                     .txq = 1};
 	eng.workers[1] = (struct dpv_worker){
-		.lcore_id = 4, .roles = DPV_ROLE_SIGNALING, .sig_index = 1, .txq = 2};
+	    .lcore_id = 4, .roles = DPV_ROLE_SIGNALING, .sig_index = 1, .txq = 2};
 	eng.workers[0].lc[DPV_LC_iter_busy] = 5;
 	eng.workers[0].lc[DPV_LC_sip_steered] = 7;
 	eng.workers[1].lc[DPV_LC_sig_dequeued] = 7;
@@ -89,7 +89,7 @@ tconnect(const char *path)
 	c->fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	cr_assert_geq(c->fd, 0);
 	cr_assert_eq(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
-		     strerror(errno));
+	             strerror(errno));
 	return c;
 }
 
@@ -153,7 +153,7 @@ tline(struct tclient *c)
 		dpv_ctl_poll(&eng, 10);
 		if (!tpull(c))
 			cr_assert_fail("connection closed before a reply line (have %zu bytes)",
-				       c->len);
+			               c->len);
 	}
 	cr_assert_fail("no reply line after %d poll rounds", POLL_ROUNDS);
 	return NULL;

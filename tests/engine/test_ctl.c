@@ -32,9 +32,9 @@ static void
 setup(void)
 {
 	static const struct dpv_ctl_cmd cmds[] = {
-		{"echo", cmd_echo, "return the request"},
-		{"fail", cmd_fail, "always fails"},
-		{"fail silent", cmd_fail_silent, NULL},
+	    {"echo", cmd_echo, "return the request"},
+	    {"fail", cmd_fail, "always fails"},
+	    {"fail silent", cmd_fail_silent, NULL},
 	};
 
 	fake_engine();
@@ -66,17 +66,16 @@ expected_stats(void)
 	json_object_set_new(drops, "ip_cksum", json_integer(5));
 	json_object_set_new(drops, "udp_port", json_integer(1));
 	return json_pack(
-		"{s:b,s:{s:{s:i,s:i,s:i,s:i},s:["
-		"{s:i,s:[s,s],s:i,s:i,s:i,s:i,s:i,s:i,s:i},"
-		"{s:i,s:[s],s:n,s:i,s:i,s:i,s:i,s:i,s:i}],"
-		"s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
-		"ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz", 0,
-		"lcores", "lcore", 3, "roles", "media", "signaling", "rxq", 0, "txq", 1, "iter_busy",
-		5, "iter_idle", 0, "idle_sleeps", 0, "sip_steered", 7, "sig_dequeued", 0, "lcore", 4,
-		"roles", "signaling", "rxq", "txq", 2, "iter_busy", 0, "iter_idle", 0, "idle_sleeps",
-		0, "sip_steered", 0, "sig_dequeued", 7, "ports", "port", 9, "name", "net_test0", "mac",
-		"02:00:5e:10:00:01", "address", "198.18.0.1/24", "counters", counters, "drops",
-		drops);
+	    "{s:b,s:{s:{s:i,s:i,s:i,s:i},s:["
+	    "{s:i,s:[s,s],s:i,s:i,s:i,s:i,s:i,s:i,s:i},"
+	    "{s:i,s:[s],s:n,s:i,s:i,s:i,s:i,s:i,s:i}],"
+	    "s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
+	    "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz", 0, "lcores",
+	    "lcore", 3, "roles", "media", "signaling", "rxq", 0, "txq", 1, "iter_busy", 5,
+	    "iter_idle", 0, "idle_sleeps", 0, "sip_steered", 7, "sig_dequeued", 0, "lcore", 4,
+	    "roles", "signaling", "rxq", "txq", 2, "iter_busy", 0, "iter_idle", 0, "idle_sleeps", 0,
+	    "sip_steered", 0, "sig_dequeued", 7, "ports", "port", 9, "name", "net_test0", "mac",
+	    "02:00:5e:10:00:01", "address", "198.18.0.1/24", "counters", counters, "drops", drops);
 }
 
 Test(ctl, stats_sums_counters_over_workers)
@@ -94,7 +93,7 @@ Test(ctl, stats_sums_counters_over_workers)
 	cr_expect(json_equal(got, want), "got  %s\nwant %s", line, w);
 	/* Members come in a fixed order, starting with "ok". */
 	cr_expect_eq(strncmp(line, "{\"ok\":true,\"stats\":{\"engine\":{\"uptime_s\":0,", 43), 0,
-		     "%s", line);
+	             "%s", line);
 	free(w);
 	free(line);
 	json_decref(got);
@@ -152,12 +151,12 @@ Test(ctl, help_lists_registered_and_builtin_commands)
 
 	tsends(c, "{\"cmd\":\"help\"}\n");
 	cr_expect_line(c, "{\"ok\":true,\"commands\":["
-			  "{\"command\":\"echo\",\"help\":\"return the request\"},"
-			  "{\"command\":\"fail\",\"help\":\"always fails\"},"
-			  "{\"command\":\"fail silent\",\"help\":\"\"},"
-			  "{\"command\":\"help\",\"help\":\"list the commands and what they do\"},"
-			  "{\"command\":\"stats\",\"help\":\"engine, per-lcore and per-port "
-			  "counters, drops by cause\"}]}");
+	                  "{\"command\":\"echo\",\"help\":\"return the request\"},"
+	                  "{\"command\":\"fail\",\"help\":\"always fails\"},"
+	                  "{\"command\":\"fail silent\",\"help\":\"\"},"
+	                  "{\"command\":\"help\",\"help\":\"list the commands and what they do\"},"
+	                  "{\"command\":\"stats\",\"help\":\"engine, per-lcore and per-port "
+	                  "counters, drops by cause\"}]}");
 	tclose(c);
 }
 
@@ -178,7 +177,7 @@ Test(ctl, request_members_reach_the_command)
 
 	tsends(c, "{\"cmd\":\"echo\",\"args\":[\"conf1\",\"x y\"],\"bridge\":\"b\"}\r\n");
 	cr_expect_line(c, "{\"ok\":true,\"request\":{\"cmd\":\"echo\",\"args\":[\"conf1\",\"x y\"],"
-			  "\"bridge\":\"b\"}}");
+	                  "\"bridge\":\"b\"}}");
 	tclose(c);
 }
 
@@ -188,13 +187,13 @@ Test(ctl, bad_requests_get_clear_errors)
 
 	tsends(c, "{\"cmd\":\n");
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"malformed JSON: unexpected token near end of "
-			  "file (column 7)\"}");
+	                  "file (column 7)\"}");
 	tsends(c, "hello\n");
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"malformed JSON: invalid token near 'hello' "
-			  "(column 5)\"}");
+	                  "(column 5)\"}");
 	tsends(c, "{\"cmd\":\"a\",\"cmd\":\"b\"}\n");
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"malformed JSON: duplicate object key near "
-			  "'\\\"cmd\\\"' (column 16)\"}");
+	                  "'\\\"cmd\\\"' (column 16)\"}");
 	tsends(c, "[1,2]\n");
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"request is not a JSON object\"}");
 	tsends(c, "\"stats\"\n");
@@ -205,7 +204,7 @@ Test(ctl, bad_requests_get_clear_errors)
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"\\\"cmd\\\" must be a string\"}");
 	tsends(c, "{\"cmd\":\"frobnicate\"}\n");
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"unknown command \\\"frobnicate\\\" (try "
-			  "\\\"help\\\")\"}");
+	                  "\\\"help\\\")\"}");
 	tsends(c, "{\"cmd\":\"echo\",\"args\":\"x\"}\n");
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"\\\"args\\\" must be an array of strings\"}");
 	tsends(c, "{\"cmd\":\"echo\",\"args\":[1]}\n");
@@ -234,10 +233,10 @@ Test(ctl, pipelined_requests_answered_in_order)
 	struct tclient *c = tconnect(sock_path);
 
 	tsends(c, "{\"cmd\":\"echo\",\"args\":[\"1\"]}\n{\"cmd\":\"nope\"}\n"
-		  "{\"cmd\":\"echo\",\"args\":[\"3\"]}\n");
+	          "{\"cmd\":\"echo\",\"args\":[\"3\"]}\n");
 	cr_expect_line(c, "{\"ok\":true,\"request\":{\"cmd\":\"echo\",\"args\":[\"1\"]}}");
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"unknown command \\\"nope\\\" (try "
-			  "\\\"help\\\")\"}");
+	                  "\\\"help\\\")\"}");
 	cr_expect_line(c, "{\"ok\":true,\"request\":{\"cmd\":\"echo\",\"args\":[\"3\"]}}");
 	tclose(c);
 }
@@ -305,7 +304,8 @@ Test(ctl, overlong_line_dropped_until_its_newline)
 	cr_expect_line(c, "{\"ok\":false,\"error\":\"request line longer than 65536 bytes\"}");
 	tsend(c, junk, n);
 	tsends(c, "{\"cmd\":\"echo\"}\n{\"cmd\":\"echo\",\"args\":[\"next\"]}\n");
-	/* Only one error for the whole line, and the rest of it (a valid-looking tail too) is gone. */
+	/* Only one error for the whole line, and the rest of it (a valid-looking tail too) is gone.
+	 */
 	cr_expect_line(c, "{\"ok\":true,\"request\":{\"cmd\":\"echo\",\"args\":[\"next\"]}}");
 	free(junk);
 	tclose(c);
@@ -360,11 +360,11 @@ Test(ctl, too_many_clients_refused_politely)
 		c[i] = tconnect(sock_path);
 		tsends(c[i], "{\"cmd\":\"echo\"}\n");
 		cr_assert_str_eq(tline(c[i]), "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}",
-				 "client %d", i);
+		                 "client %d", i);
 	}
 	struct tclient *extra = tconnect(sock_path);
 	cr_expect_line(extra, "{\"ok\":false,\"error\":\"too many control clients (limit 64), try "
-			      "again later\"}");
+	                      "again later\"}");
 	bool open = true;
 	for (int i = 0; i < POLL_ROUNDS && open; i++) {
 		dpv_ctl_poll(&eng, 10);

@@ -83,11 +83,10 @@ static int
 cmd_sessions(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
 {
 	json_object_set_new(reply, "count", json_integer(2));
-	json_object_set_new(
-		reply, "sessions",
-		json_pack("[{s:i,s:s,s:i},{s:i,s:s,s:s,s:i}]", "id", 1, "state", "up", "pkts_in",
-			  1234, "id", 22, "state", "ringing", "remote", "198.18.0.2:4000",
-			  "pkts_in", 0));
+	json_object_set_new(reply, "sessions",
+	                    json_pack("[{s:i,s:s,s:i},{s:i,s:s,s:s,s:i}]", "id", 1, "state", "up",
+	                              "pkts_in", 1234, "id", 22, "state", "ringing", "remote",
+	                              "198.18.0.2:4000", "pkts_in", 0));
 	return 0;
 }
 
@@ -102,11 +101,11 @@ static void
 setup(void)
 {
 	static const struct dpv_ctl_cmd cmds[] = {
-		{"bridge create", cmd_echo, "echo"},
-		{"call originate", cmd_echo, "echo"},
-		{"echo", cmd_echo, "echo"},
-		{"sessions", cmd_sessions, "two sessions"},
-		{"bridge destroy", cmd_fail, "fails"},
+	    {"bridge create", cmd_echo, "echo"},
+	    {"call originate", cmd_echo, "echo"},
+	    {"echo", cmd_echo, "echo"},
+	    {"sessions", cmd_sessions, "two sessions"},
+	    {"bridge destroy", cmd_fail, "fails"},
 	};
 
 	fake_engine();
@@ -124,7 +123,8 @@ Test(dpvoipctl, json_prints_the_raw_reply)
 
 	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "--json", "echo", "a", "b", NULL});
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
-	cr_expect_str_eq(r.out, "{\"ok\":true,\"request\":{\"cmd\":\"echo\",\"args\":[\"a\",\"b\"]}}\n");
+	cr_expect_str_eq(r.out,
+	                 "{\"ok\":true,\"request\":{\"cmd\":\"echo\",\"args\":[\"a\",\"b\"]}}\n");
 	cr_expect_str_eq(r.err, "");
 }
 
@@ -132,17 +132,17 @@ Test(dpvoipctl, two_word_commands_and_options_become_members)
 {
 	struct run r;
 
-	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "bridge", "create", "conf1", "--json",
-					   NULL});
+	run_ctl(&r, NULL,
+	        (const char *[]){"-s", sock_path, "bridge", "create", "conf1", "--json", NULL});
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_str_eq(r.out, "{\"ok\":true,\"request\":{\"cmd\":\"bridge create\",\"args\":["
-				"\"conf1\"]}}\n");
+	                        "\"conf1\"]}}\n");
 	run_ctl(&r, NULL,
-		(const char *[]){"--json", "-s", sock_path, "call", "originate",
-				 "sip:x@198.18.0.2", "--bridge", "conf1", NULL});
+	        (const char *[]){"--json", "-s", sock_path, "call", "originate", "sip:x@198.18.0.2",
+	                         "--bridge", "conf1", NULL});
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_str_eq(r.out, "{\"ok\":true,\"request\":{\"cmd\":\"call originate\",\"bridge\":"
-				"\"conf1\",\"args\":[\"sip:x@198.18.0.2\"]}}\n");
+	                        "\"conf1\",\"args\":[\"sip:x@198.18.0.2\"]}}\n");
 }
 
 Test(dpvoipctl, socket_from_environment)
@@ -179,9 +179,9 @@ Test(dpvoipctl, connection_and_usage_errors_exit_2)
 	run_ctl(&r, NULL, (const char *[]){"-s", missing, "stats", NULL});
 	cr_expect_eq(r.status, 2);
 	snprintf(want, sizeof(want),
-		 "dpvoipctl: cannot connect to %s: No such file or directory (is the engine "
-		 "running?)\n",
-		 missing);
+	         "dpvoipctl: cannot connect to %s: No such file or directory (is the engine "
+	         "running?)\n",
+	         missing);
 	cr_expect_str_eq(r.err, want);
 
 	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, NULL});
@@ -190,11 +190,11 @@ Test(dpvoipctl, connection_and_usage_errors_exit_2)
 	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "bridge", NULL});
 	cr_expect_eq(r.status, 2);
 	cr_expect_eq(strncmp(r.err, "dpvoipctl: \"bridge\" needs a subcommand\n", 39), 0, "%s",
-		     r.err);
+	             r.err);
 	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "echo", "--bridge", NULL});
 	cr_expect_eq(r.status, 2);
 	cr_expect_eq(strncmp(r.err, "dpvoipctl: option --bridge needs a value\n", 41), 0, "%s",
-		     r.err);
+	             r.err);
 	run_ctl(&r, NULL, (const char *[]){"-x", "stats", NULL});
 	cr_expect_eq(r.status, 2);
 	cr_expect_eq(strncmp(r.err, "dpvoipctl: unknown option -x\n", 29), 0, "%s", r.err);
@@ -207,10 +207,10 @@ Test(dpvoipctl, generic_reply_as_tables)
 	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "sessions", NULL});
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_str_eq(r.out, "count  2\n"
-				"sessions:\n"
-				"  id  state    pkts_in  remote\n"
-				"   1  up          1234  -\n"
-				"  22  ringing        0  198.18.0.2:4000\n");
+	                        "sessions:\n"
+	                        "  id  state    pkts_in  remote\n"
+	                        "   1  up          1234  -\n"
+	                        "  22  ringing        0  198.18.0.2:4000\n");
 }
 
 Test(dpvoipctl, stats_table)
@@ -220,25 +220,25 @@ Test(dpvoipctl, stats_table)
 	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "stats", NULL});
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_str_eq(
-		r.out,
-		"engine: uptime 0s, 2 workers, 1 ports, tsc 0 Hz\n"
-		"\n"
-		"lcores:\n"
-		"  lcore  roles            rxq  txq  iter_busy  iter_idle  idle_sleeps  sip_steered  "
-		"sig_dequeued\n"
-		"      3  media,signaling    0    1          5          0            0            7  "
-		"           0\n"
-		"      4  signaling          -    2          0          0            0            0  "
-		"           7\n"
-		"\n"
-		"port 9 net_test0  02:00:5e:10:00:01  198.18.0.1/24\n"
-		"  counter        value  source\n"
-		"  rx                15  dpvoip\n"
-		"  drop_ip_cksum      5  dpvoip\n"
-		"  drop_udp_port      1  dpvoip\n"
-		"\n"
-		"drops:\n"
-		"  cause     count\n"
-		"  ip_cksum      5\n"
-		"  udp_port      1\n");
+	    r.out,
+	    "engine: uptime 0s, 2 workers, 1 ports, tsc 0 Hz\n"
+	    "\n"
+	    "lcores:\n"
+	    "  lcore  roles            rxq  txq  iter_busy  iter_idle  idle_sleeps  sip_steered  "
+	    "sig_dequeued\n"
+	    "      3  media,signaling    0    1          5          0            0            7  "
+	    "           0\n"
+	    "      4  signaling          -    2          0          0            0            0  "
+	    "           7\n"
+	    "\n"
+	    "port 9 net_test0  02:00:5e:10:00:01  198.18.0.1/24\n"
+	    "  counter        value  source\n"
+	    "  rx                15  dpvoip\n"
+	    "  drop_ip_cksum      5  dpvoip\n"
+	    "  drop_udp_port      1  dpvoip\n"
+	    "\n"
+	    "drops:\n"
+	    "  cause     count\n"
+	    "  ip_cksum      5\n"
+	    "  udp_port      1\n");
 }
