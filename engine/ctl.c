@@ -155,6 +155,20 @@ ctl_reply(struct ctl_client *c, const json_t *reply)
 	free(s);
 }
 
+/* Cut @a s to at most @a max bytes without splitting a UTF-8 sequence (jansson rejects those). */
+static void
+utf8_cut(char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	s[n] = '\0';
+}
+
 static void __attribute__((format(printf, 2, 3)))
 ctl_error(struct ctl_client *c, const char *fmt, ...)
 {
@@ -164,6 +178,7 @@ ctl_error(struct ctl_client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_cut(msg, sizeof(msg) - 2);
 	json_t *r = json_pack("{s:b,s:s}", "ok", 0, "error", msg);
 	ctl_reply(c, r);
 	json_decref(r);
@@ -202,7 +217,10 @@ ctl_args_valid(const json_t *req)
 		return true;
 	if (!json_is_array(args))
 		return false;
-	json_array_foreach(args, i, a) if (!json_is_string(a)) return false;
+	for (i = 0; i < json_array_size(args) && (a = json_array_get(args, i)); i++) {
+		if (!json_is_string(a))
+			return false;
+	}
 	return true;
 }
 
@@ -244,7 +262,11 @@ ctl_request(struct dpv_engine *e, struct ctl_client *c, const char *line, size_t
 	}
 	def = ctl_find(json_string_value(cmd));
 	if (def == NULL) {
-		ctl_error(c, "unknown command \"%.100s\" (try \"help\")", json_string_value(cmd));
+		char name[101];
+
+		snprintf(name, sizeof(name), "%s", json_string_value(cmd));
+		utf8_cut(name, sizeof(name) - 1);
+		ctl_error(c, "unknown command \"%s\" (try \"help\")", name);
 		goto out;
 	}
 	if (!ctl_args_valid(req)) {

@@ -24,8 +24,9 @@ tel_add_members(struct rte_tel_data *d, const json_t *o, bool strings)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)o, k, v)
-	{
+	for (void *it_ = json_object_iter((json_t *)o);
+	     it_ && (k = json_object_iter_key(it_), v = json_object_iter_value(it_));
+	     it_ = json_object_iter_next((json_t *)o, it_)) {
 		if (json_is_integer(v))
 			rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
 		else if (strings && json_is_string(v))
@@ -85,8 +86,9 @@ tel_add_roles(struct rte_tel_data *d, const json_t *lc)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach((json_t *)roles, i, r)
-	{
+	for (i = 0;
+	     i < json_array_size((json_t *)roles) && (r = json_array_get((json_t *)roles, i));
+	     i++) {
 		if (i > 0)
 			strncat(buf, ",", sizeof(buf) - strlen(buf) - 1);
 		strncat(buf, json_string_value(r), sizeof(buf) - strlen(buf) - 1);
@@ -102,8 +104,9 @@ tel_add_sig_ring(struct rte_tel_data *d, const json_t *lc)
 	json_t *v;
 	char name[64];
 
-	json_object_foreach((json_t *)ring, k, v)
-	{
+	for (void *it_ = json_object_iter((json_t *)ring);
+	     it_ && (k = json_object_iter_key(it_), v = json_object_iter_value(it_));
+	     it_ = json_object_iter_next((json_t *)ring, it_)) {
 		snprintf(name, sizeof(name), "sig_ring_%s", k);
 		rte_tel_data_add_dict_u64(d, name, (uint64_t)json_integer_value(v));
 	}
@@ -127,8 +130,7 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	st = dpv_stats_json(tel_eng);
 	lcores = json_object_get(st, "lcores");
 	rte_tel_data_start_dict(d);
-	json_array_foreach(lcores, i, lc)
-	{
+	for (i = 0; i < json_array_size(lcores) && (lc = json_array_get(lcores, i)); i++) {
 		json_int_t id = json_integer_value(json_object_get(lc, "lcore"));
 
 		if (has) {
@@ -176,8 +178,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
 	else
 		rte_tel_data_start_dict(d);
-	json_array_foreach(ports, i, p)
-	{
+	for (i = 0; i < json_array_size(ports) && (p = json_array_get(ports, i)); i++) {
 		json_int_t id = json_integer_value(json_object_get(p, "port"));
 
 		if (!has) {

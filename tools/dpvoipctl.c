@@ -283,8 +283,9 @@ cell(const json_t *v)
 		size_t i, len = 1;
 		json_t *x;
 
-		json_array_foreach((json_t *)v, i, x)
-		{
+		for (i = 0;
+		     i < json_array_size((json_t *)v) && (x = json_array_get((json_t *)v, i));
+		     i++) {
 			char *c = cell(x);
 			len += strlen(c) + 1;
 			s = realloc(s, len);
@@ -313,14 +314,18 @@ print_object_array(const json_t *arr, const char *indent)
 	const char *name;
 	json_t *v;
 
-	json_array_foreach((json_t *)arr, i, o)
-	{
-		json_object_foreach(o, name, v)
-		{
+	for (i = 0; i < json_array_size((json_t *)arr) && (o = json_array_get((json_t *)arr, i));
+	     i++) {
+		for (void *it_ = json_object_iter(o);
+		     it_ && (name = json_object_iter_key(it_), v = json_object_iter_value(it_));
+		     it_ = json_object_iter_next(o, it_)) {
 			bool seen = false;
 
-			json_array_foreach(keys, k, key) if (strcmp(json_string_value(key), name) ==
-			                                     0) seen = true;
+			for (k = 0; k < json_array_size(keys) && (key = json_array_get(keys, k));
+			     k++) {
+				if (strcmp(json_string_value(key), name) == 0)
+					seen = true;
+			}
 			if (!seen)
 				json_array_append_new(keys, json_string(name));
 		}
@@ -332,12 +337,15 @@ print_object_array(const json_t *arr, const char *indent)
 	}
 	char *row[n];
 	table_init(&t, n);
-	json_array_foreach(keys, k, key) row[k] = strdup(json_string_value(key));
+	for (k = 0; k < json_array_size(keys) && (key = json_array_get(keys, k)); k++) {
+		row[k] = strdup(json_string_value(key));
+	}
 	table_add(&t, row);
-	json_array_foreach((json_t *)arr, i, o)
-	{
-		json_array_foreach(keys, k, key) row[k] =
-		    cell(json_object_get(o, json_string_value(key)));
+	for (i = 0; i < json_array_size((json_t *)arr) && (o = json_array_get((json_t *)arr, i));
+	     i++) {
+		for (k = 0; k < json_array_size(keys) && (key = json_array_get(keys, k)); k++) {
+			row[k] = cell(json_object_get(o, json_string_value(key)));
+		}
 		table_add(&t, row);
 	}
 	table_print(&t, indent);
@@ -352,7 +360,10 @@ is_object_array(const json_t *v)
 
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return false;
-	json_array_foreach((json_t *)v, i, x) if (!json_is_object(x)) return false;
+	for (i = 0; i < json_array_size((json_t *)v) && (x = json_array_get((json_t *)v, i)); i++) {
+		if (!json_is_object(x))
+			return false;
+	}
 	return true;
 }
 
@@ -366,8 +377,9 @@ print_generic(const json_t *o, const char *indent)
 	char *row[2];
 
 	table_init(&t, 2);
-	json_object_foreach((json_t *)o, k, v)
-	{
+	for (void *it_ = json_object_iter((json_t *)o);
+	     it_ && (k = json_object_iter_key(it_), v = json_object_iter_value(it_));
+	     it_ = json_object_iter_next((json_t *)o, it_)) {
 		if (strcmp(k, "ok") == 0 || is_object_array(v))
 			continue;
 		if (json_is_object(v) && json_object_size(v) > 0)
@@ -377,8 +389,9 @@ print_generic(const json_t *o, const char *indent)
 		table_add(&t, row);
 	}
 	table_print(&t, indent);
-	json_object_foreach((json_t *)o, k, v)
-	{
+	for (void *it_ = json_object_iter((json_t *)o);
+	     it_ && (k = json_object_iter_key(it_), v = json_object_iter_value(it_));
+	     it_ = json_object_iter_next((json_t *)o, it_)) {
 		if (strcmp(k, "ok") == 0)
 			continue;
 		if (is_object_array(v)) {
@@ -417,8 +430,9 @@ print_stats(const json_t *st)
 		print_object_array(lcores, "  ");
 	}
 
-	json_array_foreach((json_t *)ports, i, p)
-	{
+	for (i = 0;
+	     i < json_array_size((json_t *)ports) && (p = json_array_get((json_t *)ports, i));
+	     i++) {
 		char *name = cell(json_object_get(p, "name"));
 		char *mac = cell(json_object_get(p, "mac"));
 		char *addr = cell(json_object_get(p, "address"));
@@ -435,8 +449,10 @@ print_stats(const json_t *st)
 		table_add(&t, row);
 		static const char *const groups[] = {"counters", "eth"};
 		for (unsigned g = 0; g < 2; g++) {
-			json_object_foreach(json_object_get(p, groups[g]), k, v)
-			{
+			for (void *it_ = json_object_iter(json_object_get(p, groups[g]));
+			     it_ &&
+			     (k = json_object_iter_key(it_), v = json_object_iter_value(it_));
+			     it_ = json_object_iter_next(json_object_get(p, groups[g]), it_)) {
 				if (!json_is_integer(v) || json_integer_value(v) == 0)
 					continue;
 				row[0] = strdup(k);
@@ -459,8 +475,9 @@ print_stats(const json_t *st)
 	row[0] = strdup("cause");
 	row[1] = strdup("count");
 	table_add(&t, row);
-	json_object_foreach((json_t *)drops, k, v)
-	{
+	for (void *it_ = json_object_iter((json_t *)drops);
+	     it_ && (k = json_object_iter_key(it_), v = json_object_iter_value(it_));
+	     it_ = json_object_iter_next((json_t *)drops, it_)) {
 		if (json_integer_value(v) == 0)
 			continue;
 		row[0] = strdup(k);

@@ -499,3 +499,41 @@ Test(ctl, telemetry_registration)
 	cr_expect_eq(dpv_telemetry_init(&eng), 0);
 	cr_expect_eq(dpv_telemetry_init(&eng), 0);
 }
+
+Test(ctl, binary_garbage_gets_an_error)
+{
+	struct tclient *c = tconnect(sock_path);
+
+	tsend(c, "{\"cmd\":\"e\0cho\"}\n", 16);
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"malformed JSON: control character 0x0 near "
+	                  "'\\\"e' (column 9)\"}");
+	tsends(c, "\xff\xfe\n");
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"malformed JSON: unable to decode byte 0xff "
+	                  "(column 0)\"}");
+	tsends(c, "{\"cmd\":\"\xff\"}\n");
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"malformed JSON: unable to decode byte 0xff "
+	                  "near '\\\"' (column 8)\"}");
+	tclose(c);
+}
+
+Test(ctl, long_unknown_command_name_is_cut_on_a_character_boundary)
+{
+	struct tclient *c = tconnect(sock_path);
+	char req[400], want[400];
+	char name[300] = "x";
+
+	/* 1 + 3 * 66 bytes: the 100-byte cut falls inside the 34th three-byte character. */
+	for (int i = 0; i < 66; i++)
+		strcat(name, "\xe2\x82\xac"); /* U+20AC */
+	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", name);
+	tsends(c, req);
+	name[1 + 3 * 33] = '\0';
+	snprintf(want, sizeof(want),
+	         "{\"ok\":false,\"error\":\"unknown command \\\"%s\\\" (try "
+	         "\\\"help\\\")\"}",
+	         name);
+	char *got = tline(c);
+	cr_expect_str_eq(got, want);
+	free(got);
+	tclose(c);
+}
