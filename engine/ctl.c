@@ -155,18 +155,21 @@ ctl_reply(struct ctl_client *c, const json_t *reply)
 	free(s);
 }
 
-/* Cut @a s to at most @a max bytes without splitting a UTF-8 sequence (jansson rejects those). */
+/* Drop a UTF-8 sequence that snprintf() truncation left incomplete (jansson rejects those). */
 static void
-utf8_cut(char *s, size_t max)
+utf8_trim(char *s)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), lead = n;
+	unsigned char c;
 
-	if (n <= max)
+	while (lead > 0 && n - lead < 4 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0)
 		return;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	s[n] = '\0';
+	c = (unsigned char)s[--lead];
+	size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (n - lead < need)
+		s[lead] = '\0';
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -178,7 +181,7 @@ ctl_error(struct ctl_client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	utf8_cut(msg, sizeof(msg) - 2);
+	utf8_trim(msg);
 	json_t *r = json_pack("{s:b,s:s}", "ok", 0, "error", msg);
 	ctl_reply(c, r);
 	json_decref(r);
@@ -265,7 +268,7 @@ ctl_request(struct dpv_engine *e, struct ctl_client *c, const char *line, size_t
 		char name[101];
 
 		snprintf(name, sizeof(name), "%s", json_string_value(cmd));
-		utf8_cut(name, sizeof(name) - 1);
+		utf8_trim(name);
 		ctl_error(c, "unknown command \"%s\" (try \"help\")", name);
 		goto out;
 	}

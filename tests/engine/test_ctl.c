@@ -520,14 +520,14 @@ Test(ctl, long_unknown_command_name_is_cut_on_a_character_boundary)
 {
 	struct tclient *c = tconnect(sock_path);
 	char req[400], want[400];
-	char name[300] = "x";
+	char name[300] = "xy";
 
-	/* 1 + 3 * 66 bytes: the 100-byte cut falls inside the 34th three-byte character. */
+	/* 2 + 3 * 66 bytes: a 100-byte cut falls inside the 33rd three-byte character. */
 	for (int i = 0; i < 66; i++)
 		strcat(name, "\xe2\x82\xac"); /* U+20AC */
 	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", name);
 	tsends(c, req);
-	name[1 + 3 * 33] = '\0';
+	name[2 + 3 * 32] = '\0';
 	snprintf(want, sizeof(want),
 	         "{\"ok\":false,\"error\":\"unknown command \\\"%s\\\" (try "
 	         "\\\"help\\\")\"}",
