@@ -537,3 +537,42 @@ Test(ctl, long_unknown_command_name_is_cut_on_a_character_boundary)
 	free(got);
 	tclose(c);
 }
+
+Test(ctl, client_that_never_reads_is_dropped)
+{
+	struct tclient *c = tconnect(sock_path);
+	struct tclient *other = tconnect(sock_path);
+	static const char req[] = "{\"cmd\":\"stats\"}\n";
+	char *burst = malloc(1000 * (sizeof(req) - 1));
+	json_t *st = dpv_stats_json(&eng);
+	char *one = json_dumps(st, JSON_COMPACT);
+	size_t reply_len = strlen(one) + strlen("{\"ok\":true,\"stats\":}\n");
+	/* Enough requests that their replies pass the 16 MiB the engine holds per client. */
+	unsigned rounds = (unsigned)((16u << 20) / reply_len / 1000 + 2);
+
+	for (unsigned i = 0; i < 1000; i++)
+		memcpy(burst + i * (sizeof(req) - 1), req, sizeof(req) - 1);
+	for (unsigned r = 0; r < rounds; r++) {
+		/* The engine may already have dropped us; a failed send is fine then. */
+		if (send(c->fd, burst, 1000 * (sizeof(req) - 1), MSG_NOSIGNAL) < 0)
+			break;
+		dpv_ctl_poll(&eng, 0);
+	}
+	for (int i = 0; i < 10; i++)
+		dpv_ctl_poll(&eng, 0);
+	/* What arrived is what fit in the socket buffers, then end of file. */
+	size_t got = 0;
+	ssize_t n;
+	while ((n = recv(c->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT)) > 0)
+		got += n;
+	cr_expect_eq(n, 0, "connection still open after %zu bytes (%s)", got,
+	             n < 0 ? strerror(errno) : "");
+	cr_expect_lt(got, (size_t)rounds * 1000 * reply_len);
+	tsends(other, "{\"cmd\":\"echo\"}\n");
+	cr_expect_line(other, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}");
+	free(one);
+	free(burst);
+	json_decref(st);
+	tclose(c);
+	tclose(other);
+}
