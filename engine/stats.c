@@ -1,0 +1,137 @@
+/*
+ * The `stats` object: engine, per-lcore and per-port counters, drops by cause.
+ *
+ * Counters are read without synchronisation from the workers' structs while
+ * the workers run: each is an aligned uint64_t written only by its own lcore,
+ * so a read sees an old or a new value, never a torn one (x86-64). Totals are
+ * therefore approximate snapshots, which is all a monitoring view needs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "engine_int.h"
+
+#define DROP_PREFIX "drop_"
+
+static json_t *
+lcore_json(const struct dpv_worker *w)
+{
+	json_t *o = json_object();
+	json_t *roles = json_array();
+
+	json_object_set_new(o, "lcore", json_integer(w->lcore_id));
+	if (w->roles & DPV_ROLE_MEDIA)
+		json_array_append_new(roles, json_string("media"));
+	if (w->roles & DPV_ROLE_SIGNALING)
+		json_array_append_new(roles, json_string("signaling"));
+	json_object_set_new(o, "roles", roles);
+	json_object_set_new(o, "rxq", w->has_rxq ? json_integer(w->rxq) : json_null());
+	json_object_set_new(o, "txq", json_integer(w->txq));
+	for (unsigned c = 0; c < DPV_LC_MAX; c++)
+		json_object_set_new(o, dpv_lcore_counter_names[c], json_integer(w->lc[c]));
+	if (w->sig_ring != NULL) {
+		json_t *r = json_object();
+
+		json_object_set_new(r, "count", json_integer(rte_ring_count(w->sig_ring)));
+		json_object_set_new(r, "size", json_integer(rte_ring_get_capacity(w->sig_ring)));
+		json_object_set_new(r, "free", json_integer(rte_ring_free_count(w->sig_ring)));
+		json_object_set_new(o, "sig_ring", r);
+	}
+	return o;
+}
+
+static json_t *
+eth_json(uint16_t port_id)
+{
+	struct rte_eth_stats st;
+
+	if (rte_eth_stats_get(port_id, &st) != 0)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "ipackets", json_integer(st.ipackets));
+	json_object_set_new(o, "opackets", json_integer(st.opackets));
+	json_object_set_new(o, "ibytes", json_integer(st.ibytes));
+	json_object_set_new(o, "obytes", json_integer(st.obytes));
+	json_object_set_new(o, "imissed", json_integer(st.imissed));
+	json_object_set_new(o, "ierrors", json_integer(st.ierrors));
+	json_object_set_new(o, "oerrors", json_integer(st.oerrors));
+	json_object_set_new(o, "rx_nombuf", json_integer(st.rx_nombuf));
+	return o;
+}
+
+static json_t *
+port_json(const struct dpv_engine *e, unsigned p, uint64_t *drops)
+{
+	const struct dpv_port *port = &e->ports[p];
+	const uint8_t *m = port->net.mac.addr_bytes;
+	uint32_t a = port->net.addr;
+	char buf[64];
+	json_t *o = json_object();
+	json_t *cnt = json_object();
+
+	json_object_set_new(o, "port", json_integer(port->port_id));
+	json_object_set_new(o, "name", json_string(port->name));
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+	         m[5]);
+	json_object_set_new(o, "mac", json_string(buf));
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%d", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+	         a & 0xff, __builtin_popcount(port->net.netmask));
+	json_object_set_new(o, "address", json_string(buf));
+	for (unsigned c = 0; c < DPV_C_MAX; c++) {
+		uint64_t sum = 0;
+
+		for (unsigned w = 0; w < e->nb_workers && w < DPV_MAX_WORKERS; w++)
+			sum += e->workers[w].pc[p][c];
+		json_object_set_new(cnt, dpv_port_counter_names[c], json_integer(sum));
+		drops[c] += sum;
+	}
+	json_object_set_new(o, "counters", cnt);
+	if (rte_eth_dev_is_valid_port(port->port_id))
+		json_object_set_new(o, "eth", eth_json(port->port_id));
+	return o;
+}
+
+json_t *
+dpv_stats_json(const struct dpv_engine *e)
+{
+	uint64_t totals[DPV_C_MAX] = {0};
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t uptime = 0;
+	json_t *root = json_object();
+	json_t *eng = json_object();
+	json_t *lcores = json_array();
+	json_t *ports = json_array();
+	json_t *drops = json_object();
+
+	/* Without a running EAL there is no TSC frequency: report 0 rather than divide by it. */
+	if (hz != 0 && e->start_tsc != 0)
+		uptime = (rte_rdtsc() - e->start_tsc) / hz;
+	json_object_set_new(eng, "uptime_s", json_integer(uptime));
+	json_object_set_new(eng, "workers", json_integer(e->nb_workers));
+	json_object_set_new(eng, "ports", json_integer(e->nb_ports));
+	json_object_set_new(eng, "hz", json_integer(hz));
+	json_object_set_new(root, "engine", eng);
+
+	for (unsigned w = 0; w < e->nb_workers && w < DPV_MAX_WORKERS; w++)
+		json_array_append_new(lcores, lcore_json(&e->workers[w]));
+	json_object_set_new(root, "lcores", lcores);
+
+	for (unsigned p = 0; p < e->nb_ports && p < DPV_MAX_PORTS; p++)
+		json_array_append_new(ports, port_json(e, p, totals));
+	json_object_set_new(root, "ports", ports);
+
+	for (unsigned c = 0; c < DPV_C_MAX; c++) {
+		const char *n = dpv_port_counter_names[c];
+
+		if (strncmp(n, DROP_PREFIX, strlen(DROP_PREFIX)) == 0)
+			json_object_set_new(drops, n + strlen(DROP_PREFIX),
+			                    json_integer(totals[c]));
+	}
+	json_object_set_new(root, "drops", drops);
+	return root;
+}

@@ -1,0 +1,230 @@
+/*
+ * DPDK telemetry commands under /dpvoip/.
+ *
+ * Every reply is built from the same dpv_stats_json() object the control
+ * socket serves, so both views always agree on names and sums. Telemetry
+ * callbacks carry no user pointer, hence the file-level engine pointer; they
+ * run on DPDK's telemetry thread and only read (racily, see stats.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_telemetry.h>
+
+#include "engine_int.h"
+
+static const struct dpv_engine *tel_eng;
+
+/* Copy the integer members of @a o into the telemetry dict @a d (strings too when asked). */
+static void
+tel_add_members(struct rte_tel_data *d, const json_t *o, bool strings)
+{
+	const char *k;
+	json_t *v;
+
+	for (void *it_ = json_object_iter((json_t *)o);
+	     it_ && (k = json_object_iter_key(it_), v = json_object_iter_value(it_));
+	     it_ = json_object_iter_next((json_t *)o, it_)) {
+		if (json_is_integer(v))
+			rte_tel_data_add_dict_u64(d, k, (uint64_t)json_integer_value(v));
+		else if (strings && json_is_string(v))
+			rte_tel_data_add_dict_string(d, k, json_string_value(v));
+	}
+}
+
+static int
+tel_parse_id(const char *params, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (params == NULL || *params == '\0')
+		return 0;
+	errno = 0;
+	*out = strtoul(params, &end, 10);
+	if (errno != 0 || *end != '\0' || *params < '0' || *params > '9' || *out > max)
+		return -EINVAL;
+	return 1;
+}
+
+/* /dpvoip/stats: the engine summary and the drop totals. */
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	json_t *st = dpv_stats_json(tel_eng);
+	struct rte_tel_data *drops = rte_tel_data_alloc();
+
+	rte_tel_data_start_dict(d);
+	tel_add_members(d, json_object_get(st, "engine"), false);
+	if (drops != NULL) {
+		rte_tel_data_start_dict(drops);
+		tel_add_members(drops, json_object_get(st, "drops"), false);
+		rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	}
+	json_decref(st);
+	return 0;
+}
+
+/* /dpvoip/drops: drop totals by cause. */
+static int
+tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	json_t *st = dpv_stats_json(tel_eng);
+
+	rte_tel_data_start_dict(d);
+	tel_add_members(d, json_object_get(st, "drops"), false);
+	json_decref(st);
+	return 0;
+}
+
+static void
+tel_add_roles(struct rte_tel_data *d, const json_t *lc)
+{
+	const json_t *roles = json_object_get(lc, "roles");
+	char buf[64] = "";
+	size_t i;
+	json_t *r;
+
+	for (i = 0;
+	     i < json_array_size((json_t *)roles) && (r = json_array_get((json_t *)roles, i));
+	     i++) {
+		if (i > 0)
+			strncat(buf, ",", sizeof(buf) - strlen(buf) - 1);
+		strncat(buf, json_string_value(r), sizeof(buf) - strlen(buf) - 1);
+	}
+	rte_tel_data_add_dict_string(d, "roles", buf);
+}
+
+static void
+tel_add_sig_ring(struct rte_tel_data *d, const json_t *lc)
+{
+	const json_t *ring = json_object_get(lc, "sig_ring");
+	const char *k;
+	json_t *v;
+	char name[64];
+
+	for (void *it_ = json_object_iter((json_t *)ring);
+	     it_ && (k = json_object_iter_key(it_), v = json_object_iter_value(it_));
+	     it_ = json_object_iter_next((json_t *)ring, it_)) {
+		snprintf(name, sizeof(name), "sig_ring_%s", k);
+		rte_tel_data_add_dict_u64(d, name, (uint64_t)json_integer_value(v));
+	}
+}
+
+/*
+ * /dpvoip/lcores: without a parameter, every worker lcore's counters keyed by
+ * lcore id; with one (an lcore id), that lcore's counters, roles and ring.
+ */
+static int
+tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned long want = 0;
+	int has = tel_parse_id(params, RTE_MAX_LCORE, &want);
+	json_t *st, *lcores, *lc;
+	size_t i;
+	int rc = has ? -EINVAL : 0;
+
+	if (has < 0)
+		return has;
+	st = dpv_stats_json(tel_eng);
+	lcores = json_object_get(st, "lcores");
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < json_array_size(lcores) && (lc = json_array_get(lcores, i)); i++) {
+		json_int_t id = json_integer_value(json_object_get(lc, "lcore"));
+
+		if (has) {
+			if ((unsigned long)id != want)
+				continue;
+			tel_add_members(d, lc, false);
+			tel_add_roles(d, lc);
+			tel_add_sig_ring(d, lc);
+			rc = 0;
+			break;
+		}
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char name[16];
+
+		if (c == NULL)
+			continue;
+		rte_tel_data_start_dict(c);
+		tel_add_members(c, lc, false);
+		tel_add_sig_ring(c, lc);
+		snprintf(name, sizeof(name), "%lld", (long long)id);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	json_decref(st);
+	return rc;
+}
+
+/*
+ * /dpvoip/ports: without a parameter, the list of port ids; with one, that
+ * port's dpvoip counters (summed over workers), name, MAC and address.
+ */
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned long want = 0;
+	int has = tel_parse_id(params, UINT16_MAX, &want);
+	json_t *st, *ports, *p;
+	size_t i;
+	int rc = has ? -EINVAL : 0;
+
+	if (has < 0)
+		return has;
+	st = dpv_stats_json(tel_eng);
+	ports = json_object_get(st, "ports");
+	if (!has)
+		rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
+	else
+		rte_tel_data_start_dict(d);
+	for (i = 0; i < json_array_size(ports) && (p = json_array_get(ports, i)); i++) {
+		json_int_t id = json_integer_value(json_object_get(p, "port"));
+
+		if (!has) {
+			rte_tel_data_add_array_u64(d, (uint64_t)id);
+			continue;
+		}
+		if ((unsigned long)id != want)
+			continue;
+		tel_add_members(d, p, true);
+		tel_add_members(d, json_object_get(p, "counters"), false);
+		rc = 0;
+		break;
+	}
+	json_decref(st);
+	return rc;
+}
+
+int
+dpv_telemetry_init(struct dpv_engine *e)
+{
+	static const struct {
+		const char *cmd;
+		telemetry_cb fn;
+		const char *help;
+	} cmds[] = {
+	    {"/dpvoip/stats", tel_stats, "dpvoip engine summary and drop totals"},
+	    {"/dpvoip/lcores", tel_lcores,
+	     "dpvoip per-lcore counters; parameter: lcore id (optional)"},
+	    {"/dpvoip/ports", tel_ports, "dpvoip port ids; parameter: port id for its counters"},
+	    {"/dpvoip/drops", tel_drops, "dpvoip drops by cause, totals over ports and lcores"},
+	};
+
+	static bool registered;
+
+	if (e == NULL)
+		return -EINVAL;
+	tel_eng = e;
+	/* DPDK keeps duplicates, so a second init only repoints the engine. */
+	if (registered)
+		return 0;
+	for (unsigned i = 0; i < RTE_DIM(cmds); i++) {
+		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
+
+		if (rc < 0)
+			return rc;
+	}
+	registered = true;
+	return 0;
+}

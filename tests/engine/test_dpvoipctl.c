@@ -1,0 +1,244 @@
+/*
+ * The dpvoipctl binary (path in env DPVOIPCTL) against a control socket that
+ * this test serves with dpv_ctl_poll while the tool runs.
+ */
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "ctl_helpers.h"
+
+extern char **environ;
+
+struct run {
+	int status; /* exit code, or -1 if it did not exit normally */
+	char out[1 << 16];
+	char err[4096];
+	size_t out_len, err_len;
+};
+
+static void
+drain(int fd, char *buf, size_t cap, size_t *len)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf + *len, cap - 1 - *len)) > 0)
+		*len += n;
+	buf[*len] = '\0';
+}
+
+/* Run dpvoipctl with @a argv (NULL-terminated, without argv[0]), serving the socket meanwhile. */
+static void
+run_ctl(struct run *r, char *const *env, const char *const *args)
+{
+	const char *bin = getenv("DPVOIPCTL");
+	char *argv[32];
+	int out[2], err[2], n = 0, st = 0;
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	cr_assert_not_null(bin, "DPVOIPCTL is not set (meson sets it)");
+	memset(r, 0, sizeof(*r));
+	argv[n++] = (char *)bin;
+	for (; args[n - 1] != NULL; n++)
+		argv[n] = (char *)args[n - 1];
+	argv[n] = NULL;
+	cr_assert_eq(pipe2(out, O_CLOEXEC | O_NONBLOCK), 0);
+	cr_assert_eq(pipe2(err, O_CLOEXEC | O_NONBLOCK), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, argv, env ? env : environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	close(err[1]);
+
+	pid_t done = 0;
+	for (int i = 0; i < 2 * POLL_ROUNDS && done == 0; i++) {
+		dpv_ctl_poll(&eng, 10);
+		drain(out[0], r->out, sizeof(r->out), &r->out_len);
+		drain(err[0], r->err, sizeof(r->err), &r->err_len);
+		done = waitpid(pid, &st, WNOHANG);
+	}
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		cr_assert_fail("dpvoipctl did not finish");
+	}
+	drain(out[0], r->out, sizeof(r->out), &r->out_len);
+	drain(err[0], r->err, sizeof(r->err), &r->err_len);
+	close(out[0]);
+	close(err[0]);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int
+cmd_echo(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
+{
+	json_object_set(reply, "request", (json_t *)req);
+	return 0;
+}
+
+static int
+cmd_sessions(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
+{
+	json_object_set_new(reply, "count", json_integer(2));
+	json_object_set_new(reply, "sessions",
+	                    json_pack("[{s:i,s:s,s:i},{s:i,s:s,s:s,s:i}]", "id", 1, "state", "up",
+	                              "pkts_in", 1234, "id", 22, "state", "ringing", "remote",
+	                              "198.18.0.2:4000", "pkts_in", 0));
+	return 0;
+}
+
+static int
+cmd_fail(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
+{
+	*error = "no such bridge \"x\"";
+	return -1;
+}
+
+static void
+setup(void)
+{
+	static const struct dpv_ctl_cmd cmds[] = {
+	    {"bridge create", cmd_echo, "echo"},
+	    {"call originate", cmd_echo, "echo"},
+	    {"echo", cmd_echo, "echo"},
+	    {"sessions", cmd_sessions, "two sessions"},
+	    {"bridge destroy", cmd_fail, "fails"},
+	};
+
+	fake_engine();
+	make_tmpdir();
+	for (unsigned i = 0; i < RTE_DIM(cmds); i++)
+		dpv_ctl_register(&cmds[i]);
+	cr_assert_eq(dpv_ctl_open(&eng, sock_path), 0);
+}
+
+TestSuite(dpvoipctl, .init = setup, .fini = rm_tmpdir);
+
+Test(dpvoipctl, json_prints_the_raw_reply)
+{
+	struct run r;
+
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "--json", "echo", "a", "b", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out,
+	                 "{\"ok\":true,\"request\":{\"cmd\":\"echo\",\"args\":[\"a\",\"b\"]}}\n");
+	cr_expect_str_eq(r.err, "");
+}
+
+Test(dpvoipctl, two_word_commands_and_options_become_members)
+{
+	struct run r;
+
+	run_ctl(&r, NULL,
+	        (const char *[]){"-s", sock_path, "bridge", "create", "conf1", "--json", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, "{\"ok\":true,\"request\":{\"cmd\":\"bridge create\",\"args\":["
+	                        "\"conf1\"]}}\n");
+	run_ctl(&r, NULL,
+	        (const char *[]){"--json", "-s", sock_path, "call", "originate", "sip:x@198.18.0.2",
+	                         "--bridge", "conf1", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, "{\"ok\":true,\"request\":{\"cmd\":\"call originate\",\"bridge\":"
+	                        "\"conf1\",\"args\":[\"sip:x@198.18.0.2\"]}}\n");
+}
+
+Test(dpvoipctl, socket_from_environment)
+{
+	char var[160];
+	char *env[] = {var, NULL};
+	struct run r;
+
+	snprintf(var, sizeof(var), "DPVOIPCTL_SOCKET=%s", sock_path);
+	run_ctl(&r, env, (const char *[]){"--json", "echo", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}\n");
+}
+
+Test(dpvoipctl, engine_error_exits_1)
+{
+	struct run r;
+
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "bridge", "destroy", "x", NULL});
+	cr_expect_eq(r.status, 1);
+	cr_expect_str_eq(r.out, "");
+	cr_expect_str_eq(r.err, "dpvoipctl: error: no such bridge \"x\"\n");
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "frob", NULL});
+	cr_expect_eq(r.status, 1);
+	cr_expect_str_eq(r.err, "dpvoipctl: error: unknown command \"frob\" (try \"help\")\n");
+}
+
+Test(dpvoipctl, connection_and_usage_errors_exit_2)
+{
+	char missing[160], want[300];
+	struct run r;
+
+	snprintf(missing, sizeof(missing), "%s/missing.sock", tmpdir);
+	run_ctl(&r, NULL, (const char *[]){"-s", missing, "stats", NULL});
+	cr_expect_eq(r.status, 2);
+	snprintf(want, sizeof(want),
+	         "dpvoipctl: cannot connect to %s: No such file or directory (is the engine "
+	         "running?)\n",
+	         missing);
+	cr_expect_str_eq(r.err, want);
+
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, NULL});
+	cr_expect_eq(r.status, 2);
+	cr_expect_eq(strncmp(r.err, "dpvoipctl: no command given\nusage: ", 35), 0, "%s", r.err);
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "bridge", NULL});
+	cr_expect_eq(r.status, 2);
+	cr_expect_eq(strncmp(r.err, "dpvoipctl: \"bridge\" needs a subcommand\n", 39), 0, "%s",
+	             r.err);
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "echo", "--bridge", NULL});
+	cr_expect_eq(r.status, 2);
+	cr_expect_eq(strncmp(r.err, "dpvoipctl: option --bridge needs a value\n", 41), 0, "%s",
+	             r.err);
+	run_ctl(&r, NULL, (const char *[]){"-x", "stats", NULL});
+	cr_expect_eq(r.status, 2);
+	cr_expect_eq(strncmp(r.err, "dpvoipctl: unknown option -x\n", 29), 0, "%s", r.err);
+}
+
+Test(dpvoipctl, generic_reply_as_tables)
+{
+	struct run r;
+
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "sessions", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, "count  2\n"
+	                        "sessions:\n"
+	                        "  id  state    pkts_in  remote\n"
+	                        "   1  up          1234  -\n"
+	                        "  22  ringing        0  198.18.0.2:4000\n");
+}
+
+Test(dpvoipctl, stats_table)
+{
+	struct run r;
+
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "stats", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(
+	    r.out,
+	    "engine: uptime 0s, 2 workers, 1 ports, tsc 0 Hz\n"
+	    "\n"
+	    "lcores:\n"
+	    "  lcore  roles            rxq  txq  iter_busy  iter_idle  idle_sleeps  sip_steered  "
+	    "sig_dequeued\n"
+	    "      3  media,signaling    0    1          5          0            0            7  "
+	    "           0\n"
+	    "      4  signaling          -    2          0          0            0            0  "
+	    "           7\n"
+	    "\n"
+	    "port 9 net_test0  02:00:5e:10:00:01  198.18.0.1/24\n"
+	    "  counter        value  source\n"
+	    "  rx                15  dpvoip\n"
+	    "  drop_ip_cksum      5  dpvoip\n"
+	    "  drop_udp_port      1  dpvoip\n"
+	    "\n"
+	    "drops:\n"
+	    "  cause     count\n"
+	    "  ip_cksum      5\n"
+	    "  udp_port      1\n");
+}
