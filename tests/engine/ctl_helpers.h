@@ -31,7 +31,6 @@ fake_engine(void)
 	                                     .roles = DPV_ROLE_MEDIA | DPV_ROLE_SIGNALING,
 	                                     .sig_index = 0,
 	                                     .rxq = 0,
-	                                     .has_rxq = true,
 	                                     .txq = 1};
 	eng.workers[1] = (struct dpv_worker){
 	    .lcore_id = 4, .roles = DPV_ROLE_SIGNALING, .sig_index = 1, .txq = 2};
