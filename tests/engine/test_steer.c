@@ -3,10 +3,11 @@
  * port and hands each SIP datagram to the signaling lcore that owns its
  * Call-ID (through that lcore's ring), or handles it in the same loop when it
  * is the owner. Workers are polled by hand from the test thread; EAL runs
- * with --no-huge --in-memory and a net_ring port.
+ * with --no-huge --no-shconf and a net_ring port.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <rte_eal.h>
@@ -32,12 +33,14 @@ static struct dpv_arp_cache peer_arp;
 static void
 setup(void)
 {
-	char *argv[] = {"test_steer", "--no-huge", "-m", "64", "--no-pci", "--in-memory",
-			"--log-level=lib.eal:error", "-l", "0"};
+	char prefix[64];
+	char *argv[] = {"test_steer", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
+			"--no-telemetry", "--log-level=lib.eal:error", "-l", "0", prefix};
 	struct dpv_engine *e = &dpv_eng;
 	struct rte_eth_conf conf;
 	int port;
 
+	snprintf(prefix, sizeof(prefix), "--file-prefix=dpvsteer%d", (int)getpid());
 	cr_assert_geq(rte_eal_init(RTE_DIM(argv), argv), 0, "EAL init");
 	pool = rte_pktmbuf_pool_create("steer", 1023, 0,
 				       RTE_ALIGN(sizeof(struct dpv_pkt_info), RTE_MBUF_PRIV_ALIGN),
