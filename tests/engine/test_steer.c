@@ -48,7 +48,10 @@ setup(void)
 	cr_assert_not_null(pool);
 	rx_ring = rte_ring_create("rx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	tx_ring = rte_ring_create("tx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	port = rte_eth_from_rings("r0", &rx_ring, 1, &tx_ring, 1, 0);
+	/* Every worker has its own tx queue; here they all drain into one ring. */
+	struct rte_ring *tx_rings[NB_SIG + 1] = {tx_ring, tx_ring, tx_ring};
+
+	port = rte_eth_from_rings("r0", &rx_ring, 1, tx_rings, NB_SIG + 1, 0);
 	cr_assert_geq(port, 0);
 	memset(&conf, 0, sizeof(conf));
 	cr_assert_eq(rte_eth_dev_configure((uint16_t)port, 1, NB_SIG + 1, &conf), 0);
