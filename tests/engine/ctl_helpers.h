@@ -37,16 +37,16 @@ fake_engine(void)
 	eng.workers[0].lc[DPV_LC_iter_busy] = 5;
 	eng.workers[0].lc[DPV_LC_sip_steered] = 7;
 	eng.workers[1].lc[DPV_LC_sig_dequeued] = 7;
-	eng.workers[0].pc[0][DPV_C_rx] = 10;
-	eng.workers[1].pc[0][DPV_C_rx] = 5;
-	eng.workers[0].pc[0][DPV_C_drop_ip_cksum] = 2;
-	eng.workers[1].pc[0][DPV_C_drop_ip_cksum] = 3;
-	eng.workers[1].pc[0][DPV_C_drop_udp_port] = 1;
-	/* Counters of a port index past nb_ports must not be counted. */
+	eng.workers[0].pc[5][DPV_C_rx] = 10;
+	eng.workers[1].pc[5][DPV_C_rx] = 5;
+	eng.workers[0].pc[5][DPV_C_drop_ip_cksum] = 2;
+	eng.workers[1].pc[5][DPV_C_drop_ip_cksum] = 3;
+	eng.workers[1].pc[5][DPV_C_drop_udp_port] = 1;
+	/* Counters are indexed by DPDK port id: those of a port not in the engine do not count. */
 	eng.workers[0].pc[1][DPV_C_drop_ipv6] = 100;
 	eng.nb_ports = 1;
-	/* Port 9 is not a DPDK port (no EAL here), so there is no "eth" member. */
-	eng.ports[0].port_id = 9;
+	/* Port 5 is not a DPDK port (no EAL here), so there is no "eth" member. */
+	eng.ports[0].port_id = 5;
 	strcpy(eng.ports[0].name, "net_test0");
 	eng.ports[0].net.mac = (struct rte_ether_addr){{0x02, 0x00, 0x5e, 0x10, 0x00, 0x01}};
 	eng.ports[0].net.addr = (198u << 24) | (18u << 16) | 1;

@@ -65,17 +65,26 @@ expected_stats(void)
 	json_object_set_new(counters, "drop_udp_port", json_integer(1));
 	json_object_set_new(drops, "ip_cksum", json_integer(5));
 	json_object_set_new(drops, "udp_port", json_integer(1));
-	return json_pack(
-	    "{s:b,s:{s:{s:i,s:i,s:i,s:i},s:["
-	    "{s:i,s:[s,s],s:i,s:i,s:i,s:i,s:i,s:i,s:i},"
-	    "{s:i,s:[s],s:n,s:i,s:i,s:i,s:i,s:i,s:i}],"
-	    "s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
-	    "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz", 0, "lcores",
-	    "lcore", 3, "roles", "media", "signaling", "rxq", 0, "txq", 1, "iter_busy", 5,
-	    "iter_idle", 0, "idle_sleeps", 0, "sip_steered", 7, "sig_dequeued", 0, "lcore", 4,
-	    "roles", "signaling", "rxq", "txq", 2, "iter_busy", 0, "iter_idle", 0, "idle_sleeps", 0,
-	    "sip_steered", 0, "sig_dequeued", 7, "ports", "port", 9, "name", "net_test0", "mac",
-	    "02:00:5e:10:00:01", "address", "198.18.0.1/24", "counters", counters, "drops", drops);
+	json_t *lc[2];
+	const uint64_t busy[2] = {5, 0}, steered[2] = {7, 0}, dequeued[2] = {0, 7};
+
+	for (unsigned w = 0; w < 2; w++) {
+		lc[w] = json_pack("{s:i,s:[],s:i}", "lcore", 3 + w, "rxq", 0, "txq", 1 + w);
+		for (unsigned c = 0; c < DPV_LC_MAX; c++)
+			json_object_set_new(lc[w], dpv_lcore_counter_names[c], json_integer(0));
+		json_object_set_new(lc[w], "iter_busy", json_integer(busy[w]));
+		json_object_set_new(lc[w], "sip_steered", json_integer(steered[w]));
+		json_object_set_new(lc[w], "sig_dequeued", json_integer(dequeued[w]));
+	}
+	json_array_append_new(json_object_get(lc[0], "roles"), json_string("media"));
+	json_array_append_new(json_object_get(lc[0], "roles"), json_string("signaling"));
+	json_array_append_new(json_object_get(lc[1], "roles"), json_string("signaling"));
+	json_object_set_new(lc[1], "rxq", json_null());
+	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i},s:[o,o],s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
+			 "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz",
+			 0, "lcores", lc[0], lc[1], "ports", "port", 5, "name", "net_test0", "mac",
+			 "02:00:5e:10:00:01", "address", "198.18.0.1/24", "counters", counters,
+			 "drops", drops);
 }
 
 Test(ctl, stats_sums_counters_over_workers)
