@@ -104,11 +104,12 @@ Test(telemetry, stats)
 
 Test(telemetry, lcores)
 {
-	cr_expect_str_eq(
-	    tel("/dpvoip/lcores,4"),
-	    "{\"/dpvoip/lcores\":{\"lcore\":4,\"txq\":2,\"iter_busy\":0,\"iter_idle\":0,"
-	    "\"idle_sleeps\":0,\"sip_steered\":0,\"sig_dequeued\":7,"
-	    "\"roles\":\"signaling\"}}");
+	const char *one = tel("/dpvoip/lcores,4");
+	cr_expect(starts_with(one, "{\"/dpvoip/lcores\":{\"lcore\":4,\"txq\":2,\"iter_busy\":0,"
+				   "\"iter_idle\":0,\"idle_sleeps\":0,\"sip_steered\":0,"),
+		  "%s", one);
+	cr_expect_neq(strstr(one, "\"sig_dequeued\":7,"), NULL, "%s", one);
+	cr_expect_neq(strstr(one, ",\"roles\":\"signaling\"}}"), NULL, "%s", one);
 	const char *all = tel("/dpvoip/lcores");
 	cr_expect(starts_with(all, "{\"/dpvoip/lcores\":{\"3\":{\"lcore\":3,\"rxq\":0,\"txq\":1,"
 	                           "\"iter_busy\":5,"),
@@ -120,8 +121,8 @@ Test(telemetry, lcores)
 
 Test(telemetry, ports)
 {
-	cr_expect_str_eq(tel("/dpvoip/ports"), "{\"/dpvoip/ports\":[9]}");
-	const char *p = tel("/dpvoip/ports,9");
+	cr_expect_str_eq(tel("/dpvoip/ports"), "{\"/dpvoip/ports\":[5]}");
+	const char *p = tel("/dpvoip/ports,5");
 	cr_expect(starts_with(p, "{\"/dpvoip/ports\":{\"port\":5,\"name\":\"net_test0\",\"mac\":"
 	                         "\"02:00:5e:10:00:01\",\"address\":\"198.18.0.1/24\",\"rx\":15,"),
 	          "%s", p);
