@@ -406,6 +406,40 @@ print_generic(const json_t *o, const char *indent)
 
 /* ---- stats ---- */
 
+/* One column per lcore, one row per member: stays narrow however many counters there are. */
+static void
+print_lcores(const json_t *lcores)
+{
+	size_t n = json_array_size(lcores), i;
+	const json_t *first = json_array_get(lcores, 0);
+	struct table t;
+	const char *k;
+	json_t *v;
+	char *row[n + 1];
+
+	table_init(&t, (unsigned)n + 1);
+	row[0] = strdup("");
+	for (i = 0; i < n; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "lcore %lld",
+			 (long long)json_integer_value(
+				 json_object_get(json_array_get(lcores, i), "lcore")));
+		row[i + 1] = strdup(buf);
+	}
+	table_add(&t, row);
+	json_object_foreach((json_t *)first, k, v)
+	{
+		if (strcmp(k, "lcore") == 0)
+			continue;
+		row[0] = strdup(k);
+		for (i = 0; i < n; i++)
+			row[i + 1] = cell(json_object_get(json_array_get(lcores, i), k));
+		table_add(&t, row);
+	}
+	table_print(&t, "  ");
+}
+
 static void
 print_stats(const json_t *st)
 {
@@ -427,7 +461,7 @@ print_stats(const json_t *st)
 
 	if (is_object_array(lcores)) {
 		printf("\nlcores:\n");
-		print_object_array(lcores, "  ");
+		print_lcores(lcores);
 	}
 
 	for (i = 0;
