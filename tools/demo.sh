@@ -35,7 +35,7 @@ step "peer: ARP entry for the engine"
 rig_peer ip neigh show "$RIG_ENG_IP"
 
 step "peer: a SIP OPTIONS to $RIG_ENG_IP:5060 and RTP-range UDP to :20000"
-ENG_MAC=$(rig_peer ip -o neigh show "$RIG_ENG_IP" dev dpvp0 | awk '{print $5}')
+ENG_MAC=$(rig_peer_mac)
 rig_peer python3 tests/rig/frames.py dpvp0 "$ENG_MAC" "$RIG_PEER_IP" "$RIG_ENG_IP" good_udp_sip 1
 rig_peer python3 tests/rig/frames.py dpvp0 "$ENG_MAC" "$RIG_PEER_IP" "$RIG_ENG_IP" rtp 10
 wait_stat lcores.*.sip_processed -ge 1 >/dev/null

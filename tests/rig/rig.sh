@@ -22,6 +22,12 @@ RIG_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 rig_peer() { ip netns exec "$RIG_PEER" "$@"; }
 
+# The engine's MAC as the peer's neighbour table has it (after the peer talked to it).
+rig_peer_mac() {
+	rig_peer ip neigh show "$RIG_ENG_IP" dev dpvp0 |
+		awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}'
+}
+
 rig_up() {
 	trap rig_down EXIT
 	ip netns add "$RIG_ENG"

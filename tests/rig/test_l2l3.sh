@@ -11,7 +11,7 @@ rig_up
 engine_start "$(rig_conf 1 1)"
 
 check "peer pings the engine" rig_peer ping -c 3 -i 0.2 -W 2 -q "$RIG_ENG_IP"
-ENG_MAC=$(rig_peer ip -o neigh show "$RIG_ENG_IP" dev dpvp0 | awk '{print $5}')
+ENG_MAC=$(rig_peer_mac)
 check "peer resolved the engine by ARP" test -n "$ENG_MAC"
 check "ARP request counted" wait_stat ports.0.counters.rx_arp -ge 1
 check "ARP reply sent" wait_stat ports.0.counters.tx_arp_reply -ge 1
