@@ -86,7 +86,7 @@ sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t 
 	static const char *const names[] = {"Via", "From", "To", "Call-ID", "CSeq"};
 	const struct sip_hdr *h;
 
-	if (code < 100 || code > 699)
+	if (code < 100 || code > 699 || !req->is_request)
 		return -1;
 	for (unsigned i = 0; i < sizeof(copy); i++)
 		if (!sip_msg_hdr(req, (enum sip_hdr_type)copy[i]))

@@ -238,6 +238,17 @@ Test(write, ack_bye_cancel_round_trip)
 		/* too small by one byte */
 		cr_assert_eq(sip_write_request(buf, (uint32_t)n - 1, &f), -1);
 	}
+	/* a response is never answered */
+	int n = sip_write_request(buf, sizeof(buf), &inv_fields);
+	cr_assert_eq(sip_parse(buf, (uint32_t)n, &req), 0);
+	n = sip_write_response(buf, sizeof(buf), &req, 200, NULL, S("t"), DPV_STR_NULL,
+	                       DPV_STR_NULL, DPV_STR_NULL);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(sip_parse(buf, (uint32_t)n, &out), 0);
+	cr_assert_eq(sip_write_response(buf, sizeof(buf), &out, 200, NULL, S("t"), DPV_STR_NULL,
+	                                DPV_STR_NULL, DPV_STR_NULL),
+	             -1);
+
 	struct sip_req_fields f = inv_fields;
 	f.method = SIP_METHOD_UNKNOWN;
 	cr_assert_eq(sip_write_request(buf, sizeof(buf), &f), -1);
