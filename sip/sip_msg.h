@@ -319,10 +319,12 @@ int sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint1
 
 /**
  * Write an error response naming the problem in a Warning: 399 @a agent "@a why" header
- * (and Unsupported: when @a unsupported is not empty). @return bytes or -1.
+ * (and Unsupported: when @a unsupported is not empty; Accept: application/sdp for 415).
+ * @return bytes or -1.
  */
 int sip_write_reject(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t code,
-                     const char *why, const char *agent, struct dpv_str unsupported);
+                     const char *why, const char *agent, struct dpv_str to_tag,
+                     struct dpv_str unsupported);
 
 /** Fields of a UAC request. Strings are copied verbatim; empty ones are left out. */
 struct sip_req_fields {

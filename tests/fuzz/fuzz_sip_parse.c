@@ -53,7 +53,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0) {
 		/* partial messages may still be answered; the output is not checked */
 		(void)sip_write_reject(out, sizeof(out), &m, sip_parse_status(rc),
-		                       sip_parse_strerror(rc), NULL, DPV_STR_NULL);
+		                       sip_parse_strerror(rc), NULL, DPV_STR_LIT("t1"),
+		                       DPV_STR_NULL);
 		return 0;
 	}
 	walk_lists(&m);
@@ -64,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sip_msg_check_request(&m, &cfg, &res);
 	w = res.status
 	        ? sip_write_reject(out, sizeof(out), &m, res.status, res.reason, NULL,
-	                           res.unsupported)
+	                           DPV_STR_LIT("t1"), res.unsupported)
 	        : sip_write_response(out, sizeof(out), &m, 200, NULL, DPV_STR_LIT("tag1"),
 	                             DPV_STR_NULL, DPV_STR_LIT("x"), DPV_STR_LIT("text/plain"));
 	if (w > 0 && sip_parse(out, (uint32_t)w, &r) != 0)

@@ -374,7 +374,8 @@ protos_one(const char *t, uint32_t tl, char *work, char *msgbuf, char *resp)
 		uint16_t st = sip_msg_check_request(&msg, &check_cfg, &res);
 		if (st)
 			protos_stats[3]++;
-		w = st ? sip_write_reject(resp, 4096, &msg, st, res.reason, NULL, res.unsupported)
+		w = st ? sip_write_reject(resp, 4096, &msg, st, res.reason, NULL, DPV_STR_LIT("tt"),
+		                          res.unsupported)
 		       : sip_write_response(resp, 4096, &msg, 180, NULL, DPV_STR_LIT("tt"),
 		                            DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL);
 		if (w > 0) {
@@ -384,7 +385,7 @@ protos_one(const char *t, uint32_t tl, char *work, char *msgbuf, char *resp)
 		}
 	} else {
 		w = sip_write_reject(resp, 4096, &msg, sip_parse_status(rc), sip_parse_strerror(rc),
-		                     NULL, DPV_STR_NULL);
+		                     NULL, DPV_STR_LIT("tt"), DPV_STR_NULL);
 		protos_stats[w > 0 ? 1 : 2]++;
 	}
 }

@@ -82,7 +82,7 @@ Test(write, reject_names_problem)
 	static const char exp[] = "SIP/2.0 420 Bad Extension\r\n"
 	                          "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
 	                          "From: <sip:a@e>;tag=1\r\n"
-	                          "To: <sip:b@e>\r\n"
+	                          "To: <sip:b@e>;tag=srv1\r\n"
 	                          "Call-ID: c\r\n"
 	                          "CSeq: 1 OPTIONS\r\n"
 	                          "Warning: 399 dpvoip \"unsupported extension required\"\r\n"
@@ -98,7 +98,8 @@ Test(write, reject_names_problem)
 
 	cr_assert_eq(sip_parse(opt, sizeof(opt) - 1, &req), 0);
 	cr_assert_eq(sip_msg_check_request(&req, &cfg, &res), 420);
-	n = sip_write_reject(buf, sizeof(buf), &req, res.status, res.reason, NULL, res.unsupported);
+	n = sip_write_reject(buf, sizeof(buf), &req, res.status, res.reason, NULL, S("srv1"),
+	                     res.unsupported);
 	cr_assert_eq(n, (int)sizeof(exp) - 1, "got:\n%.*s", n > 0 ? n : 0, buf);
 	cr_assert_eq(memcmp(buf, exp, (size_t)n), 0, "got:\n%.*s", n, buf);
 }
@@ -114,7 +115,7 @@ Test(write, reject_after_parse_error)
 	    "SIP/2.0 400 Bad Request\r\n"
 	    "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
 	    "From: <sip:a@e>;tag=1\r\n"
-	    "To: <sip:b@e>\r\n"
+	    "To: <sip:b@e>;tag=srv1\r\n"
 	    "Call-ID: c\r\n"
 	    "CSeq: 1 INVITE\r\n"
 	    "Warning: 399 edge.example.com \"CSeq method does not match request method\"\r\n"
@@ -124,7 +125,7 @@ Test(write, reject_after_parse_error)
 	rc = sip_parse(bad, sizeof(bad) - 1, &req);
 	cr_assert_eq(rc, SIP_PERR_CSEQ_METHOD);
 	n = sip_write_reject(buf, sizeof(buf), &req, sip_parse_status(rc), sip_parse_strerror(rc),
-	                     "edge.example.com", DPV_STR_NULL);
+	                     "edge.example.com", S("srv1"), DPV_STR_NULL);
 	cr_assert_eq(n, (int)sizeof(exp) - 1, "got:\n%.*s", n > 0 ? n : 0, buf);
 	cr_assert_eq(memcmp(buf, exp, (size_t)n), 0, "got:\n%.*s", n, buf);
 
@@ -133,7 +134,8 @@ Test(write, reject_after_parse_error)
 	                            "\r\nTo: <sip:b@e>\r\nFrom: <sip:a@e>;tag=1\r\n"
 	                            "CSeq: 1 OPTIONS\r\n\r\n";
 	cr_assert_eq(sip_parse(nocid, sizeof(nocid) - 1, &req), SIP_PERR_NO_CALL_ID);
-	cr_assert_eq(sip_write_reject(buf, sizeof(buf), &req, 400, "x", NULL, DPV_STR_NULL), -1);
+	cr_assert_eq(sip_write_reject(buf, sizeof(buf), &req, 400, "x", NULL, S("t"), DPV_STR_NULL),
+	             -1);
 }
 
 Test(write, bounded)
@@ -253,4 +255,31 @@ Test(write, ack_bye_cancel_round_trip)
 	struct sip_req_fields f = inv_fields;
 	f.method = SIP_METHOD_UNKNOWN;
 	cr_assert_eq(sip_write_request(buf, sizeof(buf), &f), -1);
+}
+
+Test(write, reject_415_lists_accept)
+{
+	static const char inv[] = "INVITE sip:b@e SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	                          "To: <sip:b@e>\r\nFrom: <sip:a@e>;tag=1\r\n"
+	                          "Call-ID: c\r\nCSeq: 1 INVITE\r\nContent-Type: text/plain\r\n"
+	                          "Content-Length: 2\r\n\r\nhi";
+	static const char exp[] = "SIP/2.0 415 Unsupported Media Type\r\n"
+	                          "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	                          "From: <sip:a@e>;tag=1\r\n"
+	                          "To: <sip:b@e>;tag=srv1\r\n"
+	                          "Call-ID: c\r\n"
+	                          "CSeq: 1 INVITE\r\n"
+	                          "Warning: 399 dpvoip \"unsupported Content-Type\"\r\n"
+	                          "Accept: application/sdp\r\n"
+	                          "Content-Length: 0\r\n\r\n";
+	struct sip_check_cfg cfg = {0};
+	struct sip_check_result res;
+	int n;
+
+	cr_assert_eq(sip_parse(inv, sizeof(inv) - 1, &req), 0);
+	cr_assert_eq(sip_msg_check_request(&req, &cfg, &res), 415);
+	n = sip_write_reject(buf, sizeof(buf), &req, res.status, res.reason, NULL, S("srv1"),
+	                     res.unsupported);
+	cr_assert_eq(n, (int)sizeof(exp) - 1, "got:\n%.*s", n > 0 ? n : 0, buf);
+	cr_assert_eq(memcmp(buf, exp, (size_t)n), 0, "got:\n%.*s", n, buf);
 }
