@@ -23,7 +23,7 @@ struct ev {
 	uint64_t at;
 };
 
-#define MAXEV 256
+#define MAXEV 4096
 static struct ev evs[MAXEV];
 static unsigned nev;
 static struct dpv_timer_wheel wheel;
@@ -723,4 +723,39 @@ Test(tx, names)
 	cr_assert_str_eq(sip_tx_state_name(SIP_TX_ACCEPTED), "accepted");
 	cr_assert_str_eq(sip_tx_timer_name(SIP_TX_TIMER_L), "L");
 	cr_assert_str_eq(sip_tx_timer_name(SIP_TX_TIMER_MAX), "?");
+}
+
+Test(tx, full_table_lookups_and_bulk_reclaim)
+{
+	enum { N = 1000 };
+	static char br[N][32];
+	static struct sip_tx *txs[N];
+	struct sip_tx_table *big = mktable(N);
+	struct sip_tx_key k;
+	struct sip_tx *m;
+
+	cr_assert_not_null(big);
+	for (int i = 0; i < N; i++) {
+		snprintf(br[i], sizeof(br[i]), "z9hG4bK-%d", i);
+		k = skey(br[i], "198.18.0.2", 5060, i % 2 ? SIP_METHOD_INVITE : SIP_METHOD_BYE);
+		txs[i] = sip_tx_server_new(big, &k, &req_msg, NULL);
+		cr_assert_not_null(txs[i], "tx %d", i);
+	}
+	k = skey("z9hG4bK-x", "198.18.0.2", 5060, SIP_METHOD_BYE);
+	cr_assert_null(sip_tx_server_new(big, &k, &req_msg, NULL));
+	for (int i = 0; i < N; i++) {
+		k = skey(br[i], "198.18.0.2", 5060, i % 2 ? SIP_METHOD_INVITE : SIP_METHOD_BYE);
+		cr_assert_eq(sip_tx_request_in(big, &k, &m), SIP_TX_RX_ABSORBED);
+		cr_assert_eq(m, txs[i], "tx %d", i);
+		k.method = i % 2 ? SIP_METHOD_BYE : SIP_METHOD_INVITE;
+		cr_assert_eq(sip_tx_request_in(big, &k, &m), SIP_TX_RX_NO_MATCH);
+	}
+	for (int i = 0; i < N; i++)
+		sip_tx_transport_error(txs[i]);
+	cr_assert_eq(sip_tx_table_count(big), 0);
+	cr_assert_eq(sip_tx_table_limbo(big), N);
+	grace_period();
+	cr_assert_eq(sip_tx_table_reclaim(big), N);
+	cr_assert_eq(sip_tx_table_avail(big), N);
+	sip_tx_table_destroy(big);
 }
