@@ -763,3 +763,33 @@ Test(tx, full_table_lookups_and_bulk_reclaim)
 	cr_assert_eq(sip_tx_table_avail(big), N);
 	sip_tx_table_destroy(big);
 }
+
+Test(tx, uas_cancel_flow_200_then_487_and_ack)
+{
+	struct sip_tx_key inv = skey("z9hG4bKcf", "198.18.0.2", 5060, SIP_METHOD_INVITE);
+	struct sip_tx_key can = skey("z9hG4bKcf", "198.18.0.2", 5060, SIP_METHOD_CANCEL);
+	struct sip_tx_key ack = skey("z9hG4bKcf", "198.18.0.2", 5060, SIP_METHOD_ACK);
+	struct sip_tx *ti = sip_tx_server_new(tab, &inv, &req_msg, NULL), *tc, *m;
+
+	cr_assert_eq(sip_tx_send_response(ti, 100, &resp1), 0);
+	adv(1000);
+	cr_assert_eq(sip_tx_request_in(tab, &can, &m), SIP_TX_RX_NO_MATCH);
+	cr_assert_eq(sip_tx_find_cancelled(tab, &can), ti);
+	tc = sip_tx_server_new(tab, &can, &req_msg, NULL);
+	cr_assert_eq(sip_tx_send_response(tc, 200, &resp2), 0);
+	cr_assert_eq(sip_tx_send_response(ti, 487, &resp3), 0);
+	cr_assert_eq(sip_tx_state(tc), SIP_TX_COMPLETED);
+	cr_assert_eq(sip_tx_state(ti), SIP_TX_COMPLETED);
+	cr_assert_eq(sip_tx_request_in(tab, &can, &m), SIP_TX_RX_ABSORBED);
+	cr_assert_eq(m, tc);
+	cr_assert_eq(last()->msg, &resp2, "a CANCEL retransmission gets the CANCEL's 200");
+	expect_at(EV_RESP, 1500); /* Timer G resends the 487 */
+	cr_assert_eq(last()->msg, &resp3);
+	cr_assert_eq(sip_tx_request_in(tab, &ack, &m), SIP_TX_RX_ACK_CONFIRMED);
+	cr_assert_eq(m, ti);
+	expect_at(EV_TERM, 1500 + T4);
+	cr_assert_eq(last()->tx, ti);
+	expect_at(EV_TERM, 1000 + 64 * T1);
+	cr_assert_eq(last()->tx, tc);
+	cr_assert_eq(sip_tx_table_count(tab), 0);
+}
