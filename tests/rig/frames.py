@@ -2,7 +2,7 @@
 
 usage: frames.py IFACE DST_MAC SRC_IP DST_IP KIND COUNT
 
-KIND is one of: good_udp_sip, bad_ip_cksum, short_ip, bad_ip_version, ip_len_over,
+KIND is one of: good_udp_sip, bad_ip_cksum, short_ip, bad_ihl, bad_ip_version, ip_len_over,
 fragment, not_ours, bad_udp_len, bad_udp_cksum, udp_closed_port, rtp.
 """
 import socket
@@ -58,6 +58,9 @@ def frame(kind, src, dst):
         return ip_header(src, dst, len(u), fix=1) + u
     if kind == "short_ip":
         return ip_header(src, dst, 0)[:12]
+    if kind == "bad_ihl":
+        u = udp(src, dst, 5060, 5060, SIP)
+        return ip_header(src, dst, len(u), ver_ihl=0x44) + u
     if kind == "bad_ip_version":
         u = udp(src, dst, 5060, 5060, SIP)
         return ip_header(src, dst, len(u), ver_ihl=0x65) + u

@@ -28,7 +28,7 @@ send rtp 7
 check "UDP to the RTP range reaches the media lcore" wait_stat ports.0.counters.rx_rtp -eq 7
 check "RTP with no flow dropped under its cause" wait_stat drops.rtp_no_flow -eq 7
 
-for kind_cause in bad_ip_cksum:ip_cksum short_ip:ip_hdr_len bad_ip_version:ip_version \
+for kind_cause in bad_ip_cksum:ip_cksum short_ip:short_frame bad_ihl:ip_hdr_len bad_ip_version:ip_version \
 	ip_len_over:ip_len fragment:ip_frag not_ours:ip_not_ours bad_udp_len:udp_len \
 	bad_udp_cksum:udp_cksum udp_closed_port:udp_port; do
 	kind=${kind_cause%%:*}
