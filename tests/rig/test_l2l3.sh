@@ -28,8 +28,10 @@ send rtp 7
 check "UDP to the RTP range reaches the media lcore" wait_stat ports.0.counters.rx_rtp -eq 7
 check "RTP with no flow dropped under its cause" wait_stat drops.rtp_no_flow -eq 7
 
+# No fragment case here: the af_packet PMD joins a PACKET_FANOUT group with the DEFRAG flag, so
+# the kernel holds a lone fragment for reassembly and never delivers it (test_net covers ip_frag).
 for kind_cause in bad_ip_cksum:ip_cksum short_ip:short_frame bad_ihl:ip_hdr_len bad_ip_version:ip_version \
-	ip_len_over:ip_len fragment:ip_frag not_ours:ip_not_ours bad_udp_len:udp_len \
+	ip_len_over:ip_len not_ours:ip_not_ours bad_udp_len:udp_len \
 	bad_udp_cksum:udp_cksum udp_closed_port:udp_port; do
 	kind=${kind_cause%%:*}
 	cause=${kind_cause#*:}
