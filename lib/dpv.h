@@ -82,4 +82,107 @@ extern int dpv_logtype;
 #define DPV_LOG(level, fmt, ...)                                                                   \
 	rte_log(RTE_LOG_##level, dpv_logtype, "dpvoip: " fmt "\n", ##__VA_ARGS__)
 
+/* ---- timers ---- */
+
+struct dpv_timer;
+/** Timer callback; the timer is already disarmed when it runs and may be re-armed. */
+typedef void (*dpv_timer_cb)(struct dpv_timer *t, void *arg);
+
+/** Intrusive doubly linked list node / list head (a slot of the wheel). */
+struct dpv_timer_link {
+	struct dpv_timer_link *next, *prev;
+};
+
+/** A timer embedded in its owner object; zero it (or dpv_timer_init) before first use. */
+struct dpv_timer {
+	struct dpv_timer_link link; /* next == NULL when not armed */
+	uint64_t expire_ms;
+	uint64_t tick;
+	dpv_timer_cb cb;
+	void *arg;
+};
+
+/** A hashed timer wheel: one per lcore, single-threaded, no allocation after init. */
+struct dpv_timer_wheel {
+	struct dpv_timer_link *slots;
+	uint32_t nb_slots; /* power of two */
+	uint32_t tick_ms;
+	uint64_t cur_tick; /* every timer of an earlier tick has fired */
+	uint64_t now_ms;
+	bool own_slots;
+	uint64_t nb_armed;
+	uint64_t nb_fired;
+};
+
+/** Mark @a t as not armed. */
+static inline void
+dpv_timer_init(struct dpv_timer *t)
+{
+	t->link.next = t->link.prev = NULL;
+}
+
+/** True while @a t waits in a wheel. */
+static inline bool
+dpv_timer_armed(const struct dpv_timer *t)
+{
+	return t->link.next != NULL;
+}
+
+/** Init @a w with @a nb_slots (rounded up to a power of two) allocated here; 0 or -errno. */
+int dpv_timer_wheel_init(struct dpv_timer_wheel *w, uint32_t nb_slots, uint32_t tick_ms,
+			 uint64_t now_ms);
+/** Init @a w on a caller-provided array of @a nb_slots (a power of two) slots; 0 or -errno. */
+int dpv_timer_wheel_init_mem(struct dpv_timer_wheel *w, struct dpv_timer_link *slots,
+			     uint32_t nb_slots, uint32_t tick_ms, uint64_t now_ms);
+/** Release slots allocated by dpv_timer_wheel_init; armed timers are forgotten. */
+void dpv_timer_wheel_fini(struct dpv_timer_wheel *w);
+/** Arm (or re-arm) @a t to fire at absolute time @a expire_ms. */
+void dpv_timer_arm(struct dpv_timer_wheel *w, struct dpv_timer *t, uint64_t expire_ms,
+		   dpv_timer_cb cb, void *arg);
+/** Disarm @a t; harmless when not armed. */
+void dpv_timer_cancel(struct dpv_timer_wheel *w, struct dpv_timer *t);
+/** Move the clock to @a now_ms, firing every timer with expiry <= now in expiry order. */
+unsigned dpv_timer_wheel_advance(struct dpv_timer_wheel *w, uint64_t now_ms);
+
+/** The wheel's clock; inside a callback, the expiry time of the firing timer. */
+static inline uint64_t
+dpv_timer_wheel_now(const struct dpv_timer_wheel *w)
+{
+	return w->now_ms;
+}
+
+/* ---- pools ---- */
+
+/** A fixed-size object pool, single-threaded per owner lcore. */
+struct dpv_pool;
+
+/** Pool counters. */
+struct dpv_pool_stats {
+	uint64_t gets;
+	uint64_t puts;
+	uint64_t empty;   /* dpv_pool_get found no free object */
+	uint64_t bad_put; /* put of a foreign pointer or of a free object, ignored */
+};
+
+/** Create a pool of @a nb_objs objects of @a obj_size bytes, cache-line aligned; NULL on error. */
+struct dpv_pool *dpv_pool_create(const char *name, uint32_t nb_objs, uint32_t obj_size);
+/** Free the pool and all its objects. */
+void dpv_pool_free(struct dpv_pool *p);
+/** Take a free object in O(1), or NULL when empty (counted in stats.empty). */
+void *dpv_pool_get(struct dpv_pool *p);
+/** Return @a obj to its pool; foreign or already-free pointers are counted and ignored. */
+void dpv_pool_put(struct dpv_pool *p, void *obj);
+/** Number of free objects. */
+uint32_t dpv_pool_avail(const struct dpv_pool *p);
+/** Number of objects handed out. */
+uint32_t dpv_pool_in_use(const struct dpv_pool *p);
+/** Capacity. */
+uint32_t dpv_pool_size(const struct dpv_pool *p);
+/** Index of @a obj in the pool (0..size-1), or -1 when it is not one of the pool's objects. */
+int64_t dpv_pool_index(const struct dpv_pool *p, const void *obj);
+/** The pool's name. */
+const char *dpv_pool_name(const struct dpv_pool *p);
+/** Counters. */
+const struct dpv_pool_stats *dpv_pool_stats(const struct dpv_pool *p);
+
 #endif /* DPV_H */

@@ -1,0 +1,206 @@
+/** @file rtp.h  rtp layer: SDP offer/answer and the media port pool. */
+#ifndef DPV_RTP_H
+#define DPV_RTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dpv.h"
+
+/* ---- media port pool (portpool.c) ----
+ *
+ * Hands out RTP ports: even ports p with min <= p and p + 1 <= max (RTCP is
+ * on p + 1). Freed ports go to the tail of a FIFO, so a port is reused only
+ * after every other free port has been handed out: stray packets of a
+ * finished call die out before the port belongs to a new call.
+ *
+ * A pool has a single owner (one signaling lcore, or the main lcore):
+ * no function here is thread-safe. All memory is allocated in
+ * rtp_portpool_create; alloc and free are O(1) and never allocate.
+ */
+
+struct rtp_portpool;
+
+/** Counters of a port pool. */
+struct rtp_portpool_stats {
+	uint32_t size;      /**< ports the pool manages */
+	uint32_t in_use;    /**< ports allocated now */
+	uint32_t avail;     /**< ports free now */
+	uint64_t allocs;    /**< successful allocations */
+	uint64_t frees;     /**< successful frees */
+	uint64_t exhausted; /**< allocations refused: no free port */
+	uint64_t bad_free;  /**< frees refused: out of range, odd, or not allocated */
+};
+
+/**
+ * Create a pool of the even ports in [@a min, @a max] whose RTCP port also fits.
+ * @return the pool, or NULL when no port fits (min > max, min == 0, a single odd port...)
+ *         or memory is short.
+ */
+struct rtp_portpool *rtp_portpool_create(uint16_t min, uint16_t max);
+/** Free a pool (NULL is fine). */
+void rtp_portpool_destroy(struct rtp_portpool *pp);
+/** Take the port that has been free the longest. @return the even RTP port, or -1 if none. */
+int rtp_portpool_alloc(struct rtp_portpool *pp);
+/** Give @a port back. @return 0, or -1 (counted) when it is not a port this pool handed out. */
+int rtp_portpool_free(struct rtp_portpool *pp, uint16_t port);
+/** Number of free ports. */
+uint32_t rtp_portpool_avail(const struct rtp_portpool *pp);
+/** Copy the pool's counters into @a st. */
+void rtp_portpool_stats(const struct rtp_portpool *pp, struct rtp_portpool_stats *st);
+
+/* ---- SDP offer/answer (sdp.c) ----
+ *
+ * rtp_sdp_parse reads an SDP body (RFC 4566) into views that point into the
+ * body (zero copy: the body must outlive the struct). rtp_sdp_negotiate picks
+ * the stream and codec of the answer (RFC 3264), rtp_sdp_write_answer and
+ * rtp_sdp_write_offer write SDP text. None of them allocate.
+ */
+
+#define RTP_SDP_MAX_LEN    8192 /* longest body accepted */
+#define RTP_SDP_MAX_MEDIA  8    /* m= lines */
+#define RTP_SDP_MAX_FMTS   32   /* payload types kept per m= line; later ones are ignored */
+#define RTP_SDP_MAX_RTPMAP 16   /* a=rtpmap lines kept per m= line; later ones are ignored */
+
+#define RTP_PT_PCMU 0
+#define RTP_PT_PCMA 8
+#define RTP_PT_TE   101 /* telephone-event in the offers this engine writes */
+
+/** Parse and negotiation errors; 0 is success. rtp_sdp_strerror names them. */
+enum rtp_sdp_err {
+	RTP_SDP_OK = 0,
+	RTP_SDP_E_EMPTY,           /**< no body */
+	RTP_SDP_E_TOO_LONG,        /**< body longer than RTP_SDP_MAX_LEN */
+	RTP_SDP_E_MALFORMED_LINE,  /**< a line is not "x=value", or has a control byte */
+	RTP_SDP_E_BAD_VERSION,     /**< first line is not v=0 */
+	RTP_SDP_E_BAD_ORIGIN,      /**< o= missing or not six fields */
+	RTP_SDP_E_NO_SESSION_NAME, /**< s= missing */
+	RTP_SDP_E_BAD_CONNECTION,  /**< c= is not "IN IP4 addr" / "IN IP6 addr" */
+	RTP_SDP_E_BAD_MEDIA,       /**< m= has too few fields or a bad format */
+	RTP_SDP_E_BAD_PORT,        /**< m= or a=rtcp port is not 0..65535 */
+	RTP_SDP_E_BAD_ATTR,        /**< a=rtpmap, a=fmtp, a=ptime or a=rtcp is malformed */
+	RTP_SDP_E_TOO_MANY_MEDIA,  /**< more than RTP_SDP_MAX_MEDIA m= lines */
+	RTP_SDP_E_NO_AUDIO,        /**< no m=audio RTP/AVP stream with a non-zero port */
+	RTP_SDP_E_MISSING_CONN,    /**< the audio stream has no c= (session or media) */
+	RTP_SDP_E_IP6,             /**< the audio stream is IPv6: unsupported */
+	RTP_SDP_E_NO_CODEC,        /**< no PCMU or PCMA offered: the UAS answers 488 */
+	RTP_SDP_E_MAX
+};
+
+/** Media direction (RFC 3264 attributes). UNSET: no attribute at that level. */
+enum rtp_dir {
+	RTP_DIR_UNSET = 0,
+	RTP_DIR_SENDRECV,
+	RTP_DIR_SENDONLY,
+	RTP_DIR_RECVONLY,
+	RTP_DIR_INACTIVE,
+};
+
+enum rtp_sdp_af {
+	RTP_SDP_AF_NONE = 0, /**< no c= at this level */
+	RTP_SDP_AF_IP4,
+	RTP_SDP_AF_IP6,
+};
+
+/** A c= line. */
+struct rtp_sdp_conn {
+	enum rtp_sdp_af af;
+	struct dpv_str addr; /**< address text (without /ttl) */
+	uint32_t ip4;        /**< IP4: the address, host byte order */
+};
+
+/** An a=rtpmap line. */
+struct rtp_sdp_rtpmap {
+	uint8_t pt;
+	uint32_t clock;
+	uint8_t channels;    /**< 0: not given */
+	struct dpv_str name; /**< encoding name, e.g. "PCMU" */
+	struct dpv_str fmtp; /**< parameters of the a=fmtp line for this pt, or empty */
+};
+
+/** An m= section. */
+struct rtp_sdp_media {
+	struct dpv_str type;  /**< "audio", "video", ... */
+	struct dpv_str proto; /**< "RTP/AVP", ... */
+	struct dpv_str fmts;  /**< the whole format list, as offered */
+	uint16_t port;
+	bool rtp_avp; /**< proto is RTP/AVP: fmts are payload types */
+	uint8_t nb_pts;
+	uint8_t pts[RTP_SDP_MAX_FMTS];
+	uint8_t nb_rtpmap;
+	struct rtp_sdp_rtpmap rtpmap[RTP_SDP_MAX_RTPMAP];
+	struct rtp_sdp_conn conn; /**< media-level c= */
+	enum rtp_dir dir;         /**< media-level direction attribute */
+	uint32_t ptime;           /**< a=ptime, 0: not given */
+	uint16_t rtcp_port;       /**< a=rtcp, 0: not given */
+	struct rtp_sdp_conn rtcp_conn;
+	unsigned line; /**< line number of the m= line */
+};
+
+/** A parsed SDP body. Every view points into the parsed body. */
+struct rtp_sdp {
+	struct dpv_str o_user, o_sess_id, o_sess_version, o_addr;
+	struct dpv_str session_name;
+	struct dpv_str timing;    /**< value of the first t= line ("0 0") */
+	struct rtp_sdp_conn conn; /**< session-level c= */
+	enum rtp_dir dir;         /**< session-level direction attribute */
+	uint8_t nb_media;
+	struct rtp_sdp_media media[RTP_SDP_MAX_MEDIA];
+	unsigned err_line; /**< after an error: the 1-based line it was found on, 0: none */
+};
+
+/** What the answer to an offer carries, and what media to send where. */
+struct rtp_sdp_neg {
+	uint8_t media;          /**< index of the accepted audio m= line */
+	uint8_t pt;             /**< payload type of the chosen codec (as the offer numbers it) */
+	uint8_t codec;          /**< RTP_PT_PCMU or RTP_PT_PCMA: which codec pt stands for */
+	int16_t te_pt;          /**< telephone-event payload type, -1: not offered */
+	struct dpv_str te_fmtp; /**< offered telephone-event a=fmtp value, empty if none */
+	uint32_t remote_ip;     /**< host byte order; 0 when the offer holds with c=0.0.0.0 */
+	uint16_t remote_port;   /**< where to send RTP */
+	uint16_t remote_rtcp_port; /**< a=rtcp, else remote_port + 1 */
+	uint32_t ptime;            /**< offered ptime, 0: not given */
+	enum rtp_dir offer_dir;    /**< effective direction of the offer (see rtp_sdp_negotiate) */
+	enum rtp_dir answer_dir;   /**< direction to put in the answer */
+	bool hold;                 /**< offer is on hold (sendonly, inactive or c=0.0.0.0) */
+};
+
+/** Name of an error code ("malformed line", ...). */
+const char *rtp_sdp_strerror(enum rtp_sdp_err err);
+
+/**
+ * Parse @a len bytes of SDP at @a body into @a sdp. Lines end in CRLF or LF;
+ * the last line may lack one. @return RTP_SDP_OK or an error (sdp->err_line says where).
+ */
+enum rtp_sdp_err rtp_sdp_parse(const char *body, size_t len, struct rtp_sdp *sdp);
+
+/**
+ * Choose the answer to @a offer (RFC 3264 section 6): the first m=audio RTP/AVP
+ * line with a non-zero port, and in it the first offered of PCMU/PCMA; telephone-
+ * event (8000 Hz) is kept when offered. Direction: sendonly -> recvonly,
+ * recvonly -> sendonly, inactive -> inactive, else sendrecv. A c=0.0.0.0 offer
+ * (RFC 2543 hold) is treated as sendonly (or inactive when it also says
+ * recvonly/inactive), with remote_ip 0: nothing is sent to it.
+ * @return RTP_SDP_OK, or NO_AUDIO, MISSING_CONN, IP6, NO_CODEC (the UAS answers 488).
+ */
+enum rtp_sdp_err rtp_sdp_negotiate(const struct rtp_sdp *offer, struct rtp_sdp_neg *neg);
+
+/**
+ * Write the answer to @a offer as chosen in @a neg: every offered m= line is
+ * answered, the accepted one with @a local_port, the others with port 0.
+ * @a local_ip is in host byte order. @return bytes written (no NUL counted; a NUL
+ * follows when there is room), or -1 when @a cap is too small.
+ */
+int rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
+                         const struct rtp_sdp_neg *neg, uint32_t local_ip, uint16_t local_port,
+                         uint64_t sess_id, uint64_t sess_version);
+
+/**
+ * Write an offer (UAC side): PCMU, PCMA and telephone-event (RTP_PT_TE), ptime 20,
+ * sendrecv. @return bytes written, or -1 when @a cap is too small.
+ */
+int rtp_sdp_write_offer(char *buf, size_t cap, uint32_t local_ip, uint16_t local_port,
+                        uint64_t sess_id, uint64_t sess_version);
+
+#endif /* DPV_RTP_H */

@@ -1,0 +1,95 @@
+/** @file dialplan.h  sip layer: the dialplan, matched on the Request-URI user part. */
+#ifndef DPV_SIP_DIALPLAN_H
+#define DPV_SIP_DIALPLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#define SIP_DIALPLAN_MAX_RULES 256
+#define SIP_DIALPLAN_MAX_USER  256 /* longer user parts never match (counted: too_long) */
+#define SIP_BRIDGE_NAME_MAX    63  /* bridge names: 1..63 of [A-Za-z0-9._-] */
+
+/** Rule actions; the same order as enum dpv_action in engine/engine_int.h. */
+enum sip_dp_action {
+	SIP_DP_TONE,
+	SIP_DP_ECHO,
+	SIP_DP_REJECT,
+	SIP_DP_BRIDGE,
+};
+
+/**
+ * One rule. The pattern is an extended regular expression matched against the
+ * whole user part (^ and $ are its ends), case-sensitively, with '.' matching
+ * any byte. For SIP_DP_BRIDGE, bridge NULL takes the bridge name from the
+ * first capture group; otherwise bridge is the fixed name.
+ */
+struct sip_dialplan_rule {
+	const char *pattern;
+	enum sip_dp_action action;
+	uint16_t reject_code; /**< SIP_DP_REJECT: 400..699 */
+	const char *bridge;   /**< SIP_DP_BRIDGE: fixed name, or NULL for the first capture */
+};
+
+/** Outcome of a match. */
+enum sip_dp_status {
+	SIP_DP_MATCH = 0,       /**< a rule matched; the result says what to do */
+	SIP_DP_NO_MATCH,        /**< no rule matched (or the user part was unusable): reject 404 */
+	SIP_DP_BAD_BRIDGE_NAME, /**< a bridge rule matched but the captured name is invalid: 400 */
+};
+
+struct sip_dialplan_result {
+	enum sip_dp_action action;
+	uint16_t reject_code;
+	uint16_t rule; /**< index of the rule that decided */
+	uint8_t bridge_len;
+	char bridge[SIP_BRIDGE_NAME_MAX + 1]; /**< NUL-terminated bridge name (SIP_DP_BRIDGE) */
+};
+
+/** Per-lcore counters (only that lcore writes them). */
+struct sip_dialplan_stats {
+	uint64_t hits[SIP_DIALPLAN_MAX_RULES]; /**< matches decided by each rule */
+	uint64_t no_match;                     /**< no rule matched */
+	uint64_t too_long;                     /**< user part over SIP_DIALPLAN_MAX_USER */
+	uint64_t bad_user;        /**< user part with a control byte (not a SIP user) */
+	uint64_t bad_bridge_name; /**< captured bridge name invalid */
+	uint64_t capture_miss;    /**< hyperscan matched, POSIX regexec did not: rule skipped */
+	uint64_t scan_error;      /**< hs_scan failed */
+};
+
+struct sip_dialplan;
+struct sip_dialplan_scratch;
+
+/**
+ * Compile @a n rules into one dialplan. On failure returns NULL with a message
+ * naming the rule ("rule 2 (\"^(a)\\1$\"): ...") in @a err.
+ */
+struct sip_dialplan *sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n,
+                                         char *err, size_t errlen);
+/** Free a dialplan (NULL is fine). Its scratches must be freed first. */
+void sip_dialplan_destroy(struct sip_dialplan *dp);
+/** Number of rules in @a dp. */
+unsigned sip_dialplan_nb_rules(const struct sip_dialplan *dp);
+
+/**
+ * Allocate matching state for one lcore (hyperscan scratch and counters) bound
+ * to @a dp. Never share one between threads. @return NULL when memory is short.
+ */
+struct sip_dialplan_scratch *sip_dialplan_scratch_alloc(const struct sip_dialplan *dp);
+/** Free a scratch (NULL is fine). */
+void sip_dialplan_scratch_free(struct sip_dialplan_scratch *s);
+/** The counters of one scratch. */
+const struct sip_dialplan_stats *sip_dialplan_scratch_stats(const struct sip_dialplan_scratch *s);
+
+/**
+ * Match the user part (@a len bytes at @a user, not NUL-terminated) against
+ * the rules of @a dp, with the lowest-index matching rule deciding. No heap, no locks.
+ * @return SIP_DP_MATCH with @a out filled, SIP_DP_NO_MATCH, or SIP_DP_BAD_BRIDGE_NAME
+ *         (out->rule names the rule).
+ */
+enum sip_dp_status sip_dialplan_match(const struct sip_dialplan *dp, struct sip_dialplan_scratch *s,
+                                      const char *user, uint32_t len,
+                                      struct sip_dialplan_result *out);
+
+#endif /* DPV_SIP_DIALPLAN_H */

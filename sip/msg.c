@@ -1,0 +1,498 @@
+/* SIP message accessors: error table, methods, lazy list iterators, UAS checks, URI compare. */
+#include <string.h>
+#include <strings.h>
+
+#include "sip_msg_int.h"
+
+static const struct {
+	const char *name;
+	const char *reason;
+	uint16_t status;
+} perr_tab[SIP_PERR_COUNT] = {
+    [0] = {"ok", "ok", 0},
+    [-SIP_PERR_EMPTY] = {"empty", "empty message", 400},
+    [-SIP_PERR_TOO_BIG] = {"too_big", "message too large", 513},
+    [-SIP_PERR_START_LINE] = {"start_line", "malformed start line", 400},
+    [-SIP_PERR_METHOD] = {"method", "malformed method", 400},
+    [-SIP_PERR_RURI] = {"ruri", "malformed Request-URI", 400},
+    [-SIP_PERR_RURI_HEADERS] = {"ruri_headers", "headers in Request-URI", 400},
+    [-SIP_PERR_VERSION] = {"version", "unsupported SIP version", 505},
+    [-SIP_PERR_STATUS] = {"status", "malformed status code", 400},
+    [-SIP_PERR_HDR_NAME] = {"hdr_name", "malformed header name", 400},
+    [-SIP_PERR_HDR_NAME_NUL] = {"hdr_name_nul", "NUL in header name", 400},
+    [-SIP_PERR_HDR_NAME_SPACE] = {"hdr_name_space", "space in header name", 400},
+    [-SIP_PERR_HDR_NO_COLON] = {"hdr_no_colon", "header line without colon", 400},
+    [-SIP_PERR_HDR_TOO_LONG] = {"hdr_too_long", "header line too long", 400},
+    [-SIP_PERR_TOO_MANY_HDRS] = {"too_many_hdrs", "too many headers", 513},
+    [-SIP_PERR_NO_VIA] = {"no_via", "missing Via header", 400},
+    [-SIP_PERR_NO_FROM] = {"no_from", "missing From header", 400},
+    [-SIP_PERR_NO_TO] = {"no_to", "missing To header", 400},
+    [-SIP_PERR_NO_CALL_ID] = {"no_call_id", "missing Call-ID header", 400},
+    [-SIP_PERR_NO_CSEQ] = {"no_cseq", "missing CSeq header", 400},
+    [-SIP_PERR_DUP_FROM] = {"dup_from", "more than one From header", 400},
+    [-SIP_PERR_DUP_TO] = {"dup_to", "more than one To header", 400},
+    [-SIP_PERR_DUP_CALL_ID] = {"dup_call_id", "more than one Call-ID header", 400},
+    [-SIP_PERR_DUP_CSEQ] = {"dup_cseq", "more than one CSeq header", 400},
+    [-SIP_PERR_DUP_MAX_FORWARDS] = {"dup_max_forwards", "more than one Max-Forwards header", 400},
+    [-SIP_PERR_VIA] = {"via", "malformed Via header", 400},
+    [-SIP_PERR_FROM] = {"from", "malformed From header", 400},
+    [-SIP_PERR_TO] = {"to", "malformed To header", 400},
+    [-SIP_PERR_CALL_ID] = {"call_id", "malformed Call-ID header", 400},
+    [-SIP_PERR_CSEQ] = {"cseq", "malformed CSeq header", 400},
+    [-SIP_PERR_CSEQ_METHOD] = {"cseq_method", "CSeq method does not match request method", 400},
+    [-SIP_PERR_MAX_FORWARDS] = {"max_forwards", "malformed Max-Forwards header", 400},
+    [-SIP_PERR_CL] = {"cl", "malformed Content-Length header", 400},
+    [-SIP_PERR_CL_DUP] = {"cl_dup", "more than one Content-Length value", 400},
+    [-SIP_PERR_CL_BEYOND] = {"cl_beyond", "Content-Length larger than the message", 400},
+    [-SIP_PERR_CL_HUGE] = {"cl_huge", "Content-Length too large", 413},
+    [-SIP_PERR_CONTENT_TYPE] = {"content_type", "malformed Content-Type header", 400},
+};
+
+const char *
+sip_parse_strerror(int err)
+{
+	if (err > 0 || err <= -SIP_PERR_COUNT)
+		return "unknown error";
+	return perr_tab[-err].reason;
+}
+
+const char *
+sip_parse_errname(int err)
+{
+	if (err > 0 || err <= -SIP_PERR_COUNT)
+		return "unknown";
+	return perr_tab[-err].name;
+}
+
+uint16_t
+sip_parse_status(int err)
+{
+	if (err > 0 || err <= -SIP_PERR_COUNT)
+		return 400;
+	return perr_tab[-err].status;
+}
+
+static const char *const method_names[SIP_METHOD_MAX] = {
+    [SIP_METHOD_INVITE] = "INVITE",   [SIP_METHOD_ACK] = "ACK",
+    [SIP_METHOD_BYE] = "BYE",         [SIP_METHOD_CANCEL] = "CANCEL",
+    [SIP_METHOD_OPTIONS] = "OPTIONS", [SIP_METHOD_REGISTER] = "REGISTER",
+    [SIP_METHOD_PRACK] = "PRACK",     [SIP_METHOD_INFO] = "INFO",
+    [SIP_METHOD_UPDATE] = "UPDATE",   [SIP_METHOD_REFER] = "REFER",
+    [SIP_METHOD_NOTIFY] = "NOTIFY",   [SIP_METHOD_SUBSCRIBE] = "SUBSCRIBE",
+    [SIP_METHOD_MESSAGE] = "MESSAGE",
+};
+
+enum sip_method
+sip_method_from_str(struct dpv_str s)
+{
+	/* few enough that a first-letter switch beats hashing */
+	if (s.len < 3 || s.len > 9)
+		return SIP_METHOD_UNKNOWN;
+	for (int i = 1; i < SIP_METHOD_MAX; i++) {
+		const char *n = method_names[i];
+		if (n[0] == s.p[0] && strlen(n) == s.len && memcmp(n, s.p, s.len) == 0)
+			return (enum sip_method)i;
+	}
+	return SIP_METHOD_UNKNOWN;
+}
+
+const char *
+sip_method_name(enum sip_method m)
+{
+	return (m > SIP_METHOD_UNKNOWN && m < SIP_METHOD_MAX) ? method_names[m] : NULL;
+}
+
+const struct sip_hdr *
+sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_type type)
+{
+	if ((unsigned)type >= SIP_HDR_MAX || m->first[type] == 0xff)
+		return NULL;
+	return &m->hdrs[m->first[type]];
+}
+
+const struct sip_hdr *
+sip_msg_hdr_next(const struct sip_msg *m, const struct sip_hdr *h)
+{
+	return h->next == 0xff ? NULL : &m->hdrs[h->next];
+}
+
+const struct sip_hdr *
+sip_msg_hdr_by_name(const struct sip_msg *m, const char *name)
+{
+	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_OTHER); h; h = sip_msg_hdr_next(m, h))
+		if (dpv_str_caseeq(h->name, name))
+			return h;
+	return NULL;
+}
+
+void
+sip_list_iter_init(struct sip_list_iter *it, const struct sip_msg *m, enum sip_hdr_type type)
+{
+	it->m = m;
+	it->h = sip_msg_hdr(m, type);
+	it->pos = 0;
+	it->pending = false;
+}
+
+int
+sip_list_next(struct sip_list_iter *it, struct dpv_str *value)
+{
+	while (it->h) {
+		const char *b = it->h->value.p, *e = b + it->h->value.len;
+		const char *p = sip_skip_ws(b + it->pos, e), *s = p;
+		bool quote = false, angle = false;
+
+		if (p >= e) {
+			if (it->pending || it->h->value.len == 0)
+				return -1; /* "a," or an empty header: an empty element */
+			it->h = sip_msg_hdr_next(it->m, it->h);
+			it->pos = 0;
+			continue;
+		}
+		for (; p < e; p++) {
+			if (quote) {
+				if (*p == '\\' && p + 1 < e)
+					p++;
+				else if (*p == '"')
+					quote = false;
+			} else if (*p == '"' && !angle) {
+				quote = true;
+			} else if (*p == '<') {
+				angle = true;
+			} else if (*p == '>') {
+				angle = false;
+			} else if (*p == ',' && !angle) {
+				break;
+			}
+		}
+		*value = sip_trim(sip_str(s, p));
+		it->pending = p < e;
+		it->pos = (uint32_t)(p < e ? p + 1 - b : e - b);
+		return value->len > 0 ? 1 : -1;
+	}
+	return 0;
+}
+
+int
+sip_via_next(struct sip_list_iter *it, struct sip_via *v)
+{
+	struct dpv_str s;
+	int rc = sip_list_next(it, &s);
+
+	if (rc != 1)
+		return rc;
+	return sip_via_parse(s, v) == 0 ? 1 : -1;
+}
+
+int
+sip_naddr_next(struct sip_list_iter *it, struct sip_naddr *na)
+{
+	struct dpv_str s;
+	int rc = sip_list_next(it, &s);
+
+	if (rc != 1)
+		return rc;
+	return sip_naddr_parse(s, na) == 0 ? 1 : -1;
+}
+
+static int
+hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = sip_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Next decoded byte of a URI component; %HH that is not a valid escape stays literal. */
+static int
+uri_getc(struct dpv_str s, uint32_t *i)
+{
+	uint8_t c = (uint8_t)s.p[*i];
+
+	if (c == '%' && *i + 2 < s.len && hexval((uint8_t)s.p[*i + 1]) >= 0 &&
+	    hexval((uint8_t)s.p[*i + 2]) >= 0) {
+		c = (uint8_t)(hexval((uint8_t)s.p[*i + 1]) * 16 + hexval((uint8_t)s.p[*i + 2]));
+		*i += 3;
+		return c;
+	}
+	(*i)++;
+	return c;
+}
+
+bool
+sip_uri_part_eq(struct dpv_str a, struct dpv_str b, bool icase)
+{
+	uint32_t i = 0, j = 0;
+
+	while (i < a.len && j < b.len) {
+		int x = uri_getc(a, &i), y = uri_getc(b, &j);
+		if (icase) {
+			x = sip_lower((uint8_t)x);
+			y = sip_lower((uint8_t)y);
+		}
+		if (x != y)
+			return false;
+	}
+	return i == a.len && j == b.len;
+}
+
+static bool
+uri_param_eq(const struct sip_uri *a, const struct sip_uri *b, const char *name, bool must)
+{
+	struct dpv_str va, vb;
+	bool ha = sip_param_find(a->params, name, &va), hb = sip_param_find(b->params, name, &vb);
+
+	if (ha && hb)
+		return sip_uri_part_eq(va, vb, true);
+	return !must || ha == hb;
+}
+
+bool
+sip_uri_eq(const struct sip_uri *a, const struct sip_uri *b)
+{
+	static const char *const must[] = {"user", "ttl", "method", "maddr", "transport"};
+	const char *p = a->params.p, *e = a->params.p + a->params.len;
+
+	if (a->scheme != b->scheme || a->scheme == SIP_SCHEME_OTHER)
+		return a->scheme == SIP_SCHEME_OTHER && b->scheme == SIP_SCHEME_OTHER &&
+		       dpv_str_eq(a->raw, b->raw);
+	if (!sip_uri_part_eq(a->user, b->user, a->scheme == SIP_SCHEME_TEL) ||
+	    !sip_uri_part_eq(a->password, b->password, false) ||
+	    !sip_uri_part_eq(a->host, b->host, true) || a->has_port != b->has_port ||
+	    a->port != b->port)
+		return false;
+	for (unsigned i = 0; i < sizeof(must) / sizeof(must[0]); i++)
+		if (!uri_param_eq(a, b, must[i], true))
+			return false;
+	/* any other parameter present on both sides must match */
+	while (p < e) {
+		while (p < e && (*p == ';' || sip_is((uint8_t)*p, SIP_C_WS)))
+			p++;
+		const char *n = p;
+		while (p < e && *p != '=' && *p != ';')
+			p++;
+		char name[32];
+		size_t len = (size_t)(p - n);
+		if (len > 0 && len < sizeof(name)) {
+			memcpy(name, n, len);
+			name[len] = '\0';
+			if (!uri_param_eq(a, b, name, false))
+				return false;
+		}
+		while (p < e && *p != ';')
+			p++;
+	}
+	return true;
+}
+
+/* "type/subtype" with optional LWS around '/' compared case-insensitively. */
+static bool
+media_is(struct dpv_str mt, const char *type, const char *sub)
+{
+	const char *p = mt.p, *e = mt.p + mt.len, *q;
+
+	q = sip_skip_cls(p, e, SIP_C_TOKEN);
+	if (!dpv_str_caseeq(sip_str(p, q), type))
+		return false;
+	q = sip_skip_ws(q, e);
+	if (q >= e || *q != '/')
+		return false;
+	p = sip_skip_ws(q + 1, e);
+	q = sip_skip_cls(p, e, SIP_C_TOKEN);
+	return dpv_str_caseeq(sip_str(p, q), sub);
+}
+
+static uint16_t
+check_fail(struct sip_check_result *res, uint16_t status, const char *reason)
+{
+	res->status = status;
+	res->reason = reason;
+	return status;
+}
+
+static bool
+accepts_sdp(const struct sip_msg *m)
+{
+	struct sip_list_iter it;
+	struct dpv_str v;
+
+	sip_list_iter_init(&it, m, SIP_HDR_ACCEPT);
+	while (sip_list_next(&it, &v) == 1)
+		if (media_is(v, "application", "sdp") || media_is(v, "application", "*") ||
+		    media_is(v, "*", "*"))
+			return true;
+	return false;
+}
+
+uint16_t
+sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
+                      struct sip_check_result *res)
+{
+	struct sip_list_iter it;
+	struct sip_naddr na;
+	struct dpv_str v;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!m->is_request)
+		return 0;
+	if (m->ruri.scheme == SIP_SCHEME_OTHER)
+		return check_fail(res, 416, "unsupported URI scheme");
+	if (m->method == SIP_METHOD_UNKNOWN)
+		return check_fail(res, 501, "unknown method");
+	if (cfg->methods && !(cfg->methods & (1u << m->method)))
+		return check_fail(res, 405, "method not allowed");
+	if (m->max_forwards > 255)
+		return check_fail(res, 400, "Max-Forwards out of range");
+	if (m->via.has_branch && dpv_str_caseeq(m->via.branch, "z9hG4bK"))
+		return check_fail(res, 400, "empty branch after magic cookie");
+
+	sip_list_iter_init(&it, m, SIP_HDR_VIA);
+	while ((rc = sip_list_next(&it, &v)) == 1) {
+		struct sip_via via;
+		if (sip_via_parse(v, &via) != 0)
+			break;
+	}
+	if (rc != 0)
+		return check_fail(res, 400, "malformed Via header");
+
+	static const struct {
+		uint8_t type;
+		const char *why;
+	} lists[] = {
+	    {SIP_HDR_CONTACT, "malformed Contact header"},
+	    {SIP_HDR_ROUTE, "malformed Route header"},
+	    {SIP_HDR_RECORD_ROUTE, "malformed Record-Route header"},
+	};
+	for (unsigned i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		sip_list_iter_init(&it, m, (enum sip_hdr_type)lists[i].type);
+		while ((rc = sip_naddr_next(&it, &na)) == 1)
+			if (na.star && lists[i].type != SIP_HDR_CONTACT)
+				break;
+		if (rc != 0)
+			return check_fail(res, 400, lists[i].why);
+	}
+
+	/* RFC 3261 8.2.2.3: Require is not checked for CANCEL and ACK */
+	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL) {
+		sip_list_iter_init(&it, m, SIP_HDR_REQUIRE);
+		while ((rc = sip_list_next(&it, &v)) == 1) {
+			unsigned i;
+			for (i = 0; i < cfg->n_extensions; i++)
+				if (dpv_str_caseeq(v, cfg->extensions[i]))
+					break;
+			if (i == cfg->n_extensions) {
+				res->unsupported = v;
+				return check_fail(res, 420, "unsupported extension required");
+			}
+		}
+		if (rc < 0)
+			return check_fail(res, 400, "malformed Require header");
+	}
+
+	if (m->body.len > 0) {
+		sip_list_iter_init(&it, m, SIP_HDR_CONTENT_ENCODING);
+		while ((rc = sip_list_next(&it, &v)) == 1)
+			if (!dpv_str_caseeq(v, "identity"))
+				return check_fail(res, 415, "unsupported Content-Encoding");
+		if (m->content_type.len == 0)
+			return check_fail(res, 400, "body without Content-Type");
+		bool sdp_only = m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_ACK ||
+		                m->method == SIP_METHOD_PRACK || m->method == SIP_METHOD_UPDATE;
+		if (sdp_only && !media_is(m->content_type, "application", "sdp"))
+			return check_fail(res, 415, "unsupported Content-Type");
+	}
+	if (m->method == SIP_METHOD_INVITE && m->first[SIP_HDR_ACCEPT] != 0xff && !accepts_sdp(m))
+		return check_fail(res, 406, "Accept does not allow application/sdp");
+	return 0;
+}
+
+const char *
+sip_status_phrase(uint16_t code)
+{
+	switch (code) {
+	case 100:
+		return "Trying";
+	case 180:
+		return "Ringing";
+	case 181:
+		return "Call Is Being Forwarded";
+	case 182:
+		return "Queued";
+	case 183:
+		return "Session Progress";
+	case 200:
+		return "OK";
+	case 202:
+		return "Accepted";
+	case 300:
+		return "Multiple Choices";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Moved Temporarily";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 407:
+		return "Proxy Authentication Required";
+	case 408:
+		return "Request Timeout";
+	case 413:
+		return "Request Entity Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 416:
+		return "Unsupported URI Scheme";
+	case 420:
+		return "Bad Extension";
+	case 421:
+		return "Extension Required";
+	case 480:
+		return "Temporarily Unavailable";
+	case 481:
+		return "Call/Transaction Does Not Exist";
+	case 482:
+		return "Loop Detected";
+	case 483:
+		return "Too Many Hops";
+	case 486:
+		return "Busy Here";
+	case 487:
+		return "Request Terminated";
+	case 488:
+		return "Not Acceptable Here";
+	case 491:
+		return "Request Pending";
+	case 500:
+		return "Server Internal Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Server Time-out";
+	case 505:
+		return "Version Not Supported";
+	case 513:
+		return "Message Too Large";
+	case 600:
+		return "Busy Everywhere";
+	case 603:
+		return "Decline";
+	default:
+		return "Unknown";
+	}
+}

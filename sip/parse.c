@@ -1,0 +1,764 @@
+/* SIP message parser: framing, start line, header table, eager fields (RFC 3261 7, 18.3, 25). */
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip_msg_int.h"
+
+uint8_t sip_ctype[256];
+
+/* Header names: full and compact forms. Looked up through an open-addressing table filled
+ * once at load time, so the per-header cost is one hash and one compare. */
+static const struct {
+	const char *name;
+	uint8_t type;
+} hdr_names[] = {
+    {"via", SIP_HDR_VIA},
+    {"v", SIP_HDR_VIA},
+    {"from", SIP_HDR_FROM},
+    {"f", SIP_HDR_FROM},
+    {"to", SIP_HDR_TO},
+    {"t", SIP_HDR_TO},
+    {"call-id", SIP_HDR_CALL_ID},
+    {"i", SIP_HDR_CALL_ID},
+    {"cseq", SIP_HDR_CSEQ},
+    {"max-forwards", SIP_HDR_MAX_FORWARDS},
+    {"content-length", SIP_HDR_CONTENT_LENGTH},
+    {"l", SIP_HDR_CONTENT_LENGTH},
+    {"content-type", SIP_HDR_CONTENT_TYPE},
+    {"c", SIP_HDR_CONTENT_TYPE},
+    {"content-encoding", SIP_HDR_CONTENT_ENCODING},
+    {"e", SIP_HDR_CONTENT_ENCODING},
+    {"contact", SIP_HDR_CONTACT},
+    {"m", SIP_HDR_CONTACT},
+    {"route", SIP_HDR_ROUTE},
+    {"record-route", SIP_HDR_RECORD_ROUTE},
+    {"require", SIP_HDR_REQUIRE},
+    {"proxy-require", SIP_HDR_PROXY_REQUIRE},
+    {"supported", SIP_HDR_SUPPORTED},
+    {"k", SIP_HDR_SUPPORTED},
+    {"unsupported", SIP_HDR_UNSUPPORTED},
+    {"allow", SIP_HDR_ALLOW},
+    {"accept", SIP_HDR_ACCEPT},
+    {"expires", SIP_HDR_EXPIRES},
+    {"subject", SIP_HDR_SUBJECT},
+    {"s", SIP_HDR_SUBJECT},
+    {"event", SIP_HDR_EVENT},
+    {"o", SIP_HDR_EVENT},
+    {"allow-events", SIP_HDR_ALLOW_EVENTS},
+    {"u", SIP_HDR_ALLOW_EVENTS},
+    {"refer-to", SIP_HDR_REFER_TO},
+    {"r", SIP_HDR_REFER_TO},
+    {"referred-by", SIP_HDR_REFERRED_BY},
+    {"b", SIP_HDR_REFERRED_BY},
+    {"session-expires", SIP_HDR_SESSION_EXPIRES},
+    {"x", SIP_HDR_SESSION_EXPIRES},
+    {"identity", SIP_HDR_IDENTITY},
+    {"y", SIP_HDR_IDENTITY},
+    {"authorization", SIP_HDR_AUTHORIZATION},
+    {"proxy-authorization", SIP_HDR_PROXY_AUTHORIZATION},
+    {"www-authenticate", SIP_HDR_WWW_AUTHENTICATE},
+    {"proxy-authenticate", SIP_HDR_PROXY_AUTHENTICATE},
+    {"rseq", SIP_HDR_RSEQ},
+    {"rack", SIP_HDR_RACK},
+    {"timestamp", SIP_HDR_TIMESTAMP},
+    {"user-agent", SIP_HDR_USER_AGENT},
+    {"server", SIP_HDR_SERVER},
+    {"warning", SIP_HDR_WARNING},
+    {"reason", SIP_HDR_REASON},
+    {"date", SIP_HDR_DATE},
+};
+
+#define HTAB_SIZE 256           /* power of two, > 3x the names */
+static uint8_t htab[HTAB_SIZE]; /* index into hdr_names + 1; 0 = empty */
+
+static uint32_t
+hname_hash(const char *p, uint32_t len)
+{
+	uint32_t h = len;
+
+	for (uint32_t i = 0; i < len; i++)
+		h = h * 31 + sip_lower((uint8_t)p[i]);
+	return h;
+}
+
+static void
+ctype_set(const char *chars, uint8_t cls)
+{
+	for (; *chars; chars++)
+		sip_ctype[(uint8_t)*chars] |= cls;
+}
+
+__attribute__((constructor)) static void
+sip_parse_tables_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (alnum)
+			sip_ctype[c] |= SIP_C_TOKEN | SIP_C_HOST | SIP_C_WORD | SIP_C_PVAL;
+		if (c > 0x20 && c != 0x7f && c != '<' && c != '>' && c != '"')
+			sip_ctype[c] |= SIP_C_URI;
+	}
+	ctype_set("-.!%*_+`'~", SIP_C_TOKEN | SIP_C_WORD | SIP_C_PVAL);
+	ctype_set("-._", SIP_C_HOST);
+	ctype_set(" \t\r\n", SIP_C_WS);
+	ctype_set("()<>:\\\"/[]?{}", SIP_C_WORD);
+	ctype_set("[]:", SIP_C_PVAL);
+
+	for (uint32_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
+		uint32_t n = (uint32_t)strlen(hdr_names[i].name);
+		uint32_t h = hname_hash(hdr_names[i].name, n) & (HTAB_SIZE - 1);
+
+		while (htab[h] != 0)
+			h = (h + 1) & (HTAB_SIZE - 1);
+		htab[h] = (uint8_t)(i + 1);
+	}
+}
+
+enum sip_hdr_type
+sip_hdr_lookup(struct dpv_str name)
+{
+	uint32_t h = hname_hash(name.p, name.len) & (HTAB_SIZE - 1);
+
+	while (htab[h] != 0) {
+		const char *n = hdr_names[htab[h] - 1].name;
+		uint32_t i;
+
+		for (i = 0; i < name.len; i++)
+			if (n[i] == '\0' || n[i] != (char)sip_lower((uint8_t)name.p[i]))
+				break;
+		if (i == name.len && n[i] == '\0')
+			return (enum sip_hdr_type)hdr_names[htab[h] - 1].type;
+		h = (h + 1) & (HTAB_SIZE - 1);
+	}
+	return SIP_HDR_OTHER;
+}
+
+int
+sip_parse_uint(struct dpv_str s, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (s.len == 0)
+		return -1;
+	for (uint32_t i = 0; i < s.len; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return -1;
+		if (v <= UINT32_MAX)
+			v = v * 10 + (uint64_t)(s.p[i] - '0');
+	}
+	if (v > max)
+		return -2;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* host = hostname / IPv4address / IPv6reference. IPv6 contents are checked for their
+ * alphabet only: RFC 5118 4.10's extra colon is accepted on purpose (RFC 5954). */
+static const char *
+scan_host(const char *p, const char *e)
+{
+	if (p < e && *p == '[') {
+		const char *q = p + 1;
+		bool colon = false;
+
+		for (; q < e && *q != ']'; q++) {
+			uint8_t c = (uint8_t)*q;
+
+			if (c == ':')
+				colon = true;
+			else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			           (c >= 'A' && c <= 'F') || c == '.'))
+				return NULL;
+		}
+		if (q >= e || !colon)
+			return NULL;
+		return q + 1;
+	}
+	const char *q = sip_skip_cls(p, e, SIP_C_HOST);
+	return q == p ? NULL : q;
+}
+
+static int
+scan_port(const char **pp, const char *e, uint16_t *port)
+{
+	const char *p = *pp, *q = p;
+	uint32_t v;
+
+	while (q < e && *q >= '0' && *q <= '9')
+		q++;
+	if (q == p || q - p > 5 || sip_parse_uint(sip_str(p, q), 65535, &v) != 0)
+		return -1;
+	*port = (uint16_t)v;
+	*pp = q;
+	return 0;
+}
+
+static const char *
+scan_quoted(const char *p, const char *e)
+{
+	/* p at the opening quote; returns the position after the closing quote or NULL */
+	for (p++; p < e; p++) {
+		if (*p == '\\') {
+			if (++p >= e)
+				return NULL;
+		} else if (*p == '"') {
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+int
+sip_params_scan(const char **pp, const char *e, struct dpv_str *params)
+{
+	const char *p = sip_skip_ws(*pp, e);
+	const char *start = NULL, *last = NULL;
+
+	while (p < e && *p == ';') {
+		p = sip_skip_ws(p + 1, e);
+		if (!start)
+			start = p;
+		const char *n = sip_skip_cls(p, e, SIP_C_TOKEN);
+		if (n == p)
+			return -1;
+		last = n;
+		p = sip_skip_ws(n, e);
+		if (p < e && *p == '=') {
+			p = sip_skip_ws(p + 1, e);
+			const char *v;
+			if (p < e && *p == '"')
+				v = scan_quoted(p, e);
+			else
+				v = sip_skip_cls(p, e, SIP_C_PVAL);
+			if (!v || v == p)
+				return -1;
+			last = v;
+			p = sip_skip_ws(v, e);
+		}
+	}
+	*params = start ? sip_str(start, last) : (struct dpv_str){p, 0};
+	*pp = p;
+	return 0;
+}
+
+bool
+sip_param_find(struct dpv_str params, const char *name, struct dpv_str *value)
+{
+	const char *p = params.p, *e = params.p + params.len;
+
+	if (params.len == 0)
+		return false;
+	while (p < e) {
+		p = sip_skip_ws(p, e);
+		while (p < e && (*p == ';' || sip_is((uint8_t)*p, SIP_C_WS)))
+			p++;
+		const char *n = sip_skip_cls(p, e, SIP_C_TOKEN);
+		struct dpv_str nm = sip_str(p, n), val = {n, 0};
+
+		p = sip_skip_ws(n, e);
+		if (p < e && *p == '=') {
+			p = sip_skip_ws(p + 1, e);
+			const char *v = (p < e && *p == '"') ? scan_quoted(p, e) : NULL;
+			if (!v)
+				v = sip_skip_cls(p, e, SIP_C_PVAL);
+			val = sip_str(p, v);
+			p = v;
+		}
+		if (nm.len > 0 && dpv_str_caseeq(nm, name)) {
+			if (value)
+				*value = val;
+			return true;
+		}
+		/* skip anything unexpected so the scan always advances */
+		while (p < e && *p != ';')
+			p++;
+	}
+	return false;
+}
+
+static enum sip_scheme
+scheme_of(struct dpv_str s)
+{
+	if (dpv_str_caseeq(s, "sip"))
+		return SIP_SCHEME_SIP;
+	if (dpv_str_caseeq(s, "sips"))
+		return SIP_SCHEME_SIPS;
+	if (dpv_str_caseeq(s, "tel"))
+		return SIP_SCHEME_TEL;
+	return SIP_SCHEME_OTHER;
+}
+
+int
+sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+{
+	const char *p = s.p, *e = s.p + s.len, *q;
+
+	memset(u, 0, sizeof(*u));
+	u->raw = s;
+	if (s.len == 0 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return -1;
+	for (q = p; q < e; q++)
+		if (!sip_is((uint8_t)*q, SIP_C_URI))
+			return -1;
+	for (q = p + 1; q < e && *q != ':'; q++) {
+		uint8_t c = (uint8_t)*q;
+		if (!(sip_is(c, SIP_C_HOST) || c == '+') || c == '_')
+			return -1;
+	}
+	if (q >= e || q + 1 >= e)
+		return -1;
+	u->scheme_str = sip_str(p, q);
+	u->scheme = scheme_of(u->scheme_str);
+	p = q + 1;
+
+	if (u->scheme == SIP_SCHEME_OTHER)
+		return 0;
+	if (u->scheme == SIP_SCHEME_TEL) {
+		q = memchr(p, ';', (size_t)(e - p));
+		u->user = sip_str(p, q ? q : e);
+		if (q)
+			u->params = sip_str(q + 1, e);
+		return u->user.len > 0 ? 0 : -1;
+	}
+
+	/* '@' cannot appear unescaped after the userinfo, so the first one ends it */
+	const char *at = memchr(p, '@', (size_t)(e - p));
+	if (at) {
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+		u->user = sip_str(p, colon ? colon : at);
+		if (colon)
+			u->password = sip_str(colon + 1, at);
+		if (u->user.len == 0)
+			return -1;
+		p = at + 1;
+	}
+	q = scan_host(p, e);
+	if (!q)
+		return -1;
+	u->host = sip_str(p, q);
+	p = q;
+	if (p < e && *p == ':') {
+		p++;
+		if (scan_port(&p, e, &u->port) != 0)
+			return -1;
+		u->has_port = true;
+	}
+	if (p < e && *p == ';') {
+		q = memchr(p, '?', (size_t)(e - p));
+		u->params = sip_str(p + 1, q ? q : e);
+		p = q ? q : e;
+	}
+	if (p < e && *p == '?') {
+		u->headers = sip_str(p + 1, e);
+		p = e;
+	}
+	return p == e ? 0 : -1;
+}
+
+int
+sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
+{
+	const char *p = s.p, *e = s.p + s.len, *q;
+	struct dpv_str uri;
+
+	memset(na, 0, sizeof(*na));
+	na->raw = s;
+	p = sip_skip_ws(p, e);
+	if (p >= e)
+		return -1;
+	if (*p == '*') {
+		if (sip_skip_ws(p + 1, e) != e)
+			return -1;
+		na->star = true;
+		return 0;
+	}
+	if (*p == '"') {
+		q = scan_quoted(p, e);
+		if (!q)
+			return -1;
+		na->display = sip_str(p + 1, q - 1);
+		p = sip_skip_ws(q, e);
+		if (p >= e || *p != '<')
+			return -1;
+	} else {
+		q = sip_skip_cls(p, e, SIP_C_TOKEN);
+		if (q > p && q < e && *q == ':') {
+			/* addr-spec: ';' ',' '?' and LWS end it (RFC 3261 20) */
+			for (q = p; q < e && *q != ';' && *q != ',' && *q != '?' &&
+			            !sip_is((uint8_t)*q, SIP_C_WS);
+			     q++)
+				;
+			uri = sip_str(p, q);
+			p = q;
+			goto have_uri;
+		}
+		q = p;
+		while (q < e && (sip_is((uint8_t)*q, SIP_C_TOKEN) || sip_is((uint8_t)*q, SIP_C_WS)))
+			q++;
+		if (q >= e || *q != '<')
+			return -1;
+		na->display = sip_trim(sip_str(p, q));
+		p = q;
+	}
+	/* p at '<'; LAQUOT/RAQUOT allow no LWS inside the brackets */
+	q = memchr(p, '>', (size_t)(e - p));
+	if (!q)
+		return -1;
+	uri = sip_str(p + 1, q);
+	p = q + 1;
+have_uri:
+	if (sip_uri_parse(uri, &na->uri) != 0)
+		return -1;
+	if (sip_params_scan(&p, e, &na->params) != 0 || p != e)
+		return -1;
+	na->has_tag = sip_param_find(na->params, "tag", &na->tag);
+	if (na->has_tag && na->tag.len == 0)
+		return -1;
+	return 0;
+}
+
+int
+sip_via_parse(struct dpv_str s, struct sip_via *v)
+{
+	const char *p = s.p, *e = s.p + s.len, *q;
+	struct dpv_str proto, ver;
+
+	memset(v, 0, sizeof(*v));
+	v->raw = s;
+	p = sip_skip_ws(p, e);
+	q = sip_skip_cls(p, e, SIP_C_TOKEN);
+	proto = sip_str(p, q);
+	p = sip_skip_ws(q, e);
+	if (p >= e || *p != '/')
+		return -1;
+	p = sip_skip_ws(p + 1, e);
+	q = sip_skip_cls(p, e, SIP_C_TOKEN);
+	ver = sip_str(p, q);
+	p = sip_skip_ws(q, e);
+	if (p >= e || *p != '/')
+		return -1;
+	p = sip_skip_ws(p + 1, e);
+	q = sip_skip_cls(p, e, SIP_C_TOKEN);
+	v->transport = sip_str(p, q);
+	if (!dpv_str_caseeq(proto, "SIP") || !dpv_str_eq(ver, DPV_STR_LIT("2.0")) ||
+	    v->transport.len == 0)
+		return -1;
+	p = sip_skip_ws(q, e);
+	if (p == q)
+		return -1;
+	q = scan_host(p, e);
+	if (!q)
+		return -1;
+	v->host = sip_str(p, q);
+	p = sip_skip_ws(q, e);
+	if (p < e && *p == ':') {
+		p = sip_skip_ws(p + 1, e);
+		if (scan_port(&p, e, &v->port) != 0)
+			return -1;
+		v->has_port = true;
+	}
+	if (sip_params_scan(&p, e, &v->params) != 0 || p != e)
+		return -1;
+	v->has_branch = sip_param_find(v->params, "branch", &v->branch);
+	v->has_received = sip_param_find(v->params, "received", &v->received);
+	v->has_rport = sip_param_find(v->params, "rport", &v->rport);
+	if ((v->has_branch && v->branch.len == 0) || (v->has_received && v->received.len == 0))
+		return -1;
+	return 0;
+}
+
+/* Request line: Method SP Request-URI SP SIP-Version, single SPs, nothing after. */
+static int
+parse_request_line(struct sip_msg *m, const char *p, const char *e)
+{
+	const char *sp1 = memchr(p, ' ', (size_t)(e - p)), *sp2;
+	struct dpv_str ver;
+
+	if (!sp1)
+		return SIP_PERR_START_LINE;
+	m->is_request = true;
+	m->method_str = sip_str(p, sp1);
+	if (sip_skip_cls(p, sp1, SIP_C_TOKEN) != sp1 || sp1 == p)
+		return SIP_PERR_METHOD;
+	m->method = sip_method_from_str(m->method_str);
+	sp2 = memchr(sp1 + 1, ' ', (size_t)(e - sp1 - 1));
+	if (!sp2 || sp2 == sp1 + 1)
+		return SIP_PERR_START_LINE;
+	ver = sip_str(sp2 + 1, e);
+	for (const char *q = ver.p; q < e; q++)
+		if (*q == ' ' || *q == '\t')
+			return SIP_PERR_START_LINE;
+	if (!dpv_str_caseeq(ver, "SIP/2.0")) {
+		if (ver.len > 4 && strncasecmp(ver.p, "SIP/", 4) == 0)
+			return SIP_PERR_VERSION;
+		return SIP_PERR_START_LINE;
+	}
+	if (sip_uri_parse(sip_str(sp1 + 1, sp2), &m->ruri) != 0)
+		return SIP_PERR_RURI;
+	if (m->ruri.headers.p)
+		return SIP_PERR_RURI_HEADERS;
+	return 0;
+}
+
+static int
+parse_status_line(struct sip_msg *m, const char *p, const char *e)
+{
+	const char *sp = memchr(p, ' ', (size_t)(e - p));
+	uint32_t code;
+
+	if (!sp)
+		return SIP_PERR_START_LINE;
+	if (!dpv_str_caseeq(sip_str(p, sp), "SIP/2.0"))
+		return SIP_PERR_VERSION;
+	p = sp + 1;
+	if (e - p < 3 || (e - p > 3 && p[3] != ' ') ||
+	    sip_parse_uint(sip_str(p, p + 3), 699, &code) != 0 || code < 100)
+		return SIP_PERR_STATUS;
+	m->status = (uint16_t)code;
+	m->reason = e - p > 3 ? sip_str(p + 4, e) : sip_str(e, e);
+	return 0;
+}
+
+/* Split the header section; sets *body_start. */
+static int
+split_headers(struct sip_msg *m, const char *p, const char *e, const char **body_start)
+{
+	uint8_t last[SIP_HDR_MAX];
+
+	memset(last, 0xff, sizeof(last));
+	for (;;) {
+		if (p >= e || (*p == '\r' && p + 1 == e)) {
+			m->flags |= SIP_MSG_F_NO_BLANK_LINE;
+			*body_start = e;
+			return 0;
+		}
+		if (*p == '\n') {
+			*body_start = p + 1;
+			return 0;
+		}
+		if (*p == '\r' && p[1] == '\n') {
+			*body_start = p + 2;
+			return 0;
+		}
+		/* logical line: up to an LF not followed by SP/HT */
+		const char *ls = p, *le, *next;
+		for (;;) {
+			const char *lf = memchr(p, '\n', (size_t)(e - p));
+			if (!lf) {
+				le = next = e;
+				break;
+			}
+			if (lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t')) {
+				p = lf + 1;
+				continue;
+			}
+			le = lf;
+			next = lf + 1;
+			break;
+		}
+		if (le > ls && le[-1] == '\r')
+			le--;
+		if (le - ls > SIP_MAX_HDR_LINE)
+			return SIP_PERR_HDR_TOO_LONG;
+
+		const char *ne = sip_skip_cls(ls, le, SIP_C_TOKEN), *c = ne;
+		if (ne < le && *ne == '\0')
+			return SIP_PERR_HDR_NAME_NUL;
+		if (ne == ls)
+			return SIP_PERR_HDR_NAME;
+		while (c < le && (*c == ' ' || *c == '\t'))
+			c++;
+		if (c >= le)
+			return SIP_PERR_HDR_NO_COLON;
+		if (*c != ':')
+			return c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+		if (m->n_hdrs >= SIP_MAX_HEADERS)
+			return SIP_PERR_TOO_MANY_HDRS;
+
+		struct sip_hdr *h = &m->hdrs[m->n_hdrs];
+		h->name = sip_str(ls, ne);
+		h->value = sip_trim(sip_str(c + 1, le));
+		h->type = (uint8_t)sip_hdr_lookup(h->name);
+		h->next = 0xff;
+		if (last[h->type] == 0xff)
+			m->first[h->type] = m->n_hdrs;
+		else
+			m->hdrs[last[h->type]].next = m->n_hdrs;
+		last[h->type] = m->n_hdrs++;
+		p = next;
+	}
+}
+
+static bool
+single(const struct sip_msg *m, enum sip_hdr_type t)
+{
+	return m->hdrs[m->first[t]].next == 0xff;
+}
+
+static int
+parse_eager(struct sip_msg *m)
+{
+	static const struct {
+		uint8_t type;
+		int8_t missing, dup;
+	} need[] = {
+	    {SIP_HDR_VIA, SIP_PERR_NO_VIA, 0},
+	    {SIP_HDR_FROM, SIP_PERR_NO_FROM, SIP_PERR_DUP_FROM},
+	    {SIP_HDR_TO, SIP_PERR_NO_TO, SIP_PERR_DUP_TO},
+	    {SIP_HDR_CALL_ID, SIP_PERR_NO_CALL_ID, SIP_PERR_DUP_CALL_ID},
+	    {SIP_HDR_CSEQ, SIP_PERR_NO_CSEQ, SIP_PERR_DUP_CSEQ},
+	};
+	struct sip_list_iter it;
+	struct dpv_str v;
+	uint32_t n;
+
+	for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (m->first[need[i].type] == 0xff)
+			return need[i].missing;
+		if (need[i].dup && !single(m, need[i].type))
+			return need[i].dup;
+	}
+	if (m->first[SIP_HDR_MAX_FORWARDS] != 0xff && !single(m, SIP_HDR_MAX_FORWARDS))
+		return SIP_PERR_DUP_MAX_FORWARDS;
+
+	sip_list_iter_init(&it, m, SIP_HDR_VIA);
+	if (sip_via_next(&it, &m->via) != 1)
+		return SIP_PERR_VIA;
+	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_FROM]].value, &m->from) != 0 || m->from.star)
+		return SIP_PERR_FROM;
+	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_TO]].value, &m->to) != 0 || m->to.star)
+		return SIP_PERR_TO;
+
+	v = m->hdrs[m->first[SIP_HDR_CALL_ID]].value;
+	if (v.len == 0)
+		return SIP_PERR_CALL_ID;
+	n = 0;
+	for (uint32_t i = 0; i < v.len; i++) {
+		if (v.p[i] == '@' && ++n == 1 && i > 0 && i + 1 < v.len)
+			continue;
+		if (!sip_is((uint8_t)v.p[i], SIP_C_WORD))
+			return SIP_PERR_CALL_ID;
+	}
+	m->call_id = v;
+
+	v = m->hdrs[m->first[SIP_HDR_CSEQ]].value;
+	{
+		const char *p = v.p, *e = v.p + v.len, *q;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+		if (sip_parse_uint(sip_str(v.p, p), UINT32_MAX, &m->cseq) != 0)
+			return SIP_PERR_CSEQ;
+		q = sip_skip_ws(p, e);
+		if (q == p)
+			return SIP_PERR_CSEQ;
+		p = sip_skip_cls(q, e, SIP_C_TOKEN);
+		if (p == q || p != e)
+			return SIP_PERR_CSEQ;
+		m->cseq_method_str = sip_str(q, p);
+		m->cseq_method = sip_method_from_str(m->cseq_method_str);
+		if (m->is_request && !dpv_str_eq(m->cseq_method_str, m->method_str))
+			return SIP_PERR_CSEQ_METHOD;
+	}
+
+	if (m->first[SIP_HDR_MAX_FORWARDS] == 0xff) {
+		m->flags |= SIP_MSG_F_NO_MAX_FORWARDS;
+	} else {
+		if (sip_parse_uint(m->hdrs[m->first[SIP_HDR_MAX_FORWARDS]].value, INT32_MAX, &n) !=
+		    0)
+			return SIP_PERR_MAX_FORWARDS;
+		m->max_forwards = (int32_t)n;
+	}
+
+	if (m->first[SIP_HDR_CONTENT_TYPE] != 0xff) {
+		const char *p, *e, *q;
+		v = m->hdrs[m->first[SIP_HDR_CONTENT_TYPE]].value;
+		p = v.p;
+		e = v.p + v.len;
+		q = sip_skip_cls(p, e, SIP_C_TOKEN);
+		if (q == p)
+			return SIP_PERR_CONTENT_TYPE;
+		q = sip_skip_ws(q, e);
+		if (q >= e || *q != '/')
+			return SIP_PERR_CONTENT_TYPE;
+		q = sip_skip_ws(q + 1, e);
+		const char *st = q;
+		q = sip_skip_cls(q, e, SIP_C_TOKEN);
+		if (q == st)
+			return SIP_PERR_CONTENT_TYPE;
+		m->content_type = sip_str(p, q);
+		struct dpv_str params;
+		if (sip_params_scan(&q, e, &params) != 0 || q != e)
+			return SIP_PERR_CONTENT_TYPE;
+	}
+	return 0;
+}
+
+static void
+msg_reset(struct sip_msg *m, const char *buf, uint32_t len)
+{
+	memset(m, 0, offsetof(struct sip_msg, hdrs));
+	m->n_hdrs = 0;
+	memset(m->first, 0xff, sizeof(m->first));
+	memset(&m->via, 0, sizeof(*m) - offsetof(struct sip_msg, via));
+	m->buf = buf;
+	m->len = len;
+	m->max_forwards = -1;
+}
+
+int
+sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
+{
+	const char *p = buf, *e = buf + len, *lf, *le, *body;
+	int rc;
+
+	msg_reset(m, buf, len);
+	if (len > SIP_MAX_MSG_LEN)
+		return SIP_PERR_TOO_BIG;
+	/* RFC 3261 7.5: CRLFs before the start line are ignored (keep-alives) */
+	while (p < e && (*p == '\r' || *p == '\n'))
+		p++;
+	if (p >= e)
+		return SIP_PERR_EMPTY;
+	lf = memchr(p, '\n', (size_t)(e - p));
+	if (!lf)
+		return SIP_PERR_START_LINE;
+	le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
+	if (memchr(p, '\r', (size_t)(le - p)) || memchr(p, '\0', (size_t)(le - p)))
+		return SIP_PERR_START_LINE;
+	if (le - p >= 4 && strncasecmp(p, "SIP/", 4) == 0)
+		rc = parse_status_line(m, p, le);
+	else
+		rc = parse_request_line(m, p, le);
+	if (rc != 0)
+		return rc;
+
+	rc = split_headers(m, lf + 1, e, &body);
+	if (rc != 0)
+		return rc;
+	rc = parse_eager(m);
+	if (rc != 0)
+		return rc;
+
+	uint8_t cl = m->first[SIP_HDR_CONTENT_LENGTH];
+	if (cl == 0xff) {
+		m->flags |= SIP_MSG_F_NO_CONTENT_LENGTH;
+		m->body = sip_str(body, e);
+		m->content_length = m->body.len;
+		return 0;
+	}
+	if (!single(m, SIP_HDR_CONTENT_LENGTH))
+		return SIP_PERR_CL_DUP;
+	rc = sip_parse_uint(m->hdrs[cl].value, SIP_MAX_MSG_LEN, &m->content_length);
+	if (rc == -1)
+		return memchr(m->hdrs[cl].value.p, ',', m->hdrs[cl].value.len) ? SIP_PERR_CL_DUP
+		                                                               : SIP_PERR_CL;
+	if (rc == -2)
+		return SIP_PERR_CL_HUGE;
+	if (m->content_length > (uint32_t)(e - body))
+		return SIP_PERR_CL_BEYOND;
+	/* RFC 3261 18.3: octets past Content-Length in a datagram are discarded */
+	m->body = sip_str(body, body + m->content_length);
+	return 0;
+}

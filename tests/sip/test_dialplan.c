@@ -1,0 +1,319 @@
+/* Dialplan: first match wins, anchors, captures, bad input, bad patterns, counters. */
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "dialplan.h"
+
+/* DESIGN.md section 4. */
+static const struct sip_dialplan_rule design_rules[] = {
+    {"^conf-(.+)$", SIP_DP_BRIDGE, 0, NULL},
+    {"^echo$", SIP_DP_ECHO, 0, NULL},
+    {"^busy$", SIP_DP_REJECT, 486, NULL},
+    {".*", SIP_DP_TONE, 0, NULL},
+};
+
+static struct sip_dialplan *dp;
+static struct sip_dialplan_scratch *sc;
+static char err[256];
+
+static void
+load(const struct sip_dialplan_rule *rules, unsigned n)
+{
+	dp = sip_dialplan_create(rules, n, err, sizeof(err));
+	cr_assert_not_null(dp, "create: %s", err);
+	sc = sip_dialplan_scratch_alloc(dp);
+	cr_assert_not_null(sc);
+}
+
+static void
+unload(void)
+{
+	sip_dialplan_scratch_free(sc);
+	sip_dialplan_destroy(dp);
+	sc = NULL;
+	dp = NULL;
+}
+
+static enum sip_dp_status
+match(const char *user, struct sip_dialplan_result *r)
+{
+	/* Pass a copy with no NUL after it, like a view into a packet. */
+	static char buf[1024];
+	size_t n = strlen(user);
+
+	memcpy(buf, user, n);
+	memset(buf + n, 'Z', sizeof(buf) - n);
+	return sip_dialplan_match(dp, sc, buf, (uint32_t)n, r);
+}
+
+static void
+design_setup(void)
+{
+	load(design_rules, 4);
+}
+
+TestSuite(dialplan_design, .init = design_setup, .fini = unload);
+
+Test(dialplan_design, conf_bridge_from_capture)
+{
+	struct sip_dialplan_result r;
+
+	cr_assert_eq(match("conf-abc", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.action, SIP_DP_BRIDGE);
+	cr_expect_eq(r.rule, 0);
+	cr_expect_str_eq(r.bridge, "abc");
+	cr_expect_eq(r.bridge_len, 3);
+}
+
+Test(dialplan_design, echo_busy_tone)
+{
+	struct sip_dialplan_result r;
+
+	cr_assert_eq(match("echo", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.action, SIP_DP_ECHO);
+	cr_expect_eq(r.rule, 1);
+
+	cr_assert_eq(match("busy", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.action, SIP_DP_REJECT);
+	cr_expect_eq(r.reject_code, 486);
+	cr_expect_eq(r.rule, 2);
+
+	cr_assert_eq(match("alice", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.action, SIP_DP_TONE);
+	cr_expect_eq(r.rule, 3);
+	cr_expect_eq(r.bridge_len, 0);
+}
+
+Test(dialplan_design, anchors_mean_whole_user)
+{
+	struct sip_dialplan_result r;
+
+	/* "echo" inside a longer user is not ^echo$: falls to the tone rule. */
+	cr_assert_eq(match("echo2", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 3);
+	cr_assert_eq(match("xecho", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 3);
+	cr_assert_eq(match("busy ", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 3);
+	cr_assert_eq(match("myconf-abc", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 3);
+	/* "conf-" with nothing after: (.+) needs a byte. */
+	cr_assert_eq(match("conf-", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 3);
+}
+
+Test(dialplan_design, case_sensitive)
+{
+	struct sip_dialplan_result r;
+
+	cr_assert_eq(match("ECHO", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 3);
+	cr_assert_eq(match("Conf-abc", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 3);
+	cr_assert_eq(match("conf-ABC", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 0);
+	cr_expect_str_eq(r.bridge, "ABC");
+}
+
+Test(dialplan_design, empty_user_matches_dot_star)
+{
+	struct sip_dialplan_result r;
+
+	cr_assert_eq(sip_dialplan_match(dp, sc, NULL, 0, &r), SIP_DP_MATCH);
+	cr_expect_eq(r.action, SIP_DP_TONE);
+	cr_expect_eq(r.rule, 3);
+}
+
+Test(dialplan_design, long_user)
+{
+	struct sip_dialplan_result r;
+	char u[SIP_DIALPLAN_MAX_USER + 2];
+
+	/* Exactly the limit still matches. */
+	memset(u, 'a', sizeof(u));
+	cr_assert_eq(sip_dialplan_match(dp, sc, u, SIP_DIALPLAN_MAX_USER, &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 3);
+	cr_assert_eq(sip_dialplan_match(dp, sc, u, SIP_DIALPLAN_MAX_USER + 1, &r), SIP_DP_NO_MATCH);
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->too_long, 1);
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->no_match, 0);
+
+	/* A capture at the limit: 5 bytes "conf-" + 251 bytes name: too long a name. */
+	memcpy(u, "conf-", 5);
+	cr_assert_eq(sip_dialplan_match(dp, sc, u, SIP_DIALPLAN_MAX_USER, &r),
+	             SIP_DP_BAD_BRIDGE_NAME);
+	cr_expect_eq(r.rule, 0);
+	/* 63 bytes is the longest name. */
+	cr_assert_eq(sip_dialplan_match(dp, sc, u, 5 + 63, &r), SIP_DP_MATCH);
+	cr_expect_eq(r.bridge_len, 63);
+	cr_expect_eq(strlen(r.bridge), 63);
+	cr_assert_eq(sip_dialplan_match(dp, sc, u, 5 + 64, &r), SIP_DP_BAD_BRIDGE_NAME);
+}
+
+Test(dialplan_design, invalid_capture_name)
+{
+	struct sip_dialplan_result r;
+
+	cr_expect_eq(match("conf-a/b", &r), SIP_DP_BAD_BRIDGE_NAME);
+	cr_expect_eq(r.rule, 0);
+	cr_expect_eq(match("conf-a b", &r), SIP_DP_BAD_BRIDGE_NAME);
+	cr_expect_eq(match("conf-%41", &r), SIP_DP_BAD_BRIDGE_NAME);
+	cr_expect_eq(match("conf-\xc3\xa9", &r), SIP_DP_BAD_BRIDGE_NAME);
+	cr_assert_eq(match("conf-A.b_c-9", &r), SIP_DP_MATCH);
+	cr_expect_str_eq(r.bridge, "A.b_c-9");
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->bad_bridge_name, 4);
+}
+
+Test(dialplan_design, control_bytes_refused)
+{
+	struct sip_dialplan_result r;
+
+	/* Without the check, hyperscan's $ would accept a trailing LF. */
+	cr_expect_eq(sip_dialplan_match(dp, sc, "busy\n", 5, &r), SIP_DP_NO_MATCH);
+	cr_expect_eq(sip_dialplan_match(dp, sc, "ec\0ho", 5, &r), SIP_DP_NO_MATCH);
+	cr_expect_eq(sip_dialplan_match(dp, sc, "x\x7f", 2, &r), SIP_DP_NO_MATCH);
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->bad_user, 3);
+}
+
+Test(dialplan_design, counters)
+{
+	struct sip_dialplan_result r;
+	const struct sip_dialplan_stats *st = sip_dialplan_scratch_stats(sc);
+
+	match("conf-a", &r);
+	match("conf-b", &r);
+	match("echo", &r);
+	match("busy", &r);
+	match("busy", &r);
+	match("busy", &r);
+	match("zz", &r);
+	match("conf-!", &r);
+	cr_expect_eq(st->hits[0], 3); /* the bad name was decided by rule 0 too */
+	cr_expect_eq(st->hits[1], 1);
+	cr_expect_eq(st->hits[2], 3);
+	cr_expect_eq(st->hits[3], 1);
+	cr_expect_eq(st->bad_bridge_name, 1);
+	cr_expect_eq(st->no_match, 0);
+	cr_expect_eq(st->capture_miss, 0);
+	cr_expect_eq(st->scan_error, 0);
+
+	/* Counters are per scratch. */
+	struct sip_dialplan_scratch *other = sip_dialplan_scratch_alloc(dp);
+
+	cr_assert_not_null(other);
+	cr_expect_eq(sip_dialplan_match(dp, other, "echo", 4, &r), SIP_DP_MATCH);
+	cr_expect_eq(sip_dialplan_scratch_stats(other)->hits[1], 1);
+	cr_expect_eq(sip_dialplan_scratch_stats(other)->hits[2], 0);
+	cr_expect_eq(st->hits[1], 1);
+	sip_dialplan_scratch_free(other);
+}
+
+Test(dialplan, first_match_wins)
+{
+	/* Later rules end their match earlier in the user; hyperscan reports them first. */
+	static const struct sip_dialplan_rule rules[] = {
+	    {"^1234$", SIP_DP_REJECT, 403, NULL},   {"^12", SIP_DP_ECHO, 0, NULL},
+	    {"^1", SIP_DP_REJECT, 480, NULL},       {"^(12)(34)?", SIP_DP_BRIDGE, 0, NULL},
+	    {"^1", SIP_DP_BRIDGE, 0, "fixed-room"},
+	};
+	struct sip_dialplan_result r;
+
+	load(rules, 5);
+	cr_assert_eq(match("1234", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 0);
+	cr_expect_eq(r.reject_code, 403);
+	cr_assert_eq(match("12345", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 1);
+	cr_expect_eq(r.action, SIP_DP_ECHO);
+	cr_assert_eq(match("13", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 2);
+	cr_expect_eq(r.reject_code, 480);
+	cr_expect_eq(match("2", &r), SIP_DP_NO_MATCH);
+	cr_expect_eq(match("", &r), SIP_DP_NO_MATCH);
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->no_match, 2);
+	unload();
+
+	/* Without the earlier rules: capture rule, then the fixed bridge name. */
+	load(rules + 3, 2);
+	cr_assert_eq(match("1234", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 0);
+	cr_expect_str_eq(r.bridge, "12");
+	cr_assert_eq(match("1x", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 1);
+	cr_expect_eq(r.action, SIP_DP_BRIDGE);
+	cr_expect_str_eq(r.bridge, "fixed-room");
+	unload();
+}
+
+Test(dialplan, many_rules_across_words)
+{
+	static struct sip_dialplan_rule rules[SIP_DIALPLAN_MAX_RULES];
+	static char pats[SIP_DIALPLAN_MAX_RULES][16];
+	struct sip_dialplan_result r;
+
+	for (unsigned i = 0; i < SIP_DIALPLAN_MAX_RULES; i++) {
+		snprintf(pats[i], sizeof(pats[i]), "^u%u$", i);
+		rules[i] = (struct sip_dialplan_rule){pats[i], SIP_DP_ECHO, 0, NULL};
+	}
+	rules[200].pattern = "^u.*9$";
+	load(rules, SIP_DIALPLAN_MAX_RULES);
+	cr_assert_eq(match("u255", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 255);
+	cr_assert_eq(match("u64", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 64);
+	cr_assert_eq(match("u199", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 199);
+	cr_assert_eq(match("u209", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 200);
+	cr_expect_eq(match("u256", &r), SIP_DP_NO_MATCH);
+	unload();
+}
+
+static void
+expect_create_error(const struct sip_dialplan_rule *rules, unsigned n, const char *want)
+{
+	char e[256] = "";
+
+	cr_expect_null(sip_dialplan_create(rules, n, e, sizeof(e)));
+	cr_expect_str_eq(e, want);
+}
+
+Test(dialplan, bad_patterns_name_the_rule)
+{
+	static const struct sip_dialplan_rule backref[] = {
+	    {"^ok$", SIP_DP_ECHO, 0, NULL},
+	    {"^(a)\\1$", SIP_DP_TONE, 0, NULL},
+	};
+	static const struct sip_dialplan_rule unbalanced[] = {
+	    {"^ok$", SIP_DP_ECHO, 0, NULL},
+	    {"^ok$", SIP_DP_ECHO, 0, NULL},
+	    {"^(ab$", SIP_DP_TONE, 0, NULL},
+	};
+	static const struct sip_dialplan_rule posix_bad[] = {
+	    {"^conf-(a{2,1})$", SIP_DP_BRIDGE, 0, NULL},
+	};
+	static const struct sip_dialplan_rule no_capture[] = {
+	    {"^conf-.+$", SIP_DP_BRIDGE, 0, NULL},
+	};
+	static const struct sip_dialplan_rule bad_code[] = {
+	    {"^busy$", SIP_DP_REJECT, 200, NULL},
+	};
+	static const struct sip_dialplan_rule bad_fixed[] = {
+	    {"^x$", SIP_DP_BRIDGE, 0, "a room"},
+	};
+	char e[256] = "";
+
+	expect_create_error(backref, 2, "rule 1 (\"^(a)\\1$\"): Back-references are unsupported.");
+	cr_expect_null(sip_dialplan_create(unbalanced, 3, e, sizeof(e)));
+	cr_expect_eq(strncmp(e, "rule 2 (\"^(ab$\"): ", 18), 0, "%s", e);
+	cr_expect_null(sip_dialplan_create(posix_bad, 1, e, sizeof(e)));
+	cr_expect_eq(strncmp(e, "rule 0 (\"^conf-(a{2,1})$\"): ", 28), 0, "%s", e);
+	expect_create_error(no_capture, 1,
+	                    "rule 0 (\"^conf-.+$\"): bridge without a name needs a capture group");
+	expect_create_error(bad_code, 1, "rule 0 (\"^busy$\"): reject code 200 not in 400..699");
+	expect_create_error(bad_fixed, 1,
+	                    "rule 0 (\"^x$\"): bridge name \"a room\" is not 1..63 of "
+	                    "[A-Za-z0-9._-]");
+	expect_create_error(design_rules, 0, "dialplan needs 1..256 rules, got 0");
+}
