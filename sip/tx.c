@@ -1,0 +1,879 @@
+/*
+ * SIP transactions: RFC 3261 section 17 with the RFC 6026 Accepted state on both INVITE
+ * machines, UDP (unreliable transport) timer values.
+ *
+ * Design notes:
+ * - Transactions come from a dpv_pool sized by max-transactions; keys are copied into the
+ *   object (the message they come from is freed long before the transaction ends).
+ * - The index is a fixed-size cds_lfht (no auto-resize: resizing allocates and runs on the
+ *   call_rcu worker). Only the owning lcore writes it.
+ * - A terminated transaction is cds_lfht_del()ed and parked on a limbo list with a grace-period
+ *   cookie; sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed.
+ *   liburcu 0.13 (Debian 12) has no start_poll_synchronize_rcu/poll_state_synchronize_rcu
+ *   (they arrived in 0.14), so the table builds the same thing on call_rcu: at most one
+ *   grace-period request in flight per table, each with a sequence number; a deletion gets the
+ *   number of the first request that starts after it, and the call_rcu callback publishes the
+ *   number it completed. Deletions during a request in flight share the next request, so the
+ *   cost is one call_rcu per grace period, not per transaction.
+ * - 2xx retransmission in the INVITE server's Accepted state is the TU's job (RFC 6026 8.5):
+ *   the transaction never resends a 2xx on its own and absorbs INVITE retransmissions silently;
+ *   a 2xx the TU sends again through sip_tx_send_response goes out through ops->send_response.
+ * - 100 Trying is the TU's to send (17.2.1 allows the TU to send a provisional instead).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu-qsbr.h>
+#include <urcu/rculfhash.h>
+
+#include "dpv.h"
+#include "sip_tx.h"
+
+#define TX_KEYBUF    384
+#define MAGIC_COOKIE "z9hG4bK"
+
+enum key_field {
+	KF_BRANCH,
+	KF_HOST,
+	KF_MNAME,
+	KF_RURI,
+	KF_FTAG,
+	KF_TTAG,
+	KF_CALLID,
+	KF_VIA,
+	KF_MAX
+};
+
+struct sip_tx {
+	struct cds_lfht_node node;
+	struct sip_tx_table *table;
+	enum sip_tx_kind kind;
+	enum sip_tx_state state;
+	enum sip_method method; /* of the request; ACK never creates a transaction */
+	bool legacy;            /* RFC 2543 key (server side, no magic cookie) */
+	uint16_t sent_by_port;
+	uint32_t cseq;
+	unsigned last_code;
+	uint32_t retx_ms; /* current A/E/G interval */
+	struct dpv_timer t_retx;
+	struct dpv_timer t_tout;
+	enum sip_tx_timer retx_id, tout_id;
+	void *req;
+	void *last_resp;
+	void *user;
+	struct sip_tx *limbo_next;
+	uint64_t gp_cookie;
+	uint16_t koff[KF_MAX], klen[KF_MAX];
+	char keybuf[TX_KEYBUF];
+};
+
+/* Grace-period polling over call_rcu (see the note at the top). */
+struct tx_gp {
+	struct rcu_head head;
+	uint64_t seq;       /* requests issued */
+	uint64_t issued;    /* number of the request in flight */
+	uint64_t completed; /* written by the call_rcu worker */
+	bool in_flight;
+	bool want_next;
+};
+
+struct sip_tx_table {
+	struct cds_lfht *ht;
+	struct dpv_pool *pool;
+	struct dpv_timer_wheel *wheel;
+	const struct sip_tx_ops *ops;
+	void *ops_arg;
+	uint32_t t1, t2, t4, td;
+	uint32_t count;
+	uint32_t nb_limbo;
+	struct sip_tx *limbo_head, *limbo_tail;
+	struct tx_gp gp;
+	struct sip_tx_stats stats;
+};
+
+/* What a lookup compares against. */
+struct lkey {
+	const struct sip_tx_key *k;
+	bool server;
+	bool legacy;
+	enum sip_method m; /* ACK already mapped to INVITE */
+	uint32_t hash;
+};
+
+static const char *const state_names[SIP_TX_STATE_MAX] = {
+    "calling", "trying", "proceeding", "completed", "confirmed", "accepted", "terminated",
+};
+static const char *const timer_names[SIP_TX_TIMER_MAX] = {
+    "A", "B", "D", "E", "F", "K", "G", "H", "I", "J", "L", "M",
+};
+
+const char *
+sip_tx_state_name(enum sip_tx_state s)
+{
+	return (unsigned)s < SIP_TX_STATE_MAX ? state_names[s] : "?";
+}
+
+const char *
+sip_tx_timer_name(enum sip_tx_timer tm)
+{
+	return (unsigned)tm < SIP_TX_TIMER_MAX ? timer_names[tm] : "?";
+}
+
+/* ---- keys ---- */
+
+static bool
+is_rfc3261_branch(struct dpv_str b)
+{
+	return b.len > sizeof(MAGIC_COOKIE) - 1 &&
+	       memcmp(b.p, MAGIC_COOKIE, sizeof(MAGIC_COOKIE) - 1) == 0;
+}
+
+static uint32_t
+fnv_add(uint32_t h, const void *data, size_t len, bool fold)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+
+		if (fold && c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h ^= c;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static uint32_t
+fnv_str(uint32_t h, struct dpv_str s, bool fold)
+{
+	return s.len ? fnv_add(h, s.p, s.len, fold) : h;
+}
+
+static bool
+str_caseeq(struct dpv_str a, struct dpv_str b)
+{
+	return a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0);
+}
+
+static void
+lkey_init(struct lkey *lk, const struct sip_tx_key *k, bool server)
+{
+	uint32_t h = 2166136261u;
+	uint32_t mix[3];
+
+	lk->k = k;
+	lk->server = server;
+	lk->m = k->method == SIP_METHOD_ACK && server ? SIP_METHOD_INVITE : k->method;
+	lk->legacy = server && !is_rfc3261_branch(k->branch);
+	if (lk->legacy) {
+		h = fnv_str(h, k->call_id, false);
+		h = fnv_str(h, k->from_tag, false);
+		mix[2] = k->cseq;
+	} else {
+		h = fnv_str(h, k->branch, false);
+		if (server)
+			h = fnv_str(h, k->sent_by_host, true);
+		mix[2] = server ? k->sent_by_port : 0;
+	}
+	mix[0] = (uint32_t)lk->m;
+	mix[1] = server ? 1 : 2;
+	if (lk->m == SIP_METHOD_UNKNOWN)
+		h = fnv_str(h, k->method_name, false);
+	lk->hash = fnv_add(h, mix, sizeof(mix), false);
+}
+
+static inline struct dpv_str
+kf(const struct sip_tx *tx, enum key_field f)
+{
+	return (struct dpv_str){tx->keybuf + tx->koff[f], tx->klen[f]};
+}
+
+static int
+tx_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct sip_tx *tx = caa_container_of(node, struct sip_tx, node);
+	const struct lkey *lk = key;
+	const struct sip_tx_key *k = lk->k;
+	bool server = tx->kind == SIP_TX_IST || tx->kind == SIP_TX_NIST;
+
+	if (server != lk->server || tx->legacy != lk->legacy || tx->method != lk->m)
+		return 0;
+	if (lk->m == SIP_METHOD_UNKNOWN && !dpv_str_eq(kf(tx, KF_MNAME), k->method_name))
+		return 0;
+	if (lk->legacy) {
+		/* 17.2.3 RFC 2543 rules; the To tag of an ACK is that of our response, which
+		 * this layer does not see, so it is not compared for ACK. */
+		return tx->cseq == k->cseq && dpv_str_eq(kf(tx, KF_CALLID), k->call_id) &&
+		       dpv_str_eq(kf(tx, KF_FTAG), k->from_tag) &&
+		       dpv_str_eq(kf(tx, KF_RURI), k->request_uri) &&
+		       dpv_str_eq(kf(tx, KF_VIA), k->via) &&
+		       (k->method == SIP_METHOD_ACK || dpv_str_eq(kf(tx, KF_TTAG), k->to_tag));
+	}
+	if (!dpv_str_eq(kf(tx, KF_BRANCH), k->branch))
+		return 0;
+	if (server &&
+	    (tx->sent_by_port != k->sent_by_port || !str_caseeq(kf(tx, KF_HOST), k->sent_by_host)))
+		return 0;
+	return 1;
+}
+
+/* Copy what the key needs into the transaction; false when it does not fit. */
+static bool
+key_store(struct sip_tx *tx, const struct sip_tx_key *k, const struct lkey *lk)
+{
+	struct dpv_str f[KF_MAX] = {DPV_STR_NULL};
+	uint32_t off = 0;
+
+	f[KF_MNAME] = lk->m == SIP_METHOD_UNKNOWN ? k->method_name : DPV_STR_NULL;
+	if (lk->legacy) {
+		f[KF_RURI] = k->request_uri;
+		f[KF_FTAG] = k->from_tag;
+		f[KF_TTAG] = k->to_tag;
+		f[KF_CALLID] = k->call_id;
+		f[KF_VIA] = k->via;
+	} else {
+		f[KF_BRANCH] = k->branch;
+		if (lk->server)
+			f[KF_HOST] = k->sent_by_host;
+	}
+	for (int i = 0; i < KF_MAX; i++) {
+		if (f[i].len > TX_KEYBUF - off)
+			return false;
+		if (f[i].len)
+			memcpy(tx->keybuf + off, f[i].p, f[i].len);
+		tx->koff[i] = (uint16_t)off;
+		tx->klen[i] = (uint16_t)f[i].len;
+		off += f[i].len;
+	}
+	tx->legacy = lk->legacy;
+	tx->method = lk->m;
+	tx->cseq = k->cseq;
+	tx->sent_by_port = lk->server && !lk->legacy ? k->sent_by_port : 0;
+	return true;
+}
+
+static struct sip_tx *
+lookup(struct sip_tx_table *t, const struct lkey *lk)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *node;
+
+	rcu_read_lock();
+	cds_lfht_lookup(t->ht, lk->hash, tx_match, lk, &it);
+	node = cds_lfht_iter_get_node(&it);
+	rcu_read_unlock();
+	/* Only this lcore frees transactions, and only from reclaim: the pointer stays valid. */
+	return node != NULL ? caa_container_of(node, struct sip_tx, node) : NULL;
+}
+
+/* ---- grace periods ---- */
+
+static void
+gp_done(struct rcu_head *head)
+{
+	struct tx_gp *gp = caa_container_of(head, struct tx_gp, head);
+
+	__atomic_store_n(&gp->completed, gp->issued, __ATOMIC_RELEASE);
+}
+
+static void
+gp_update(struct tx_gp *gp)
+{
+	if (gp->in_flight && __atomic_load_n(&gp->completed, __ATOMIC_ACQUIRE) == gp->issued)
+		gp->in_flight = false;
+	if (!gp->in_flight && gp->want_next) {
+		gp->want_next = false;
+		gp->issued = ++gp->seq;
+		gp->in_flight = true;
+		call_rcu(&gp->head, gp_done);
+	}
+}
+
+/* Cookie of a grace period that starts after now. */
+static uint64_t
+gp_start(struct tx_gp *gp)
+{
+	gp_update(gp);
+	if (gp->in_flight) {
+		gp->want_next = true;
+		return gp->seq + 1;
+	}
+	gp->want_next = true;
+	gp_update(gp);
+	return gp->seq;
+}
+
+static bool
+gp_elapsed(const struct tx_gp *gp, uint64_t cookie)
+{
+	return __atomic_load_n(&gp->completed, __ATOMIC_ACQUIRE) >= cookie;
+}
+
+/* ---- lifecycle ---- */
+
+static void tx_timer_cb(struct dpv_timer *tm, void *arg);
+
+static void
+arm(struct sip_tx *tx, bool retx, enum sip_tx_timer id, uint32_t ms)
+{
+	struct dpv_timer *tm = retx ? &tx->t_retx : &tx->t_tout;
+
+	if (retx)
+		tx->retx_id = id;
+	else
+		tx->tout_id = id;
+	dpv_timer_arm(tx->table->wheel, tm, dpv_timer_wheel_now(tx->table->wheel) + ms, tx_timer_cb,
+	              tx);
+}
+
+static void
+stop_timers(struct sip_tx *tx)
+{
+	dpv_timer_cancel(tx->table->wheel, &tx->t_retx);
+	dpv_timer_cancel(tx->table->wheel, &tx->t_tout);
+}
+
+static void
+terminate(struct sip_tx *tx)
+{
+	struct sip_tx_table *t = tx->table;
+
+	if (tx->state == SIP_TX_TERMINATED)
+		return;
+	stop_timers(tx);
+	tx->state = SIP_TX_TERMINATED;
+	rcu_read_lock();
+	cds_lfht_del(t->ht, &tx->node);
+	rcu_read_unlock();
+	t->count--;
+	t->stats.terminated++;
+	tx->gp_cookie = gp_start(&t->gp);
+	tx->limbo_next = NULL;
+	if (t->limbo_tail != NULL)
+		t->limbo_tail->limbo_next = tx;
+	else
+		t->limbo_head = tx;
+	t->limbo_tail = tx;
+	t->nb_limbo++;
+	if (t->ops->on_terminated != NULL)
+		t->ops->on_terminated(tx, t->ops_arg);
+}
+
+unsigned
+sip_tx_table_reclaim(struct sip_tx_table *t)
+{
+	unsigned n = 0;
+
+	gp_update(&t->gp);
+	while (t->limbo_head != NULL && gp_elapsed(&t->gp, t->limbo_head->gp_cookie)) {
+		struct sip_tx *tx = t->limbo_head;
+
+		t->limbo_head = tx->limbo_next;
+		if (t->limbo_head == NULL)
+			t->limbo_tail = NULL;
+		t->nb_limbo--;
+		dpv_pool_put(t->pool, tx);
+		n++;
+	}
+	t->stats.reclaimed += n;
+	return n;
+}
+
+static struct sip_tx *
+tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *req, void *user)
+{
+	struct lkey lk;
+	struct sip_tx *tx;
+	struct cds_lfht_node *got;
+
+	if (k->method == SIP_METHOD_ACK) /* ACK never creates a transaction (17.1, 17.2.3) */
+		return NULL;
+	lkey_init(&lk, k, server);
+	tx = dpv_pool_get(t->pool);
+	if (tx == NULL) {
+		t->stats.pool_exhausted++;
+		return NULL;
+	}
+	if (!key_store(tx, k, &lk)) {
+		t->stats.key_too_long++;
+		dpv_pool_put(t->pool, tx);
+		return NULL;
+	}
+	tx->table = t;
+	if (server)
+		tx->kind = lk.m == SIP_METHOD_INVITE ? SIP_TX_IST : SIP_TX_NIST;
+	else
+		tx->kind = lk.m == SIP_METHOD_INVITE ? SIP_TX_ICT : SIP_TX_NICT;
+	tx->last_code = 0;
+	tx->retx_ms = 0;
+	dpv_timer_init(&tx->t_retx);
+	dpv_timer_init(&tx->t_tout);
+	tx->req = req;
+	tx->last_resp = NULL;
+	tx->user = user;
+	tx->limbo_next = NULL;
+	cds_lfht_node_init(&tx->node);
+	rcu_read_lock();
+	got = cds_lfht_add_unique(t->ht, lk.hash, tx_match, &lk, &tx->node);
+	rcu_read_unlock();
+	if (got != &tx->node) {
+		t->stats.duplicate++;
+		dpv_pool_put(t->pool, tx);
+		return NULL;
+	}
+	t->count++;
+	t->stats.created++;
+	return tx;
+}
+
+/* ---- client transactions ---- */
+
+struct sip_tx *
+sip_tx_client_new(struct sip_tx_table *t, const struct sip_tx_key *key, void *req, void *user)
+{
+	struct sip_tx *tx = tx_new(t, key, false, req, user);
+
+	if (tx == NULL)
+		return NULL;
+	tx->retx_ms = t->t1;
+	if (tx->kind == SIP_TX_ICT) {
+		tx->state = SIP_TX_CALLING;
+		arm(tx, true, SIP_TX_TIMER_A, t->t1);
+		arm(tx, false, SIP_TX_TIMER_B, 64 * t->t1);
+	} else {
+		tx->state = SIP_TX_TRYING;
+		arm(tx, true, SIP_TX_TIMER_E, t->t1);
+		arm(tx, false, SIP_TX_TIMER_F, 64 * t->t1);
+	}
+	t->ops->send_request(tx, req, t->ops_arg);
+	return tx;
+}
+
+static void
+to_tu(struct sip_tx *tx, unsigned code)
+{
+	if (tx->table->ops->on_response != NULL)
+		tx->table->ops->on_response(tx, code, tx->table->ops_arg);
+}
+
+static void
+ict_response(struct sip_tx *tx, unsigned code)
+{
+	struct sip_tx_table *t = tx->table;
+
+	switch (tx->state) {
+	case SIP_TX_CALLING:
+	case SIP_TX_PROCEEDING:
+		tx->last_code = code;
+		if (code < 200) {
+			/* No retransmissions and no Timer B once a provisional arrived. */
+			stop_timers(tx);
+			tx->state = SIP_TX_PROCEEDING;
+		} else if (code < 300) {
+			stop_timers(tx);
+			tx->state = SIP_TX_ACCEPTED;
+			arm(tx, false, SIP_TX_TIMER_M, 64 * t->t1);
+		} else {
+			stop_timers(tx);
+			tx->state = SIP_TX_COMPLETED;
+			arm(tx, false, SIP_TX_TIMER_D, t->td);
+			t->ops->send_ack(tx, t->ops_arg);
+		}
+		to_tu(tx, code);
+		break;
+	case SIP_TX_COMPLETED:
+		t->stats.retrans_absorbed++;
+		if (code >= 300) {
+			t->stats.retrans_sent++;
+			t->ops->send_ack(tx, t->ops_arg);
+		}
+		break;
+	case SIP_TX_ACCEPTED:
+		/* RFC 6026 7.2: 2xx retransmissions (and forks) go to the TU, which ACKs. */
+		if (code >= 200 && code < 300)
+			to_tu(tx, code);
+		else
+			t->stats.retrans_absorbed++;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+nict_response(struct sip_tx *tx, unsigned code)
+{
+	struct sip_tx_table *t = tx->table;
+
+	switch (tx->state) {
+	case SIP_TX_TRYING:
+	case SIP_TX_PROCEEDING:
+		tx->last_code = code;
+		if (code < 200) {
+			tx->state = SIP_TX_PROCEEDING;
+		} else {
+			stop_timers(tx);
+			tx->state = SIP_TX_COMPLETED;
+			arm(tx, false, SIP_TX_TIMER_K, t->t4);
+		}
+		to_tu(tx, code);
+		break;
+	case SIP_TX_COMPLETED:
+		t->stats.retrans_absorbed++;
+		break;
+	default:
+		break;
+	}
+}
+
+struct sip_tx *
+sip_tx_response_in(struct sip_tx_table *t, const struct sip_tx_key *key, unsigned code)
+{
+	struct lkey lk;
+	struct sip_tx *tx;
+
+	lkey_init(&lk, key, false);
+	tx = lookup(t, &lk);
+	if (tx == NULL || code < 100 || code > 699) {
+		t->stats.stray_responses++;
+		return NULL;
+	}
+	if (tx->kind == SIP_TX_ICT)
+		ict_response(tx, code);
+	else
+		nict_response(tx, code);
+	return tx;
+}
+
+/* ---- server transactions ---- */
+
+struct sip_tx *
+sip_tx_server_new(struct sip_tx_table *t, const struct sip_tx_key *key, void *req, void *user)
+{
+	struct sip_tx *tx = tx_new(t, key, true, req, user);
+
+	if (tx == NULL)
+		return NULL;
+	tx->state = tx->kind == SIP_TX_IST ? SIP_TX_PROCEEDING : SIP_TX_TRYING;
+	return tx;
+}
+
+static void
+resend_last(struct sip_tx *tx)
+{
+	if (tx->last_resp == NULL)
+		return;
+	tx->table->stats.retrans_sent++;
+	tx->table->ops->send_response(tx, tx->last_resp, tx->table->ops_arg);
+}
+
+enum sip_tx_rx
+sip_tx_request_in(struct sip_tx_table *t, const struct sip_tx_key *key, struct sip_tx **out)
+{
+	struct lkey lk;
+	struct sip_tx *tx;
+
+	lkey_init(&lk, key, true);
+	tx = lookup(t, &lk);
+	*out = tx;
+	if (tx == NULL)
+		return SIP_TX_RX_NO_MATCH;
+	if (key->method == SIP_METHOD_ACK) {
+		switch (tx->state) {
+		case SIP_TX_COMPLETED:
+			dpv_timer_cancel(t->wheel, &tx->t_retx);
+			dpv_timer_cancel(t->wheel, &tx->t_tout);
+			tx->state = SIP_TX_CONFIRMED;
+			arm(tx, false, SIP_TX_TIMER_I, t->t4);
+			return SIP_TX_RX_ACK_CONFIRMED;
+		case SIP_TX_ACCEPTED:
+			return SIP_TX_RX_TO_TU;
+		default:
+			t->stats.retrans_absorbed++;
+			return SIP_TX_RX_ABSORBED;
+		}
+	}
+	t->stats.retrans_absorbed++;
+	switch (tx->state) {
+	case SIP_TX_PROCEEDING:
+	case SIP_TX_COMPLETED:
+		resend_last(tx);
+		break;
+	default: /* Trying: nothing sent yet; Accepted: the 2xx is the TU's; Confirmed: done */
+		break;
+	}
+	return SIP_TX_RX_ABSORBED;
+}
+
+struct sip_tx *
+sip_tx_find(struct sip_tx_table *t, const struct sip_tx_key *key, bool server)
+{
+	struct lkey lk;
+
+	lkey_init(&lk, key, server);
+	return lookup(t, &lk);
+}
+
+struct sip_tx *
+sip_tx_find_cancelled(struct sip_tx_table *t, const struct sip_tx_key *cancel_key)
+{
+	struct sip_tx_key k = *cancel_key;
+	struct sip_tx *tx;
+
+	/* 9.2: same top Via branch and sent-by (or, RFC 2543, same fields but method) as the
+	 * INVITE; the To tag of a CANCEL is that of the INVITE, so legacy matching holds. */
+	k.method = SIP_METHOD_INVITE;
+	tx = sip_tx_find(t, &k, true);
+	return tx != NULL && tx->kind == SIP_TX_IST ? tx : NULL;
+}
+
+int
+sip_tx_send_response(struct sip_tx *tx, unsigned code, void *resp)
+{
+	struct sip_tx_table *t = tx->table;
+
+	if (code < 100 || code > 699)
+		goto reject;
+	switch (tx->kind) {
+	case SIP_TX_IST:
+		if (tx->state == SIP_TX_PROCEEDING) {
+			if (code >= 200 && code < 300) {
+				tx->state = SIP_TX_ACCEPTED;
+				arm(tx, false, SIP_TX_TIMER_L, 64 * t->t1);
+			} else if (code >= 300) {
+				tx->state = SIP_TX_COMPLETED;
+				tx->retx_ms = t->t1;
+				arm(tx, true, SIP_TX_TIMER_G, t->t1);
+				arm(tx, false, SIP_TX_TIMER_H, 64 * t->t1);
+			}
+		} else if (tx->state != SIP_TX_ACCEPTED || code < 200 || code >= 300) {
+			goto reject;
+		}
+		break;
+	case SIP_TX_NIST:
+		if (tx->state != SIP_TX_TRYING && tx->state != SIP_TX_PROCEEDING)
+			goto reject;
+		if (code < 200) {
+			tx->state = SIP_TX_PROCEEDING;
+		} else {
+			tx->state = SIP_TX_COMPLETED;
+			arm(tx, false, SIP_TX_TIMER_J, 64 * t->t1);
+		}
+		break;
+	default:
+		goto reject;
+	}
+	tx->last_code = code;
+	tx->last_resp = resp;
+	t->ops->send_response(tx, resp, t->ops_arg);
+	return 0;
+reject:
+	t->stats.responses_rejected++;
+	return -EINVAL;
+}
+
+void
+sip_tx_transport_error(struct sip_tx *tx)
+{
+	struct sip_tx_table *t = tx->table;
+
+	if (tx->state == SIP_TX_TERMINATED)
+		return;
+	t->stats.transport_errors++;
+	if (t->ops->on_transport_error != NULL)
+		t->ops->on_transport_error(tx, t->ops_arg);
+	terminate(tx);
+}
+
+/* ---- timers ---- */
+
+static void
+retransmit(struct sip_tx *tx)
+{
+	struct sip_tx_table *t = tx->table;
+
+	t->stats.retrans_sent++;
+	if (tx->kind == SIP_TX_ICT || tx->kind == SIP_TX_NICT)
+		t->ops->send_request(tx, tx->req, t->ops_arg);
+	else
+		t->ops->send_response(tx, tx->last_resp, t->ops_arg);
+}
+
+static void
+tx_timer_cb(struct dpv_timer *tm, void *arg)
+{
+	struct sip_tx *tx = arg;
+	struct sip_tx_table *t = tx->table;
+	bool retx = tm == &tx->t_retx;
+	enum sip_tx_timer id = retx ? tx->retx_id : tx->tout_id;
+
+	t->stats.timer_fired[id]++;
+	switch (id) {
+	case SIP_TX_TIMER_A: /* 17.1.1.2: doubles, no cap */
+		retransmit(tx);
+		tx->retx_ms *= 2;
+		arm(tx, true, id, tx->retx_ms);
+		break;
+	case SIP_TX_TIMER_E: /* 17.1.2.2: doubles up to T2 in Trying, T2 in Proceeding */
+		retransmit(tx);
+		tx->retx_ms =
+		    tx->state == SIP_TX_TRYING && 2 * tx->retx_ms < t->t2 ? 2 * tx->retx_ms : t->t2;
+		arm(tx, true, id, tx->retx_ms);
+		break;
+	case SIP_TX_TIMER_G: /* 17.2.1: doubles up to T2 */
+		retransmit(tx);
+		tx->retx_ms = 2 * tx->retx_ms < t->t2 ? 2 * tx->retx_ms : t->t2;
+		arm(tx, true, id, tx->retx_ms);
+		break;
+	case SIP_TX_TIMER_B:
+	case SIP_TX_TIMER_F:
+	case SIP_TX_TIMER_H:
+		t->stats.timeouts++;
+		if (t->ops->on_timeout != NULL)
+			t->ops->on_timeout(tx, id, t->ops_arg);
+		terminate(tx);
+		break;
+	default: /* D, K, I, J, L, M: the wait for stray retransmissions is over */
+		terminate(tx);
+		break;
+	}
+}
+
+/* ---- table ---- */
+
+struct sip_tx_table *
+sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
+{
+	struct sip_tx_table *t;
+	unsigned long buckets = 1;
+	char name[32];
+
+	if (cfg == NULL || cfg->max_tx == 0 || cfg->t1_ms == 0 || cfg->t2_ms < cfg->t1_ms ||
+	    cfg->t4_ms == 0 || cfg->wheel == NULL || cfg->ops == NULL ||
+	    cfg->ops->send_request == NULL || cfg->ops->send_response == NULL ||
+	    cfg->ops->send_ack == NULL || cfg->t1_ms > UINT32_MAX / 64)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	while (buckets < cfg->max_tx)
+		buckets <<= 1;
+	snprintf(name, sizeof(name), "sip_tx_%p", (void *)t);
+	t->pool = dpv_pool_create(name, cfg->max_tx, sizeof(struct sip_tx));
+	t->ht = cds_lfht_new(buckets, buckets, buckets, 0, NULL);
+	if (t->pool == NULL || t->ht == NULL) {
+		if (t->ht != NULL)
+			cds_lfht_destroy(t->ht, NULL);
+		dpv_pool_free(t->pool);
+		free(t);
+		return NULL;
+	}
+	t->wheel = cfg->wheel;
+	t->ops = cfg->ops;
+	t->ops_arg = cfg->ops_arg;
+	t->t1 = cfg->t1_ms;
+	t->t2 = cfg->t2_ms;
+	t->t4 = cfg->t4_ms;
+	t->td = cfg->timer_d_ms ? cfg->timer_d_ms : 32000;
+	return t;
+}
+
+void
+sip_tx_table_destroy(struct sip_tx_table *t)
+{
+	struct cds_lfht_iter it;
+	struct sip_tx *tx;
+	bool online;
+
+	if (t == NULL)
+		return;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(t->ht, &it, tx, node)
+	{
+		stop_timers(tx);
+		cds_lfht_del(t->ht, &tx->node);
+	}
+	rcu_read_unlock();
+	/* The call_rcu callback writes into the table: wait for it. A QSBR thread must be
+	 * offline while it waits, or the grace period it waits for would wait for it. */
+	online = rcu_read_ongoing();
+	if (online)
+		rcu_thread_offline();
+	rcu_barrier();
+	synchronize_rcu(); /* readers may still hold nodes deleted above */
+	if (online)
+		rcu_thread_online();
+	cds_lfht_destroy(t->ht, NULL);
+	dpv_pool_free(t->pool);
+	free(t);
+}
+
+const struct sip_tx_stats *
+sip_tx_table_stats(const struct sip_tx_table *t)
+{
+	return &t->stats;
+}
+
+uint32_t
+sip_tx_table_count(const struct sip_tx_table *t)
+{
+	return t->count;
+}
+
+uint32_t
+sip_tx_table_limbo(const struct sip_tx_table *t)
+{
+	return t->nb_limbo;
+}
+
+uint32_t
+sip_tx_table_avail(const struct sip_tx_table *t)
+{
+	return dpv_pool_avail(t->pool);
+}
+
+/* ---- accessors ---- */
+
+enum sip_tx_state
+sip_tx_state(const struct sip_tx *tx)
+{
+	return tx->state;
+}
+
+enum sip_tx_kind
+sip_tx_kind(const struct sip_tx *tx)
+{
+	return tx->kind;
+}
+
+enum sip_method
+sip_tx_method(const struct sip_tx *tx)
+{
+	return tx->method;
+}
+
+void *
+sip_tx_user(const struct sip_tx *tx)
+{
+	return tx->user;
+}
+
+void *
+sip_tx_request(const struct sip_tx *tx)
+{
+	return tx->req;
+}
+
+void *
+sip_tx_last_response(const struct sip_tx *tx)
+{
+	return tx->last_resp;
+}
+
+unsigned
+sip_tx_last_code(const struct sip_tx *tx)
+{
+	return tx->last_code;
+}
