@@ -27,18 +27,18 @@
 #define ALLOW_HDR     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
 #define SUPPORTED_HDR "Supported: \r\n"
 #define RETRY_AFTER   "Retry-After: 5\r\n"
-#define AGENT	      "dpvoip"
+#define AGENT         "dpvoip"
 #define SDP_TYPE      DPV_STR_LIT("application/sdp")
-#define MAX_RR	      16
+#define MAX_RR        16
 
 const char *const sip_ua_counter_names[SIP_UA_C_MAX] = {
 #define SIP_X(n) #n,
-	SIP_UA_COUNTERS(SIP_X)
+    SIP_UA_COUNTERS(SIP_X)
 #undef SIP_X
 };
 
 static const char *const state_names[SIP_SESS_STATE_MAX] = {
-	"incoming", "calling", "early", "answered", "confirmed", "terminating", "terminated",
+    "incoming", "calling", "early", "answered", "confirmed", "terminating", "terminated",
 };
 
 const char *
@@ -199,7 +199,7 @@ reject_extra(char *extra, size_t cap, unsigned code, const char *why, struct dpv
 		n += snprintf(extra + n, cap - n, "Warning: 399 " AGENT " \"%s\"\r\n", why);
 	if (unsupported.len && (size_t)n < cap)
 		n += snprintf(extra + n, cap - n, "Unsupported: %.*s\r\n", (int)unsupported.len,
-			      unsupported.p);
+		              unsupported.p);
 	if ((code == 501 || code == 405) && (size_t)n < cap)
 		n += snprintf(extra + n, cap - n, ALLOW_HDR);
 	if (code == 503 && (size_t)n < cap)
@@ -214,7 +214,7 @@ reject_extra(char *extra, size_t cap, unsigned code, const char *why, struct dpv
 /* Answer @a m without a transaction (parse errors, overload, checks). Never an ACK. */
 static void
 respond_stateless(struct sip_ua *ua, const struct sip_msg *m, unsigned code, const char *why,
-		  struct dpv_str unsupported)
+                  struct dpv_str unsupported)
 {
 	char extra[512], tag[24];
 	uint32_t cap, ip;
@@ -231,10 +231,10 @@ respond_stateless(struct sip_ua *ua, const struct sip_msg *m, unsigned code, con
 	if (h == NULL)
 		return;
 	hex_token(ua, tag, sizeof(tag), "");
-	len = sip_write_response(buf, cap, m, (uint16_t)code, NULL,
-				 m->to.has_tag ? DPV_STR_NULL : cstr(tag),
-				 mkstr(extra, reject_extra(extra, sizeof(extra), code, why, unsupported)),
-				 DPV_STR_NULL, DPV_STR_NULL);
+	len = sip_write_response(
+	    buf, cap, m, (uint16_t)code, NULL, m->to.has_tag ? DPV_STR_NULL : cstr(tag),
+	    mkstr(extra, reject_extra(extra, sizeof(extra), code, why, unsupported)), DPV_STR_NULL,
+	    DPV_STR_NULL);
 	if (len < 0) {
 		CNT(ua, rx_dropped);
 		msg_free(ua, h);
@@ -357,7 +357,7 @@ tx_respond(struct sip_ua *ua, struct sip_tx *tx, unsigned code, void *h, uint32_
 /* Write and send a response to @a m on @a tx (or statelessly when tx is NULL). */
 static int
 respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsigned code,
-	struct dpv_str to_tag, struct dpv_str extra, struct dpv_str body, const char *why)
+        struct dpv_str to_tag, struct dpv_str extra, struct dpv_str body, const char *why)
 {
 	char hdrs[768];
 	uint32_t cap, n = 0;
@@ -379,7 +379,7 @@ respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsigned 
 	if (h == NULL)
 		return -1;
 	len = sip_write_response(buf, cap, m, (uint16_t)code, NULL, to_tag, mkstr(hdrs, n), body,
-				 body.len ? SDP_TYPE : DPV_STR_NULL);
+	                         body.len ? SDP_TYPE : DPV_STR_NULL);
 	if (len < 0 || tx_respond(ua, tx, code, h, (uint32_t)len) != 0) {
 		msg_free(ua, h);
 		return -1;
@@ -444,7 +444,7 @@ sess_alloc(struct sip_ua *ua, bool outgoing)
 	ua->by_slot[slot] = s;
 	/* id: UA index (16 bits) | generation (24 bits) | pool slot (24 bits) */
 	s->id = (uint64_t)ua->cfg.index << 48 | (++ua->next_unique & 0xffffff) << 24 |
-		((uint64_t)slot & 0xffffff);
+	        ((uint64_t)slot & 0xffffff);
 	s->outgoing = outgoing;
 	s->created_ms = now_ms(ua);
 	s->media.session_id = s->id;
@@ -611,7 +611,7 @@ fill_dialog_fields(const struct ua_sess *s, struct sip_req_fields *f)
 /* Send a request in a client transaction (BYE, CANCEL, INVITE). 0 or -1. */
 static int
 send_client(struct sip_ua *ua, struct ua_sess *s, const struct sip_req_fields *f, uint32_t ip,
-	    uint16_t port, struct sip_tx **out)
+            uint16_t port, struct sip_tx **out)
 {
 	struct sip_tx_key k = {0};
 	struct ua_txc *c;
@@ -862,10 +862,9 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
 		return;
 	}
-	st = ua->cfg.dialplan != NULL
-		     ? sip_dialplan_match(ua->cfg.dialplan, ua->dps, m->ruri.user.p,
-					  m->ruri.user.len, &dr)
-		     : SIP_DP_NO_MATCH;
+	st = ua->cfg.dialplan != NULL ? sip_dialplan_match(ua->cfg.dialplan, ua->dps,
+	                                                   m->ruri.user.p, m->ruri.user.len, &dr)
+	                              : SIP_DP_NO_MATCH;
 	if (st == SIP_DP_NO_MATCH) {
 		respond(ua, tx, m, 404, cstr(tag), DPV_STR_NULL, DPV_STR_NULL, "no dialplan match");
 		return;
@@ -876,7 +875,7 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	}
 	if (dr.action == SIP_DP_REJECT) {
 		respond(ua, tx, m, dr.reject_code, cstr(tag), DPV_STR_NULL, DPV_STR_NULL,
-			"rejected by dialplan");
+		        "rejected by dialplan");
 		return;
 	}
 	if (m->body.len == 0) {
@@ -900,12 +899,12 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	    !set_route(ua, s, m, false)) {
 		sess_drop(ua, s);
 		respond(ua, tx, m, 400, cstr(tag), DPV_STR_NULL, DPV_STR_NULL,
-			"dialog field too long");
+		        "dialog field too long");
 		return;
 	}
 	s->rna_has_tag = true;
 	snprintf(s->peer_uri, sizeof(s->peer_uri), "%.*s", (int)m->from.uri.raw.len,
-		 m->from.uri.raw.p);
+	         m->from.uri.raw.p);
 	s->peer_ip = ua->src_ip;
 	s->peer_port = ua->src_port;
 	set_target(ua, s, m);
@@ -916,13 +915,13 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	media_action_from_dp(s, &dr);
 
 	n = ua->ops->media_answer(ua->arg, m->body.p, m->body.len, ua->sdp, sizeof(ua->sdp),
-				  &s->media);
+	                          &s->media);
 	if (n < 0 || n > (int)sizeof(ua->sdp)) {
 		unsigned code = n < -399 && n > -700 ? (unsigned)-n : 488;
 
 		sess_drop(ua, s);
 		respond(ua, tx, m, code, cstr(tag), DPV_STR_NULL, DPV_STR_NULL,
-			"media answer failed");
+		        "media answer failed");
 		return;
 	}
 	s->media_on = true;
@@ -945,10 +944,10 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		sess_end(ua, s);
 		return;
 	}
-	len = snprintf(extra, sizeof(extra), "Contact: %s\r\n" ALLOW_HDR SUPPORTED_HDR,
-		       ua->contact);
+	len =
+	    snprintf(extra, sizeof(extra), "Contact: %s\r\n" ALLOW_HDR SUPPORTED_HDR, ua->contact);
 	len = sip_write_response(buf, cap, m, 200, NULL, cstr(tag), mkstr(extra, (uint32_t)len),
-				 mkstr(ua->sdp, (uint32_t)n), SDP_TYPE);
+	                         mkstr(ua->sdp, (uint32_t)n), SDP_TYPE);
 	if (len < 0) {
 		msg_free(ua, s->resp_2xx);
 		s->resp_2xx = NULL;
@@ -963,7 +962,7 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		send_2xx(ua, s);
 	else
 		dpv_timer_arm(ua->cfg.wheel, &s->t_answer, now_ms(ua) + ua->cfg.answer_delay_ms,
-			      answer_cb, s);
+		              answer_cb, s);
 }
 
 /* In-dialog request: the session, or a 481 / 500 answer already sent (NULL). */
@@ -972,15 +971,14 @@ dialog_for(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 {
 	struct ua_sess *s = sess_find(ua, m->call_id, m->to.tag);
 
-	if (s == NULL || s->ended || (s->rtag_len && !dpv_str_eq(m->from.tag,
-					mkstr(s->rtag, s->rtag_len)))) {
-		respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
-			"no such dialog");
+	if (s == NULL || s->ended ||
+	    (s->rtag_len && !dpv_str_eq(m->from.tag, mkstr(s->rtag, s->rtag_len)))) {
+		respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL, "no such dialog");
 		return NULL;
 	}
 	if (s->remote_cseq_set && m->cseq < s->remote_cseq) {
 		respond(ua, tx, m, 500, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
-			"CSeq lower than the last one");
+		        "CSeq lower than the last one");
 		return NULL;
 	}
 	s->remote_cseq = m->cseq;
@@ -1002,15 +1000,15 @@ uas_reinvite(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 	if (s == NULL)
 		return;
 	cli_pending = s->cli_inv != NULL && sip_tx_state(s->cli_inv) != SIP_TX_ACCEPTED &&
-		      sip_tx_state(s->cli_inv) != SIP_TX_COMPLETED;
+	              sip_tx_state(s->cli_inv) != SIP_TX_COMPLETED;
 	if (s->inv_tx != NULL || s->ack_wait || cli_pending) {
 		respond(ua, tx, m, 491, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
-			"another INVITE is pending");
+		        "another INVITE is pending");
 		return;
 	}
 	if (s->state != SIP_SESS_CONFIRMED) {
 		respond(ua, tx, m, 500, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
-			"session not confirmed");
+		        "session not confirmed");
 		return;
 	}
 	if (m->body.len == 0) {
@@ -1018,22 +1016,22 @@ uas_reinvite(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 		return;
 	}
 	n = ua->ops->media_answer(ua->arg, m->body.p, m->body.len, ua->sdp, sizeof(ua->sdp),
-				  &s->media);
+	                          &s->media);
 	if (n < 0 || n > (int)sizeof(ua->sdp)) {
 		unsigned code = n < -399 && n > -700 ? (unsigned)-n : 488;
 
 		respond(ua, tx, m, code, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
-			"media answer failed");
+		        "media answer failed");
 		return;
 	}
 	set_target(ua, s, m);
 	h = msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		return;
-	len = snprintf(extra, sizeof(extra), "Contact: %s\r\n" ALLOW_HDR SUPPORTED_HDR,
-		       ua->contact);
-	len = sip_write_response(buf, cap, m, 200, NULL, DPV_STR_NULL,
-				 mkstr(extra, (uint32_t)len), mkstr(ua->sdp, (uint32_t)n), SDP_TYPE);
+	len =
+	    snprintf(extra, sizeof(extra), "Contact: %s\r\n" ALLOW_HDR SUPPORTED_HDR, ua->contact);
+	len = sip_write_response(buf, cap, m, 200, NULL, DPV_STR_NULL, mkstr(extra, (uint32_t)len),
+	                         mkstr(ua->sdp, (uint32_t)n), SDP_TYPE);
 	if (len < 0) {
 		msg_free(ua, h);
 		respond(ua, tx, m, 500, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL, "2xx too big");
@@ -1099,11 +1097,11 @@ uas_cancel(struct sip_ua *ua, const struct sip_msg *m)
 	}
 	if (inv == NULL) {
 		respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
-			"no matching INVITE");
+		        "no matching INVITE");
 		return;
 	}
 	respond(ua, tx, m, 200, s != NULL ? mkstr(s->ltag, s->ltag_len) : DPV_STR_NULL,
-		DPV_STR_NULL, DPV_STR_NULL, NULL);
+	        DPV_STR_NULL, DPV_STR_NULL, NULL);
 	if (s == NULL || s->inv_tx != inv || sip_tx_state(inv) != SIP_TX_PROCEEDING)
 		return; /* answered already: the CANCEL has no effect (9.2) */
 	/* The 487 answers the INVITE: the CANCEL's header lines with the INVITE's CSeq. */
@@ -1141,12 +1139,12 @@ uas_options(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 		return;
 	hex_token(ua, tag, sizeof(tag), "");
 	respond(ua, tx, m, 200, m->to.has_tag ? DPV_STR_NULL : cstr(tag),
-		mkstr(extra, sizeof(extra) - 1), DPV_STR_NULL, NULL);
+	        mkstr(extra, sizeof(extra) - 1), DPV_STR_NULL, NULL);
 }
 
 static const struct sip_check_cfg check_cfg = {
-	.methods = 1u << SIP_METHOD_INVITE | 1u << SIP_METHOD_ACK | 1u << SIP_METHOD_BYE |
-		   1u << SIP_METHOD_CANCEL | 1u << SIP_METHOD_OPTIONS,
+    .methods = 1u << SIP_METHOD_INVITE | 1u << SIP_METHOD_ACK | 1u << SIP_METHOD_BYE |
+               1u << SIP_METHOD_CANCEL | 1u << SIP_METHOD_OPTIONS,
 };
 
 static void
@@ -1192,7 +1190,7 @@ request_in(struct sip_ua *ua, const struct sip_msg *m)
 	case SIP_METHOD_BYE:
 		if (!m->to.has_tag)
 			respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
-				"BYE outside a dialog");
+			        "BYE outside a dialog");
 		else
 			uas_bye(ua, m, tx);
 		break;
@@ -1201,7 +1199,7 @@ request_in(struct sip_ua *ua, const struct sip_msg *m)
 		break;
 	default:
 		respond(ua, tx, m, 501, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
-			"method not implemented");
+		        "method not implemented");
 		break;
 	}
 }
@@ -1240,8 +1238,7 @@ uac_ack_2xx(struct sip_ua *ua, struct ua_sess *s)
 }
 
 static void
-uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m,
-		    unsigned code)
+uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, unsigned code)
 {
 	s->last_code = (uint16_t)code;
 	if (code < 200) {
@@ -1428,7 +1425,7 @@ cb_on_terminated(struct sip_tx *tx, void *arg)
 	if (sip_tx_kind(tx) == SIP_TX_ICT || sip_tx_kind(tx) == SIP_TX_NICT)
 		msg_free(ua, sip_tx_request(tx));
 	else if (resp != NULL && !(c->method == SIP_METHOD_INVITE && sip_tx_last_code(tx) >= 200 &&
-				   sip_tx_last_code(tx) < 300))
+	                           sip_tx_last_code(tx) < 300))
 		msg_free(ua, resp);
 	if (s != NULL) {
 		if (s->inv_tx == tx) {
@@ -1443,12 +1440,12 @@ cb_on_terminated(struct sip_tx *tx, void *arg)
 }
 
 static const struct sip_tx_ops tx_ops = {
-	.send_request = cb_send_request,
-	.send_response = cb_send_response,
-	.send_ack = cb_send_ack,
-	.on_response = cb_on_response,
-	.on_timeout = cb_on_timeout,
-	.on_terminated = cb_on_terminated,
+    .send_request = cb_send_request,
+    .send_response = cb_send_response,
+    .send_ack = cb_send_ack,
+    .on_response = cb_on_response,
+    .on_timeout = cb_on_timeout,
+    .on_terminated = cb_on_terminated,
 };
 
 /* ---- public ---- */
@@ -1466,7 +1463,7 @@ sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, 
 		CNT(ua, rx_parse_errors);
 		if (m->is_request && m->method != SIP_METHOD_ACK)
 			respond_stateless(ua, m, sip_parse_status(err), sip_parse_strerror(err),
-					  DPV_STR_NULL);
+			                  DPV_STR_NULL);
 		else
 			CNT(ua, rx_dropped);
 		return;
@@ -1528,8 +1525,8 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	hex_token(ua, s->ltag, sizeof(s->ltag), "");
 	s->ltag_len = (uint16_t)strlen(s->ltag);
 	s->callid_len = (uint16_t)snprintf(s->call_id, sizeof(s->call_id), "%016llx%08x@%s",
-					   (unsigned long long)ua_rand(ua),
-					   (unsigned)ua->next_unique, ua->host);
+	                                   (unsigned long long)ua_rand(ua),
+	                                   (unsigned)ua->next_unique, ua->host);
 	hex_token(ua, s->branch, sizeof(s->branch), "z9hG4bK");
 	s->local_cseq = s->inv_cseq = 1;
 	if (bridge != NULL) {
@@ -1637,7 +1634,8 @@ sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void
 	unsigned n = 0;
 
 	rcu_read_lock();
-	cds_lfht_for_each_entry (ua->ht, &it, s, node) {
+	cds_lfht_for_each_entry(ua->ht, &it, s, node)
+	{
 		/* Fields may change under us: copy them once, bounded, NUL-terminated. */
 		memset(&info, 0, sizeof(info));
 		info.id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
@@ -1692,9 +1690,8 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	if (ua->rnd == 0)
 		ua->rnd = 0x9e3779b97f4a7c15ULL;
 	snprintf(ua->host, sizeof(ua->host), "%u.%u.%u.%u", cfg->local_ip >> 24,
-		 (cfg->local_ip >> 16) & 0xff, (cfg->local_ip >> 8) & 0xff, cfg->local_ip & 0xff);
-	snprintf(ua->contact, sizeof(ua->contact), "<sip:engine@%s:%u>", ua->host,
-		 cfg->local_port);
+	         (cfg->local_ip >> 16) & 0xff, (cfg->local_ip >> 8) & 0xff, cfg->local_ip & 0xff);
+	snprintf(ua->contact, sizeof(ua->contact), "<sip:engine@%s:%u>", ua->host, cfg->local_port);
 	tc.max_tx = cfg->max_transactions;
 	tc.t1_ms = cfg->t1_ms;
 	tc.t2_ms = cfg->t2_ms;
@@ -1734,8 +1731,7 @@ sip_ua_destroy(struct sip_ua *ua)
 	/* Sessions first (media off, their messages freed), then what transactions hold. */
 	if (ua->ht != NULL) {
 		rcu_read_lock();
-		cds_lfht_for_each_entry (ua->ht, &it, s, node)
-			sess_end(ua, s);
+		cds_lfht_for_each_entry(ua->ht, &it, s, node) sess_end(ua, s);
 		rcu_read_unlock();
 	}
 	while (ua->txc_live != NULL) {
@@ -1745,9 +1741,9 @@ sip_ua_destroy(struct sip_ua *ua)
 
 		if (kind == SIP_TX_ICT || kind == SIP_TX_NICT)
 			msg_free(ua, sip_tx_request(c->tx));
-		else if (resp != NULL && !(c->method == SIP_METHOD_INVITE &&
-					   sip_tx_last_code(c->tx) >= 200 &&
-					   sip_tx_last_code(c->tx) < 300))
+		else if (resp != NULL &&
+		         !(c->method == SIP_METHOD_INVITE && sip_tx_last_code(c->tx) >= 200 &&
+		           sip_tx_last_code(c->tx) < 300))
 			msg_free(ua, resp);
 		txc_release(ua, c);
 	}

@@ -24,7 +24,7 @@ struct ua_txc {
 	struct ua_txc *next, *prev; /* live list, walked by sip_ua_destroy */
 	struct sip_tx *tx;
 	struct ua_sess *sess; /* NULL for out-of-dialog transactions */
-	uint32_t ip;	      /* where requests (client) or responses (server) go */
+	uint32_t ip;          /* where requests (client) or responses (server) go */
 	uint16_t port;
 	uint32_t req_len;  /* client: bytes of sip_tx_request() */
 	uint32_t resp_len; /* server: bytes of sip_tx_last_response() */
@@ -43,13 +43,13 @@ struct ua_sess {
 	enum sip_sess_state state;
 	bool outgoing;
 	bool in_table;
-	bool media_on;	     /* media_answer/media_offer succeeded: media_stop owed */
-	bool ended;	     /* left the table; retired once ntx drops to 0 */
-	bool retired;	     /* in limbo or back in the pool */
-	bool ack_wait;	     /* UAS: 2xx sent, waiting for its ACK */
-	bool reinvite;	     /* the pending 2xx answers a re-INVITE */
-	bool hangup;	     /* UAC hangup asked while CALLING: CANCEL on the first 1xx */
-	bool bye_after_ack;  /* UAS hangup asked while the 2xx waits for its ACK */
+	bool media_on;      /* media_answer/media_offer succeeded: media_stop owed */
+	bool ended;         /* left the table; retired once ntx drops to 0 */
+	bool retired;       /* in limbo or back in the pool */
+	bool ack_wait;      /* UAS: 2xx sent, waiting for its ACK */
+	bool reinvite;      /* the pending 2xx answers a re-INVITE */
+	bool hangup;        /* UAC hangup asked while CALLING: CANCEL on the first 1xx */
+	bool bye_after_ack; /* UAS hangup asked while the 2xx waits for its ACK */
 	uint16_t last_code;
 	uint32_t ntx; /* transactions whose txc points here */
 
@@ -118,7 +118,7 @@ struct sip_ua {
 	uint64_t rnd;
 	uint32_t t1, t2;
 	char contact[64]; /* <sip:engine@ip:port> */
-	char host[24];	  /* ip */
+	char host[24];    /* ip */
 	/* per-datagram scratch */
 	uint32_t src_ip;
 	uint16_t src_port;
