@@ -377,14 +377,19 @@ respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsigned 
 		n += reject_extra(hdrs + n, sizeof(hdrs) - n, code, why, DPV_STR_NULL);
 	h = msg_new(ua, &buf, &cap);
 	if (h == NULL)
-		return -1;
+		goto fail;
 	len = sip_write_response(buf, cap, m, (uint16_t)code, NULL, to_tag, mkstr(hdrs, n), body,
 	                         body.len ? SDP_TYPE : DPV_STR_NULL);
 	if (len < 0 || tx_respond(ua, tx, code, h, (uint32_t)len) != 0) {
 		msg_free(ua, h);
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	/* A server transaction left without its final response would never end: end it. */
+	if (code >= 200 && sip_tx_last_code(tx) < 200)
+		sip_tx_transport_error(tx);
+	return -1;
 }
 
 /* ---- sessions ---- */

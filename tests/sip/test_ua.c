@@ -128,7 +128,7 @@ static int
 op_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_media *m)
 {
 	n_answered++;
-	snprintf(last_offer, sizeof(last_offer), "%.*s", (int)len, answer);
+	snprintf(last_offer, sizeof(last_offer), "%.*s", (int)len, answer ? answer : "");
 	m->remote_ip = PEER_IP;
 	m->remote_port = 30000;
 	return 0;
@@ -1073,4 +1073,21 @@ Test(uac, sessions_listed_from_another_thread)
 			cr_assert_eq(s->action, SIP_MEDIA_ECHO);
 		}
 	}
+}
+
+Test(uas, no_buffer_ends_the_transaction_and_session)
+{
+	alloc_fail = true;
+	invite("tone", "call1@alice", "z9hG4bKa1");
+	cr_assert_eq(nsent, 0);
+	cr_assert_geq(counter(SIP_UA_C_no_buffer), 3);
+	cr_assert_eq(nsessions(), 0);
+	cr_assert_eq(n_stop, 1);
+	cr_assert_eq(counter(SIP_UA_C_sessions_active), 0);
+	/* buffers are back: the retransmission is a fresh INVITE */
+	alloc_fail = false;
+	invite("tone", "call1@alice", "z9hG4bKa1");
+	cr_assert_eq(nsent, 3);
+	cr_assert(starts(&sent[2], "SIP/2.0 200 OK\r\n"));
+	cr_assert_eq(nsessions(), 1);
 }
