@@ -254,7 +254,7 @@ bool
 sip_uri_eq(const struct sip_uri *a, const struct sip_uri *b)
 {
 	static const char *const must[] = {"user", "ttl", "method", "maddr", "transport"};
-	const char *p = a->params.p, *e = a->params.p + a->params.len;
+	const char *p = a->params.p, *e = p ? p + a->params.len : p;
 
 	if (a->scheme != b->scheme || a->scheme == SIP_SCHEME_OTHER)
 		return a->scheme == SIP_SCHEME_OTHER && b->scheme == SIP_SCHEME_OTHER &&
@@ -292,7 +292,7 @@ sip_uri_eq(const struct sip_uri *a, const struct sip_uri *b)
 static bool
 media_is(struct dpv_str mt, const char *type, const char *sub)
 {
-	const char *p = mt.p, *e = mt.p + mt.len, *q;
+	const char *p = mt.p, *e = mt.p ? mt.p + mt.len : mt.p, *q;
 
 	q = sip_skip_cls(p, e, SIP_C_TOKEN);
 	if (!dpv_str_caseeq(sip_str(p, q), type))
@@ -347,7 +347,7 @@ sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
 		return check_fail(res, 405, "method not allowed");
 	if (m->max_forwards > 255)
 		return check_fail(res, 400, "Max-Forwards out of range");
-	if (m->via.has_branch && dpv_str_caseeq(m->via.branch, "z9hG4bK"))
+	if (m->via.has_branch && SIP_CASEEQ(m->via.branch, "z9hG4bK"))
 		return check_fail(res, 400, "empty branch after magic cookie");
 
 	sip_list_iter_init(&it, m, SIP_HDR_VIA);
@@ -396,7 +396,7 @@ sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
 	if (m->body.len > 0) {
 		sip_list_iter_init(&it, m, SIP_HDR_CONTENT_ENCODING);
 		while ((rc = sip_list_next(&it, &v)) == 1)
-			if (!dpv_str_caseeq(v, "identity"))
+			if (!SIP_CASEEQ(v, "identity"))
 				return check_fail(res, 415, "unsupported Content-Encoding");
 		if (m->content_type.len == 0)
 			return check_fail(res, 400, "body without Content-Type");

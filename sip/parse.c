@@ -79,7 +79,7 @@ hname_hash(const char *p, uint32_t len)
 
 	for (uint32_t i = 0; i < len; i++)
 		h = h * 31 + sip_lower((uint8_t)p[i]);
-	return h;
+	return (h * 2654435761u) >> 24; /* Fibonacci hashing: use the well-mixed top bits */
 }
 
 static void
@@ -211,7 +211,8 @@ scan_quoted(const char *p, const char *e)
 }
 
 int
-sip_params_scan(const char **pp, const char *e, struct dpv_str *params)
+sip_params_scan(const char **pp, const char *e, struct dpv_str *params, const struct sip_pcap *caps,
+                unsigned ncaps)
 {
 	const char *p = sip_skip_ws(*pp, e);
 	const char *start = NULL, *last = NULL;
@@ -223,6 +224,7 @@ sip_params_scan(const char **pp, const char *e, struct dpv_str *params)
 		const char *n = sip_skip_cls(p, e, SIP_C_TOKEN);
 		if (n == p)
 			return -1;
+		struct dpv_str name = sip_str(p, n), val = {n, 0};
 		last = n;
 		p = sip_skip_ws(n, e);
 		if (p < e && *p == '=') {
@@ -234,8 +236,15 @@ sip_params_scan(const char **pp, const char *e, struct dpv_str *params)
 				v = sip_skip_cls(p, e, SIP_C_PVAL);
 			if (!v || v == p)
 				return -1;
+			val = sip_str(p, v);
 			last = v;
 			p = sip_skip_ws(v, e);
+		}
+		for (unsigned i = 0; i < ncaps; i++) {
+			if (!*caps[i].has && sip_str_caseeq2(name, caps[i].name)) {
+				*caps[i].has = true;
+				*caps[i].val = val;
+			}
 		}
 	}
 	*params = start ? sip_str(start, last) : (struct dpv_str){p, 0};
@@ -246,10 +255,11 @@ sip_params_scan(const char **pp, const char *e, struct dpv_str *params)
 bool
 sip_param_find(struct dpv_str params, const char *name, struct dpv_str *value)
 {
-	const char *p = params.p, *e = params.p + params.len;
+	struct dpv_str want = {name, (uint32_t)strlen(name)};
 
 	if (params.len == 0)
 		return false;
+	const char *p = params.p, *e = params.p + params.len;
 	while (p < e) {
 		p = sip_skip_ws(p, e);
 		while (p < e && (*p == ';' || sip_is((uint8_t)*p, SIP_C_WS)))
@@ -266,7 +276,7 @@ sip_param_find(struct dpv_str params, const char *name, struct dpv_str *value)
 			val = sip_str(p, v);
 			p = v;
 		}
-		if (nm.len > 0 && dpv_str_caseeq(nm, name)) {
+		if (nm.len > 0 && sip_str_caseeq2(nm, want)) {
 			if (value)
 				*value = val;
 			return true;
@@ -281,11 +291,11 @@ sip_param_find(struct dpv_str params, const char *name, struct dpv_str *value)
 static enum sip_scheme
 scheme_of(struct dpv_str s)
 {
-	if (dpv_str_caseeq(s, "sip"))
+	if (SIP_CASEEQ(s, "sip"))
 		return SIP_SCHEME_SIP;
-	if (dpv_str_caseeq(s, "sips"))
+	if (SIP_CASEEQ(s, "sips"))
 		return SIP_SCHEME_SIPS;
-	if (dpv_str_caseeq(s, "tel"))
+	if (SIP_CASEEQ(s, "tel"))
 		return SIP_SCHEME_TEL;
 	return SIP_SCHEME_OTHER;
 }
@@ -293,7 +303,7 @@ scheme_of(struct dpv_str s)
 int
 sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 {
-	const char *p = s.p, *e = s.p + s.len, *q;
+	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 
 	memset(u, 0, sizeof(*u));
 	u->raw = s;
@@ -360,7 +370,7 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 int
 sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 {
-	const char *p = s.p, *e = s.p + s.len, *q;
+	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 	struct dpv_str uri;
 
 	memset(na, 0, sizeof(*na));
@@ -411,9 +421,9 @@ sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 have_uri:
 	if (sip_uri_parse(uri, &na->uri) != 0)
 		return -1;
-	if (sip_params_scan(&p, e, &na->params) != 0 || p != e)
+	const struct sip_pcap cap = {DPV_STR_LIT("tag"), &na->tag, &na->has_tag};
+	if (sip_params_scan(&p, e, &na->params, &cap, 1) != 0 || p != e)
 		return -1;
-	na->has_tag = sip_param_find(na->params, "tag", &na->tag);
 	if (na->has_tag && na->tag.len == 0)
 		return -1;
 	return 0;
@@ -422,7 +432,7 @@ have_uri:
 int
 sip_via_parse(struct dpv_str s, struct sip_via *v)
 {
-	const char *p = s.p, *e = s.p + s.len, *q;
+	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 	struct dpv_str proto, ver;
 
 	memset(v, 0, sizeof(*v));
@@ -442,7 +452,7 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 	p = sip_skip_ws(p + 1, e);
 	q = sip_skip_cls(p, e, SIP_C_TOKEN);
 	v->transport = sip_str(p, q);
-	if (!dpv_str_caseeq(proto, "SIP") || !dpv_str_eq(ver, DPV_STR_LIT("2.0")) ||
+	if (!SIP_CASEEQ(proto, "SIP") || !dpv_str_eq(ver, DPV_STR_LIT("2.0")) ||
 	    v->transport.len == 0)
 		return -1;
 	p = sip_skip_ws(q, e);
@@ -459,11 +469,13 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 			return -1;
 		v->has_port = true;
 	}
-	if (sip_params_scan(&p, e, &v->params) != 0 || p != e)
+	const struct sip_pcap caps[] = {
+	    {DPV_STR_LIT("branch"), &v->branch, &v->has_branch},
+	    {DPV_STR_LIT("received"), &v->received, &v->has_received},
+	    {DPV_STR_LIT("rport"), &v->rport, &v->has_rport},
+	};
+	if (sip_params_scan(&p, e, &v->params, caps, 3) != 0 || p != e)
 		return -1;
-	v->has_branch = sip_param_find(v->params, "branch", &v->branch);
-	v->has_received = sip_param_find(v->params, "received", &v->received);
-	v->has_rport = sip_param_find(v->params, "rport", &v->rport);
 	if ((v->has_branch && v->branch.len == 0) || (v->has_received && v->received.len == 0))
 		return -1;
 	return 0;
@@ -490,8 +502,8 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 	for (const char *q = ver.p; q < e; q++)
 		if (*q == ' ' || *q == '\t')
 			return SIP_PERR_START_LINE;
-	if (!dpv_str_caseeq(ver, "SIP/2.0")) {
-		if (ver.len > 4 && strncasecmp(ver.p, "SIP/", 4) == 0)
+	if (!SIP_CASEEQ(ver, "SIP/2.0")) {
+		if (ver.len > 4 && SIP_CASEEQ(sip_str(ver.p, ver.p + 4), "SIP/"))
 			return SIP_PERR_VERSION;
 		return SIP_PERR_START_LINE;
 	}
@@ -510,7 +522,7 @@ parse_status_line(struct sip_msg *m, const char *p, const char *e)
 
 	if (!sp)
 		return SIP_PERR_START_LINE;
-	if (!dpv_str_caseeq(sip_str(p, sp), "SIP/2.0"))
+	if (!SIP_CASEEQ(sip_str(p, sp), "SIP/2.0"))
 		return SIP_PERR_VERSION;
 	p = sp + 1;
 	if (e - p < 3 || (e - p > 3 && p[3] != ' ') ||
@@ -689,7 +701,7 @@ parse_eager(struct sip_msg *m)
 			return SIP_PERR_CONTENT_TYPE;
 		m->content_type = sip_str(p, q);
 		struct dpv_str params;
-		if (sip_params_scan(&q, e, &params) != 0 || q != e)
+		if (sip_params_scan(&q, e, &params, NULL, 0) != 0 || q != e)
 			return SIP_PERR_CONTENT_TYPE;
 	}
 	return 0;
@@ -727,7 +739,7 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 	le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
 	if (memchr(p, '\r', (size_t)(le - p)) || memchr(p, '\0', (size_t)(le - p)))
 		return SIP_PERR_START_LINE;
-	if (le - p >= 4 && strncasecmp(p, "SIP/", 4) == 0)
+	if (le - p >= 4 && SIP_CASEEQ(sip_str(p, p + 4), "SIP/"))
 		rc = parse_status_line(m, p, le);
 	else
 		rc = parse_request_line(m, p, le);

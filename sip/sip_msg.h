@@ -309,8 +309,9 @@ const char *sip_status_phrase(uint16_t code);
  * ;tag=@a to_tag when the request's To has none and to_tag is not empty), Call-ID, CSeq,
  * then @a extra (complete header lines, each ending CRLF), Content-Type when @a body is not
  * empty, Content-Length always. @a reason NULL uses sip_status_phrase().
- * @return bytes written, or -1 when it does not fit in @a cap or the request lacks
- * Via/From/To/Call-ID/CSeq.
+ * @a buf must not overlap the request's buffer.
+ * @return bytes written, or -1 when it does not fit in @a cap, @a req is a response, or the
+ * request lacks Via/From/To/Call-ID/CSeq.
  */
 int sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t code,
                        const char *reason, struct dpv_str to_tag, struct dpv_str extra,
@@ -318,10 +319,12 @@ int sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint1
 
 /**
  * Write an error response naming the problem in a Warning: 399 @a agent "@a why" header
- * (and Unsupported: when @a unsupported is not empty). @return bytes or -1.
+ * (and Unsupported: when @a unsupported is not empty; Accept: application/sdp for 415).
+ * @return bytes or -1.
  */
 int sip_write_reject(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t code,
-                     const char *why, const char *agent, struct dpv_str unsupported);
+                     const char *why, const char *agent, struct dpv_str to_tag,
+                     struct dpv_str unsupported);
 
 /** Fields of a UAC request. Strings are copied verbatim; empty ones are left out. */
 struct sip_req_fields {

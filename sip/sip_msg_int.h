@@ -78,8 +78,19 @@ sip_str_caseeq2(struct dpv_str a, struct dpv_str b)
 /* Parse 1*DIGIT (leading zeros allowed) into *out; -1 when not all digits, -2 when > max. */
 int sip_parse_uint(struct dpv_str s, uint32_t max, uint32_t *out);
 
-/* Parse ';'-separated generic params starting at *pp (LWS allowed); stops at end or ','.
- * Sets *params to the span after the first ';'. -1 on a malformed parameter. */
-int sip_params_scan(const char **pp, const char *e, struct dpv_str *params);
+#define SIP_CASEEQ(s, lit) sip_str_caseeq2((s), DPV_STR_LIT(lit))
+
+/* A parameter sip_params_scan() picks up while it validates, saving a second scan. */
+struct sip_pcap {
+	struct dpv_str name;
+	struct dpv_str *val;
+	bool *has;
+};
+
+/* Parse ';'-separated generic params starting at *pp (LWS allowed); stops at the first
+ * byte that cannot continue them. Sets *params to the span after the first ';' and fills
+ * the @a caps found. -1 on a malformed parameter. */
+int sip_params_scan(const char **pp, const char *e, struct dpv_str *params,
+                    const struct sip_pcap *caps, unsigned ncaps);
 
 #endif /* DPV_SIP_MSG_INT_H */

@@ -86,7 +86,7 @@ sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t 
 	static const char *const names[] = {"Via", "From", "To", "Call-ID", "CSeq"};
 	const struct sip_hdr *h;
 
-	if (code < 100 || code > 699)
+	if (code < 100 || code > 699 || !req->is_request)
 		return -1;
 	for (unsigned i = 0; i < sizeof(copy); i++)
 		if (!sip_msg_hdr(req, (enum sip_hdr_type)copy[i]))
@@ -118,7 +118,7 @@ sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t 
 
 int
 sip_write_reject(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t code, const char *why,
-                 const char *agent, struct dpv_str unsupported)
+                 const char *agent, struct dpv_str to_tag, struct dpv_str unsupported)
 {
 	char extra[512];
 	struct wbuf w = {extra, 0, sizeof(extra), false};
@@ -136,10 +136,13 @@ sip_write_reject(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t co
 	}
 	if (unsupported.len > 0)
 		w_hdr(&w, "Unsupported", unsupported);
+	/* RFC 3261 21.4.13: a 415 lists what is acceptable; the engine only takes SDP */
+	if (code == 415)
+		w_cstr(&w, "Accept: application/sdp\r\n");
 	if (w.over)
 		return -1;
-	return sip_write_response(buf, cap, req, code, NULL, DPV_STR_NULL,
-	                          (struct dpv_str){extra, w.len}, DPV_STR_NULL, DPV_STR_NULL);
+	return sip_write_response(buf, cap, req, code, NULL, to_tag, (struct dpv_str){extra, w.len},
+	                          DPV_STR_NULL, DPV_STR_NULL);
 }
 
 int

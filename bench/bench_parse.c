@@ -1,0 +1,81 @@
+/* Micro-benchmark: CPU ns per sip_parse() on INVITE/ACK/BYE/200, and per 200 OK written. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sip_msg.h"
+
+#define HDRS(m, cseq)                                                                              \
+	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK74bf9;rport\r\n"                            \
+	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK1f00\r\n"                                \
+	"Max-Forwards: 70\r\n"                                                                     \
+	"From: \"Alice\" <sip:alice@atlanta.example.com>;tag=9fxced76sl\r\n"                       \
+	"To: <sip:bob@biloxi.example.com>" m "\r\n"                                                \
+	"Call-ID: 3848276298220188511@atlanta.example.com\r\n"                                     \
+	"CSeq: " cseq "\r\n"                                                                       \
+	"Contact: <sip:alice@192.0.2.1:5060;transport=udp>\r\n"                                    \
+	"User-Agent: bench\r\n"
+
+#define SDP                                                                                        \
+	"v=0\r\no=alice 2890844526 2890844526 IN IP4 192.0.2.1\r\ns=-\r\n"                         \
+	"c=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 49170 RTP/AVP 0 8 101\r\n"                         \
+	"a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+
+static const char *const msgs[] = {
+    "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n" HDRS(
+        "", "1 INVITE") "Content-Type: application/sdp\r\nContent-Length: 173\r\n\r\n" SDP,
+    "ACK sip:bob@192.0.2.4 SIP/2.0\r\n" HDRS(";tag=8321234356",
+                                             "1 ACK") "Content-Length: 0\r\n\r\n",
+    "BYE sip:bob@192.0.2.4 SIP/2.0\r\n" HDRS(";tag=8321234356",
+                                             "2 BYE") "Content-Length: 0\r\n\r\n",
+    "SIP/2.0 200 OK\r\n" HDRS(
+        ";tag=8321234356",
+        "1 INVITE") "Content-Type: application/sdp\r\nContent-Length: 173\r\n\r\n" SDP,
+};
+static const char *const names[] = {"INVITE", "ACK", "BYE", "200"};
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: VM steal would skew wall time */
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sip_msg m;
+	static char out[2048];
+	long iters = argc > 1 ? atol(argv[1]) : 1000000;
+	double t0, t, total = 0;
+	volatile uint32_t sink = 0;
+
+	for (int k = 0; k < 4; k++) {
+		uint32_t len = (uint32_t)strlen(msgs[k]);
+		if (sip_parse(msgs[k], len, &m) != 0) {
+			fprintf(stderr, "bench message %s does not parse\n", names[k]);
+			return 1;
+		}
+		t0 = now_ns();
+		for (long i = 0; i < iters; i++) {
+			sip_parse(msgs[k], len, &m);
+			sink += m.cseq;
+		}
+		t = (now_ns() - t0) / (double)iters;
+		total += t;
+		printf("parse %-6s %4u bytes %8.1f ns/msg\n", names[k], len, t);
+	}
+	printf("parse mix (1:1:1:1)      %8.1f ns/msg\n", total / 4);
+
+	sip_parse(msgs[0], (uint32_t)strlen(msgs[0]), &m);
+	t0 = now_ns();
+	for (long i = 0; i < iters; i++)
+		sink += (uint32_t)sip_write_response(out, sizeof(out), &m, 200, NULL,
+		                                     DPV_STR_LIT("8321234356"), DPV_STR_NULL,
+		                                     DPV_STR_NULL, DPV_STR_NULL);
+	printf("write 200 to INVITE      %8.1f ns/msg\n", (now_ns() - t0) / (double)iters);
+	return sink == 0xdeadbeef;
+}
