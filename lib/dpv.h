@@ -130,15 +130,15 @@ dpv_timer_armed(const struct dpv_timer *t)
 
 /** Init @a w with @a nb_slots (rounded up to a power of two) allocated here; 0 or -errno. */
 int dpv_timer_wheel_init(struct dpv_timer_wheel *w, uint32_t nb_slots, uint32_t tick_ms,
-			 uint64_t now_ms);
+                         uint64_t now_ms);
 /** Init @a w on a caller-provided array of @a nb_slots (a power of two) slots; 0 or -errno. */
 int dpv_timer_wheel_init_mem(struct dpv_timer_wheel *w, struct dpv_timer_link *slots,
-			     uint32_t nb_slots, uint32_t tick_ms, uint64_t now_ms);
+                             uint32_t nb_slots, uint32_t tick_ms, uint64_t now_ms);
 /** Release slots allocated by dpv_timer_wheel_init; armed timers are forgotten. */
 void dpv_timer_wheel_fini(struct dpv_timer_wheel *w);
 /** Arm (or re-arm) @a t to fire at absolute time @a expire_ms. */
 void dpv_timer_arm(struct dpv_timer_wheel *w, struct dpv_timer *t, uint64_t expire_ms,
-		   dpv_timer_cb cb, void *arg);
+                   dpv_timer_cb cb, void *arg);
 /** Disarm @a t; harmless when not armed. */
 void dpv_timer_cancel(struct dpv_timer_wheel *w, struct dpv_timer *t);
 /** Move the clock to @a now_ms, firing every timer with expiry <= now in expiry order. */

@@ -770,6 +770,9 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 		free(t);
 		return NULL;
 	}
+	/* The call_rcu worker is created on first use; make that happen here, not on the first
+	 * transaction that terminates on the signaling lcore. */
+	(void)get_default_call_rcu_data();
 	t->wheel = cfg->wheel;
 	t->ops = cfg->ops;
 	t->ops_arg = cfg->ops_arg;

@@ -23,7 +23,7 @@ struct ev {
 	uint64_t at;
 };
 
-#define MAXEV 256
+#define MAXEV 4096
 static struct ev evs[MAXEV];
 static unsigned nev;
 static struct dpv_timer_wheel wheel;
@@ -683,15 +683,21 @@ Test(tx, an_online_reader_holds_back_reclaim)
 	cr_assert_eq(pipe(r.ready), 0);
 	cr_assert_eq(pthread_create(&th, NULL, reader_main, &r), 0);
 	cr_assert_eq(read(r.ready[0], &c, 1), 1);
+	unsigned early, limbo;
+
 	sip_tx_transport_error(t1);
 	rcu_quiescent_state(); /* this thread is past it; the reader is not */
-	cr_assert_eq(sip_tx_table_reclaim(tab), 0);
-	cr_assert_eq(sip_tx_table_limbo(tab), 1);
+	/* Assert only once the reader is gone: a failed assert with the reader still online
+	 * would leave teardown waiting for a grace period forever. */
+	early = sip_tx_table_reclaim(tab);
+	limbo = sip_tx_table_limbo(tab);
 	cr_assert_eq(write(r.go[1], &c, 1), 1);
 	void *ret = NULL;
 
 	cr_assert_eq(pthread_join(th, &ret), 0);
 	cr_assert_eq(ret, &r);
+	cr_assert_eq(early, 0, "an online reader must hold the object in limbo");
+	cr_assert_eq(limbo, 1);
 	grace_period();
 	cr_assert_eq(sip_tx_table_reclaim(tab), 1);
 	cr_assert_eq(sip_tx_table_avail(tab), 16);
@@ -717,4 +723,73 @@ Test(tx, names)
 	cr_assert_str_eq(sip_tx_state_name(SIP_TX_ACCEPTED), "accepted");
 	cr_assert_str_eq(sip_tx_timer_name(SIP_TX_TIMER_L), "L");
 	cr_assert_str_eq(sip_tx_timer_name(SIP_TX_TIMER_MAX), "?");
+}
+
+Test(tx, full_table_lookups_and_bulk_reclaim)
+{
+	enum { N = 1000 };
+	static char br[N][32];
+	static struct sip_tx *txs[N];
+	struct sip_tx_table *big = mktable(N);
+	struct sip_tx_key k;
+	struct sip_tx *m;
+
+	cr_assert_not_null(big);
+	for (int i = 0; i < N; i++) {
+		snprintf(br[i], sizeof(br[i]), "z9hG4bK-%d", i);
+		k = skey(br[i], "198.18.0.2", 5060, i % 2 ? SIP_METHOD_INVITE : SIP_METHOD_BYE);
+		txs[i] = sip_tx_server_new(big, &k, &req_msg, NULL);
+		cr_assert_not_null(txs[i], "tx %d", i);
+	}
+	k = skey("z9hG4bK-x", "198.18.0.2", 5060, SIP_METHOD_BYE);
+	cr_assert_null(sip_tx_server_new(big, &k, &req_msg, NULL));
+	for (int i = 0; i < N; i++) {
+		k = skey(br[i], "198.18.0.2", 5060, i % 2 ? SIP_METHOD_INVITE : SIP_METHOD_BYE);
+		cr_assert_eq(sip_tx_request_in(big, &k, &m), SIP_TX_RX_ABSORBED);
+		cr_assert_eq(m, txs[i], "tx %d", i);
+		k.method = i % 2 ? SIP_METHOD_BYE : SIP_METHOD_INVITE;
+		cr_assert_eq(sip_tx_request_in(big, &k, &m), SIP_TX_RX_NO_MATCH);
+	}
+	for (int i = 0; i < N; i++)
+		sip_tx_transport_error(txs[i]);
+	cr_assert_eq(sip_tx_table_count(big), 0);
+	cr_assert_eq(sip_tx_table_limbo(big), N);
+	/* The first delete started a grace period; the other N-1 came after it started and share
+	 * the next one, issued when the first is seen complete. */
+	grace_period();
+	cr_assert_eq(sip_tx_table_reclaim(big), 1);
+	grace_period();
+	cr_assert_eq(sip_tx_table_reclaim(big), N - 1);
+	cr_assert_eq(sip_tx_table_avail(big), N);
+	sip_tx_table_destroy(big);
+}
+
+Test(tx, uas_cancel_flow_200_then_487_and_ack)
+{
+	struct sip_tx_key inv = skey("z9hG4bKcf", "198.18.0.2", 5060, SIP_METHOD_INVITE);
+	struct sip_tx_key can = skey("z9hG4bKcf", "198.18.0.2", 5060, SIP_METHOD_CANCEL);
+	struct sip_tx_key ack = skey("z9hG4bKcf", "198.18.0.2", 5060, SIP_METHOD_ACK);
+	struct sip_tx *ti = sip_tx_server_new(tab, &inv, &req_msg, NULL), *tc, *m;
+
+	cr_assert_eq(sip_tx_send_response(ti, 100, &resp1), 0);
+	adv(1000);
+	cr_assert_eq(sip_tx_request_in(tab, &can, &m), SIP_TX_RX_NO_MATCH);
+	cr_assert_eq(sip_tx_find_cancelled(tab, &can), ti);
+	tc = sip_tx_server_new(tab, &can, &req_msg, NULL);
+	cr_assert_eq(sip_tx_send_response(tc, 200, &resp2), 0);
+	cr_assert_eq(sip_tx_send_response(ti, 487, &resp3), 0);
+	cr_assert_eq(sip_tx_state(tc), SIP_TX_COMPLETED);
+	cr_assert_eq(sip_tx_state(ti), SIP_TX_COMPLETED);
+	cr_assert_eq(sip_tx_request_in(tab, &can, &m), SIP_TX_RX_ABSORBED);
+	cr_assert_eq(m, tc);
+	cr_assert_eq(last()->msg, &resp2, "a CANCEL retransmission gets the CANCEL's 200");
+	expect_at(EV_RESP, 1500); /* Timer G resends the 487 */
+	cr_assert_eq(last()->msg, &resp3);
+	cr_assert_eq(sip_tx_request_in(tab, &ack, &m), SIP_TX_RX_ACK_CONFIRMED);
+	cr_assert_eq(m, ti);
+	expect_at(EV_TERM, 1500 + T4);
+	cr_assert_eq(last()->tx, ti);
+	expect_at(EV_TERM, 1000 + 64 * T1);
+	cr_assert_eq(last()->tx, tc);
+	cr_assert_eq(sip_tx_table_count(tab), 0);
 }
