@@ -85,6 +85,7 @@ enum rtp_sdp_err {
 	RTP_SDP_E_MISSING_CONN,    /**< the audio stream has no c= (session or media) */
 	RTP_SDP_E_IP6,             /**< the audio stream is IPv6: unsupported */
 	RTP_SDP_E_NO_CODEC,        /**< no PCMU or PCMA offered: the UAS answers 488 */
+	RTP_SDP_E_HOST_NAME,       /**< the audio stream's c= is a host name: unsupported */
 	RTP_SDP_E_MAX
 };
 
@@ -107,7 +108,8 @@ enum rtp_sdp_af {
 struct rtp_sdp_conn {
 	enum rtp_sdp_af af;
 	struct dpv_str addr; /**< address text (without /ttl) */
-	uint32_t ip4;        /**< IP4: the address, host byte order */
+	uint32_t ip4;        /**< IP4: the address, host byte order (0 for a host name) */
+	bool host_name;      /**< IP4 given as a host name (addr holds it) */
 };
 
 /** An a=rtpmap line. */
@@ -138,7 +140,8 @@ struct rtp_sdp_media {
 	unsigned line; /**< line number of the m= line */
 };
 
-/** A parsed SDP body. Every view points into the parsed body. */
+/** A parsed SDP body (about 8 KB: keep one per lcore, not on a small stack). Views point into the
+ * body. */
 struct rtp_sdp {
 	struct dpv_str o_user, o_sess_id, o_sess_version, o_addr;
 	struct dpv_str session_name;
@@ -182,15 +185,18 @@ enum rtp_sdp_err rtp_sdp_parse(const char *body, size_t len, struct rtp_sdp *sdp
  * recvonly -> sendonly, inactive -> inactive, else sendrecv. A c=0.0.0.0 offer
  * (RFC 2543 hold) is treated as sendonly (or inactive when it also says
  * recvonly/inactive), with remote_ip 0: nothing is sent to it.
- * @return RTP_SDP_OK, or NO_AUDIO, MISSING_CONN, IP6, NO_CODEC (the UAS answers 488).
+ * The UAC side can run it on the answer to its own offer: pt, codec, te_pt and
+ * the remote address are then what the remote chose, and offer_dir is its direction.
+ * @return RTP_SDP_OK, or NO_AUDIO, NO_CODEC, MISSING_CONN, IP6, HOST_NAME (the UAS
+ *         answers 488).
  */
 enum rtp_sdp_err rtp_sdp_negotiate(const struct rtp_sdp *offer, struct rtp_sdp_neg *neg);
 
 /**
  * Write the answer to @a offer as chosen in @a neg: every offered m= line is
  * answered, the accepted one with @a local_port, the others with port 0.
- * @a local_ip is in host byte order. @return bytes written (no NUL counted; a NUL
- * follows when there is room), or -1 when @a cap is too small.
+ * @a local_ip is in host byte order. @return the length of the text written
+ * (NUL-terminated, so @a cap must exceed it), or -1 when @a cap is too small.
  */
 int rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
                          const struct rtp_sdp_neg *neg, uint32_t local_ip, uint16_t local_port,
@@ -198,7 +204,7 @@ int rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
 
 /**
  * Write an offer (UAC side): PCMU, PCMA and telephone-event (RTP_PT_TE), ptime 20,
- * sendrecv. @return bytes written, or -1 when @a cap is too small.
+ * sendrecv. @return the length of the text (NUL-terminated), or -1 when @a cap is too small.
  */
 int rtp_sdp_write_offer(char *buf, size_t cap, uint32_t local_ip, uint16_t local_port,
                         uint64_t sess_id, uint64_t sess_version);

@@ -1,1 +1,673 @@
-int x;
+/*
+ * SDP (RFC 4566) parsing into views over the body, RFC 3264 answer choice, and
+ * the answer/offer writers. Every read is bounded by the view it works on; no
+ * function here relies on a NUL after the body.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rtp.h"
+
+static const char *const err_names[RTP_SDP_E_MAX] = {
+    [RTP_SDP_OK] = "ok",
+    [RTP_SDP_E_EMPTY] = "empty body",
+    [RTP_SDP_E_TOO_LONG] = "body too long",
+    [RTP_SDP_E_MALFORMED_LINE] = "malformed line",
+    [RTP_SDP_E_BAD_VERSION] = "bad or missing v=",
+    [RTP_SDP_E_BAD_ORIGIN] = "bad or missing o=",
+    [RTP_SDP_E_NO_SESSION_NAME] = "missing s=",
+    [RTP_SDP_E_BAD_CONNECTION] = "bad c=",
+    [RTP_SDP_E_BAD_MEDIA] = "bad m=",
+    [RTP_SDP_E_BAD_PORT] = "bad port",
+    [RTP_SDP_E_BAD_ATTR] = "bad attribute",
+    [RTP_SDP_E_TOO_MANY_MEDIA] = "too many m= lines",
+    [RTP_SDP_E_NO_AUDIO] = "no audio stream",
+    [RTP_SDP_E_MISSING_CONN] = "missing c=",
+    [RTP_SDP_E_IP6] = "IPv6 media unsupported",
+    [RTP_SDP_E_NO_CODEC] = "no common codec",
+    [RTP_SDP_E_HOST_NAME] = "host name in c= unsupported",
+};
+
+const char *
+rtp_sdp_strerror(enum rtp_sdp_err err)
+{
+	if ((unsigned)err >= RTP_SDP_E_MAX)
+		return "unknown error";
+	return err_names[err];
+}
+
+/* ---- parsing helpers on views ---- */
+
+/* Split the next space-separated token off @a rest. False when none is left. */
+static bool
+next_token(struct dpv_str *rest, struct dpv_str *tok)
+{
+	uint32_t i = 0, start;
+
+	while (i < rest->len && (rest->p[i] == ' ' || rest->p[i] == '\t'))
+		i++;
+	start = i;
+	while (i < rest->len && rest->p[i] != ' ' && rest->p[i] != '\t')
+		i++;
+	tok->p = rest->p + start;
+	tok->len = i - start;
+	rest->p += i;
+	rest->len -= i;
+	return tok->len > 0;
+}
+
+static struct dpv_str
+trim(struct dpv_str s)
+{
+	while (s.len > 0 && (s.p[0] == ' ' || s.p[0] == '\t')) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len > 0 && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
+		s.len--;
+	return s;
+}
+
+/* Split @a s at the first @a c: head before it, tail after it. False when absent. */
+static bool
+split_at(struct dpv_str s, char c, struct dpv_str *head, struct dpv_str *tail)
+{
+	const char *q = s.len ? memchr(s.p, c, s.len) : NULL;
+
+	if (q == NULL) {
+		*head = s;
+		*tail = DPV_STR_NULL;
+		return false;
+	}
+	head->p = s.p;
+	head->len = (uint32_t)(q - s.p);
+	tail->p = q + 1;
+	tail->len = s.len - head->len - 1;
+	return true;
+}
+
+static int
+parse_ip4(struct dpv_str s, uint32_t *out)
+{
+	struct dpv_str rest = s, part;
+	uint32_t v = 0, b;
+
+	for (int i = 0; i < 4; i++) {
+		bool more = split_at(rest, '.', &part, &rest);
+
+		if (more != (i < 3) || part.len > 3 || dpv_str_to_u32(part, 255, &b) < 0)
+			return -1;
+		v = v << 8 | b;
+	}
+	*out = v;
+	return 0;
+}
+
+/* RFC 1035 letters, digits, hyphens and dots, with a letter somewhere (else a bad IPv4). */
+static bool
+is_host_name(struct dpv_str s)
+{
+	bool letter = false;
+
+	for (uint32_t i = 0; i < s.len; i++) {
+		char ch = s.p[i];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
+			letter = true;
+		else if (!((ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
+			return false;
+	}
+	return letter;
+}
+
+/* "IN IP4 addr[/ttl]" or "IN IP6 addr". */
+static int
+parse_conn(struct dpv_str v, struct rtp_sdp_conn *c)
+{
+	struct dpv_str net, type, addr, extra, ttl;
+
+	if (!next_token(&v, &net) || !next_token(&v, &type) || !next_token(&v, &addr) ||
+	    next_token(&v, &extra) || !dpv_str_caseeq(net, "IN"))
+		return -1;
+	split_at(addr, '/', &addr, &ttl);
+	if (addr.len == 0)
+		return -1;
+	c->addr = addr;
+	c->host_name = false;
+	if (dpv_str_caseeq(type, "IP4")) {
+		c->af = RTP_SDP_AF_IP4;
+		if (parse_ip4(addr, &c->ip4) == 0)
+			return 0;
+		/* Host names are legal SDP; negotiation refuses them (no resolver here). */
+		c->ip4 = 0;
+		c->host_name = true;
+		return is_host_name(addr) ? 0 : -1;
+	} else if (dpv_str_caseeq(type, "IP6")) {
+		c->ip4 = 0;
+		c->af = RTP_SDP_AF_IP6;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static enum rtp_sdp_err
+parse_origin(struct dpv_str v, struct rtp_sdp *sdp)
+{
+	struct dpv_str net, type, extra;
+
+	if (!next_token(&v, &sdp->o_user) || !next_token(&v, &sdp->o_sess_id) ||
+	    !next_token(&v, &sdp->o_sess_version) || !next_token(&v, &net) ||
+	    !next_token(&v, &type) || !next_token(&v, &sdp->o_addr) || next_token(&v, &extra))
+		return RTP_SDP_E_BAD_ORIGIN;
+	return RTP_SDP_OK;
+}
+
+static enum rtp_sdp_err
+parse_media(struct dpv_str v, struct rtp_sdp_media *m)
+{
+	struct dpv_str port, nports, fmt, rest;
+	uint32_t n;
+
+	if (!next_token(&v, &m->type) || !next_token(&v, &port) || !next_token(&v, &m->proto))
+		return RTP_SDP_E_BAD_MEDIA;
+	m->fmts = trim(v);
+	if (m->fmts.len == 0)
+		return RTP_SDP_E_BAD_MEDIA;
+	if (split_at(port, '/', &port, &nports) && dpv_str_to_u32(nports, 65535, &n) < 0)
+		return RTP_SDP_E_BAD_PORT;
+	if (dpv_str_to_u32(port, 65535, &n) < 0)
+		return RTP_SDP_E_BAD_PORT;
+	m->port = (uint16_t)n;
+	m->rtp_avp = dpv_str_caseeq(m->proto, "RTP/AVP");
+	if (!m->rtp_avp)
+		return RTP_SDP_OK;
+	rest = m->fmts;
+	while (next_token(&rest, &fmt)) {
+		if (dpv_str_to_u32(fmt, 127, &n) < 0)
+			return RTP_SDP_E_BAD_MEDIA;
+		if (m->nb_pts < RTP_SDP_MAX_FMTS)
+			m->pts[m->nb_pts++] = (uint8_t)n;
+	}
+	return RTP_SDP_OK;
+}
+
+static const struct rtp_sdp_rtpmap *
+rtpmap_find(const struct rtp_sdp_media *m, uint8_t pt)
+{
+	for (unsigned i = 0; i < m->nb_rtpmap; i++)
+		if (m->rtpmap[i].pt == pt)
+			return &m->rtpmap[i];
+	return NULL;
+}
+
+/* The rtpmap entry of @a pt, created (empty) when absent and there is room. */
+static struct rtp_sdp_rtpmap *
+rtpmap_get(struct rtp_sdp_media *m, uint8_t pt)
+{
+	for (unsigned i = 0; i < m->nb_rtpmap; i++)
+		if (m->rtpmap[i].pt == pt)
+			return &m->rtpmap[i];
+	if (m->nb_rtpmap == RTP_SDP_MAX_RTPMAP)
+		return NULL;
+	m->rtpmap[m->nb_rtpmap] = (struct rtp_sdp_rtpmap){.pt = pt};
+	return &m->rtpmap[m->nb_rtpmap++];
+}
+
+/* "<pt> <name>/<clock>[/<channels>]" */
+static enum rtp_sdp_err
+parse_rtpmap(struct dpv_str v, struct rtp_sdp_media *m)
+{
+	struct dpv_str pt, enc, extra, name, clock, ch;
+	struct rtp_sdp_rtpmap *r;
+	uint32_t npt, nclock, nch = 0;
+
+	if (!next_token(&v, &pt) || !next_token(&v, &enc) || next_token(&v, &extra) ||
+	    dpv_str_to_u32(pt, 127, &npt) < 0)
+		return RTP_SDP_E_BAD_ATTR;
+	if (!split_at(enc, '/', &name, &clock) || name.len == 0)
+		return RTP_SDP_E_BAD_ATTR;
+	if (split_at(clock, '/', &clock, &ch) && (dpv_str_to_u32(ch, 255, &nch) < 0 || nch == 0))
+		return RTP_SDP_E_BAD_ATTR;
+	if (dpv_str_to_u32(clock, UINT32_MAX, &nclock) < 0 || nclock == 0)
+		return RTP_SDP_E_BAD_ATTR;
+	r = rtpmap_get(m, (uint8_t)npt);
+	if (r == NULL)
+		return RTP_SDP_OK; /* past RTP_SDP_MAX_RTPMAP: ignored */
+	r->name = name;
+	r->clock = nclock;
+	r->channels = (uint8_t)nch;
+	return RTP_SDP_OK;
+}
+
+/* "<pt> <params>" */
+static enum rtp_sdp_err
+parse_fmtp(struct dpv_str v, struct rtp_sdp_media *m)
+{
+	struct dpv_str pt;
+	struct rtp_sdp_rtpmap *r;
+	uint32_t npt;
+
+	if (!next_token(&v, &pt) || dpv_str_to_u32(pt, 127, &npt) < 0)
+		return RTP_SDP_E_BAD_ATTR;
+	r = rtpmap_get(m, (uint8_t)npt);
+	if (r != NULL)
+		r->fmtp = trim(v);
+	return RTP_SDP_OK;
+}
+
+/* "<port> [IN IP4 <addr>]" */
+static enum rtp_sdp_err
+parse_rtcp(struct dpv_str v, struct rtp_sdp_media *m)
+{
+	struct dpv_str port;
+	uint32_t n;
+
+	if (!next_token(&v, &port) || dpv_str_to_u32(port, 65535, &n) < 0 || n == 0)
+		return RTP_SDP_E_BAD_PORT;
+	v = trim(v);
+	if (v.len > 0 && parse_conn(v, &m->rtcp_conn) < 0)
+		return RTP_SDP_E_BAD_ATTR;
+	m->rtcp_port = (uint16_t)n;
+	return RTP_SDP_OK;
+}
+
+static enum rtp_sdp_err
+parse_attr(struct dpv_str v, struct rtp_sdp *sdp, struct rtp_sdp_media *m)
+{
+	struct dpv_str name, val;
+	enum rtp_dir dir = RTP_DIR_UNSET;
+	uint32_t n;
+
+	split_at(v, ':', &name, &val);
+	if (dpv_str_caseeq(name, "sendrecv"))
+		dir = RTP_DIR_SENDRECV;
+	else if (dpv_str_caseeq(name, "sendonly"))
+		dir = RTP_DIR_SENDONLY;
+	else if (dpv_str_caseeq(name, "recvonly"))
+		dir = RTP_DIR_RECVONLY;
+	else if (dpv_str_caseeq(name, "inactive"))
+		dir = RTP_DIR_INACTIVE;
+	if (dir != RTP_DIR_UNSET) {
+		if (m != NULL)
+			m->dir = dir;
+		else
+			sdp->dir = dir;
+		return RTP_SDP_OK;
+	}
+	/* The rest only matter on a stream we could accept; elsewhere they are opaque. */
+	if (m == NULL || !m->rtp_avp)
+		return RTP_SDP_OK;
+	if (dpv_str_caseeq(name, "rtpmap"))
+		return parse_rtpmap(val, m);
+	if (dpv_str_caseeq(name, "fmtp"))
+		return parse_fmtp(val, m);
+	if (dpv_str_caseeq(name, "rtcp"))
+		return parse_rtcp(val, m);
+	if (dpv_str_caseeq(name, "ptime")) {
+		if (dpv_str_to_u32(trim(val), 10000, &n) < 0 || n == 0)
+			return RTP_SDP_E_BAD_ATTR;
+		m->ptime = n;
+	}
+	return RTP_SDP_OK;
+}
+
+enum rtp_sdp_err
+rtp_sdp_parse(const char *body, size_t len, struct rtp_sdp *sdp)
+{
+	struct rtp_sdp_media *m = NULL;
+	bool seen_v = false, seen_o = false, seen_s = false, seen_t = false;
+	enum rtp_sdp_err e = RTP_SDP_OK;
+	size_t pos = 0;
+	unsigned lineno = 0;
+
+	memset(sdp, 0, sizeof(*sdp));
+	if (body == NULL || len == 0)
+		return RTP_SDP_E_EMPTY;
+	if (len > RTP_SDP_MAX_LEN)
+		return RTP_SDP_E_TOO_LONG;
+	while (pos < len) {
+		const char *nl = memchr(body + pos, '\n', len - pos);
+		size_t eol = nl ? (size_t)(nl - body) : len;
+		struct dpv_str line = {body + pos, (uint32_t)(eol - pos)}, v;
+
+		pos = eol + 1;
+		lineno++;
+		if (line.len > 0 && line.p[line.len - 1] == '\r')
+			line.len--;
+		if (line.len == 0)
+			continue; /* blank lines (often a trailing one) carry nothing */
+		for (uint32_t i = 0; i < line.len; i++) {
+			unsigned char c = (unsigned char)line.p[i];
+
+			if ((c < 0x20 && c != '\t') || c == 0x7f) {
+				e = RTP_SDP_E_MALFORMED_LINE;
+				goto out;
+			}
+		}
+		if (!seen_v) {
+			if (!dpv_str_eq(line, DPV_STR_LIT("v=0"))) {
+				e = RTP_SDP_E_BAD_VERSION;
+				goto out;
+			}
+			seen_v = true;
+			continue;
+		}
+		if (line.len < 2 || line.p[1] != '=' || line.p[0] < 'a' || line.p[0] > 'z') {
+			e = RTP_SDP_E_MALFORMED_LINE;
+			goto out;
+		}
+		v = (struct dpv_str){line.p + 2, line.len - 2};
+		switch (line.p[0]) {
+		case 'v':
+			e = RTP_SDP_E_BAD_VERSION;
+			break;
+		case 'o':
+			e = seen_o || m != NULL ? RTP_SDP_E_BAD_ORIGIN : parse_origin(v, sdp);
+			seen_o = true;
+			break;
+		case 's':
+			if (m == NULL && !seen_s) {
+				sdp->session_name = v;
+				seen_s = true;
+			}
+			break;
+		case 't':
+			if (!seen_t)
+				sdp->timing = trim(v);
+			seen_t = true;
+			break;
+		case 'c':
+			if (parse_conn(v, m != NULL ? &m->conn : &sdp->conn) < 0)
+				e = RTP_SDP_E_BAD_CONNECTION;
+			break;
+		case 'm':
+			if (!seen_o) {
+				e = RTP_SDP_E_BAD_ORIGIN;
+				break;
+			}
+			if (!seen_s) {
+				e = RTP_SDP_E_NO_SESSION_NAME;
+				break;
+			}
+			if (sdp->nb_media == RTP_SDP_MAX_MEDIA) {
+				e = RTP_SDP_E_TOO_MANY_MEDIA;
+				break;
+			}
+			m = &sdp->media[sdp->nb_media++];
+			m->line = lineno;
+			e = parse_media(v, m);
+			break;
+		case 'a':
+			e = parse_attr(v, sdp, m);
+			break;
+		default: /* i, u, e, p, b, r, z, k and unknown letters: nothing we use */
+			break;
+		}
+		if (e != RTP_SDP_OK)
+			goto out;
+	}
+	lineno = 0;
+	if (!seen_v)
+		e = RTP_SDP_E_BAD_VERSION;
+	else if (!seen_o)
+		e = RTP_SDP_E_BAD_ORIGIN;
+	else if (!seen_s)
+		e = RTP_SDP_E_NO_SESSION_NAME;
+out:
+	if (e != RTP_SDP_OK)
+		sdp->err_line = lineno;
+	return e;
+}
+
+/* ---- negotiation ---- */
+
+/* RTP_PT_PCMU / RTP_PT_PCMA when @a pt stands for that codec in @a m, else -1. */
+static int
+codec_of(const struct rtp_sdp_media *m, uint8_t pt)
+{
+	const struct rtp_sdp_rtpmap *r = rtpmap_find(m, pt);
+
+	if (r == NULL || r->clock == 0) /* no rtpmap (an fmtp alone makes an empty entry) */
+		return pt == RTP_PT_PCMU || pt == RTP_PT_PCMA ? pt : -1;
+	if (r->clock != 8000 || r->channels > 1)
+		return -1;
+	if (dpv_str_caseeq(r->name, "PCMU"))
+		return RTP_PT_PCMU;
+	if (dpv_str_caseeq(r->name, "PCMA"))
+		return RTP_PT_PCMA;
+	return -1;
+}
+
+static enum rtp_dir
+answer_dir(enum rtp_dir offer)
+{
+	switch (offer) {
+	case RTP_DIR_SENDONLY:
+		return RTP_DIR_RECVONLY;
+	case RTP_DIR_RECVONLY:
+		return RTP_DIR_SENDONLY;
+	case RTP_DIR_INACTIVE:
+		return RTP_DIR_INACTIVE;
+	default:
+		return RTP_DIR_SENDRECV;
+	}
+}
+
+enum rtp_sdp_err
+rtp_sdp_negotiate(const struct rtp_sdp *offer, struct rtp_sdp_neg *neg)
+{
+	const struct rtp_sdp_media *m = NULL;
+	const struct rtp_sdp_conn *c;
+	bool audio = false;
+	int codec = -1;
+	unsigned i, k;
+
+	memset(neg, 0, sizeof(*neg));
+	neg->te_pt = -1;
+	for (i = 0; i < offer->nb_media && codec < 0; i++) {
+		m = &offer->media[i];
+		if (!dpv_str_caseeq(m->type, "audio") || !m->rtp_avp || m->port == 0)
+			continue;
+		audio = true;
+		for (k = 0; k < m->nb_pts && codec < 0; k++)
+			codec = codec_of(m, m->pts[k]);
+	}
+	if (!audio)
+		return RTP_SDP_E_NO_AUDIO;
+	if (codec < 0)
+		return RTP_SDP_E_NO_CODEC;
+	neg->media = (uint8_t)(i - 1);
+	neg->pt = m->pts[k - 1];
+	neg->codec = (uint8_t)codec;
+
+	c = m->conn.af != RTP_SDP_AF_NONE ? &m->conn : &offer->conn;
+	if (c->af == RTP_SDP_AF_NONE)
+		return RTP_SDP_E_MISSING_CONN;
+	if (c->af == RTP_SDP_AF_IP6)
+		return RTP_SDP_E_IP6;
+	if (c->host_name)
+		return RTP_SDP_E_HOST_NAME;
+
+	for (k = 0; k < m->nb_pts; k++) {
+		const struct rtp_sdp_rtpmap *r = rtpmap_find(m, m->pts[k]);
+
+		if (r != NULL && r->clock == 8000 && dpv_str_caseeq(r->name, "telephone-event")) {
+			neg->te_pt = r->pt;
+			neg->te_fmtp = r->fmtp;
+			break;
+		}
+	}
+	neg->remote_ip = c->ip4;
+	neg->remote_port = m->port;
+	neg->remote_rtcp_port = m->rtcp_port ? m->rtcp_port : (uint16_t)(m->port + 1);
+	neg->ptime = m->ptime;
+	neg->offer_dir = m->dir ? m->dir : offer->dir ? offer->dir : RTP_DIR_SENDRECV;
+	/* RFC 2543 hold: the offerer wants nothing sent to it. */
+	if (c->ip4 == 0) {
+		if (neg->offer_dir == RTP_DIR_SENDRECV)
+			neg->offer_dir = RTP_DIR_SENDONLY;
+		else if (neg->offer_dir == RTP_DIR_RECVONLY)
+			neg->offer_dir = RTP_DIR_INACTIVE;
+	}
+	neg->answer_dir = answer_dir(neg->offer_dir);
+	neg->hold = neg->offer_dir == RTP_DIR_SENDONLY || neg->offer_dir == RTP_DIR_INACTIVE;
+	return RTP_SDP_OK;
+}
+
+/* ---- writers ---- */
+
+struct wbuf {
+	char *p;
+	size_t cap, len;
+	bool over;
+};
+
+static void __attribute__((format(printf, 2, 3))) w_printf(struct wbuf *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->over)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->p + w->len, w->cap - w->len, fmt, ap);
+	va_end(ap);
+	/* Keep a byte for the NUL: vsnprintf drops the last character otherwise. */
+	if (n < 0 || (size_t)n >= w->cap - w->len) {
+		w->over = true;
+		return;
+	}
+	w->len += (size_t)n;
+}
+
+static void
+w_str(struct wbuf *w, struct dpv_str s)
+{
+	if (w->over)
+		return;
+	if (s.len >= w->cap - w->len) {
+		w->over = true;
+		return;
+	}
+	memcpy(w->p + w->len, s.p, s.len);
+	w->len += s.len;
+}
+
+static int
+w_end(struct wbuf *w)
+{
+	if (w->over || w->len >= w->cap)
+		return -1;
+	w->p[w->len] = '\0';
+	return (int)w->len;
+}
+
+static const char *
+dir_name(enum rtp_dir d)
+{
+	switch (d) {
+	case RTP_DIR_SENDONLY:
+		return "sendonly";
+	case RTP_DIR_RECVONLY:
+		return "recvonly";
+	case RTP_DIR_INACTIVE:
+		return "inactive";
+	default:
+		return "sendrecv";
+	}
+}
+
+#define IP4_FMT     "%u.%u.%u.%u"
+#define IP4_ARGS(a) (a) >> 24, ((a) >> 16) & 0xff, ((a) >> 8) & 0xff, (a)&0xff
+
+static void
+w_session(struct wbuf *w, uint32_t ip, uint64_t sess_id, uint64_t sess_version,
+          struct dpv_str timing)
+{
+	w_printf(w,
+	         "v=0\r\no=dpvoip %llu %llu IN IP4 " IP4_FMT "\r\ns=dpvoip\r\nc=IN IP4 " IP4_FMT
+	         "\r\nt=",
+	         (unsigned long long)sess_id, (unsigned long long)sess_version, IP4_ARGS(ip),
+	         IP4_ARGS(ip));
+	w_str(w, timing);
+	w_printf(w, "\r\n");
+}
+
+/* A telephone-event fmtp we can repeat: events and ranges only ("0-15,66"). */
+static bool
+te_fmtp_ok(struct dpv_str s)
+{
+	if (s.len == 0 || s.len > 64)
+		return false;
+	for (uint32_t i = 0; i < s.len; i++)
+		if (!((s.p[i] >= '0' && s.p[i] <= '9') || s.p[i] == ',' || s.p[i] == '-'))
+			return false;
+	return true;
+}
+
+int
+rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
+                     const struct rtp_sdp_neg *neg, uint32_t local_ip, uint16_t local_port,
+                     uint64_t sess_id, uint64_t sess_version)
+{
+	struct wbuf w = {buf, cap, 0, false};
+	struct dpv_str timing = offer->timing.len ? offer->timing : DPV_STR_LIT("0 0");
+
+	if (neg->media >= offer->nb_media ||
+	    (neg->codec != RTP_PT_PCMU && neg->codec != RTP_PT_PCMA))
+		return -1;
+	/* RFC 3264 section 6: the answer's t= is the offer's. */
+	w_session(&w, local_ip, sess_id, sess_version, timing);
+	for (unsigned i = 0; i < offer->nb_media; i++) {
+		const struct rtp_sdp_media *m = &offer->media[i];
+
+		if (i != neg->media) {
+			/* Rejected: same media, proto and formats, port 0. */
+			w_printf(&w, "m=");
+			w_str(&w, m->type);
+			w_printf(&w, " 0 ");
+			w_str(&w, m->proto);
+			w_printf(&w, " ");
+			w_str(&w, m->fmts);
+			w_printf(&w, "\r\n");
+			continue;
+		}
+		w_printf(&w, "m=audio %u RTP/AVP %u", local_port, neg->pt);
+		if (neg->te_pt >= 0)
+			w_printf(&w, " %d", neg->te_pt);
+		w_printf(&w, "\r\na=rtpmap:%u %s/8000\r\n", neg->pt,
+		         neg->codec == RTP_PT_PCMU ? "PCMU" : "PCMA");
+		if (neg->te_pt >= 0) {
+			w_printf(&w, "a=rtpmap:%d telephone-event/8000\r\n", neg->te_pt);
+			if (te_fmtp_ok(neg->te_fmtp)) {
+				w_printf(&w, "a=fmtp:%d ", neg->te_pt);
+				w_str(&w, neg->te_fmtp);
+				w_printf(&w, "\r\n");
+			}
+		}
+		w_printf(&w, "a=ptime:20\r\na=%s\r\n", dir_name(neg->answer_dir));
+	}
+	return w_end(&w);
+}
+
+int
+rtp_sdp_write_offer(char *buf, size_t cap, uint32_t local_ip, uint16_t local_port, uint64_t sess_id,
+                    uint64_t sess_version)
+{
+	struct wbuf w = {buf, cap, 0, false};
+
+	w_session(&w, local_ip, sess_id, sess_version, DPV_STR_LIT("0 0"));
+	w_printf(&w,
+	         "m=audio %u RTP/AVP %u %u %u\r\n"
+	         "a=rtpmap:%u PCMU/8000\r\n"
+	         "a=rtpmap:%u PCMA/8000\r\n"
+	         "a=rtpmap:%u telephone-event/8000\r\n"
+	         "a=fmtp:%u 0-16\r\n"
+	         "a=ptime:20\r\n"
+	         "a=sendrecv\r\n",
+	         local_port, RTP_PT_PCMU, RTP_PT_PCMA, RTP_PT_TE, RTP_PT_PCMU, RTP_PT_PCMA,
+	         RTP_PT_TE, RTP_PT_TE);
+	return w_end(&w);
+}

@@ -248,6 +248,10 @@ sip_dialplan_match(const struct sip_dialplan *dp, struct sip_dialplan_scratch *s
 	unsigned words = (dp->nb_rules + 63) / 64;
 	hs_error_t rc;
 
+	if (s->dp != dp) { /* hits[] and the hyperscan scratch belong to another dialplan */
+		s->stats.scan_error++;
+		return SIP_DP_NO_MATCH;
+	}
 	if (len > SIP_DIALPLAN_MAX_USER) {
 		s->stats.too_long++;
 		return SIP_DP_NO_MATCH;

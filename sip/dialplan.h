@@ -22,8 +22,12 @@ enum sip_dp_action {
 /**
  * One rule. The pattern is an extended regular expression matched against the
  * whole user part (^ and $ are its ends), case-sensitively, with '.' matching
- * any byte. For SIP_DP_BRIDGE, bridge NULL takes the bridge name from the
- * first capture group; otherwise bridge is the fixed name.
+ * any byte. Hyperscan decides which rules match, so its (PCRE) syntax applies;
+ * back-references and other constructs it refuses fail sip_dialplan_create.
+ * For SIP_DP_BRIDGE, bridge NULL takes the bridge name from the first capture
+ * group, extracted with POSIX regexec (REG_EXTENDED): write such patterns in
+ * syntax both accept (no \d, \w, lazy quantifiers). When the two disagree on a
+ * user part, that rule is skipped and counted (capture_miss).
  */
 struct sip_dialplan_rule {
 	const char *pattern;

@@ -317,3 +317,37 @@ Test(dialplan, bad_patterns_name_the_rule)
 	                    "[A-Za-z0-9._-]");
 	expect_create_error(design_rules, 0, "dialplan needs 1..256 rules, got 0");
 }
+
+Test(dialplan, capture_syntax_mismatch_skips_rule)
+{
+	/* glibc's ERE reads \\d as 'd', hyperscan as a digit: they disagree on "conf-12". */
+	static const struct sip_dialplan_rule rules[] = {
+	    {"^conf-(\\d+)$", SIP_DP_BRIDGE, 0, NULL},
+	    {"^conf-", SIP_DP_REJECT, 404, NULL},
+	};
+	struct sip_dialplan_result r;
+
+	load(rules, 2);
+	cr_assert_eq(match("conf-12", &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 1);
+	cr_expect_eq(r.reject_code, 404);
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->capture_miss, 1);
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->hits[0], 0);
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->hits[1], 1);
+	unload();
+}
+
+Test(dialplan, scratch_of_another_dialplan_refused)
+{
+	struct sip_dialplan *other = sip_dialplan_create(design_rules, 2, err, sizeof(err));
+	struct sip_dialplan_result r;
+
+	cr_assert_not_null(other, "%s", err);
+	load(design_rules, 4);
+	cr_expect_eq(sip_dialplan_match(other, sc, "echo", 4, &r), SIP_DP_NO_MATCH);
+	cr_expect_eq(sip_dialplan_scratch_stats(sc)->scan_error, 1);
+	cr_expect_eq(sip_dialplan_nb_rules(other), 2);
+	cr_expect_eq(sip_dialplan_nb_rules(dp), 4);
+	unload();
+	sip_dialplan_destroy(other);
+}
