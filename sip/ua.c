@@ -768,6 +768,9 @@ inv_final(struct sip_ua *ua, struct ua_sess *s, unsigned code)
 	if (s->inv_tx == NULL || s->resp_2xx == NULL ||
 	    sip_parse(s->resp_2xx_buf, s->resp_2xx_len, &ua->msg2) != 0)
 		return;
+	/* the writer answers requests only: this view stands for the INVITE it came from */
+	ua->msg2.is_request = true;
+	ua->msg2.method = SIP_METHOD_INVITE;
 	respond(ua, s->inv_tx, &ua->msg2, code, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL, NULL);
 	s->inv_tx = NULL;
 }
