@@ -886,11 +886,6 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		        "rejected by dialplan");
 		return;
 	}
-	if (m->body.len == 0) {
-		/* gap: offer-less INVITE (offer in our 2xx, answer in the ACK) is not done */
-		respond(ua, tx, m, 488, cstr(tag), DPV_STR_NULL, DPV_STR_NULL, "no SDP offer");
-		return;
-	}
 	s = sess_alloc(ua, false);
 	if (s == NULL) {
 		CNT(ua, overload_503);
@@ -922,8 +917,13 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	s->state = SIP_SESS_INCOMING;
 	media_action_from_dp(s, &dr);
 
-	n = ua->ops->media_answer(ua->arg, m->body.p, m->body.len, ua->sdp, sizeof(ua->sdp),
-	                          &s->media);
+	/* 13.2.1: an INVITE without an offer gets ours in the 2xx, the answer comes in the ACK */
+	s->offer_in_2xx = m->body.len == 0;
+	if (s->offer_in_2xx)
+		n = ua->ops->media_offer(ua->arg, ua->sdp, sizeof(ua->sdp), &s->media);
+	else
+		n = ua->ops->media_answer(ua->arg, m->body.p, m->body.len, ua->sdp, sizeof(ua->sdp),
+		                          &s->media);
 	if (n < 0 || n > (int)sizeof(ua->sdp)) {
 		unsigned code = n < -399 && n > -700 ? (unsigned)-n : 488;
 
@@ -1073,6 +1073,15 @@ uas_ack(struct sip_ua *ua, const struct sip_msg *m)
 	s->resp_2xx = NULL;
 	s->reinvite = false;
 	s->state = SIP_SESS_CONFIRMED;
+	if (s->offer_in_2xx) {
+		s->offer_in_2xx = false;
+		/* no answer, or one we cannot take: end the call (13.3.1.4 leaves it to us) */
+		if (m->body.len == 0 || ua->ops->media_answered == NULL ||
+		    ua->ops->media_answered(ua->arg, m->body.p, m->body.len, &s->media) != 0) {
+			send_bye(ua, s);
+			return;
+		}
+	}
 	if (ua->ops->media_update != NULL)
 		ua->ops->media_update(ua->arg, &s->media);
 	if (s->bye_after_ack) {

@@ -48,6 +48,7 @@ struct ua_sess {
 	bool retired;       /* in limbo or back in the pool */
 	bool ack_wait;      /* UAS: 2xx sent, waiting for its ACK */
 	bool reinvite;      /* the pending 2xx answers a re-INVITE */
+	bool offer_in_2xx;  /* UAS: INVITE without SDP: our offer in the 2xx, answer in the ACK */
 	bool hangup;        /* UAC hangup asked while CALLING: CANCEL on the first 1xx */
 	bool bye_after_ack; /* UAS hangup asked while the 2xx waits for its ACK */
 	uint16_t last_code;

@@ -1091,3 +1091,50 @@ Test(uas, no_buffer_ends_the_transaction_and_session)
 	cr_assert(starts(&sent[2], "SIP/2.0 200 OK\r\n"));
 	cr_assert_eq(nsessions(), 1);
 }
+
+Test(uas, invite_without_offer_gets_ours_and_the_answer_comes_in_the_ack)
+{
+	char tag[64];
+
+	input(req("INVITE", "tone", "call6", "z9hG4bKa6", NULL, 1, NULL, NULL, NULL));
+	cr_assert_eq(nsent, 3);
+	cr_assert_eq(n_offer, 1);
+	cr_assert_eq(n_answer, 0);
+	assert_body(&sent[2], fake_offer);
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[2]));
+	input(req("ACK", "tone", "call6", "z9hG4bKack6", tag, 1, NULL, NULL, offer_sdp));
+	cr_assert_eq(n_answered, 1);
+	cr_assert_str_eq(last_offer, offer_sdp);
+	cr_assert_eq(n_update, 1);
+	cr_assert_eq(nsessions(), 1);
+}
+
+Test(uas, ack_without_the_answer_ends_the_call)
+{
+	char tag[64];
+
+	input(req("INVITE", "tone", "call6", "z9hG4bKa6", NULL, 1, NULL, NULL, NULL));
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[2]));
+	input(req("ACK", "tone", "call6", "z9hG4bKack6", tag, 1, NULL, NULL, NULL));
+	cr_assert_eq(nsent, 4);
+	cr_assert(starts(&sent[3], "BYE "), "%s", sent[3].data);
+	cr_assert_eq(n_update, 0);
+	cr_assert_eq(n_stop, 1);
+}
+
+Test(uas_delay, bye_before_answer_gets_200_and_487)
+{
+	char tag[64];
+
+	invite("tone", "call1@alice", "z9hG4bKa1");
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[1]));
+	input(req("BYE", "tone", "call1@alice", "z9hG4bKb1", tag, 2, NULL, NULL, NULL));
+	cr_assert_eq(nsent, 4);
+	cr_assert(starts(&sent[2], "SIP/2.0 200 OK\r\n"), "%s", sent[2].data);
+	cr_assert(starts(&sent[3], "SIP/2.0 487 Request Terminated\r\n"), "%s", sent[3].data);
+	cr_assert(has(&sent[3], "CSeq: 1 INVITE\r\n"));
+	cr_assert_eq(n_stop, 1);
+	advance(now + T1);
+	cr_assert_eq(nsent, 5); /* Timer G: the 487 again, until its ACK */
+	cr_assert_str_eq(sent[4].data, sent[3].data);
+}
