@@ -1467,6 +1467,65 @@ static const struct sip_tx_ops tx_ops = {
 
 /* ---- public ---- */
 
+/* CSeq value: 1*DIGIT LWS token (what the response copies must be well-formed). */
+static bool
+cseq_ok(struct dpv_str v)
+{
+	uint32_t i = 0;
+
+	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
+		i++;
+	if (i == 0 || i > 10 || i == v.len || (v.p[i] != ' ' && v.p[i] != '\t'))
+		return false;
+	while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
+		i++;
+	if (i == v.len)
+		return false;
+	for (; i < v.len; i++)
+		if (v.p[i] <= ' ' || v.p[i] >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", v.p[i]))
+			return false;
+	return true;
+}
+
+/*
+ * A request that failed to parse is answered only when the lines a response copies (Via,
+ * From, To, Call-ID, CSeq) were all found once and are well-formed; else it is a counted drop.
+ */
+static bool
+answerable(const struct sip_msg *m, int err)
+{
+	const struct sip_hdr *via = sip_msg_hdr(m, SIP_HDR_VIA);
+	const struct sip_hdr *from = sip_msg_hdr(m, SIP_HDR_FROM);
+	const struct sip_hdr *to = sip_msg_hdr(m, SIP_HDR_TO);
+	const struct sip_hdr *cid = sip_msg_hdr(m, SIP_HDR_CALL_ID);
+	const struct sip_hdr *cseq = sip_msg_hdr(m, SIP_HDR_CSEQ);
+	struct sip_list_iter it;
+	struct sip_via v;
+	struct sip_naddr na;
+
+	switch (err) {
+	case SIP_PERR_DUP_FROM:
+	case SIP_PERR_DUP_TO:
+	case SIP_PERR_DUP_CALL_ID:
+	case SIP_PERR_DUP_CSEQ:
+	case SIP_PERR_VIA:
+	case SIP_PERR_FROM:
+	case SIP_PERR_TO:
+	case SIP_PERR_CALL_ID:
+	case SIP_PERR_CSEQ:
+	case SIP_PERR_CSEQ_METHOD:
+		return false;
+	default:
+		break;
+	}
+	if (via == NULL || from == NULL || to == NULL || cid == NULL || cseq == NULL ||
+	    cid->value.len == 0 || !cseq_ok(cseq->value))
+		return false;
+	sip_list_iter_init(&it, m, SIP_HDR_VIA);
+	return sip_via_next(&it, &v) == 1 && sip_naddr_parse(from->value, &na) == 0 &&
+	       sip_naddr_parse(to->value, &na) == 0;
+}
+
 void
 sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, uint16_t src_port)
 {
@@ -1478,7 +1537,7 @@ sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, 
 	err = sip_parse(buf, len, m);
 	if (err != 0) {
 		CNT(ua, rx_parse_errors);
-		if (m->is_request && m->method != SIP_METHOD_ACK)
+		if (m->is_request && m->method != SIP_METHOD_ACK && answerable(m, err))
 			respond_stateless(ua, m, sip_parse_status(err), sip_parse_strerror(err),
 			                  DPV_STR_NULL);
 		else

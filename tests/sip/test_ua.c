@@ -103,7 +103,9 @@ op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
 	const char *ans = memmem(offer, len, "a=sendonly", 10) ? fake_hold_answer : fake_answer;
 
 	n_answer++;
-	snprintf(last_offer, sizeof(last_offer), "%.*s", (int)len, offer);
+	cr_assert_lt(len, sizeof(last_offer));
+	memcpy(last_offer, offer, len);
+	last_offer[len] = '\0';
 	if (memmem(offer, len, "m=video", 7))
 		return -488;
 	m->local_port = 20000;
@@ -1137,4 +1139,43 @@ Test(uas_delay, bye_before_answer_gets_200_and_487)
 	advance(now + T1);
 	cr_assert_eq(nsent, 5); /* Timer G: the 487 again, until its ACK */
 	cr_assert_str_eq(sent[4].data, sent[3].data);
+}
+
+Test(uas, bad_bridge_name_gets_400)
+{
+	invite("conf-a!b", "call7", "z9hG4bKa7");
+	cr_assert_eq(nsent, 1);
+	cr_assert(starts(&sent[0], "SIP/2.0 400 Bad Request\r\n"), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "Warning: 399 dpvoip \"bad bridge name\"\r\n"));
+	cr_assert_eq(n_answer, 0);
+	cr_assert_eq(nsessions(), 0);
+}
+
+Test(uas, every_truncation_of_an_invite_is_answered_or_dropped)
+{
+	char full[8192];
+	struct sip_msg m;
+	size_t n;
+
+	snprintf(full, sizeof(full), "%s",
+	         req("INVITE", "tone", "trunc1", "z9hG4bKt1", NULL, 1, NULL, NULL, offer_sdp));
+	n = strlen(full);
+	for (size_t len = 0; len < n; len++) {
+		/* a copy of exactly len bytes, so ASan sees any read past it */
+		char *p = malloc(len ? len : 1);
+
+		memcpy(p, full, len);
+		nsent = 0;
+		sip_ua_input(ua, p, (uint32_t)len, PEER_IP, 40000);
+		free(p);
+		/* whatever went out is a well-formed response */
+		for (unsigned i = 0; i < nsent; i++) {
+			cr_assert_eq(sip_parse(sent[i].data, sent[i].len, &m), 0, "%zu: %s", len, sent[i].data);
+			cr_assert(!m.is_request);
+		}
+	}
+	/* every datagram was either a parse error or a request (a cut at the end of a header
+	 * line leaves a valid INVITE without Content-Length, which UDP allows) */
+	cr_assert_eq(counter(SIP_UA_C_rx_parse_errors) + counter(SIP_UA_C_rx_requests), n);
+	cr_assert_gt(counter(SIP_UA_C_rx_parse_errors), n / 2);
 }
