@@ -1487,6 +1487,26 @@ cseq_ok(struct dpv_str v)
 	return true;
 }
 
+/* Call-ID: word ["@" word] (RFC 3261 25.1). */
+static bool
+callid_ok(struct dpv_str v)
+{
+	unsigned at = 0;
+
+	if (v.len == 0)
+		return false;
+	for (uint32_t i = 0; i < v.len; i++) {
+		char c = v.p[i];
+
+		if (c == '@' && ++at == 1 && i > 0 && i + 1 < v.len)
+			continue;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (c != '\0' && strchr("-.!%*_+`'~()<>:\\\"/[]?{}", c))))
+			return false;
+	}
+	return true;
+}
+
 /*
  * A request that failed to parse is answered only when the lines a response copies (Via,
  * From, To, Call-ID, CSeq) were all found once and are well-formed; else it is a counted drop.
@@ -1519,7 +1539,7 @@ answerable(const struct sip_msg *m, int err)
 		break;
 	}
 	if (via == NULL || from == NULL || to == NULL || cid == NULL || cseq == NULL ||
-	    cid->value.len == 0 || !cseq_ok(cseq->value))
+	    !callid_ok(cid->value) || !cseq_ok(cseq->value))
 		return false;
 	sip_list_iter_init(&it, m, SIP_HDR_VIA);
 	return sip_via_next(&it, &v) == 1 && sip_naddr_parse(from->value, &na) == 0 &&

@@ -1170,7 +1170,8 @@ Test(uas, every_truncation_of_an_invite_is_answered_or_dropped)
 		free(p);
 		/* whatever went out is a well-formed response */
 		for (unsigned i = 0; i < nsent; i++) {
-			cr_assert_eq(sip_parse(sent[i].data, sent[i].len, &m), 0, "%zu: %s", len, sent[i].data);
+			cr_assert_eq(sip_parse(sent[i].data, sent[i].len, &m), 0, "%zu: %s", len,
+			             sent[i].data);
 			cr_assert(!m.is_request);
 		}
 	}
@@ -1178,4 +1179,47 @@ Test(uas, every_truncation_of_an_invite_is_answered_or_dropped)
 	 * line leaves a valid INVITE without Content-Length, which UDP allows) */
 	cr_assert_eq(counter(SIP_UA_C_rx_parse_errors) + counter(SIP_UA_C_rx_requests), n);
 	cr_assert_gt(counter(SIP_UA_C_rx_parse_errors), n / 2);
+}
+
+Test(uas, mutated_requests_and_responses_never_crash_and_answers_are_well_formed)
+{
+	char base[3][8192], buf[8192];
+	uint64_t id = originate();
+	uint32_t x = 12345;
+	struct sip_msg m;
+	size_t n[3];
+
+	snprintf(base[0], sizeof(base[0]), "%s",
+	         req("INVITE", "tone", "mut1", "z9hG4bKm1", NULL, 1, NULL, NULL, offer_sdp));
+	snprintf(base[1], sizeof(base[1]), "%s",
+	         req("BYE", "tone", "mut1", "z9hG4bKm2", "t", 2, NULL, NULL, NULL));
+	cr_assert_eq(sip_parse(sent[0].data, sent[0].len, &sent_msg), 0);
+	n[2] = (size_t)sip_write_response(base[2], sizeof(base[2]), &sent_msg, 200, NULL,
+	                                  DPV_STR_LIT("bob9"), DPV_STR_NULL, DPV_STR_NULL,
+	                                  DPV_STR_NULL);
+	n[0] = strlen(base[0]);
+	n[1] = strlen(base[1]);
+	(void)id;
+	for (unsigned round = 0; round < 20000; round++) {
+		unsigned which = round % 3, flips;
+		size_t len = n[which];
+
+		memcpy(buf, base[which], len);
+		x = x * 1103515245u + 12345u;
+		flips = 1 + (x >> 16) % 4;
+		for (unsigned f = 0; f < flips; f++) {
+			x = x * 1103515245u + 12345u;
+			buf[(x >> 8) % len] = (char)(x >> 24);
+		}
+		x = x * 1103515245u + 12345u;
+		if ((x >> 20) % 4 == 0)
+			len = (x >> 4) % len;
+		nsent = 0;
+		sip_ua_input(ua, buf, (uint32_t)len, PEER_IP, 40000);
+		for (unsigned i = 0; i < nsent; i++)
+			cr_assert_eq(sip_parse(sent[i].data, sent[i].len, &m), 0, "%u: %s", round,
+			             sent[i].data);
+		if (round % 100 == 0)
+			advance(now + 700);
+	}
 }
