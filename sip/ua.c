@@ -369,7 +369,7 @@ respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsigned 
 		respond_stateless(ua, m, code, why, DPV_STR_NULL);
 		return 0;
 	}
-	if (extra.len < sizeof(hdrs)) {
+	if (extra.len > 0 && extra.len < sizeof(hdrs)) {
 		memcpy(hdrs, extra.p, extra.len);
 		n = extra.len;
 	}

@@ -1223,3 +1223,21 @@ Test(uas, mutated_requests_and_responses_never_crash_and_answers_are_well_formed
 			advance(now + 700);
 	}
 }
+
+Test(uas, hangup_before_the_ack_byes_once_acked)
+{
+	struct listing l = {0};
+	char tag[64];
+
+	invite("tone", "call1@alice", "z9hG4bKa1");
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[2]));
+	cr_assert_eq(sip_ua_sessions(ua, collect, &l), 1);
+	cr_assert_eq(l.info[0].state, SIP_SESS_ANSWERED);
+	cr_assert_eq(sip_ua_hangup(ua, l.info[0].id), 0);
+	cr_assert_eq(nsent, 3); /* RFC 3261 15: no BYE before the ACK */
+	input(req("ACK", "tone", "call1@alice", "z9hG4bKack1", tag, 1, NULL, NULL, NULL));
+	cr_assert_eq(nsent, 4);
+	cr_assert(starts(&sent[3], "BYE sip:alice@198.18.0.2:5070 SIP/2.0\r\n"), "%s",
+	          sent[3].data);
+	cr_assert_eq(n_stop, 1);
+}
