@@ -1620,9 +1620,17 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	snprintf(s->peer_uri, sizeof(s->peer_uri), "%s", uri);
 	hex_token(ua, s->ltag, sizeof(s->ltag), "");
 	s->ltag_len = (uint16_t)strlen(s->ltag);
-	s->callid_len = (uint16_t)snprintf(s->call_id, sizeof(s->call_id), "%016llx%08x@%s",
-	                                   (unsigned long long)ua_rand(ua),
-	                                   (unsigned)ua->next_unique, ua->host);
+	/* The engine steers SIP by dpv_hash32(Call-ID) % nb_uas: the answers to our INVITE must
+	 * come back to this lcore, so draw Call-IDs until one hashes here (nb_uas tries on
+	 * average). */
+	for (unsigned i = 0; i < 64 * 1024; i++) {
+		s->callid_len = (uint16_t)snprintf(s->call_id, sizeof(s->call_id), "%016llx%08x@%s",
+		                                   (unsigned long long)ua_rand(ua),
+		                                   (unsigned)ua->next_unique, ua->host);
+		if (ua->cfg.nb_uas <= 1 ||
+		    dpv_hash32(s->call_id, s->callid_len) % ua->cfg.nb_uas == ua->cfg.index)
+			break;
+	}
 	hex_token(ua, s->branch, sizeof(s->branch), "z9hG4bK");
 	s->local_cseq = s->inv_cseq = 1;
 	if (bridge != NULL) {
@@ -1772,7 +1780,8 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	    cfg->ops->msg_send == NULL || cfg->ops->msg_free == NULL ||
 	    cfg->ops->media_answer == NULL || cfg->ops->media_offer == NULL ||
 	    cfg->max_dialogs == 0 || cfg->max_dialogs > 0xffffff || cfg->max_transactions == 0 ||
-	    cfg->index > 0xffff || cfg->t1_ms == 0 || cfg->t2_ms < cfg->t1_ms)
+	    cfg->index > 0xffff || (cfg->nb_uas > 1 && cfg->index >= cfg->nb_uas) ||
+	    cfg->t1_ms == 0 || cfg->t2_ms < cfg->t1_ms)
 		return NULL;
 	ua = calloc(1, sizeof(*ua));
 	if (ua == NULL)

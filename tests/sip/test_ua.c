@@ -174,6 +174,7 @@ start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	char err[256];
 	struct sip_ua_cfg cfg = {
 	    .index = 3,
+	    .nb_uas = 4,
 	    .local_ip = LOCAL_IP,
 	    .local_port = 5060,
 	    .max_transactions = max_tx,
@@ -858,6 +859,8 @@ Test(uac, originate_sends_invite)
 	cr_assert_eq(sip_parse(sent[0].data, sent[0].len, &m), 0);
 	cr_assert(m.from.has_tag);
 	cr_assert_gt(m.call_id.len, 0);
+	/* the engine steers by Call-ID hash: answers must come back to UA 3 of 4 */
+	cr_assert_eq(dpv_hash32(m.call_id.p, m.call_id.len) % 4, 3);
 	cr_assert_eq(sent[0].ip, PEER_IP);
 	cr_assert_eq(sent[0].port, 5062);
 	cr_assert_eq(state_of(id), SIP_SESS_CALLING);
