@@ -320,7 +320,7 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		uint16_t hi = i + 1 == nb ? c->rtp_port_max : (uint16_t)(lo + span - 1);
 		struct sip_ua_cfg ucfg = {
 			.index = i,
-			.nb_ua = nb,
+			.nb_uas = nb,
 			.local_ip = e->ports[0].net.addr,
 			.local_port = c->sip_port,
 			.max_transactions = c->max_transactions,

@@ -92,9 +92,8 @@ struct sip_ua_ops {
 /** Configuration of one UA. */
 struct sip_ua_cfg {
 	uint32_t index;		 /* this UA's index among signaling lcores (in session ids) */
-	uint32_t nb_ua;		 /* number of UAs: Call-IDs this UA makes satisfy
-				    dpv_hash32(call_id) % nb_ua == index, so the engine steers
-				    the answers back to this lcore */
+	uint32_t nb_uas;	 /* signaling lcores; Call-IDs this UA makes satisfy
+				    dpv_hash32(call_id) % nb_uas == index (0/1: no constraint) */
 	uint32_t local_ip;	 /* the engine's address, host order */
 	uint16_t local_port;	 /* SIP port */
 	uint32_t max_transactions, max_dialogs;
