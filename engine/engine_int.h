@@ -270,6 +270,7 @@ struct dpv_sig;
 
 /* One worker lcore: its roles, queues, ring and counters. Written only by its own lcore. */
 struct dpv_worker {
+	struct dpv_engine *eng;	  /* the engine this worker belongs to */
 	unsigned lcore_id;
 	unsigned roles;		  /* DPV_ROLE_* */
 	int sig_index;		  /* index among signaling workers, -1 if none */

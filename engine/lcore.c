@@ -154,7 +154,7 @@ int
 dpv_worker_main(void *arg)
 {
 	struct dpv_worker *w = arg;
-	struct dpv_engine *e = &dpv_eng;
+	struct dpv_engine *e = w->eng;
 	unsigned idle = 0;
 
 	rcu_register_thread();

@@ -43,6 +43,7 @@ workers_init(struct dpv_engine *e, FILE *err)
 			return -1;
 		}
 		memset(w, 0, sizeof(*w));
+		w->eng = e;
 		w->lcore_id = cpu;
 		w->sig_index = -1;
 		w->txq = (uint16_t)e->nb_workers;

@@ -382,6 +382,12 @@ dpv_sig_fini(struct dpv_engine *e)
 }
 
 struct sip_ua *
+dpv_sig_worker_ua(const struct dpv_worker *w)
+{
+	return w->sig ? w->sig->ua : NULL;
+}
+
+struct sip_ua *
 dpv_sig_ua(struct dpv_engine *e, unsigned index)
 {
 	return index < e->nb_sig && e->sig_workers[index]->sig ? e->sig_workers[index]->sig->ua

@@ -25,6 +25,8 @@ struct dpv_sig_cmd {
 /** Create a UA per signaling lcore, the dialplan, the RTP port pools; hook the loop. */
 int dpv_sig_init(struct dpv_engine *e, FILE *err);
 void dpv_sig_fini(struct dpv_engine *e);
+/** The UA of worker @a w, or NULL when it has none. */
+struct sip_ua *dpv_sig_worker_ua(const struct dpv_worker *w);
 /** The UA of signaling lcore @a index, or NULL. */
 struct sip_ua *dpv_sig_ua(struct dpv_engine *e, unsigned index);
 /**

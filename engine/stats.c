@@ -15,6 +15,8 @@
 #include <rte_ring.h>
 
 #include "engine_int.h"
+#include "sig_int.h"
+#include "sip.h"
 
 #define DROP_PREFIX "drop_"
 
@@ -34,6 +36,14 @@ lcore_json(const struct dpv_worker *w)
 	json_object_set_new(o, "txq", json_integer(w->txq));
 	for (unsigned c = 0; c < DPV_LC_MAX; c++)
 		json_object_set_new(o, dpv_lcore_counter_names[c], json_integer(w->lc[c]));
+	if (dpv_sig_worker_ua(w) != NULL) {
+		const uint64_t *uc = sip_ua_counters(dpv_sig_worker_ua(w));
+		json_t *sip = json_object();
+
+		for (unsigned c = 0; c < SIP_UA_C_MAX; c++)
+			json_object_set_new(sip, sip_ua_counter_names[c], json_integer(uc[c]));
+		json_object_set_new(o, "sip", sip);
+	}
 	if (w->sig_ring != NULL) {
 		json_t *r = json_object();
 
@@ -107,6 +117,12 @@ dpv_stats_json(const struct dpv_engine *e)
 	json_t *lcores = json_array();
 	json_t *ports = json_array();
 	json_t *drops = json_object();
+	uint64_t sessions = 0;
+
+	for (unsigned w = 0; w < e->nb_workers && w < DPV_MAX_WORKERS; w++)
+		if (dpv_sig_worker_ua(&e->workers[w]) != NULL)
+			sessions +=
+				sip_ua_counters(dpv_sig_worker_ua(&e->workers[w]))[SIP_UA_C_sessions_active];
 
 	/* Without a running EAL there is no TSC frequency: report 0 rather than divide by it. */
 	if (hz != 0 && e->start_tsc != 0)
@@ -115,6 +131,7 @@ dpv_stats_json(const struct dpv_engine *e)
 	json_object_set_new(eng, "workers", json_integer(e->nb_workers));
 	json_object_set_new(eng, "ports", json_integer(e->nb_ports));
 	json_object_set_new(eng, "hz", json_integer(hz));
+	json_object_set_new(eng, "sessions", json_integer(sessions));
 	json_object_set_new(root, "engine", eng);
 
 	for (unsigned w = 0; w < e->nb_workers && w < DPV_MAX_WORKERS; w++)

@@ -81,9 +81,9 @@ expected_stats(void)
 	json_array_append_new(json_object_get(lc[0], "roles"), json_string("signaling"));
 	json_array_append_new(json_object_get(lc[1], "roles"), json_string("signaling"));
 	json_object_set_new(lc[1], "rxq", json_null());
-	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i},s:[o,o],s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
+	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i,s:i},s:[o,o],s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
 			 "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz",
-			 0, "lcores", lc[0], lc[1], "ports", "port", 5, "name", "net_test0", "mac",
+			 0, "sessions", 0, "lcores", lc[0], lc[1], "ports", "port", 5, "name", "net_test0", "mac",
 			 "02:00:5e:10:00:01", "address", "198.18.0.1/24", "counters", counters,
 			 "drops", drops);
 }
@@ -141,7 +141,7 @@ Test(ctl, stats_of_an_empty_engine)
 	json_t *drops = json_object_get(st, "drops");
 	char *s = json_dumps(json_object_get(st, "engine"), JSON_COMPACT);
 
-	cr_expect_str_eq(s, "{\"uptime_s\":0,\"workers\":0,\"ports\":0,\"hz\":0}");
+	cr_expect_str_eq(s, "{\"uptime_s\":0,\"workers\":0,\"ports\":0,\"hz\":0,\"sessions\":0}");
 	cr_expect_eq(json_array_size(json_object_get(st, "lcores")), 0);
 	cr_expect_eq(json_array_size(json_object_get(st, "ports")), 0);
 	/* Every drop cause is listed even when zero. */
