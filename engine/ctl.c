@@ -290,6 +290,8 @@ out:
 static int
 ctl_line_append(struct ctl_client *c, const char *p, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (c->len + n > c->cap) {
 		size_t cap = c->cap ? c->cap : 1024;
 

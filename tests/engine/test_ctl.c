@@ -369,8 +369,10 @@ Test(ctl, too_many_clients_refused_politely)
 	for (int i = 0; i < 64; i++) {
 		c[i] = tconnect(sock_path);
 		tsends(c[i], "{\"cmd\":\"echo\"}\n");
-		cr_assert_str_eq(tline(c[i]), "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}",
+		char *line = tline(c[i]);
+		cr_assert_str_eq(line, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}",
 		                 "client %d", i);
+		free(line);
 	}
 	struct tclient *extra = tconnect(sock_path);
 	cr_expect_line(extra, "{\"ok\":false,\"error\":\"too many control clients (limit 64), try "
