@@ -99,15 +99,19 @@ engine_start() {
 
 engine_stop() {
 	[ -n "$RIG_ENGINE_PID" ] || return 0
-	kill -TERM "$RIG_ENGINE_PID" 2>/dev/null
+	kill -TERM "$RIG_ENGINE_PID" 2>/dev/null || true
 	for _ in $(seq 1 100); do
 		kill -0 "$RIG_ENGINE_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$RIG_ENGINE_PID" 2>/dev/null
-	wait "$RIG_ENGINE_PID" 2>/dev/null
-	RIG_ENGINE_RC=$?
+	kill -KILL "$RIG_ENGINE_PID" 2>/dev/null || true
+	RIG_ENGINE_RC=0
+	wait "$RIG_ENGINE_PID" 2>/dev/null || RIG_ENGINE_RC=$?
 	RIG_ENGINE_PID=
+	if [ "$RIG_ENGINE_RC" -ne 0 ]; then
+		echo "engine exited with status $RIG_ENGINE_RC; its log:"
+		tail -30 "$RIG_DIR/engine.log"
+	fi
 }
 
 ctl() { "$BUILD/tools/dpvoipctl" -s "$RIG_SOCK" "$@"; }
