@@ -29,11 +29,14 @@ check "200 calls at 50 calls/s, none failed" uac uac_basic.xml tone -m 200 -r 50
 # 10% loss in both directions on the peer's veth: SIP retransmissions must carry every call.
 rig_peer nft -f - <<'NFT'
 table netdev dpvloss {
-	chain in { type filter hook ingress device dpvp0 priority 0; numgen random mod 100 < 10 drop; }
-	chain out { type filter hook egress device dpvp0 priority 0; numgen random mod 100 < 10 drop; }
+	chain in { type filter hook ingress device dpvp0 priority 0; numgen random mod 100 < 10 counter drop; }
+	chain out { type filter hook egress device dpvp0 priority 0; numgen random mod 100 < 10 counter drop; }
 }
 NFT
 check "20 calls under 10% loss each way, none failed" uac uac_basic.xml tone -m 20 -r 5 -l 20
+dropped() { rig_peer nft list chain netdev dpvloss "$1" | awk '/counter packets/ {print $3}'; }
+check "the loss rules dropped packets both ways ($(dropped in) in, $(dropped out) out)" \
+	test "$(dropped in)" -gt 0 -a "$(dropped out)" -gt 0
 rig_peer nft delete table netdev dpvloss
 check "sessions drain after the lossy calls" wait_stat engine.sessions -eq 0
 
