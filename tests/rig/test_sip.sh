@@ -34,7 +34,10 @@ table netdev dpvloss {
 }
 NFT
 check "20 calls under 10% loss each way, none failed" uac uac_basic.xml tone -m 20 -r 5 -l 20
-dropped() { rig_peer nft list chain netdev dpvloss "$1" | awk '/counter packets/ {print $3}'; }
+dropped() {
+	rig_peer nft list chain netdev dpvloss "$1" |
+		awk '{for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}'
+}
 check "the loss rules dropped packets both ways ($(dropped in) in, $(dropped out) out)" \
 	test "$(dropped in)" -gt 0 -a "$(dropped out)" -gt 0
 rig_peer nft delete table netdev dpvloss
