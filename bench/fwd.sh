@@ -34,7 +34,7 @@ wait_ready
 $BIN $EAL -l 0 --file-prefix=dpvbg$$ --vdev=net_memif0,role=client,socket=$TMP/memif.sock \
 	-- --mode gen --seconds "$SECS" | grep -E 'total|returned'
 wait "$FWD" || true
-grep -E 'total|no packets' "$TMP/fwd.log"
+grep -E 'total|no packets|cycles' "$TMP/fwd.log"
 
 echo "== af_packet on veth: fwd in $NS_B (CPU 1) <-> gen in $NS_A (CPU 0), ${SECS}s"
 ip netns add "$NS_A"
@@ -51,4 +51,4 @@ wait_ready
 ip netns exec "$NS_A" $BIN $EAL -l 0 --file-prefix=dpvbg$$ --vdev=net_af_packet0,iface=bva \
 	-- --mode gen --seconds "$SECS" | grep -E 'total|returned'
 wait "$FWD" || true
-grep -E 'total|no packets' "$TMP/fwd.log"
+grep -E 'total|no packets|cycles' "$TMP/fwd.log"

@@ -64,6 +64,7 @@ port_setup(uint16_t port, struct rte_ether_addr *mac)
 
 struct rates {
 	uint64_t rx, tx, tx_fail, fwd_drops;
+	uint64_t work_cycles; /* fwd: TSC cycles in classify + reflect (no PMD rx/tx) */
 };
 
 static void
@@ -75,6 +76,11 @@ report(const char *mode, const struct rates *r, double secs, bool final)
 	if (final)
 		printf(" (rx %" PRIu64 ", tx %" PRIu64 ", classifier drops %" PRIu64 ", %.1f s)\n",
 		       r->rx, r->tx, r->fwd_drops, secs);
+	if (final && r->work_cycles && r->rx)
+		printf("%s: classify + reflect %.1f cycles/packet (%.1f ns at %.2f GHz TSC)\n", mode,
+		       (double)r->work_cycles / (double)r->rx,
+		       (double)r->work_cycles / (double)r->rx * 1e9 / (double)rte_get_tsc_hz(),
+		       (double)rte_get_tsc_hz() / 1e9);
 	fflush(stdout);
 }
 
@@ -107,6 +113,8 @@ run_fwd(uint16_t port, uint32_t addr, double seconds)
 			start = last = now;
 			end = start + (uint64_t)(seconds * (double)hz);
 		}
+		uint64_t t0 = n ? rte_rdtsc() : 0;
+
 		for (uint16_t i = 0; i < n; i++) {
 			struct dpv_pkt_info info;
 
@@ -123,6 +131,8 @@ run_fwd(uint16_t port, uint32_t addr, double seconds)
 				rte_pktmbuf_free(pkts[i]);
 			}
 		}
+		if (n)
+			sec.work_cycles += rte_rdtsc() - t0;
 		if (nout) {
 			uint16_t sent = rte_eth_tx_burst(port, 0, out, nout);
 
@@ -137,7 +147,7 @@ run_fwd(uint16_t port, uint32_t addr, double seconds)
 		if (start && now - last >= hz) {
 			report("fwd", &sec, (double)(now - last) / (double)hz, false);
 			tot.rx += sec.rx, tot.tx += sec.tx, tot.tx_fail += sec.tx_fail;
-			tot.fwd_drops += sec.fwd_drops;
+			tot.fwd_drops += sec.fwd_drops, tot.work_cycles += sec.work_cycles;
 			memset(&sec, 0, sizeof(sec));
 			last = now;
 		}
@@ -146,6 +156,7 @@ run_fwd(uint16_t port, uint32_t addr, double seconds)
 			break;
 	}
 	tot.rx += sec.rx, tot.tx += sec.tx, tot.tx_fail += sec.tx_fail, tot.fwd_drops += sec.fwd_drops;
+	tot.work_cycles += sec.work_cycles;
 	if (start)
 		report("fwd", &tot, (double)(last_rx - start) / (double)hz, true);
 	else
