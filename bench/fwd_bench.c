@@ -29,7 +29,7 @@
 #include "engine_int.h"
 
 #define NB_MBUF 16383
-#define DESC	1024
+#define DESC    1024
 
 static volatile bool quit;
 
@@ -48,8 +48,8 @@ port_setup(uint16_t port, struct rte_ether_addr *mac)
 
 	memset(&conf, 0, sizeof(conf));
 	mp = rte_pktmbuf_pool_create("bench", NB_MBUF, 256,
-				     RTE_ALIGN(sizeof(struct dpv_pkt_info), RTE_MBUF_PRIV_ALIGN),
-				     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	                             RTE_ALIGN(sizeof(struct dpv_pkt_info), RTE_MBUF_PRIV_ALIGN),
+	                             RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (mp == NULL)
 		rte_exit(1, "mempool: %s\n", rte_strerror(rte_errno));
 	if (rte_eth_dev_configure(port, 1, 1, &conf) < 0 ||
@@ -77,8 +77,8 @@ report(const char *mode, const struct rates *r, double secs, bool final)
 		printf(" (rx %" PRIu64 ", tx %" PRIu64 ", classifier drops %" PRIu64 ", %.1f s)\n",
 		       r->rx, r->tx, r->fwd_drops, secs);
 	if (final && r->work_cycles && r->rx)
-		printf("%s: classify + reflect %.1f cycles/packet (%.1f ns at %.2f GHz TSC)\n", mode,
-		       (double)r->work_cycles / (double)r->rx,
+		printf("%s: classify + reflect %.1f cycles/packet (%.1f ns at %.2f GHz TSC)\n",
+		       mode, (double)r->work_cycles / (double)r->rx,
 		       (double)r->work_cycles / (double)r->rx * 1e9 / (double)rte_get_tsc_hz(),
 		       (double)rte_get_tsc_hz() / 1e9);
 	fflush(stdout);
@@ -89,13 +89,13 @@ run_fwd(uint16_t port, uint32_t addr, double seconds)
 {
 	static struct dpv_arp_cache arp;
 	struct dpv_net_ctx ctx = {
-		.port_id = port,
-		.addr = addr,
-		.netmask = 0xffffff00,
-		.sip_port = 5060,
-		.rtp_min = 20000,
-		.rtp_max = 29999,
-		.arp = &arp,
+	    .port_id = port,
+	    .addr = addr,
+	    .netmask = 0xffffff00,
+	    .sip_port = 5060,
+	    .rtp_min = 20000,
+	    .rtp_max = 29999,
+	    .arp = &arp,
 	};
 	uint64_t counters[DPV_C_MAX] = {0};
 	struct rte_mbuf *pkts[DPV_BURST], *out[DPV_BURST];
@@ -155,7 +155,8 @@ run_fwd(uint16_t port, uint32_t addr, double seconds)
 		if (start && (now >= end || now - last_rx > hz / 5))
 			break;
 	}
-	tot.rx += sec.rx, tot.tx += sec.tx, tot.tx_fail += sec.tx_fail, tot.fwd_drops += sec.fwd_drops;
+	tot.rx += sec.rx, tot.tx += sec.tx, tot.tx_fail += sec.tx_fail,
+	    tot.fwd_drops += sec.fwd_drops;
 	tot.work_cycles += sec.work_cycles;
 	if (start)
 		report("fwd", &tot, (double)(last_rx - start) / (double)hz, true);
@@ -165,10 +166,11 @@ run_fwd(uint16_t port, uint32_t addr, double seconds)
 
 static void
 build_frame(struct rte_mbuf *m, const struct rte_ether_addr *src, uint32_t saddr, uint32_t daddr,
-	    uint16_t dport, uint16_t size)
+            uint16_t dport, uint16_t size)
 {
-	uint16_t payload = size - (uint16_t)(sizeof(struct rte_ether_hdr) +
-					     sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr));
+	uint16_t payload =
+	    size - (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+	                      sizeof(struct rte_udp_hdr));
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, size);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
@@ -211,7 +213,7 @@ run_gen(uint16_t port, struct rte_mempool *mp, uint32_t daddr, uint16_t size, do
 		if (rte_pktmbuf_alloc_bulk(mp, pkts, DPV_BURST) == 0) {
 			for (unsigned i = 0; i < DPV_BURST; i++)
 				build_frame(pkts[i], &mac, daddr + 1, daddr,
-					    (uint16_t)(20000 + 2 * (flow++ % 1000)), size);
+				            (uint16_t)(20000 + 2 * (flow++ % 1000)), size);
 			n = rte_eth_tx_burst(port, 0, pkts, DPV_BURST);
 			for (unsigned i = n; i < DPV_BURST; i++)
 				rte_pktmbuf_free(pkts[i]);
@@ -238,21 +240,24 @@ run_gen(uint16_t port, struct rte_mempool *mp, uint32_t daddr, uint16_t size, do
 	}
 	tot.rx += sec.rx, tot.tx += sec.tx, tot.tx_fail += sec.tx_fail;
 	report("gen", &tot, (double)(end - start) / (double)hz, true);
-	printf("gen: returned %.2f%% of sent\n", tot.tx ? 100.0 * (double)tot.rx / (double)tot.tx : 0);
+	printf("gen: returned %.2f%% of sent\n",
+	       tot.tx ? 100.0 * (double)tot.rx / (double)tot.tx : 0);
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"mode", required_argument, NULL, 'm'}, {"seconds", required_argument, NULL, 's'},
-		{"addr", required_argument, NULL, 'a'}, {"size", required_argument, NULL, 'z'},
-		{NULL, 0, NULL, 0},
+	    {"mode", required_argument, NULL, 'm'},
+	    {"seconds", required_argument, NULL, 's'},
+	    {"addr", required_argument, NULL, 'a'},
+	    {"size", required_argument, NULL, 'z'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *mode = NULL;
 	double seconds = 5;
 	struct in_addr a = {.s_addr = htonl(0xC6120001)}; /* 198.18.0.1 */
-	unsigned size = 214; /* 14 + 20 + 8 + 12 RTP + 160 PCMU */
+	unsigned size = 214;                              /* 14 + 20 + 8 + 12 RTP + 160 PCMU */
 	struct rte_ether_addr mac;
 	struct rte_mempool *mp;
 	int n = rte_eal_init(argc, argv), opt;
@@ -282,7 +287,7 @@ main(int argc, char **argv)
 	}
 	if (mode == NULL || seconds <= 0 || seconds > 600 || size < 60 || size > 1500)
 		rte_exit(2, "usage: dpv-fwdbench EAL... -- --mode fwd|gen [--seconds 1-600] "
-			    "[--size 60-1500]\n");
+		            "[--size 60-1500]\n");
 	if (rte_eth_dev_count_avail() < 1)
 		rte_exit(2, "no port\n");
 	signal(SIGINT, on_signal);

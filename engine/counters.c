@@ -3,12 +3,12 @@
 
 const char *const dpv_port_counter_names[DPV_C_MAX] = {
 #define DPV_X(n) #n,
-	DPV_PORT_COUNTERS(DPV_X)
+    DPV_PORT_COUNTERS(DPV_X)
 #undef DPV_X
 };
 
 const char *const dpv_lcore_counter_names[DPV_LC_MAX] = {
 #define DPV_X(n) #n,
-	DPV_LCORE_COUNTERS(DPV_X)
+    DPV_LCORE_COUNTERS(DPV_X)
 #undef DPV_X
 };

@@ -14,12 +14,12 @@
 
 #include "dpv.h"
 
-#define DPV_MAX_PORTS	  8
-#define DPV_MAX_WORKERS	  64
-#define DPV_MAX_RULES	  256
-#define DPV_BURST	  32
-#define DPV_ARP_ENTRIES	  256 /* per port, power of two */
-#define DPV_ERR_LINE	  512
+#define DPV_MAX_PORTS   8
+#define DPV_MAX_WORKERS 64
+#define DPV_MAX_RULES   256
+#define DPV_BURST       32
+#define DPV_ARP_ENTRIES 256 /* per port, power of two */
+#define DPV_ERR_LINE    512
 
 /* ---- startup file (config.c) ---- */
 
@@ -40,8 +40,8 @@ struct dpv_rule {
 
 struct dpv_port_conf {
 	bool present;
-	unsigned line;	  /* line of the [portN] header */
-	uint32_t addr;	  /* host order */
+	unsigned line; /* line of the [portN] header */
+	uint32_t addr; /* host order */
 	uint8_t prefixlen;
 	uint32_t gateway; /* host order, 0: none */
 };
@@ -51,7 +51,7 @@ struct dpv_config {
 	/* [dpdk] */
 	char eal[1024];
 	unsigned eal_line;
-	unsigned mbufs;	  /* mbufs per port pool, 0: computed */
+	unsigned mbufs;   /* mbufs per port pool, 0: computed */
 	unsigned rx_desc; /* per rx queue */
 	unsigned tx_desc; /* per tx queue */
 	/* [cpu] */
@@ -137,7 +137,7 @@ enum dpv_port_counter {
 #define DPV_X(n) DPV_C_##n,
 	DPV_PORT_COUNTERS(DPV_X)
 #undef DPV_X
-	DPV_C_MAX
+	    DPV_C_MAX
 };
 
 extern const char *const dpv_port_counter_names[DPV_C_MAX];
@@ -160,7 +160,7 @@ enum dpv_lcore_counter {
 #define DPV_X(n) DPV_LC_##n,
 	DPV_LCORE_COUNTERS(DPV_X)
 #undef DPV_X
-	DPV_LC_MAX
+	    DPV_LC_MAX
 };
 
 extern const char *const dpv_lcore_counter_names[DPV_LC_MAX];
@@ -180,7 +180,7 @@ struct dpv_arp_cache {
 
 /** Learn or refresh @a ip -> @a mac. Lock-free for readers; a busy slot skips the update. */
 void dpv_arp_learn(struct dpv_arp_cache *c, uint32_t ip, const struct rte_ether_addr *mac,
-		   uint64_t now_tsc);
+                   uint64_t now_tsc);
 /** Look up @a ip; 0 and @a mac filled when known, -1 otherwise. */
 int dpv_arp_lookup(const struct dpv_arp_cache *c, uint32_t ip, struct rte_ether_addr *mac);
 
@@ -224,7 +224,7 @@ struct dpv_net_ctx {
  * and tx and frees dropped frames.
  */
 enum dpv_verdict dpv_net_input(const struct dpv_net_ctx *ctx, struct rte_mbuf *m,
-			       struct dpv_pkt_info *info, uint64_t *counters, uint64_t now_tsc);
+                               struct dpv_pkt_info *info, uint64_t *counters, uint64_t now_tsc);
 
 /**
  * Turn @a m (a received UDP packet described by @a info) into a UDP packet
@@ -240,7 +240,7 @@ void dpv_net_udp_reply(struct rte_mbuf *m, const struct dpv_pkt_info *info, uint
  * it is not known yet (the caller may send dpv_net_arp_request()).
  */
 int dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
-		      uint32_t dst_ip, uint16_t dst_port, const void *payload, uint16_t len);
+                      uint32_t dst_ip, uint16_t dst_port, const void *payload, uint16_t len);
 
 /**
  * Put Ethernet/IPv4/UDP headers from @a ctx's address and @a src_port to @a dst_ip:@a dst_port
@@ -248,7 +248,7 @@ int dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_
  * with @a m unchanged when the next hop's MAC is not known yet (or off-link with no gateway).
  */
 int dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
-		      uint32_t dst_ip, uint16_t dst_port);
+                      uint32_t dst_ip, uint16_t dst_port);
 
 /** The next hop for @a dst_ip from @a ctx: itself on-link, else the gateway, else 0. */
 uint32_t dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip);
@@ -270,14 +270,14 @@ struct dpv_sig;
 
 /* One worker lcore: its roles, queues, ring and counters. Written only by its own lcore. */
 struct dpv_worker {
-	struct dpv_engine *eng;	  /* the engine this worker belongs to */
+	struct dpv_engine *eng; /* the engine this worker belongs to */
 	unsigned lcore_id;
-	unsigned roles;		  /* DPV_ROLE_* */
-	int sig_index;		  /* index among signaling workers, -1 if none */
-	uint16_t rxq;		  /* rx queue on every port (media role, or hw-steered SIP) */
-	uint16_t txq;		  /* own tx queue on every port */
+	unsigned roles;            /* DPV_ROLE_* */
+	int sig_index;             /* index among signaling workers, -1 if none */
+	uint16_t rxq;              /* rx queue on every port (media role, or hw-steered SIP) */
+	uint16_t txq;              /* own tx queue on every port */
 	struct rte_ring *sig_ring; /* signaling role: SIP steered to this lcore */
-	struct dpv_sig *sig;	   /* signaling role: the SIP stack of this lcore (sig.c) */
+	struct dpv_sig *sig;       /* signaling role: the SIP stack of this lcore (sig.c) */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
 	uint64_t lc[DPV_LC_MAX];
 	uint64_t pc[DPV_MAX_PORTS][DPV_C_MAX];
@@ -323,7 +323,7 @@ struct json_t *dpv_stats_json(const struct dpv_engine *e);
 
 /* A control command: fills *reply (a JSON object) or returns -1 with *error set. */
 typedef int (*dpv_ctl_fn)(struct dpv_engine *e, const struct json_t *req, struct json_t *reply,
-			  const char **error);
+                          const char **error);
 
 struct dpv_ctl_cmd {
 	const char *name; /* "stats", "bridge create", ... */

@@ -25,7 +25,7 @@ pkt_info(struct rte_mbuf *m)
 /* Default signaling handler until the SIP layer claims the packets. */
 static void
 sip_unhandled(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-	      const struct dpv_pkt_info *info)
+              const struct dpv_pkt_info *info)
 {
 	w->pc[m->port][DPV_C_drop_sip_unhandled]++;
 	rte_pktmbuf_free(m);
@@ -43,7 +43,7 @@ sip_deliver(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m)
 /* Steer a SIP datagram to the signaling lcore that owns its Call-ID. */
 static void
 sip_steer(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-	  const struct dpv_pkt_info *info)
+          const struct dpv_pkt_info *info)
 {
 	const char *payload = rte_pktmbuf_mtod_offset(m, const char *, info->payload_off);
 	struct dpv_str key;
@@ -70,7 +70,7 @@ sip_steer(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
 
 static void
 rtp_unhandled(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-	      const struct dpv_pkt_info *info)
+              const struct dpv_pkt_info *info)
 {
 	w->pc[m->port][DPV_C_drop_rtp_no_flow]++;
 	rte_pktmbuf_free(m);
@@ -79,8 +79,8 @@ rtp_unhandled(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
 dpv_rtp_handler_fn dpv_rtp_handler = rtp_unhandled;
 
 static inline void
-media_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port,
-	 struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+media_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port, struct rte_mbuf **pkts,
+         uint16_t n, uint64_t now)
 {
 	uint64_t *pc = w->pc[port->port_id];
 

@@ -6,9 +6,9 @@
 
 /* Handlers get the mbuf (owned from then on) and its classification. */
 typedef void (*dpv_sip_handler_fn)(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-				   const struct dpv_pkt_info *info);
+                                   const struct dpv_pkt_info *info);
 typedef void (*dpv_rtp_handler_fn)(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-				   const struct dpv_pkt_info *info);
+                                   const struct dpv_pkt_info *info);
 /* Signaling housekeeping once per loop (timers, reclaim); returns work done. */
 typedef unsigned (*dpv_sig_tick_fn)(struct dpv_engine *e, struct dpv_worker *w, uint64_t now_tsc);
 

@@ -28,9 +28,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: dpvoip -c FILE [--check]\n"
-		   "  -c, --config FILE  startup file (INI)\n"
-		   "      --check        validate FILE and exit: 0 when valid, 1 with one line per problem\n"
-		   "  -h, --help         this text\n");
+	           "  -c, --config FILE  startup file (INI)\n"
+	           "      --check        validate FILE and exit: 0 when valid, 1 with one line per "
+	           "problem\n"
+	           "  -h, --help         this text\n");
 }
 
 static void
@@ -43,7 +44,7 @@ on_signal(int sig)
  * lcore arguments derived from [cpu]. */
 static int
 eal_args(const struct dpv_config *c, char *buf, size_t buflen, char **argv, char *lcores,
-	 size_t lcoreslen, char *mainc, size_t mainclen)
+         size_t lcoreslen, char *mainc, size_t mainclen)
 {
 	struct dpv_cpuset all = c->media;
 	int argc = 0;
@@ -74,10 +75,10 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dpv_engine *e = &dpv_eng;
 	const char *path = NULL;
@@ -123,7 +124,7 @@ main(int argc, char **argv)
 		return 1;
 
 	eargc = eal_args(&e->cfg, ealbuf, sizeof(ealbuf), eargv, lcores, sizeof(lcores), mainc,
-			 sizeof(mainc));
+	                 sizeof(mainc));
 	if (eargc < 0) {
 		fprintf(stderr, "%s:%u: [dpdk] eal: too many arguments\n", path, e->cfg.eal_line);
 		return 1;
@@ -131,7 +132,7 @@ main(int argc, char **argv)
 	rc = rte_eal_init(eargc, eargv);
 	if (rc < 0) {
 		fprintf(stderr, "%s:%u: [dpdk] eal: EAL initialisation failed: %s\n", path,
-			e->cfg.eal_line, rte_strerror(rte_errno));
+		        e->cfg.eal_line, rte_strerror(rte_errno));
 		return 1;
 	}
 	rc = rte_log_register_type_and_pick_level("dpvoip", RTE_LOG_INFO);
@@ -149,8 +150,8 @@ main(int argc, char **argv)
 
 	rc = dpv_ctl_open(e, e->cfg.ctl_socket);
 	if (rc < 0) {
-		fprintf(stderr, "%s: [control] socket: cannot open %s: %s\n", path, e->cfg.ctl_socket,
-			strerror(-rc));
+		fprintf(stderr, "%s: [control] socket: cannot open %s: %s\n", path,
+		        e->cfg.ctl_socket, strerror(-rc));
 		dpv_sig_fini(e);
 		dpv_runtime_fini(e);
 		rte_eal_cleanup();
@@ -169,13 +170,13 @@ main(int argc, char **argv)
 		rc = rte_eal_remote_launch(dpv_worker_main, w, w->lcore_id);
 		if (rc < 0) {
 			fprintf(stderr, "cannot launch worker on lcore %u: %s\n", w->lcore_id,
-				strerror(-rc));
+			        strerror(-rc));
 			e->quit = true;
 			break;
 		}
 		DPV_LOG(INFO, "worker on lcore %u: %s%s", w->lcore_id,
-			(w->roles & DPV_ROLE_MEDIA) ? "media " : "",
-			(w->roles & DPV_ROLE_SIGNALING) ? "signaling" : "");
+		        (w->roles & DPV_ROLE_MEDIA) ? "media " : "",
+		        (w->roles & DPV_ROLE_SIGNALING) ? "signaling" : "");
 	}
 	printf("dpvoip: running, %u workers, %u ports, control socket %s\n", e->nb_workers,
 	       e->nb_ports, e->cfg.ctl_socket);

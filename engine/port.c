@@ -35,7 +35,8 @@ workers_init(struct dpv_engine *e, FILE *err)
 		struct dpv_worker *w = &e->workers[e->nb_workers];
 
 		if (e->nb_workers == DPV_MAX_WORKERS) {
-			fprintf(err, "%s: [cpu]: more than %d worker CPUs\n", c->path, DPV_MAX_WORKERS);
+			fprintf(err, "%s: [cpu]: more than %d worker CPUs\n", c->path,
+			        DPV_MAX_WORKERS);
 			return -1;
 		}
 		if (!rte_lcore_is_enabled(cpu)) {
@@ -58,11 +59,14 @@ workers_init(struct dpv_engine *e, FILE *err)
 			w->sig_index = (int)e->nb_sig;
 			e->sig_workers[e->nb_sig++] = w;
 			snprintf(name, sizeof(name), "dpv_sig%u", cpu);
-			w->sig_ring = rte_ring_create(name, c->sig_ring_size,
-						      (int)rte_lcore_to_socket_id(cpu), RING_F_SC_DEQ);
+			w->sig_ring =
+			    rte_ring_create(name, c->sig_ring_size,
+			                    (int)rte_lcore_to_socket_id(cpu), RING_F_SC_DEQ);
 			if (w->sig_ring == NULL) {
-				fprintf(err, "%s: [cpu] sig-ring-size: cannot create ring for CPU %u: %s\n",
-					c->path, cpu, rte_strerror(rte_errno));
+				fprintf(
+				    err,
+				    "%s: [cpu] sig-ring-size: cannot create ring for CPU %u: %s\n",
+				    c->path, cpu, rte_strerror(rte_errno));
 				return -1;
 			}
 		}
@@ -107,12 +111,13 @@ port_queues_setup(struct dpv_engine *e, struct dpv_port *p, unsigned nb_rxq, FIL
 	if (rc < 0)
 		goto fail;
 	if (nb_rxq > info.max_rx_queues || e->nb_workers > info.max_tx_queues) {
-		fprintf(err,
-			"%s:%u: [port%u]: port %s has %u rx / %u tx queues, the CPU roles need %u rx / "
-			"%u tx (for af_packet add qpairs=%u to its --vdev)\n",
-			c->path, c->ports[p->port_id].line, p->port_id, p->name, info.max_rx_queues,
-			info.max_tx_queues, nb_rxq, e->nb_workers,
-			nb_rxq > e->nb_workers ? nb_rxq : e->nb_workers);
+		fprintf(
+		    err,
+		    "%s:%u: [port%u]: port %s has %u rx / %u tx queues, the CPU roles need %u rx / "
+		    "%u tx (for af_packet add qpairs=%u to its --vdev)\n",
+		    c->path, c->ports[p->port_id].line, p->port_id, p->name, info.max_rx_queues,
+		    info.max_tx_queues, nb_rxq, e->nb_workers,
+		    nb_rxq > e->nb_workers ? nb_rxq : e->nb_workers);
 		return -1;
 	}
 	memset(&conf, 0, sizeof(conf));
@@ -120,7 +125,7 @@ port_queues_setup(struct dpv_engine *e, struct dpv_port *p, unsigned nb_rxq, FIL
 	if (nb_rxq > 1 && (info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP))) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-			info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+		    info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
 		p->rss = true;
 	}
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
@@ -141,7 +146,7 @@ port_queues_setup(struct dpv_engine *e, struct dpv_port *p, unsigned nb_rxq, FIL
 
 		rxconf.offloads = conf.rxmode.offloads;
 		rc = rte_eth_rx_queue_setup(p->port_id, q, rx_desc, (unsigned)socket, &rxconf,
-					    p->pool);
+		                            p->pool);
 		if (rc < 0)
 			goto fail;
 	}
@@ -155,7 +160,7 @@ port_queues_setup(struct dpv_engine *e, struct dpv_port *p, unsigned nb_rxq, FIL
 	return 0;
 fail:
 	fprintf(err, "%s:%u: [port%u]: cannot set up port %s: %s\n", c->path,
-		c->ports[p->port_id].line, p->port_id, p->name, rte_strerror(-rc));
+	        c->ports[p->port_id].line, p->port_id, p->name, rte_strerror(-rc));
 	return -1;
 }
 
@@ -176,15 +181,15 @@ port_flow_sip(struct dpv_engine *e, struct dpv_port *p)
 	struct rte_flow_item_udp udp_spec = {.hdr.dst_port = rte_cpu_to_be_16(e->cfg.sip_port)};
 	struct rte_flow_item_udp udp_mask = {.hdr.dst_port = RTE_BE16(0xffff)};
 	struct rte_flow_item pattern[] = {
-		{.type = RTE_FLOW_ITEM_TYPE_ETH},
-		{.type = RTE_FLOW_ITEM_TYPE_IPV4, .spec = &ip_spec, .mask = &ip_mask},
-		{.type = RTE_FLOW_ITEM_TYPE_UDP, .spec = &udp_spec, .mask = &udp_mask},
-		{.type = RTE_FLOW_ITEM_TYPE_END},
+	    {.type = RTE_FLOW_ITEM_TYPE_ETH},
+	    {.type = RTE_FLOW_ITEM_TYPE_IPV4, .spec = &ip_spec, .mask = &ip_mask},
+	    {.type = RTE_FLOW_ITEM_TYPE_UDP, .spec = &udp_spec, .mask = &udp_mask},
+	    {.type = RTE_FLOW_ITEM_TYPE_END},
 	};
 	struct rte_flow_action_queue queue;
 	struct rte_flow_action_rss rss;
 	struct rte_flow_action actions[2] = {{.type = RTE_FLOW_ACTION_TYPE_END},
-					     {.type = RTE_FLOW_ACTION_TYPE_END}};
+	                                     {.type = RTE_FLOW_ACTION_TYPE_END}};
 
 	for (unsigned i = 0; i < e->nb_workers; i++)
 		if (!(e->workers[i].roles & DPV_ROLE_MEDIA))
@@ -225,7 +230,8 @@ port_reta_media_only(struct dpv_engine *e, struct dpv_port *p)
 		return -1;
 	memset(reta, 0, sizeof(reta));
 	for (unsigned i = 0; i < info.reta_size; i++) {
-		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1)
+		                                          << (i % RTE_ETH_RETA_GROUP_SIZE);
 		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = media[i % nm];
 	}
 	return rte_eth_dev_rss_reta_update(p->port_id, reta, info.reta_size);
@@ -256,14 +262,12 @@ port_init(struct dpv_engine *e, struct dpv_port *p, FILE *err)
 
 	rte_eth_dev_get_name_by_port(p->port_id, p->name);
 	snprintf(name, sizeof(name), "dpv_mbuf_p%u", p->port_id);
-	p->pool = rte_pktmbuf_pool_create(name, pool_size(e, nb_rxq), DPV_POOL_CACHE,
-					  DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE,
-					  rte_eth_dev_socket_id(p->port_id) < 0
-						  ? 0
-						  : rte_eth_dev_socket_id(p->port_id));
+	p->pool = rte_pktmbuf_pool_create(
+	    name, pool_size(e, nb_rxq), DPV_POOL_CACHE, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE,
+	    rte_eth_dev_socket_id(p->port_id) < 0 ? 0 : rte_eth_dev_socket_id(p->port_id));
 	if (p->pool == NULL) {
 		fprintf(err, "%s: [dpdk] mbufs: cannot allocate %u mbufs for port %u: %s\n",
-			c->path, pool_size(e, nb_rxq), p->port_id, rte_strerror(rte_errno));
+		        c->path, pool_size(e, nb_rxq), p->port_id, rte_strerror(rte_errno));
 		return -1;
 	}
 	p->net.port_id = p->port_id;
@@ -281,7 +285,7 @@ port_init(struct dpv_engine *e, struct dpv_port *p, FILE *err)
 	rc = rte_eth_dev_start(p->port_id);
 	if (rc < 0) {
 		fprintf(err, "%s:%u: [port%u]: cannot start port %s: %s\n", c->path, pc->line,
-			p->port_id, p->name, rte_strerror(-rc));
+		        p->port_id, p->name, rte_strerror(-rc));
 		return -1;
 	}
 	p->hw_sip_steer = false;
@@ -296,15 +300,15 @@ port_init(struct dpv_engine *e, struct dpv_port *p, FILE *err)
 				return -1;
 			rc = rte_eth_dev_start(p->port_id);
 			if (rc < 0) {
-				fprintf(err, "%s:%u: [port%u]: cannot restart port %s: %s\n", c->path,
-					pc->line, p->port_id, p->name, rte_strerror(-rc));
+				fprintf(err, "%s:%u: [port%u]: cannot restart port %s: %s\n",
+				        c->path, pc->line, p->port_id, p->name, rte_strerror(-rc));
 				return -1;
 			}
 		}
 	}
 	DPV_LOG(INFO, "port %u (%s): %u rx / %u tx queues, rss %s, SIP steering in %s", p->port_id,
-		p->name, p->nb_rxq, p->nb_txq, p->rss ? "on" : "off",
-		p->hw_sip_steer ? "hardware (rte_flow)" : "software");
+	        p->name, p->nb_rxq, p->nb_txq, p->rss ? "on" : "off",
+	        p->hw_sip_steer ? "hardware (rte_flow)" : "software");
 	return 0;
 }
 
@@ -317,15 +321,15 @@ tx_buffers_init(struct dpv_engine *e, FILE *err)
 		for (unsigned p = 0; p < e->nb_ports; p++) {
 			uint16_t id = e->ports[p].port_id;
 			struct rte_eth_dev_tx_buffer *b =
-				rte_zmalloc_socket("dpv_txb", RTE_ETH_TX_BUFFER_SIZE(DPV_BURST), 0,
-						   (int)rte_lcore_to_socket_id(w->lcore_id));
+			    rte_zmalloc_socket("dpv_txb", RTE_ETH_TX_BUFFER_SIZE(DPV_BURST), 0,
+			                       (int)rte_lcore_to_socket_id(w->lcore_id));
 
 			if (b == NULL || rte_eth_tx_buffer_init(b, DPV_BURST) != 0) {
 				fprintf(err, "%s: cannot allocate tx buffers\n", e->cfg.path);
 				return -1;
 			}
 			rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback,
-							   &w->pc[id][DPV_C_drop_tx_full]);
+			                                   &w->pc[id][DPV_C_drop_tx_full]);
 			w->txb[id] = b;
 		}
 	}

@@ -18,9 +18,9 @@
 #include "sig_int.h"
 #include "sip.h"
 
-#define DPV_WHEEL_SLOTS	  4096
+#define DPV_WHEEL_SLOTS   4096
 #define DPV_WHEEL_TICK_MS 1
-#define MBUF_FRAMED	  0x44505646u /* "DPVF" in hash.usr: headers already in front */
+#define MBUF_FRAMED       0x44505646u /* "DPVF" in hash.usr: headers already in front */
 
 enum dpv_cmd_state {
 	CMD_FREE,
@@ -36,7 +36,8 @@ struct dpv_sig {
 	struct dpv_timer_wheel wheel;
 	uint64_t tsc_per_ms;
 	uint64_t sess_version;
-	struct dpv_sig_cmd cmd; /* written by the main lcore while FREE, by this lcore while POSTED */
+	struct dpv_sig_cmd
+	    cmd; /* written by the main lcore while FREE, by this lcore while POSTED */
 };
 
 static struct sip_dialplan *dialplan;
@@ -133,7 +134,7 @@ msg_free(void *arg, void *msg)
 
 static int
 media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-	     struct sip_sess_media *m)
+             struct sip_sess_media *m)
 {
 	struct dpv_sig *s = arg;
 	struct rtp_sdp sdp;
@@ -155,7 +156,7 @@ media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap
 		m->local_port = (uint16_t)port;
 	}
 	n = rtp_sdp_write_answer(buf, cap, &sdp, &neg, s->e->ports[0].net.addr, m->local_port,
-				 m->session_id, ++s->sess_version);
+	                         m->session_id, ++s->sess_version);
 	if (n < 0)
 		return -500;
 	m->remote_ip = neg.remote_ip;
@@ -183,7 +184,7 @@ media_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
 		m->local_port = (uint16_t)port;
 	}
 	n = rtp_sdp_write_offer(buf, cap, s->e->ports[0].net.addr, m->local_port, m->session_id,
-				++s->sess_version);
+	                        ++s->sess_version);
 	return n < 0 ? -500 : n;
 }
 
@@ -226,22 +227,22 @@ media_stop(void *arg, const struct sip_sess_media *m)
 }
 
 static const struct sip_ua_ops ua_ops = {
-	.msg_alloc = msg_alloc,
-	.msg_send = msg_send,
-	.msg_free = msg_free,
-	.media_answer = media_answer,
-	.media_offer = media_offer,
-	.media_answered = media_answered,
-	.media_update = media_update,
-	.media_stop = media_stop,
+    .msg_alloc = msg_alloc,
+    .msg_send = msg_send,
+    .msg_free = msg_free,
+    .media_answer = media_answer,
+    .media_offer = media_offer,
+    .media_answered = media_answered,
+    .media_update = media_update,
+    .media_stop = media_stop,
 };
 
 static void
 sig_input(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-	  const struct dpv_pkt_info *info)
+          const struct dpv_pkt_info *info)
 {
 	sip_ua_input(w->sig->ua, rte_pktmbuf_mtod_offset(m, const char *, info->payload_off),
-		     info->payload_len, info->src_ip, info->src_port);
+	             info->payload_len, info->src_ip, info->src_port);
 	rte_pktmbuf_free(m);
 }
 
@@ -251,7 +252,7 @@ cmd_run(struct dpv_sig *s, struct dpv_sig_cmd *c)
 	switch (c->op) {
 	case DPV_CMD_ORIGINATE:
 		c->rc = sip_ua_originate(s->ua, c->uri, c->bridge[0] ? c->bridge : NULL,
-					 &c->session_id);
+		                         &c->session_id);
 		break;
 	case DPV_CMD_HANGUP:
 		c->rc = sip_ua_hangup(s->ua, c->session_id);
@@ -309,8 +310,8 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	/* Each signaling lcore owns an equal slice of the RTP range (even-aligned). */
 	span = ((unsigned)(c->rtp_port_max - c->rtp_port_min + 1) / nb) & ~1u;
 	if (span < 2) {
-		fprintf(err, "%s: [rtp] port-min: range too small for %u signaling lcores\n", c->path,
-			nb);
+		fprintf(err, "%s: [rtp] port-min: range too small for %u signaling lcores\n",
+		        c->path, nb);
 		return -1;
 	}
 	for (unsigned i = 0; i < nb; i++) {
@@ -319,18 +320,18 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		uint16_t lo = (uint16_t)(c->rtp_port_min + i * span);
 		uint16_t hi = i + 1 == nb ? c->rtp_port_max : (uint16_t)(lo + span - 1);
 		struct sip_ua_cfg ucfg = {
-			.index = i,
-			.nb_uas = nb,
-			.local_ip = e->ports[0].net.addr,
-			.local_port = c->sip_port,
-			.max_transactions = c->max_transactions,
-			.max_dialogs = c->max_dialogs,
-			.t1_ms = c->t1_ms,
-			.t2_ms = c->t2_ms,
-			.t4_ms = c->t4_ms,
-			.answer_delay_ms = c->answer_delay_ms,
-			.dialplan = dialplan,
-			.ops = &ua_ops,
+		    .index = i,
+		    .nb_uas = nb,
+		    .local_ip = e->ports[0].net.addr,
+		    .local_port = c->sip_port,
+		    .max_transactions = c->max_transactions,
+		    .max_dialogs = c->max_dialogs,
+		    .t1_ms = c->t1_ms,
+		    .t2_ms = c->t2_ms,
+		    .t4_ms = c->t4_ms,
+		    .answer_delay_ms = c->answer_delay_ms,
+		    .dialplan = dialplan,
+		    .ops = &ua_ops,
 		};
 
 		if (s == NULL) {
@@ -343,16 +344,18 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		s->ports = rtp_portpool_create(lo, hi);
 		if (s->ports == NULL ||
 		    dpv_timer_wheel_init(&s->wheel, DPV_WHEEL_SLOTS, DPV_WHEEL_TICK_MS, 0) < 0) {
-			fprintf(err, "%s: [rtp]: cannot create the port pool %u-%u\n", c->path, lo, hi);
+			fprintf(err, "%s: [rtp]: cannot create the port pool %u-%u\n", c->path, lo,
+			        hi);
 			return -1;
 		}
 		ucfg.wheel = &s->wheel;
 		ucfg.ops_arg = s;
 		s->ua = sip_ua_create(&ucfg);
 		if (s->ua == NULL) {
-			fprintf(err, "%s: [sip] max-transactions: cannot create the SIP stack "
-				     "(%u transactions, %u dialogs)\n",
-				c->path, c->max_transactions, c->max_dialogs);
+			fprintf(err,
+			        "%s: [sip] max-transactions: cannot create the SIP stack "
+			        "(%u transactions, %u dialogs)\n",
+			        c->path, c->max_transactions, c->max_dialogs);
 			return -1;
 		}
 		w->sig = s;
@@ -391,7 +394,7 @@ struct sip_ua *
 dpv_sig_ua(struct dpv_engine *e, unsigned index)
 {
 	return index < e->nb_sig && e->sig_workers[index]->sig ? e->sig_workers[index]->sig->ua
-								: NULL;
+	                                                       : NULL;
 }
 
 int

@@ -19,7 +19,7 @@ struct dpv_sig_cmd {
 	char uri[256];
 	char bridge[64];
 	uint64_t session_id; /* in: HANGUP/SET_BRIDGE; out: ORIGINATE */
-	int rc;		     /* the UA's answer: 0 or -errno */
+	int rc;              /* the UA's answer: 0 or -errno */
 };
 
 /** Create a UA per signaling lcore, the dialplan, the RTP port pools; hook the loop. */
@@ -34,7 +34,7 @@ struct sip_ua *dpv_sig_ua(struct dpv_engine *e, unsigned index);
  * @return 0 with c->rc and c->session_id set, -EBUSY, -ENOENT or -ETIMEDOUT.
  */
 int dpv_sig_command(struct dpv_engine *e, unsigned index, struct dpv_sig_cmd *c,
-		    unsigned timeout_ms);
+                    unsigned timeout_ms);
 /** Register the control commands: sessions, call originate, call hangup. */
 void dpv_sig_ctl_register(void);
 

@@ -34,13 +34,12 @@ session_json(const struct sip_sess_info *si, void *arg)
 	if (si->remote_ip)
 		snprintf(remote, sizeof(remote), "%s:%u", inet_ntoa(a), si->remote_port);
 	json_array_append_new(
-		arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:i}", "id",
-			       (json_int_t)si->id, "state", sip_sess_state_name(si->state),
-			       "direction", si->outgoing ? "out" : "in", "call_id", si->call_id,
-			       "peer", si->peer_uri, "action", media_action_name(si->action),
-			       "bridge", si->bridge, "local_port", si->local_port, "remote_media",
-			       remote, "age_ms", (json_int_t)si->age_ms, "last_code",
-			       si->last_code));
+	    arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:i}", "id",
+	                   (json_int_t)si->id, "state", sip_sess_state_name(si->state), "direction",
+	                   si->outgoing ? "out" : "in", "call_id", si->call_id, "peer",
+	                   si->peer_uri, "action", media_action_name(si->action), "bridge",
+	                   si->bridge, "local_port", si->local_port, "remote_media", remote,
+	                   "age_ms", (json_int_t)si->age_ms, "last_code", si->last_code));
 }
 
 static int
@@ -118,9 +117,9 @@ cmd_originate(struct dpv_engine *e, const json_t *req, json_t *reply, const char
 		return -1;
 	if (c.rc < 0) {
 		snprintf(errbuf, sizeof(errbuf), "cannot originate to %s: %s", uri,
-			 c.rc == -EINVAL   ? "bad URI (want sip:user@A.B.C.D[:port])"
-			 : c.rc == -ENOSPC ? "no free session, transaction or RTP port"
-					   : strerror(-c.rc));
+		         c.rc == -EINVAL   ? "bad URI (want sip:user@A.B.C.D[:port])"
+		         : c.rc == -ENOSPC ? "no free session, transaction or RTP port"
+		                           : strerror(-c.rc));
 		*error = errbuf;
 		return -1;
 	}
@@ -165,9 +164,9 @@ void
 dpv_sig_ctl_register(void)
 {
 	static const struct dpv_ctl_cmd cmds[] = {
-		{"sessions", cmd_sessions, "calls with state, remote media address"},
-		{"call originate", cmd_originate, "URI [--bridge NAME]: INVITE from the engine"},
-		{"call hangup", cmd_hangup, "SESSION: BYE, or CANCEL before answer"},
+	    {"sessions", cmd_sessions, "calls with state, remote media address"},
+	    {"call originate", cmd_originate, "URI [--bridge NAME]: INVITE from the engine"},
+	    {"call hangup", cmd_hangup, "SESSION: BYE, or CANCEL before answer"},
 	};
 
 	for (unsigned i = 0; i < RTE_DIM(cmds); i++)

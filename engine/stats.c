@@ -32,7 +32,8 @@ lcore_json(const struct dpv_worker *w)
 	if (w->roles & DPV_ROLE_SIGNALING)
 		json_array_append_new(roles, json_string("signaling"));
 	json_object_set_new(o, "roles", roles);
-	json_object_set_new(o, "rxq", (w->roles & DPV_ROLE_MEDIA) ? json_integer(w->rxq) : json_null());
+	json_object_set_new(o, "rxq",
+	                    (w->roles & DPV_ROLE_MEDIA) ? json_integer(w->rxq) : json_null());
 	json_object_set_new(o, "txq", json_integer(w->txq));
 	for (unsigned c = 0; c < DPV_LC_MAX; c++)
 		json_object_set_new(o, dpv_lcore_counter_names[c], json_integer(w->lc[c]));
@@ -96,7 +97,8 @@ port_json(const struct dpv_engine *e, unsigned p, uint64_t *drops)
 		uint64_t sum = 0;
 
 		for (unsigned w = 0; w < e->nb_workers && w < DPV_MAX_WORKERS; w++)
-			sum += port->port_id < DPV_MAX_PORTS ? e->workers[w].pc[port->port_id][c] : 0;
+			sum +=
+			    port->port_id < DPV_MAX_PORTS ? e->workers[w].pc[port->port_id][c] : 0;
 		json_object_set_new(cnt, dpv_port_counter_names[c], json_integer(sum));
 		drops[c] += sum;
 	}
@@ -121,8 +123,8 @@ dpv_stats_json(const struct dpv_engine *e)
 
 	for (unsigned w = 0; w < e->nb_workers && w < DPV_MAX_WORKERS; w++)
 		if (dpv_sig_worker_ua(&e->workers[w]) != NULL)
-			sessions +=
-				sip_ua_counters(dpv_sig_worker_ua(&e->workers[w]))[SIP_UA_C_sessions_active];
+			sessions += sip_ua_counters(
+			    dpv_sig_worker_ua(&e->workers[w]))[SIP_UA_C_sessions_active];
 
 	/* Without a running EAL there is no TSC frequency: report 0 rather than divide by it. */
 	if (hz != 0 && e->start_tsc != 0)

@@ -39,8 +39,9 @@ dpv_cpuset_format(const struct dpv_cpuset *s, char *buf, size_t len)
 
 		while (last + 1 < DPV_MAX_CPUS && dpv_cpuset_isset(s, last + 1))
 			last++;
-		int n = last == cpu ? snprintf(buf + off, len - off, "%s%u", off ? "," : "", cpu)
-				    : snprintf(buf + off, len - off, "%s%u-%u", off ? "," : "", cpu, last);
+		int n = last == cpu
+		            ? snprintf(buf + off, len - off, "%s%u", off ? "," : "", cpu)
+		            : snprintf(buf + off, len - off, "%s%u-%u", off ? "," : "", cpu, last);
 		if (n < 0)
 			break;
 		off += (size_t)n;
@@ -66,7 +67,7 @@ parse_cpu(const char **pp, unsigned *out, char *err, size_t errlen)
 	v = strtoul(p, &end, 10);
 	if (errno || v >= DPV_MAX_CPUS) {
 		snprintf(err, errlen, "CPU %.*s out of range (0-%d)", (int)(end - p), p,
-			 DPV_MAX_CPUS - 1);
+		         DPV_MAX_CPUS - 1);
 		return -1;
 	}
 	while (*end == ' ' || *end == '\t')

@@ -15,7 +15,7 @@ struct dpv_str {
 	uint32_t len;
 };
 
-#define DPV_STR_NULL ((struct dpv_str){NULL, 0})
+#define DPV_STR_NULL   ((struct dpv_str){NULL, 0})
 #define DPV_STR_LIT(s) ((struct dpv_str){(s), sizeof(s) - 1})
 
 /** True when @a s equals the NUL-terminated @a lit, case-insensitively. */

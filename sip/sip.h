@@ -1,4 +1,5 @@
-/** @file sip.h  sip layer: what other layers include (parser/writer, transactions, dialplan, UA). */
+/** @file sip.h  sip layer: what other layers include (parser/writer, transactions, dialplan, UA).
+ */
 #ifndef DPV_SIP_H
 #define DPV_SIP_H
 

@@ -1,4 +1,5 @@
-/* Types every part of the SIP layer shares. Included by sip.h; no other layer includes it directly. */
+/* Types every part of the SIP layer shares. Included by sip.h; no other layer includes it directly.
+ */
 #ifndef DPV_SIP_TYPES_H
 #define DPV_SIP_TYPES_H
 

@@ -23,7 +23,7 @@ struct dpv_timer_wheel;
 enum sip_sess_state {
 	SIP_SESS_INCOMING,    /* UAS: INVITE received, not yet answered (100/180 sent) */
 	SIP_SESS_CALLING,     /* UAC: INVITE sent, no response yet */
-	SIP_SESS_EARLY,	      /* UAC: 1xx with a To tag (early dialog) */
+	SIP_SESS_EARLY,       /* UAC: 1xx with a To tag (early dialog) */
 	SIP_SESS_ANSWERED,    /* UAS: 2xx sent, waiting for the ACK */
 	SIP_SESS_CONFIRMED,   /* ACK received (UAS) or sent (UAC): media flows */
 	SIP_SESS_TERMINATING, /* BYE or CANCEL sent, waiting for its answer */
@@ -47,8 +47,8 @@ struct sip_sess_media {
 	uint16_t local_port; /* even RTP port from the pool; RTCP on +1 */
 	uint32_t remote_ip;  /* host order; 0 when on hold with c=0.0.0.0 */
 	uint16_t remote_port;
-	uint8_t pt;	 /* payload type negotiated (0 PCMU, 8 PCMA) */
-	int16_t te_pt;	 /* telephone-event payload type, -1 when none */
+	uint8_t pt;      /* payload type negotiated (0 PCMU, 8 PCMA) */
+	int16_t te_pt;   /* telephone-event payload type, -1 when none */
 	bool send, recv; /* direction from the engine's side after offer/answer */
 };
 
@@ -77,12 +77,12 @@ struct sip_ua_ops {
 	/** UAS: answer the SDP @a offer (allocating a port on the first offer of the session).
 	 *  Returns the answer's length in @a buf, or -STATUS to reject (-488, -503 no port). */
 	int (*media_answer)(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-			    struct sip_sess_media *m);
+	                    struct sip_sess_media *m);
 	/** UAC: write an SDP offer (allocating a port). Returns its length, or -STATUS. */
 	int (*media_offer)(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m);
 	/** UAC: the peer's SDP answer to our offer. 0, or -STATUS (the UA then BYEs the call). */
 	int (*media_answered)(void *arg, const char *answer, uint32_t len,
-			      struct sip_sess_media *m);
+	                      struct sip_sess_media *m);
 	/** Media starts (session confirmed) or changes (re-INVITE, bridge change). */
 	void (*media_update)(void *arg, const struct sip_sess_media *m);
 	/** The session is over: stop its media and release its port. */
@@ -91,16 +91,16 @@ struct sip_ua_ops {
 
 /** Configuration of one UA. */
 struct sip_ua_cfg {
-	uint32_t index;		 /* this UA's index among signaling lcores (in session ids) */
-	uint32_t nb_uas;	 /* signaling lcores; Call-IDs this UA makes satisfy
-				    dpv_hash32(call_id) % nb_uas == index (0/1: no constraint) */
-	uint32_t local_ip;	 /* the engine's address, host order */
-	uint16_t local_port;	 /* SIP port */
+	uint32_t index;      /* this UA's index among signaling lcores (in session ids) */
+	uint32_t nb_uas;     /* signaling lcores; Call-IDs this UA makes satisfy
+	                        dpv_hash32(call_id) % nb_uas == index (0/1: no constraint) */
+	uint32_t local_ip;   /* the engine's address, host order */
+	uint16_t local_port; /* SIP port */
 	uint32_t max_transactions, max_dialogs;
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t answer_delay_ms; /* UAS: ring this long before answering (0: answer at once) */
 	const struct sip_dialplan *dialplan; /* shared, read-only; the UA allocates its scratch */
-	struct dpv_timer_wheel *wheel;	      /* this lcore's wheel */
+	struct dpv_timer_wheel *wheel;       /* this lcore's wheel */
 	const struct sip_ua_ops *ops;
 	void *ops_arg;
 };
@@ -110,7 +110,7 @@ struct sip_ua_cfg {
 	X(rx_requests)                                                                             \
 	X(rx_responses)                                                                            \
 	X(rx_parse_errors)                                                                         \
-	X(rx_dropped)		/* unparsable responses, stray ACKs, ... */                         \
+	X(rx_dropped) /* unparsable responses, stray ACKs, ... */                                  \
 	X(tx_responses)                                                                            \
 	X(tx_requests)                                                                             \
 	X(rejected_4xx)                                                                            \
@@ -130,7 +130,7 @@ enum sip_ua_counter {
 #define SIP_X(n) SIP_UA_C_##n,
 	SIP_UA_COUNTERS(SIP_X)
 #undef SIP_X
-	SIP_UA_C_MAX
+	    SIP_UA_C_MAX
 };
 
 /** Names of the counters, by enum sip_ua_counter. */
@@ -142,7 +142,7 @@ struct sip_sess_info {
 	enum sip_sess_state state;
 	bool outgoing;
 	char call_id[128];
-	char peer_uri[128];  /* remote party (From for UAS, To for UAC) */
+	char peer_uri[128]; /* remote party (From for UAS, To for UAC) */
 	char bridge[64];
 	enum sip_sess_media_action action;
 	uint16_t local_port;
@@ -162,7 +162,7 @@ void sip_ua_destroy(struct sip_ua *ua);
  * copies what it keeps) from @a src_ip:@a src_port.
  */
 void sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip,
-		  uint16_t src_port);
+                  uint16_t src_port);
 /** Run timers due by @a now_ms and reclaim RCU-deferred objects; returns work done. */
 unsigned sip_ua_tick(struct sip_ua *ua, uint64_t now_ms);
 
@@ -172,8 +172,7 @@ unsigned sip_ua_tick(struct sip_ua *ua, uint64_t now_ms);
  * join when answered. @return 0 with *session_id, or -errno (-EINVAL bad URI, -ENOSPC pools
  * full).
  */
-int sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge,
-		     uint64_t *session_id);
+int sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_t *session_id);
 /** BYE a confirmed call, CANCEL an unanswered outgoing one, reject an unanswered incoming one
  *  (480). @return 0, or -ENOENT when there is no such session on this UA. */
 int sip_ua_hangup(struct sip_ua *ua, uint64_t session_id);
@@ -192,7 +191,7 @@ sip_ua_session_owner(uint64_t session_id)
  * lock itself; values are a consistent-enough snapshot for display). @return count.
  */
 unsigned sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void *),
-			 void *arg);
+                         void *arg);
 /** Counters (any thread; racy reads of aligned 64-bit values). */
 const uint64_t *sip_ua_counters(const struct sip_ua *ua);
 /** Name of a session state. */

@@ -423,8 +423,8 @@ print_lcores(const json_t *lcores)
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), "lcore %lld",
-			 (long long)json_integer_value(
-				 json_object_get(json_array_get(lcores, i), "lcore")));
+		         (long long)json_integer_value(
+		             json_object_get(json_array_get(lcores, i), "lcore")));
 		row[i + 1] = strdup(buf);
 	}
 	table_add(&t, row);

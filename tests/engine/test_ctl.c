@@ -70,7 +70,7 @@ expected_stats(void)
 
 	for (unsigned w = 0; w < 2; w++) {
 		lc[w] = json_pack("{s:i,s:[],s:i,s:i}", "lcore", 3 + w, "roles", "rxq", 0, "txq",
-				  1 + w);
+		                  1 + w);
 		for (unsigned c = 0; c < DPV_LC_MAX; c++)
 			json_object_set_new(lc[w], dpv_lcore_counter_names[c], json_integer(0));
 		json_object_set_new(lc[w], "iter_busy", json_integer(busy[w]));
@@ -82,10 +82,10 @@ expected_stats(void)
 	json_array_append_new(json_object_get(lc[1], "roles"), json_string("signaling"));
 	json_object_set_new(lc[1], "rxq", json_null());
 	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i,s:i},s:[o,o],s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
-			 "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz",
-			 0, "sessions", 0, "lcores", lc[0], lc[1], "ports", "port", 5, "name", "net_test0", "mac",
-			 "02:00:5e:10:00:01", "address", "198.18.0.1/24", "counters", counters,
-			 "drops", drops);
+	                 "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz",
+	                 0, "sessions", 0, "lcores", lc[0], lc[1], "ports", "port", 5, "name",
+	                 "net_test0", "mac", "02:00:5e:10:00:01", "address", "198.18.0.1/24",
+	                 "counters", counters, "drops", drops);
 }
 
 Test(ctl, stats_sums_counters_over_workers)
@@ -370,8 +370,8 @@ Test(ctl, too_many_clients_refused_politely)
 		c[i] = tconnect(sock_path);
 		tsends(c[i], "{\"cmd\":\"echo\"}\n");
 		char *line = tline(c[i]);
-		cr_assert_str_eq(line, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}",
-		                 "client %d", i);
+		cr_assert_str_eq(line, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}", "client %d",
+		                 i);
 		free(line);
 	}
 	struct tclient *extra = tconnect(sock_path);

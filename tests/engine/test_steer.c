@@ -20,9 +20,9 @@
 #include "engine_int.h"
 #include "lcore_int.h"
 
-#define ENG_IP	0xC6120001u /* 198.18.0.1 */
+#define ENG_IP  0xC6120001u /* 198.18.0.1 */
 #define PEER_IP 0xC6120002u /* 198.18.0.2 */
-#define NB_SIG	2
+#define NB_SIG  2
 
 struct dpv_engine dpv_eng;
 static struct rte_ring *rx_ring, *tx_ring;
@@ -34,8 +34,17 @@ static void
 setup(void)
 {
 	char prefix[64];
-	char *argv[] = {"test_steer", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level=lib.eal:error", "-l", "0", prefix};
+	char *argv[] = {"test_steer",
+	                "--no-huge",
+	                "-m",
+	                "64",
+	                "--no-pci",
+	                "--no-shconf",
+	                "--no-telemetry",
+	                "--log-level=lib.eal:error",
+	                "-l",
+	                "0",
+	                prefix};
 	struct dpv_engine *e = &dpv_eng;
 	struct rte_eth_conf conf;
 	int port;
@@ -43,8 +52,8 @@ setup(void)
 	snprintf(prefix, sizeof(prefix), "--file-prefix=dpvsteer%d", (int)getpid());
 	cr_assert_geq(rte_eal_init(RTE_DIM(argv), argv), 0, "EAL init");
 	pool = rte_pktmbuf_pool_create("steer", 1023, 0,
-				       RTE_ALIGN(sizeof(struct dpv_pkt_info), RTE_MBUF_PRIV_ALIGN),
-				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	                               RTE_ALIGN(sizeof(struct dpv_pkt_info), RTE_MBUF_PRIV_ALIGN),
+	                               RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	cr_assert_not_null(pool);
 	rx_ring = rte_ring_create("rx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	tx_ring = rte_ring_create("tx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -65,13 +74,13 @@ setup(void)
 	e->ports[0].port_id = (uint16_t)port;
 	e->ports[0].pool = pool;
 	e->ports[0].net = (struct dpv_net_ctx){
-		.port_id = (uint16_t)port,
-		.addr = ENG_IP,
-		.netmask = 0xffffff00,
-		.sip_port = 5060,
-		.rtp_min = 20000,
-		.rtp_max = 29999,
-		.arp = &e->ports[0].arp,
+	    .port_id = (uint16_t)port,
+	    .addr = ENG_IP,
+	    .netmask = 0xffffff00,
+	    .sip_port = 5060,
+	    .rtp_min = 20000,
+	    .rtp_max = 29999,
+	    .arp = &e->ports[0].arp,
 	};
 	rte_eth_macaddr_get((uint16_t)port, &e->ports[0].net.mac);
 
@@ -112,9 +121,9 @@ inject(uint16_t dport, const char *payload)
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 
 	cr_assert_not_null(m);
-	cr_assert_eq(dpv_net_udp_build(&peer, m, 5060, ENG_IP, dport, payload,
-				       (uint16_t)strlen(payload)),
-		     0);
+	cr_assert_eq(
+	    dpv_net_udp_build(&peer, m, 5060, ENG_IP, dport, payload, (uint16_t)strlen(payload)),
+	    0);
 	cr_assert_eq(rte_ring_enqueue(rx_ring, m), 0);
 }
 
@@ -123,10 +132,11 @@ inject_sip(const char *callid)
 {
 	char msg[512];
 
-	snprintf(msg, sizeof(msg),
-		 "OPTIONS sip:x@198.18.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bK1\r\n"
-		 "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\n\r\n",
-		 callid);
+	snprintf(
+	    msg, sizeof(msg),
+	    "OPTIONS sip:x@198.18.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bK1\r\n"
+	    "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	    callid);
 	inject(5060, msg);
 }
 
@@ -205,7 +215,7 @@ Test(steer, no_call_id_is_steered_by_source)
 	dpv_worker_poll(e, &e->workers[0]);
 	/* Same source, same owner: both land on one ring. */
 	cr_assert(rte_ring_count(e->sig_workers[0]->sig_ring) == 2 ||
-		  rte_ring_count(e->sig_workers[1]->sig_ring) == 2);
+	          rte_ring_count(e->sig_workers[1]->sig_ring) == 2);
 }
 
 Test(steer, shared_roles_handle_sip_in_the_same_loop)

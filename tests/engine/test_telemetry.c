@@ -106,8 +106,8 @@ Test(telemetry, lcores)
 {
 	const char *one = tel("/dpvoip/lcores,4");
 	cr_expect(starts_with(one, "{\"/dpvoip/lcores\":{\"lcore\":4,\"txq\":2,\"iter_busy\":0,"
-				   "\"iter_idle\":0,\"idle_sleeps\":0,\"sip_steered\":0,"),
-		  "%s", one);
+	                           "\"iter_idle\":0,\"idle_sleeps\":0,\"sip_steered\":0,"),
+	          "%s", one);
 	cr_expect_neq(strstr(one, "\"sig_dequeued\":7,"), NULL, "%s", one);
 	cr_expect_neq(strstr(one, ",\"roles\":\"signaling\"}}"), NULL, "%s", one);
 	const char *all = tel("/dpvoip/lcores");
