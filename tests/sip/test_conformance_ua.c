@@ -1,0 +1,568 @@
+/*
+ * Conformance through the server path: the RFC 4475 / RFC 5118 torture messages and the 4527
+ * PROTOS c07-sip cases fed to sip_ua_input of a UA with the DESIGN.md dialplan and the real SDP
+ * offer/answer code, then run until every transaction and session must have ended.
+ * Needs DPV_CORPORA; without it the tests fail (the runner decides whether to run them).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <urcu-qsbr.h>
+
+#include "dialplan.h"
+#include "dpv.h"
+#include "rtp.h"
+#include "sip_msg.h"
+#include "sip_ua.h"
+#include "ua_int.h" /* white box: the transaction table and live transaction list */
+
+#define T1        500
+#define LOCAL_IP  0xC6120001u /* 198.18.0.1 */
+#define PEER_IP   0xC6120002u /* 198.18.0.2 */
+#define PEER_PORT 5060
+#define MSG_CAP   4096
+#define MAXSENT   64
+#define UDP_MAX   65507 /* largest IPv4 UDP payload: all a datagram can carry */
+
+/* ---- fake owner: buffers, captured datagrams, real SDP, a real port pool ---- */
+
+struct sent {
+	char data[MSG_CAP + 1];
+	uint32_t len, ip;
+	uint16_t port;
+};
+
+static struct sent sent[MAXSENT];
+static unsigned nsent;
+static uint64_t nalloc, nfree, nsent_total;
+static bool capture;           /* keep datagrams in sent[] (corpus) or only check them (PROTOS) */
+static struct sip_msg sent_msg; /* every datagram the UA writes must parse back */
+
+static struct rtp_portpool *ports;
+static struct rtp_sdp sdp;
+static uint64_t sdp_version;
+
+static struct dpv_timer_wheel wheel;
+static struct sip_dialplan *dp;
+static struct sip_ua *ua;
+static uint64_t now;
+
+static void *
+op_alloc(void *arg, char **buf, uint32_t *cap)
+{
+	char *p = malloc(MSG_CAP);
+
+	cr_assert_not_null(p);
+	nalloc++;
+	*buf = p;
+	*cap = MSG_CAP;
+	return p;
+}
+
+static int
+op_send(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port)
+{
+	int rc;
+
+	cr_assert_leq(len, MSG_CAP);
+	rc = sip_parse(msg, len, &sent_msg);
+	cr_assert_eq(rc, 0, "the UA wrote a message that does not parse (%s):\n%.*s",
+	             sip_parse_strerror(rc), (int)len, (const char *)msg);
+	nsent_total++;
+	if (capture && nsent < MAXSENT) {
+		struct sent *s = &sent[nsent++];
+
+		memcpy(s->data, msg, len);
+		s->data[len] = '\0';
+		s->len = len;
+		s->ip = ip;
+		s->port = port;
+	}
+	return 0;
+}
+
+static void
+op_free(void *arg, void *msg)
+{
+	nfree++;
+	free(msg);
+}
+
+/* The engine's media_answer (engine/sig.c), against the real SDP code and port pool. */
+static int
+op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
+          struct sip_sess_media *m)
+{
+	struct rtp_sdp_neg neg;
+	int n;
+
+	if (offer == NULL || len == 0 || rtp_sdp_parse(offer, len, &sdp) != RTP_SDP_OK ||
+	    rtp_sdp_negotiate(&sdp, &neg) != RTP_SDP_OK)
+		return -488;
+	if (m->local_port == 0) {
+		int p = rtp_portpool_alloc(ports);
+
+		if (p < 0)
+			return -503;
+		m->local_port = (uint16_t)p;
+	}
+	n = rtp_sdp_write_answer(buf, cap, &sdp, &neg, LOCAL_IP, m->local_port, m->session_id,
+	                         ++sdp_version);
+	if (n < 0)
+		return -500;
+	m->remote_ip = neg.remote_ip;
+	m->remote_port = neg.remote_port;
+	m->pt = neg.pt;
+	m->te_pt = neg.te_pt;
+	m->send = neg.answer_dir == RTP_DIR_SENDRECV || neg.answer_dir == RTP_DIR_SENDONLY;
+	m->recv = neg.answer_dir == RTP_DIR_SENDRECV || neg.answer_dir == RTP_DIR_RECVONLY;
+	return n;
+}
+
+static int
+op_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
+{
+	int n;
+
+	if (m->local_port == 0) {
+		int p = rtp_portpool_alloc(ports);
+
+		if (p < 0)
+			return -503;
+		m->local_port = (uint16_t)p;
+	}
+	n = rtp_sdp_write_offer(buf, cap, LOCAL_IP, m->local_port, m->session_id, ++sdp_version);
+	return n < 0 ? -500 : n;
+}
+
+static int
+op_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_media *m)
+{
+	struct rtp_sdp_neg neg;
+
+	if (answer == NULL || len == 0 || rtp_sdp_parse(answer, len, &sdp) != RTP_SDP_OK ||
+	    rtp_sdp_negotiate(&sdp, &neg) != RTP_SDP_OK)
+		return -488;
+	m->remote_ip = neg.remote_ip;
+	m->remote_port = neg.remote_port;
+	return 0;
+}
+
+static void
+op_update(void *arg, const struct sip_sess_media *m)
+{
+}
+
+static void
+op_stop(void *arg, const struct sip_sess_media *m)
+{
+	if (m->local_port)
+		cr_assert_eq(rtp_portpool_free(ports, m->local_port), 0, "port %u freed twice",
+		             m->local_port);
+}
+
+static const struct sip_ua_ops ops = {
+    .msg_alloc = op_alloc,
+    .msg_send = op_send,
+    .msg_free = op_free,
+    .media_answer = op_answer,
+    .media_offer = op_offer,
+    .media_answered = op_answered,
+    .media_update = op_update,
+    .media_stop = op_stop,
+};
+
+/* The dialplan of DESIGN.md. */
+static const struct sip_dialplan_rule rules[] = {
+    {"^conf-(.+)$", SIP_DP_BRIDGE, 0, NULL},
+    {"^echo$", SIP_DP_ECHO, 0, NULL},
+    {"^busy$", SIP_DP_REJECT, 486, NULL},
+    {".*", SIP_DP_TONE, 0, NULL},
+};
+
+static void
+ua_start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
+{
+	struct sip_ua_cfg cfg = {
+	    .index = 0,
+	    .nb_uas = 1,
+	    .local_ip = LOCAL_IP,
+	    .local_port = 5060,
+	    .max_transactions = max_tx,
+	    .max_dialogs = max_dialogs,
+	    .t1_ms = T1,
+	    .t2_ms = 4000,
+	    .t4_ms = 5000,
+	    .answer_delay_ms = answer_delay,
+	    .dialplan = dp,
+	    .wheel = &wheel,
+	    .ops = &ops,
+	};
+
+	nsent = 0;
+	nalloc = nfree = nsent_total = 0;
+	now = 1000;
+	cr_assert_eq(dpv_timer_wheel_init(&wheel, 1024, 1, now), 0);
+	ports = rtp_portpool_create(20000, 29999);
+	cr_assert_not_null(ports);
+	ua = sip_ua_create(&cfg);
+	cr_assert_not_null(ua);
+}
+
+static uint64_t
+counter(enum sip_ua_counter c)
+{
+	return sip_ua_counters(ua)[c];
+}
+
+static void
+count_sess(const struct sip_sess_info *i, void *arg)
+{
+	(*(unsigned *)arg)++;
+}
+
+/* Run the clock to @a to in one-second steps (timers fire in order whatever the step). */
+static void
+advance(uint64_t to)
+{
+	while (now < to) {
+		now = now + 1000 < to ? now + 1000 : to;
+		sip_ua_tick(ua, now);
+		rcu_quiescent_state();
+	}
+}
+
+/*
+ * Let every timer run out (64*T1 for the ACK wait, then a BYE that nobody answers, another
+ * 64*T1), then check nothing is left: no session, no transaction, no buffer in use, no port.
+ */
+static void
+assert_idle(const char *what)
+{
+	struct rtp_portpool_stats ps;
+	unsigned listed = 0;
+
+	advance(now + 4 * 64 * T1 + 10000);
+	cr_assert_eq(sip_ua_sessions(ua, count_sess, &listed), 0, "%s: sessions left", what);
+	cr_assert_eq(listed, 0, "%s: sessions listed", what);
+	cr_assert_eq(counter(SIP_UA_C_sessions_active), 0, "%s: sessions_active %lu", what,
+	             (unsigned long)counter(SIP_UA_C_sessions_active));
+	cr_assert_eq(sip_tx_table_count(ua->txt), 0, "%s: %u transactions left", what,
+	             sip_tx_table_count(ua->txt));
+	cr_assert_null(ua->txc_live, "%s: a transaction context is still live", what);
+	cr_assert_eq(nalloc, nfree, "%s: %lu buffers allocated, %lu freed before destroy", what,
+	             (unsigned long)nalloc, (unsigned long)nfree);
+	rtp_portpool_stats(ports, &ps);
+	cr_assert_eq(ps.in_use, 0, "%s: %u RTP ports still in use", what, ps.in_use);
+	cr_assert_eq(ps.bad_free, 0, "%s: bad port frees", what);
+}
+
+static void
+ua_stop(const char *what)
+{
+	sip_ua_destroy(ua);
+	ua = NULL;
+	cr_assert_eq(nalloc, nfree, "%s: %lu buffers allocated, %lu freed after destroy", what,
+	             (unsigned long)nalloc, (unsigned long)nfree);
+	rtp_portpool_destroy(ports);
+	ports = NULL;
+	dpv_timer_wheel_fini(&wheel);
+}
+
+static void
+suite_init(void)
+{
+	char err[256];
+
+	rcu_register_thread();
+	dp = sip_dialplan_create(rules, sizeof(rules) / sizeof(rules[0]), err, sizeof(err));
+	cr_assert_not_null(dp, "%s", err);
+}
+
+static void
+suite_fini(void)
+{
+	sip_dialplan_destroy(dp);
+	dp = NULL;
+	rcu_unregister_thread();
+}
+
+/* ---- corpus helpers ---- */
+
+static const char *
+corpora(void)
+{
+	const char *d = getenv("DPV_CORPORA");
+	struct stat st;
+
+	cr_assert(d && *d,
+	          "DPV_CORPORA is not set: point it at the corpora directory (../shared/corpora)");
+	cr_assert(stat(d, &st) == 0 && S_ISDIR(st.st_mode),
+	          "DPV_CORPORA=%s does not exist or is not a directory", d);
+	return d;
+}
+
+static char *
+slurp(const char *path, uint32_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	cr_assert_not_null(b);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (uint32_t)n;
+	return b;
+}
+
+/* The status codes sent, space-separated ("100 180 200"); requests the UA sent show as "REQ". */
+static void
+statuses(char *out, size_t cap)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < nsent && o < cap; i++) {
+		const struct sent *s = &sent[i];
+
+		if (strncmp(s->data, "SIP/2.0 ", 8) == 0)
+			o += (size_t)snprintf(out + o, cap - o, "%s%.3s", i ? " " : "", s->data + 8);
+		else
+			o += (size_t)snprintf(out + o, cap - o, "%sREQ", i ? " " : "");
+	}
+}
+
+/* ---- 1. RFC 4475 / RFC 5118 through sip_ua_input ---- */
+
+struct ua_outcome {
+	const char *file;
+	const char *sent;    /* statuses sent on input, "" for nothing */
+	const char *warning; /* Warning line of the first response, NULL: none */
+	const char *also;    /* another header line the first response must carry, or NULL */
+	const char *counter; /* for a drop: besides rx_dropped, this counter must be 1 */
+};
+
+#define W(s)    "Warning: 399 dpvoip \"" s "\"\r\n"
+#define ALLOW   "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
+#define INVITED "100 180 200"
+#define PERR    "rx_parse_errors"
+#define RESP    "rx_responses"
+
+/*
+ * One row per file; the RFC expectation is in rfc4475/README.md. The UA is an endpoint, not a
+ * registrar: REGISTER (and MESSAGE) get 405 with Allow. Requests with a To tag and no dialog get
+ * 481. "DEVIATION" marks where the UA's answer is not what the RFC asks for.
+ */
+static const struct ua_outcome rfc4475[] = {
+    /* 3.1.1 valid: must accept */
+    {"wsinv.dat", "481", W("no such dialog"), NULL, NULL}, /* INVITE with a To tag */
+    {"intmeth.dat", "501", W("unknown method"), ALLOW, NULL},
+    /* DEVIATION: must accept; the SDP's unused video stream has "a=rtpmap:31 LPC" (no clock
+     * rate) and rtp_sdp_parse rejects the whole body, so the INVITE gets 488 */
+    {"esc01.dat", "488", W("media answer failed"), NULL, NULL},
+    {"escnull.dat", "405", W("method not allowed"), ALLOW, NULL}, /* REGISTER */
+    {"esc02.dat", "501", W("unknown method"), ALLOW, NULL},
+    {"lwsdisp.dat", "200", NULL, ALLOW, NULL}, /* OPTIONS */
+    /* DEVIATION: well-formed, must accept; the long From/To/Call-ID do not fit the dialog's
+     * fixed-size fields (UA_NA_MAX etc.), so the INVITE is rejected */
+    {"longreq.dat", "400", W("dialog field too long"), NULL, NULL},
+    {"dblreq.dat", "405", W("method not allowed"), ALLOW, NULL}, /* REGISTER; trailer ignored */
+    {"semiuri.dat", "200", NULL, ALLOW, NULL},                   /* OPTIONS */
+    {"transports.dat", "200", NULL, ALLOW, NULL},                /* OPTIONS */
+    {"mpart01.dat", "405", W("method not allowed"), ALLOW, NULL}, /* MESSAGE */
+    {"unreason.dat", "", NULL, NULL, RESP}, /* a response matching no transaction */
+    {"noreason.dat", "", NULL, NULL, RESP},
+    /* 3.1.2 invalid */
+    /* DEVIATION: RFC says 400; a bad Via cannot be copied into a response: dropped */
+    {"badinv01.dat", "", NULL, NULL, PERR},
+    {"clerr.dat", "400", W("Content-Length larger than the message"), NULL, NULL},
+    {"ncl.dat", "400", W("malformed Content-Length header"), NULL, NULL},
+    /* DEVIATION: RFC says 400; the CSeq (> 2^32-1) cannot be copied: dropped */
+    {"scalar02.dat", "", NULL, NULL, PERR},
+    {"scalarlg.dat", "", NULL, NULL, PERR}, /* response: discard */
+    /* DEVIATION: RFC says 400; the To is unparsable, dropped */
+    {"quotbal.dat", "", NULL, NULL, PERR},
+    /* DEVIATION (ltgtruri, lwsruri, lwsstart, trws, escruri): 400 is the RFC's answer (or
+     * "may reject"); the parser stops at the bad request line without indexing the headers, so
+     * the UA has no Via/From/To/Call-ID/CSeq to answer with and drops */
+    {"ltgtruri.dat", "", NULL, NULL, PERR},
+    {"lwsruri.dat", "", NULL, NULL, PERR},
+    {"lwsstart.dat", "", NULL, NULL, PERR},
+    {"trws.dat", "", NULL, NULL, PERR},
+    {"escruri.dat", "", NULL, NULL, PERR},
+    /* the Date is accepted; DEVIATION: the same "a=rtpmap:31 LPC" SDP as esc01 gets 488 */
+    {"baddate.dat", "488", W("media answer failed"), NULL, NULL},
+    {"regbadct.dat", "405", W("method not allowed"), ALLOW, NULL}, /* REGISTER */
+    /* DEVIATION (badaspec, baddn): 400 is reasonable; unparsable To/From: dropped */
+    {"badaspec.dat", "", NULL, NULL, PERR},
+    {"baddn.dat", "", NULL, NULL, PERR},
+    /* DEVIATION: RFC says 505; the bad request line stops the parser: dropped */
+    {"badvers.dat", "", NULL, NULL, PERR},
+    /* DEVIATION (mismatch01, mismatch02): RFC says 400 (501 for mismatch02); a CSeq method
+     * mismatch is treated as an uncopyable CSeq: dropped */
+    {"mismatch01.dat", "", NULL, NULL, PERR},
+    {"mismatch02.dat", "", NULL, NULL, PERR},
+    {"bigcode.dat", "", NULL, NULL, PERR}, /* response: drop */
+    /* 3.2 - 3.4 */
+    {"badbranch.dat", "400", W("empty branch after magic cookie"), NULL, NULL},
+    /* DEVIATION: "ideally 400"; no Call-ID/From/To to answer with: dropped */
+    {"insuf.dat", "", NULL, NULL, PERR},
+    {"unkscm.dat", "416", W("unsupported URI scheme"), NULL, NULL},
+    {"novelsc.dat", "416", W("unsupported URI scheme"), NULL, NULL},
+    {"unksm2.dat", "405", W("method not allowed"), ALLOW, NULL}, /* REGISTER */
+    {"bext01.dat", "420", W("unsupported extension required"),
+     "Unsupported: nothingSupportsThis\r\n", NULL},
+    {"invut.dat", "415", W("unsupported Content-Type"), "Accept: application/sdp\r\n", NULL},
+    {"regaut01.dat", "405", W("method not allowed"), ALLOW, NULL}, /* non-registrar: 405 */
+    /* DEVIATION: RFC says 400; duplicate From/To/Call-ID/CSeq are not copied: dropped */
+    {"multi01.dat", "", NULL, NULL, PERR},
+    {"mcl01.dat", "400", W("more than one Content-Length value"), NULL, NULL},
+    {"bcast.dat", "", NULL, NULL, RESP}, /* endpoint discards */
+    {"zeromf.dat", "200", NULL, ALLOW, NULL}, /* endpoint processes Max-Forwards 0 */
+    {"cparam01.dat", "405", W("method not allowed"), ALLOW, NULL}, /* REGISTER */
+    {"cparam02.dat", "405", W("method not allowed"), ALLOW, NULL},
+    {"regescrt.dat", "405", W("method not allowed"), ALLOW, NULL},
+    {"sdp01.dat", "406", W("Accept does not allow application/sdp"), NULL, NULL},
+    {"inv2543.dat", INVITED, NULL, NULL, NULL},
+    {"test.dat", "", NULL, NULL, PERR}, /* not in the RFC; invalid request line */
+};
+
+/* rfc5118/README.md. All the REGISTERs get 405; BYEs with a To tag 481 (no dialog). */
+#define RFC5118_COMMON                                                                             \
+	/* DEVIATION: RFC says 400; the bad Request-URI stops the parser: dropped */            \
+	{"ipv6-bad", "", NULL, NULL, PERR},                                                        \
+	    {"ipv6-good", "405", W("method not allowed"), ALLOW, NULL},                            \
+	    {"port-ambiguous", "405", W("method not allowed"), ALLOW, NULL},                       \
+	    {"port-unambiguous", "405", W("method not allowed"), ALLOW, NULL},                     \
+	    {"via-received-param-with-delim", "481", W("no such dialog"), NULL, NULL},             \
+	    {"via-received-param-no-delim", "200", NULL, ALLOW, NULL},                             \
+	    {"mult-ip-in-header", "481", W("no such dialog"), NULL, NULL},                         \
+	    {"ipv6-bug-abnf-3-colons", "200", NULL, ALLOW, NULL},                                  \
+	    {"ipv6-correct-abnf-2-colons", "200", NULL, ALLOW, NULL}
+
+static const struct ua_outcome rfc5118_lf[] = {
+    RFC5118_COMMON,
+    /* declared Content-Length beyond the datagram: 400 (RFC 3261 18.3) */
+    {"ipv6-in-sdp", "400", W("Content-Length larger than the message"), NULL, NULL},
+    {"mult-ip-in-sdp", "400", W("Content-Length larger than the message"), NULL, NULL},
+    /* IPv6 media (c=IN IP6 ::ffff:192.0.2.2, G726 only) is unsupported: 488 */
+    {"ipv4-mapped-ipv6", "488", W("media answer failed"), NULL, NULL},
+};
+
+static const struct ua_outcome rfc5118_crlf[] = {
+    RFC5118_COMMON,
+    /* In this variant Content-Length cuts the last SDP line ("a=rtpmap:107 H263-19"), so the
+     * SDP is malformed: 488. (Whole, ipv6-in-sdp and ipv4-mapped-ipv6 would still be 488:
+     * IPv6 media; mult-ip-in-sdp's IPv4 PCMU audio would be accepted.) */
+    {"ipv6-in-sdp", "488", W("media answer failed"), NULL, NULL},
+    {"mult-ip-in-sdp", "488", W("media answer failed"), NULL, NULL},
+    {"ipv4-mapped-ipv6", "488", W("media answer failed"), NULL, NULL},
+};
+
+static int
+counter_by_name(const char *name)
+{
+	for (int i = 0; i < SIP_UA_C_MAX; i++)
+		if (strcmp(sip_ua_counter_names[i], name) == 0)
+			return i;
+	cr_assert_fail("no counter %s", name);
+	return -1;
+}
+
+/* The first Warning header line of sent[0], or "" (static buffer). */
+static const char *
+warning_of(const struct sent *s)
+{
+	static char w[512];
+	const char *p = memmem(s->data, s->len, "\r\nWarning: ", 11);
+	const char *e;
+
+	w[0] = '\0';
+	if (p == NULL)
+		return w;
+	p += 2;
+	e = memmem(p, s->len - (uint32_t)(p - s->data), "\r\n", 2);
+	snprintf(w, sizeof(w), "%.*s", (int)(e - p + 2), p);
+	return w;
+}
+
+static void
+run_file(const char *sub, const char *name, const struct ua_outcome *o)
+{
+	char path[4600], what[512], got[256];
+	uint32_t len;
+	char *b;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", corpora(), sub, name);
+	snprintf(what, sizeof(what), "%s/%s", sub, name);
+	b = slurp(path, &len);
+	ua_start(0, 64, 256);
+	capture = true;
+	sip_ua_input(ua, b, len, PEER_IP, PEER_PORT);
+	free(b); /* the UA copies what it keeps */
+	statuses(got, sizeof(got));
+	if (getenv("DPV_DUMP") != NULL && nsent == 0)
+		for (int i = 0; i < SIP_UA_C_MAX; i++)
+			if (counter(i))
+				cr_log_warn("%s: %s=%lu", what, sip_ua_counter_names[i], (unsigned long)counter(i));
+	if (getenv("DPV_DUMP") != NULL)
+		cr_log_warn("%s: sent \"%s\" %s", what, got, nsent ? (getenv("DPV_DUMP")[0] == '2' ? sent[0].data : warning_of(&sent[0])) : "");
+	cr_expect_str_eq(got, o->sent, "%s: sent \"%s\", expected \"%s\"", what, got, o->sent);
+	if (nsent > 0) {
+		const char *w = warning_of(&sent[0]);
+
+		cr_expect_str_eq(w, o->warning ? o->warning : "", "%s: Warning \"%s\"", what, w);
+		if (o->also != NULL)
+			cr_expect_not_null(memmem(sent[0].data, sent[0].len, o->also, strlen(o->also)),
+			                   "%s: no \"%s\" in\n%s", what, o->also, sent[0].data);
+	} else {
+		cr_expect_eq(counter(SIP_UA_C_rx_dropped), 1, "%s: rx_dropped", what);
+		cr_expect_not_null(o->counter, "%s: dropped, the table expects a response", what);
+		if (o->counter != NULL)
+			cr_expect_eq(counter((enum sip_ua_counter)counter_by_name(o->counter)), 1,
+			             "%s: counter %s", what, o->counter);
+	}
+	assert_idle(what);
+	ua_stop(what);
+}
+
+static void
+run_dir(const char *sub, const struct ua_outcome *tab, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		run_file(sub, tab[i].file, &tab[i]);
+	/* every file of the directory has a row */
+	char dir[4200], cmd[4400];
+	snprintf(dir, sizeof(dir), "%s/%s", corpora(), sub);
+	snprintf(cmd, sizeof(cmd), "test \"$(ls '%s' | grep -v -e '^README' -e '^SHA256' | wc -l)\" = %u",
+	         dir, n);
+	cr_assert_eq(system(cmd), 0, "%s: the table does not have one row per file", sub);
+}
+
+TestSuite(conformance_ua, .init = suite_init, .fini = suite_fini);
+
+Test(conformance_ua, rfc4475)
+{
+	run_dir("rfc4475", rfc4475, sizeof(rfc4475) / sizeof(rfc4475[0]));
+}
+
+Test(conformance_ua, rfc5118_archive_lf)
+{
+	run_dir("rfc5118/archive-lf", rfc5118_lf, sizeof(rfc5118_lf) / sizeof(rfc5118_lf[0]));
+}
+
+Test(conformance_ua, rfc5118_wire_crlf)
+{
+	run_dir("rfc5118/wire-crlf-ersip", rfc5118_crlf,
+	        sizeof(rfc5118_crlf) / sizeof(rfc5118_crlf[0]));
+}
