@@ -406,17 +406,52 @@ print_generic(const json_t *o, const char *indent)
 
 /* ---- stats ---- */
 
-/* One column per lcore, one row per member: stays narrow however many counters there are. */
+/* One column per lcore, one row per member (nested objects flattened as "sip.rx_requests"): stays
+ * narrow however many counters there are. Rows follow the order members first appear in. */
+struct lcore_row {
+	const char *key, *sub;
+};
+
+static void
+lcore_row_add(struct lcore_row *rows, unsigned *n, unsigned cap, const char *key, const char *sub)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (strcmp(rows[i].key, key) == 0 &&
+		    (sub == NULL ? rows[i].sub == NULL
+		                 : rows[i].sub && strcmp(rows[i].sub, sub) == 0))
+			return;
+	if (*n < cap)
+		rows[(*n)++] = (struct lcore_row){key, sub};
+}
+
 static void
 print_lcores(const json_t *lcores)
 {
 	size_t n = json_array_size(lcores), i;
-	const json_t *first = json_array_get(lcores, 0);
+	struct lcore_row rows[512];
+	unsigned nrows = 0;
 	struct table t;
-	const char *k;
-	json_t *v;
+	const char *k, *k2;
+	json_t *v, *v2;
 	char *row[n + 1];
 
+	for (i = 0; i < n; i++) {
+		json_object_foreach(json_array_get(lcores, i), k, v)
+		{
+			if (strcmp(k, "lcore") == 0)
+				continue;
+			if (!json_is_object(v)) {
+				lcore_row_add(rows, &nrows,
+				              (unsigned)(sizeof(rows) / sizeof(rows[0])), k, NULL);
+				continue;
+			}
+			json_object_foreach(v, k2, v2)
+			{
+				lcore_row_add(rows, &nrows,
+				              (unsigned)(sizeof(rows) / sizeof(rows[0])), k, k2);
+			}
+		}
+	}
 	table_init(&t, (unsigned)n + 1);
 	row[0] = strdup("");
 	for (i = 0; i < n; i++) {
@@ -428,13 +463,17 @@ print_lcores(const json_t *lcores)
 		row[i + 1] = strdup(buf);
 	}
 	table_add(&t, row);
-	json_object_foreach((json_t *)first, k, v)
-	{
-		if (strcmp(k, "lcore") == 0)
-			continue;
-		row[0] = strdup(k);
-		for (i = 0; i < n; i++)
-			row[i + 1] = cell(json_object_get(json_array_get(lcores, i), k));
+	for (unsigned r = 0; r < nrows; r++) {
+		if (rows[r].sub == NULL) {
+			row[0] = strdup(rows[r].key);
+		} else if (asprintf(&row[0], "%s.%s", rows[r].key, rows[r].sub) < 0) {
+			fail("out of memory");
+		}
+		for (i = 0; i < n; i++) {
+			const json_t *m = json_object_get(json_array_get(lcores, i), rows[r].key);
+
+			row[i + 1] = cell(rows[r].sub ? json_object_get(m, rows[r].sub) : m);
+		}
 		table_add(&t, row);
 	}
 	table_print(&t, "  ");
