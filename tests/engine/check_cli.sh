@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `dpvoip --check` as a user runs it: the shipped file is valid, a broken one gets exit 1 and
+# one "FILE:LINE: ..." line per problem on stderr (and nothing on stdout), bad usage exit 2.
+# usage: check_cli.sh DPVOIP SOURCE_ROOT
+set -u
+bin=$1 root=$2
+pass=0 fail=0
+t() { # description, expected status, expected stdout, expected stderr line count or -, command...
+	local what=$1 want_rc=$2 want_out=$3 want_err=$4
+	shift 4
+	local out err rc
+	out=$("$@" 2>/tmp/dpv-check-err.$$)
+	rc=$?
+	err=$(cat /tmp/dpv-check-err.$$)
+	rm -f /tmp/dpv-check-err.$$
+	if [ "$rc" -eq "$want_rc" ] && [ "$out" = "$want_out" ] &&
+		{ [ "$want_err" = - ] || [ "$(printf '%s' "$err" | grep -c '')" -eq "$want_err" ]; }; then
+		echo "ok - $what"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $what: rc $rc (want $want_rc)"
+		echo "  stdout: $out"
+		echo "  stderr: $err"
+		fail=$((fail + 1))
+	fi
+}
+shipped=$root/engine/dpvoip.conf
+bad=$root/tests/engine/data/bad_many.conf
+t "shipped startup file is valid" 0 "$shipped: OK" 0 "$bin" -c "$shipped" --check
+t "16 problems, one line each" 1 "" 16 "$bin" -c "$bad" --check
+t "every problem line names the file and line" 0 "" - \
+	bash -c "'$bin' -c '$bad' --check 2>&1 >/dev/null | grep -vcE '^$bad:[0-9]+: ' | grep -qx 0"
+t "a missing file is one problem" 1 "" 1 "$bin" -c /nonexistent/dpvoip.conf --check
+t "the engine refuses to start on a bad file" 1 "" 16 "$bin" -c "$bad"
+t "no -c is a usage error" 2 "" - "$bin" --check
+t "an unknown option is a usage error" 2 "" - "$bin" -c "$shipped" --frobnicate
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
