@@ -9,7 +9,7 @@ PKGS=(
 	dpdk libdpdk-dev liburcu-dev libjemalloc-dev libhyperscan-dev
 	libcriterion-dev libinih-dev libjansson-dev
 	iproute2 iputils-ping ethtool nftables sip-tester tcpdump procps kmod
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev clang-format git
 )
 
 missing=()

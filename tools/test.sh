@@ -58,6 +58,53 @@ else
 	failures+=("sanitizer build")
 fi
 
+echo "== style: clang-format"
+unformatted=$(git ls-files '*.c' '*.h' | xargs clang-format --dry-run 2>&1 | grep -c 'warning:')
+if [ "$unformatted" -eq 0 ]; then
+	echo "[style] clang-format: ok"
+	passed=$((passed + 1))
+else
+	echo "[style] clang-format: $unformatted places differ (run clang-format -i on the files):"
+	git ls-files '*.c' '*.h' | xargs clang-format --dry-run 2>&1 | grep 'warning:' | head -20
+	failed=$((failed + 1))
+	failures+=("clang-format")
+fi
+
+echo "== fuzz smoke: libFuzzer on the SIP parser, seeded from the corpora"
+fuzz_smoke() {
+	local dir=build-fuzz seeds work
+	if [ ! -f "$dir/build.ninja" ]; then
+		CC=clang meson setup "$dir" -Dfuzz=true >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+	fi
+	ninja -C "$dir" tests/fuzz/fuzz_sip_parse >"$dir.ninja.log" 2>&1 || { tail -30 "$dir.ninja.log"; return 1; }
+	[ -d "$DPV_CORPORA" ] || { echo "fuzz: no corpora at $DPV_CORPORA"; return 1; }
+	seeds=$(mktemp -d /tmp/dpv-fuzz-seeds.XXXXXX)
+	work=$(mktemp -d /tmp/dpv-fuzz-work.XXXXXX)
+	# Seeds are unpacked into a temp dir at test time; nothing is copied into the project.
+	for z in fuzz-sip_seed_corpus.zip fuzz-sip-dialog_seed_corpus.zip; do
+		python3 -m zipfile -e "$DPV_CORPORA/fuzz/pjproject-seed/$z" "$seeds/${z%.zip}"
+	done
+	cp "$DPV_CORPORA"/rfc4475/*.dat "$seeds/"
+	find "$seeds" -mindepth 2 -type f -exec mv -t "$seeds" {} + 2>/dev/null
+	"$dir/tests/fuzz/fuzz_sip_parse" -runs=0 "$seeds" >"$dir/fuzz-seeds.log" 2>&1 &&
+		"$dir/tests/fuzz/fuzz_sip_parse" -seed=1 -max_total_time=30 -rss_limit_mb=2048 \
+			-dict="$DPV_CORPORA/fuzz/dicts/opensips-fuzz_core_funcs.dict" \
+			-artifact_prefix="$dir/" "$work" "$seeds" >"$dir/fuzz-run.log" 2>&1
+	local rc=$?
+	grep -hE '^(INFO: seed corpus|Done|#[0-9]+ *DONE)' "$dir/fuzz-seeds.log" "$dir/fuzz-run.log" | tail -3
+	[ $rc -eq 0 ] || tail -40 "$dir/fuzz-run.log" "$dir/fuzz-seeds.log"
+	rm -rf "$seeds" "$work"
+	return $rc
+}
+if fuzz_smoke; then
+	echo "[fuzz] fuzz_sip_parse: ok"
+	passed=$((passed + 1))
+else
+	echo "[fuzz] fuzz_sip_parse: FAILED"
+	failed=$((failed + 1))
+	failures+=("fuzz_sip_parse")
+fi
+
 echo "== integration tests"
 for t in tests/rig/test_*.sh; do
 	[ -e "$t" ] || continue
