@@ -93,7 +93,7 @@ fuzz_smoke() {
 			-artifact_prefix="$dir/" "$work" "$seeds" >"$dir/fuzz-run.log" 2>&1
 	local rc=$?
 	grep -hE '^(INFO: seed corpus|Done|#[0-9]+ *DONE)' "$dir/fuzz-seeds.log" "$dir/fuzz-run.log" | tail -3
-	[ $rc -eq 0 ] || tail -40 "$dir/fuzz-run.log" "$dir/fuzz-seeds.log"
+	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-run.log" "$dir/fuzz-seeds.log"
 	rm -rf "$seeds" "$work"
 	return $rc
 }
