@@ -68,7 +68,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                           DPV_STR_LIT("t1"), res.unsupported)
 	        : sip_write_response(out, sizeof(out), &m, 200, NULL, DPV_STR_LIT("tag1"),
 	                             DPV_STR_NULL, DPV_STR_LIT("x"), DPV_STR_LIT("text/plain"));
-	if (w > 0 && sip_parse(out, (uint32_t)w, &r) != 0)
+	/* A response copies every Via and adds Warning and Content-Length: from a request near the
+	 * header limit it may carry more lines than the parser takes from a peer. Below that,
+	 * whatever we write must parse back. */
+	if (w > 0 && m.n_hdrs + 3 <= SIP_MAX_HEADERS && sip_parse(out, (uint32_t)w, &r) != 0)
 		abort();
 	return 0;
 }
