@@ -788,8 +788,8 @@ main(int argc, char **argv)
 		printf("ROW|%llu|%u|%u|%.2f|%.2f|%llu|%.2f|%.2f|%.0f|%.0f|%.0f|%.0f|%.0f|%.0f|%llu|"
 		       "%s\n",
 		       (unsigned long long)sessions, cfg.max_dialogs, cfg.max_transactions,
-		       pre_wall, pre_cpu, (unsigned long long)done, wall, cpu, (double)done / cpu,
-		       ns_cpu, ns_cpu * ua_share, dr_cpu * 1e9 / (double)done,
+		       pre_wall, pre_cpu, (unsigned long long)done, wall, cpu, (double)done / wall,
+		       (double)done / cpu, ns_cpu, ns_cpu * ua_share, dr_cpu * 1e9 / (double)done,
 		       ns_cpu * ua_share + dr_cpu * 1e9 / (double)done, (unsigned long long)tx_live,
 		       bad ? "FAIL" : "ok");
 	}
