@@ -14,9 +14,9 @@ BIN=build/bench/bench_calls
 [ -x "$BIN" ] || { echo "build first: ninja -C build"; exit 1; }
 [ "$CALLS" -ge 1000 ] && [ "$CALLS" -le 4000000 ] || { echo "calls: 1000-4000000"; exit 2; }
 [ "$SECS" -ge 1 ] && [ "$SECS" -le 600 ] || { echo "seconds: 1-600"; exit 2; }
-# EAL memory: one mbuf (2.4 KB with headers) per measured call is held for 64*T1 (the BYE's
+# EAL memory: one mbuf (2.4 KB with headers, more with mempool overhead) per measured call is held for 64*T1 (the BYE's
 # 200 in its transaction), plus slack; sessions and transactions are plain heap memory.
-MEM=$(((CALLS * 2400 / 1048576) + 256))
+MEM=$(((CALLS * 3600 / 1048576) + 512))
 ROWS=$(mktemp)
 trap 'rm -f "$ROWS"' EXIT
 
