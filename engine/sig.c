@@ -18,9 +18,10 @@
 #include "sig_int.h"
 #include "sip.h"
 
-#define DPV_WHEEL_SLOTS   4096
-#define DPV_WHEEL_TICK_MS 1
-#define MBUF_FRAMED       0x44505646u /* "DPVF" in hash.usr: headers already in front */
+#define DPV_WHEEL_SLOTS    4096
+#define DPV_WHEEL_TICK_MS  1
+#define DPV_SIG_POOL_SLACK 1024        /* beyond one held message per transaction: ARP, ACKs */
+#define MBUF_FRAMED        0x44505646u /* "DPVF" in hash.usr: headers already in front */
 
 enum dpv_cmd_state {
 	CMD_FREE,
@@ -30,6 +31,10 @@ enum dpv_cmd_state {
 
 struct dpv_sig {
 	struct dpv_engine *e;
+	/* The UA keeps each transaction's last message for retransmission, up to 64*T1 after the
+	 * call: those mbufs come from this lcore's own pool (sized by max-transactions) so that
+	 * held SIP messages can never starve the ports' receive pools. */
+	struct rte_mempool *pool;
 	struct dpv_worker *w;
 	struct sip_ua *ua;
 	struct rtp_portpool *ports;
@@ -70,7 +75,7 @@ static void *
 msg_alloc(void *arg, char **buf, uint32_t *cap)
 {
 	struct dpv_sig *s = arg;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(s->e->ports[0].pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(s->pool);
 
 	if (m == NULL) {
 		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
@@ -304,6 +309,7 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 {
 	const struct dpv_config *c = &e->cfg;
 	unsigned span, nb = e->nb_sig;
+	char name[RTE_MEMPOOL_NAMESIZE];
 
 	if (dialplan_init(c, err) < 0)
 		return -1;
@@ -340,6 +346,20 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		}
 		s->e = e;
 		s->w = w;
+		snprintf(name, sizeof(name), "dpv_sigtx%u", i);
+		s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK,
+		                                  256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		                                  (int)rte_lcore_to_socket_id(w->lcore_id));
+		if (s->pool == NULL) {
+			fprintf(
+			    err,
+			    "%s: [sip] max-transactions: cannot allocate %u signaling mbufs: %s "
+			    "(give EAL more memory with -m, or lower max-transactions)\n",
+			    c->path, c->max_transactions + DPV_SIG_POOL_SLACK,
+			    rte_strerror(rte_errno));
+			rte_free(s);
+			return -1;
+		}
 		s->tsc_per_ms = rte_get_tsc_hz() / 1000;
 		s->ports = rtp_portpool_create(lo, hi);
 		if (s->ports == NULL ||
@@ -377,6 +397,7 @@ dpv_sig_fini(struct dpv_engine *e)
 			sip_ua_destroy(s->ua);
 		rtp_portpool_destroy(s->ports);
 		dpv_timer_wheel_fini(&s->wheel);
+		rte_mempool_free(s->pool);
 		rte_free(s);
 		e->sig_workers[i]->sig = NULL;
 	}

@@ -62,7 +62,7 @@ rig_conf() {
 	local f=$RIG_DIR/dpvoip.conf
 	{
 		echo "[dpdk]"
-		echo "eal = --no-huge -m 256 --no-pci --file-prefix=dpv$RIG_ID --vdev=net_af_packet0,iface=dpv0 --log-level=lib.eal:error"
+		echo "eal = --no-huge -m 512 --no-pci --file-prefix=dpv$RIG_ID --vdev=net_af_packet0,iface=dpv0 --log-level=lib.eal:error"
 		echo "[cpu]"
 		echo "main-core = 0"
 		echo "corelist-media = $media"
