@@ -137,6 +137,48 @@ msg_free(void *arg, void *msg)
 	rte_pktmbuf_free(msg);
 }
 
+/* Parse an SDP body and choose the stream and codec we use from it (an offer, or the peer's
+ * answer to ours: either way it names where to send and what). */
+static int
+media_negotiate(struct dpv_sig *s, const char *body, uint32_t len, struct rtp_sdp *sdp,
+                struct rtp_sdp_neg *neg)
+{
+	if (body == NULL || len == 0 || rtp_sdp_parse(body, len, sdp) != RTP_SDP_OK ||
+	    rtp_sdp_negotiate(sdp, neg) != RTP_SDP_OK) {
+		s->w->lc[DPV_LC_sdp_rejected]++;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+media_from_neg(struct sip_sess_media *m, const struct rtp_sdp_neg *neg)
+{
+	m->remote_ip = neg->remote_ip;
+	m->remote_port = neg->remote_port;
+	m->pt = neg->pt;
+	m->te_pt = neg->te_pt;
+	m->send = neg->answer_dir == RTP_DIR_SENDRECV || neg->answer_dir == RTP_DIR_SENDONLY;
+	m->recv = neg->answer_dir == RTP_DIR_SENDRECV || neg->answer_dir == RTP_DIR_RECVONLY;
+}
+
+/* The session's RTP port: taken from this lcore's pool on the first offer or answer. */
+static int
+media_port(struct dpv_sig *s, struct sip_sess_media *m)
+{
+	int port;
+
+	if (m->local_port != 0)
+		return 0;
+	port = rtp_portpool_alloc(s->ports);
+	if (port < 0) {
+		s->w->lc[DPV_LC_rtp_ports_exhausted]++;
+		return -1;
+	}
+	m->local_port = (uint16_t)port;
+	return 0;
+}
+
 static int
 media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
              struct sip_sess_media *m)
@@ -146,30 +188,15 @@ media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap
 	struct rtp_sdp_neg neg;
 	int n;
 
-	if (offer == NULL || len == 0 || rtp_sdp_parse(offer, len, &sdp) != RTP_SDP_OK ||
-	    rtp_sdp_negotiate(&sdp, &neg) != RTP_SDP_OK) {
-		s->w->lc[DPV_LC_sdp_rejected]++;
+	if (media_negotiate(s, offer, len, &sdp, &neg) < 0)
 		return -488;
-	}
-	if (m->local_port == 0) {
-		int port = rtp_portpool_alloc(s->ports);
-
-		if (port < 0) {
-			s->w->lc[DPV_LC_rtp_ports_exhausted]++;
-			return -503;
-		}
-		m->local_port = (uint16_t)port;
-	}
+	if (media_port(s, m) < 0)
+		return -503;
 	n = rtp_sdp_write_answer(buf, cap, &sdp, &neg, s->e->ports[0].net.addr, m->local_port,
 	                         m->session_id, ++s->sess_version);
 	if (n < 0)
 		return -500;
-	m->remote_ip = neg.remote_ip;
-	m->remote_port = neg.remote_port;
-	m->pt = neg.pt;
-	m->te_pt = neg.te_pt;
-	m->send = neg.answer_dir == RTP_DIR_SENDRECV || neg.answer_dir == RTP_DIR_SENDONLY;
-	m->recv = neg.answer_dir == RTP_DIR_SENDRECV || neg.answer_dir == RTP_DIR_RECVONLY;
+	media_from_neg(m, &neg);
 	return n;
 }
 
@@ -179,15 +206,8 @@ media_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
 	struct dpv_sig *s = arg;
 	int n;
 
-	if (m->local_port == 0) {
-		int port = rtp_portpool_alloc(s->ports);
-
-		if (port < 0) {
-			s->w->lc[DPV_LC_rtp_ports_exhausted]++;
-			return -503;
-		}
-		m->local_port = (uint16_t)port;
-	}
+	if (media_port(s, m) < 0)
+		return -503;
 	n = rtp_sdp_write_offer(buf, cap, s->e->ports[0].net.addr, m->local_port, m->session_id,
 	                        ++s->sess_version);
 	return n < 0 ? -500 : n;
@@ -201,17 +221,9 @@ media_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_medi
 	struct rtp_sdp_neg neg;
 
 	/* The answer is read like an offer: its stream, codec and address are what we send to. */
-	if (answer == NULL || len == 0 || rtp_sdp_parse(answer, len, &sdp) != RTP_SDP_OK ||
-	    rtp_sdp_negotiate(&sdp, &neg) != RTP_SDP_OK) {
-		s->w->lc[DPV_LC_sdp_rejected]++;
+	if (media_negotiate(s, answer, len, &sdp, &neg) < 0)
 		return -488;
-	}
-	m->remote_ip = neg.remote_ip;
-	m->remote_port = neg.remote_port;
-	m->pt = neg.pt;
-	m->te_pt = neg.te_pt;
-	m->send = neg.answer_dir == RTP_DIR_SENDRECV || neg.answer_dir == RTP_DIR_SENDONLY;
-	m->recv = neg.answer_dir == RTP_DIR_SENDRECV || neg.answer_dir == RTP_DIR_RECVONLY;
+	media_from_neg(m, &neg);
 	return 0;
 }
 
