@@ -51,19 +51,6 @@ sip_sess_state_name(enum sip_sess_state s)
 
 /* ---- small helpers ---- */
 
-static bool
-copy_str(char *dst, size_t cap, uint16_t *len, struct dpv_str s)
-{
-	if (s.len >= cap)
-		return false;
-	if (s.len)
-		memcpy(dst, s.p, s.len);
-	dst[s.len] = '\0';
-	if (len != NULL)
-		*len = (uint16_t)s.len;
-	return true;
-}
-
 static inline struct dpv_str
 mkstr(const char *p, uint32_t len)
 {
@@ -74,6 +61,40 @@ static inline struct dpv_str
 cstr(const char *p)
 {
 	return (struct dpv_str){p, (uint32_t)strlen(p)};
+}
+
+/* Offset of dialog field @a f in the arena: the fields before it, each with its NUL. */
+static uint32_t
+dlg_off(const struct ua_sess *s, enum ua_dlg_field f)
+{
+	uint32_t off = 0;
+
+	for (int i = 0; i < (int)f; i++)
+		off += s->dlen[i] + 1u;
+	return off;
+}
+
+static struct dpv_str
+dlg(const struct ua_sess *s, enum ua_dlg_field f)
+{
+	return mkstr(s->dlg + dlg_off(s, f), s->dlen[f]);
+}
+
+/* Replace dialog field @a f by @a v (moving the fields after it); false when the arena would
+ * overflow, leaving the session unchanged. */
+static bool
+dlg_set(struct ua_sess *s, enum ua_dlg_field f, struct dpv_str v)
+{
+	uint32_t off = dlg_off(s, f), old = s->dlen[f] + 1u, end = dlg_off(s, DF_MAX);
+
+	if (end - old + v.len + 1u > sizeof(s->dlg))
+		return false;
+	memmove(s->dlg + off + v.len + 1, s->dlg + off + old, end - off - old);
+	if (v.len)
+		memcpy(s->dlg + off, v.p, v.len);
+	s->dlg[off + v.len] = '\0';
+	s->dlen[f] = (uint16_t)v.len;
+	return true;
 }
 
 /* Dotted IPv4 literal to host order; false when @a s is not one. */
@@ -412,8 +433,8 @@ sess_match(struct cds_lfht_node *node, const void *key)
 	const struct ua_sess *s = caa_container_of(node, struct ua_sess, node);
 	const struct sess_key *k = key;
 
-	return s->callid_len == k->call_id.len && s->ltag_len == k->ltag.len &&
-	       memcmp(s->call_id, k->call_id.p, k->call_id.len) == 0 &&
+	return s->dlen[DF_CALLID] == k->call_id.len && s->ltag_len == k->ltag.len &&
+	       memcmp(s->dlg, k->call_id.p, k->call_id.len) == 0 &&
 	       memcmp(s->ltag, k->ltag.p, k->ltag.len) == 0;
 }
 
@@ -473,7 +494,7 @@ sess_drop(struct sip_ua *ua, struct ua_sess *s)
 static bool
 sess_insert(struct sip_ua *ua, struct ua_sess *s)
 {
-	struct sess_key k = {mkstr(s->call_id, s->callid_len), mkstr(s->ltag, s->ltag_len)};
+	struct sess_key k = {dlg(s, DF_CALLID), mkstr(s->ltag, s->ltag_len)};
 	struct cds_lfht_node *got;
 
 	rcu_read_lock();
@@ -605,12 +626,12 @@ fill_dialog_fields(const struct ua_sess *s, struct sip_req_fields *f)
 	f->via_host = cstr(s->ua->host);
 	f->via_port = s->ua->cfg.local_port;
 	f->rport = true;
-	f->from = mkstr(s->lna, s->lna_len);
+	f->from = dlg(s, DF_LNA);
 	f->from_tag = mkstr(s->ltag, s->ltag_len);
-	f->to = mkstr(s->rna, s->rna_len);
-	f->to_tag = s->rna_has_tag ? DPV_STR_NULL : mkstr(s->rtag, s->rtag_len);
-	f->call_id = mkstr(s->call_id, s->callid_len);
-	f->route = mkstr(s->route, s->route_len);
+	f->to = dlg(s, DF_RNA);
+	f->to_tag = s->rna_has_tag ? DPV_STR_NULL : dlg(s, DF_RTAG);
+	f->call_id = dlg(s, DF_CALLID);
+	f->route = dlg(s, DF_ROUTE);
 }
 
 /* Send a request in a client transaction (BYE, CANCEL, INVITE). 0 or -1. */
@@ -666,7 +687,7 @@ send_bye(struct sip_ua *ua, struct ua_sess *s)
 	hex_token(ua, branch, sizeof(branch), "z9hG4bK");
 	fill_dialog_fields(s, &f);
 	f.method = SIP_METHOD_BYE;
-	f.ruri = mkstr(s->target, s->target_len);
+	f.ruri = dlg(s, DF_TARGET);
 	f.branch = cstr(branch);
 	f.cseq = ++s->local_cseq;
 	s->state = SIP_SESS_TERMINATING;
@@ -705,12 +726,12 @@ send_cancel(struct sip_ua *ua, struct ua_sess *s)
 	f.via_port = ua->cfg.local_port;
 	f.rport = true;
 	f.branch = cstr(s->branch);
-	f.from = mkstr(s->lna, s->lna_len);
+	f.from = dlg(s, DF_LNA);
 	f.from_tag = mkstr(s->ltag, s->ltag_len);
-	f.to = mkstr(s->rna, s->rna_len);
-	f.call_id = mkstr(s->call_id, s->callid_len);
+	f.to = dlg(s, DF_RNA);
+	f.call_id = dlg(s, DF_CALLID);
 	f.cseq = s->inv_cseq;
-	f.route = mkstr(s->route, s->route_len);
+	f.route = dlg(s, DF_ROUTE);
 	s->hangup = false;
 	s->state = SIP_SESS_TERMINATING;
 	(void)send_client(ua, s, &f, s->dst_ip, s->dst_port, NULL);
@@ -790,9 +811,8 @@ set_target(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m)
 	uint32_t ip;
 
 	sip_list_iter_init(&it, m, SIP_HDR_CONTACT);
-	if (sip_naddr_next(&it, &na) == 1 && !na.star &&
-	    copy_str(s->target, sizeof(s->target), &s->target_len, na.uri.raw)) {
-		if (s->route_len == 0 && parse_ipv4(na.uri.host, &ip)) {
+	if (sip_naddr_next(&it, &na) == 1 && !na.star && dlg_set(s, DF_TARGET, na.uri.raw)) {
+		if (s->dlen[DF_ROUTE] == 0 && parse_ipv4(na.uri.host, &ip)) {
 			s->peer_ip = ip;
 			s->peer_port = na.uri.has_port ? na.uri.port : 5060;
 		}
@@ -804,6 +824,7 @@ static bool
 set_route(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, bool reverse)
 {
 	struct dpv_str v[MAX_RR];
+	char route[UA_DLG_MAX];
 	struct sip_list_iter it;
 	struct sip_naddr na;
 	unsigned n = 0;
@@ -815,17 +836,17 @@ set_route(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, bool re
 	for (unsigned i = 0; i < n; i++) {
 		struct dpv_str r = v[reverse ? n - 1 - i : i];
 
-		if (len + r.len + 3 >= sizeof(s->route))
+		if (len + r.len + 3 >= sizeof(route))
 			return false;
 		if (i > 0) {
-			memcpy(s->route + len, ", ", 2);
+			memcpy(route + len, ", ", 2);
 			len += 2;
 		}
-		memcpy(s->route + len, r.p, r.len);
+		memcpy(route + len, r.p, r.len);
 		len += r.len;
 	}
-	s->route[len] = '\0';
-	s->route_len = (uint16_t)len;
+	if (!dlg_set(s, DF_ROUTE, mkstr(route, len)))
+		return false;
 	if (n > 0 && sip_naddr_parse(v[reverse ? n - 1 : 0], &na) == 0 &&
 	    parse_ipv4(na.uri.host, &ip)) {
 		s->peer_ip = ip;
@@ -894,12 +915,9 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	}
 	snprintf(s->ltag, sizeof(s->ltag), "%s", tag);
 	s->ltag_len = (uint16_t)strlen(tag);
-	if (!copy_str(s->call_id, sizeof(s->call_id), &s->callid_len, m->call_id) ||
-	    !copy_str(s->rtag, sizeof(s->rtag), &s->rtag_len, m->from.tag) ||
-	    !copy_str(s->rna, sizeof(s->rna), &s->rna_len, m->from.raw) ||
-	    !copy_str(s->lna, sizeof(s->lna), &s->lna_len, m->to.raw) ||
-	    !copy_str(s->target, sizeof(s->target), &s->target_len, m->from.uri.raw) ||
-	    !set_route(ua, s, m, false)) {
+	if (!dlg_set(s, DF_CALLID, m->call_id) || !dlg_set(s, DF_RTAG, m->from.tag) ||
+	    !dlg_set(s, DF_RNA, m->from.raw) || !dlg_set(s, DF_LNA, m->to.raw) ||
+	    !dlg_set(s, DF_TARGET, m->from.uri.raw) || !set_route(ua, s, m, false)) {
 		sess_drop(ua, s);
 		respond(ua, tx, m, 400, cstr(tag), DPV_STR_NULL, DPV_STR_NULL,
 		        "dialog field too long");
@@ -980,7 +998,7 @@ dialog_for(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 	struct ua_sess *s = sess_find(ua, m->call_id, m->to.tag);
 
 	if (s == NULL || s->ended ||
-	    (s->rtag_len && !dpv_str_eq(m->from.tag, mkstr(s->rtag, s->rtag_len)))) {
+	    (s->dlen[DF_RTAG] && !dpv_str_eq(m->from.tag, dlg(s, DF_RTAG)))) {
 		respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL, "no such dialog");
 		return NULL;
 	}
@@ -1240,7 +1258,7 @@ uac_ack_2xx(struct sip_ua *ua, struct ua_sess *s)
 		hex_token(ua, branch, sizeof(branch), "z9hG4bK");
 		fill_dialog_fields(s, &f);
 		f.method = SIP_METHOD_ACK;
-		f.ruri = mkstr(s->target, s->target_len);
+		f.ruri = dlg(s, DF_TARGET);
 		f.branch = cstr(branch);
 		f.cseq = s->inv_cseq;
 		len = sip_write_request(buf, cap, &f);
@@ -1260,7 +1278,7 @@ uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *
 	s->last_code = (uint16_t)code;
 	if (code < 200) {
 		if (m->to.has_tag && s->state == SIP_SESS_CALLING) {
-			if (copy_str(s->rtag, sizeof(s->rtag), &s->rtag_len, m->to.tag))
+			if (dlg_set(s, DF_RTAG, m->to.tag))
 				s->state = SIP_SESS_EARLY;
 		}
 		if (s->hangup)
@@ -1282,8 +1300,7 @@ uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *
 		uac_ack_2xx(ua, s); /* retransmission of the 2xx: ACK again */
 		return;
 	}
-	if (!m->to.has_tag || !copy_str(s->rtag, sizeof(s->rtag), &s->rtag_len, m->to.tag) ||
-	    !set_route(ua, s, m, true)) {
+	if (!m->to.has_tag || !dlg_set(s, DF_RTAG, m->to.tag) || !set_route(ua, s, m, true)) {
 		CNT(ua, rx_dropped);
 		return;
 	}
@@ -1367,12 +1384,12 @@ cb_send_ack(struct sip_tx *tx, void *arg)
 	f.via_port = ua->cfg.local_port;
 	f.rport = true;
 	f.branch = cstr(s->branch);
-	f.from = mkstr(s->lna, s->lna_len);
+	f.from = dlg(s, DF_LNA);
 	f.from_tag = mkstr(s->ltag, s->ltag_len);
 	f.to = m->to.raw; /* the response's To, tag included */
-	f.call_id = mkstr(s->call_id, s->callid_len);
+	f.call_id = dlg(s, DF_CALLID);
 	f.cseq = s->inv_cseq;
-	f.route = mkstr(s->route, s->route_len);
+	f.route = dlg(s, DF_ROUTE);
 	h = msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		return;
@@ -1595,6 +1612,7 @@ sess_by_id(struct sip_ua *ua, uint64_t id)
 int
 sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_t *session_id)
 {
+	char rna[UA_URI_MAX + 3];
 	struct sip_req_fields f = {0};
 	char extra[160];
 	struct sip_uri u;
@@ -1603,7 +1621,7 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	int n, len;
 
 	if (uri == NULL || sip_uri_parse(cstr(uri), &u) != 0 || u.scheme != SIP_SCHEME_SIP ||
-	    !parse_ipv4(u.host, &ip) || strlen(uri) + 2 >= UA_NA_MAX ||
+	    !parse_ipv4(u.host, &ip) || strlen(uri) >= UA_URI_MAX ||
 	    (bridge != NULL && strlen(bridge) >= sizeof(s->media.bridge)))
 		return -EINVAL;
 	s = sess_alloc(ua, true);
@@ -1613,10 +1631,11 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	s->dst_port = s->peer_port = u.has_port ? u.port : 5060;
 	snprintf(s->ruri, sizeof(s->ruri), "%s", uri);
 	s->ruri_len = (uint16_t)strlen(s->ruri);
-	snprintf(s->target, sizeof(s->target), "%s", uri);
-	s->target_len = s->ruri_len;
-	s->rna_len = (uint16_t)snprintf(s->rna, sizeof(s->rna), "<%s>", uri);
-	s->lna_len = (uint16_t)snprintf(s->lna, sizeof(s->lna), "%s", ua->contact);
+	snprintf(rna, sizeof(rna), "<%s>", uri);
+	/* fits: the URI was checked against UA_URI_MAX */
+	dlg_set(s, DF_TARGET, mkstr(s->ruri, s->ruri_len));
+	dlg_set(s, DF_RNA, cstr(rna));
+	dlg_set(s, DF_LNA, cstr(ua->contact));
 	snprintf(s->peer_uri, sizeof(s->peer_uri), "%s", uri);
 	hex_token(ua, s->ltag, sizeof(s->ltag), "");
 	s->ltag_len = (uint16_t)strlen(s->ltag);
@@ -1624,11 +1643,14 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	 * come back to this lcore, so draw Call-IDs until one hashes here (nb_uas tries on
 	 * average). */
 	for (unsigned i = 0; i < 64 * 1024; i++) {
-		s->callid_len = (uint16_t)snprintf(s->call_id, sizeof(s->call_id), "%016llx%08x@%s",
-		                                   (unsigned long long)ua_rand(ua),
-		                                   (unsigned)ua->next_unique, ua->host);
+		char cid[64];
+		int n =
+		    snprintf(cid, sizeof(cid), "%016llx%08x@%s", (unsigned long long)ua_rand(ua),
+		             (unsigned)ua->next_unique, ua->host);
+
+		dlg_set(s, DF_CALLID, mkstr(cid, (uint32_t)n));
 		if (ua->cfg.nb_uas <= 1 ||
-		    dpv_hash32(s->call_id, s->callid_len) % ua->cfg.nb_uas == ua->cfg.index)
+		    dpv_hash32(cid, (uint32_t)n) % ua->cfg.nb_uas == ua->cfg.index)
 			break;
 	}
 	hex_token(ua, s->branch, sizeof(s->branch), "z9hG4bK");
@@ -1655,10 +1677,10 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	f.via_port = ua->cfg.local_port;
 	f.rport = true;
 	f.branch = cstr(s->branch);
-	f.from = mkstr(s->lna, s->lna_len);
+	f.from = dlg(s, DF_LNA);
 	f.from_tag = mkstr(s->ltag, s->ltag_len);
-	f.to = mkstr(s->rna, s->rna_len);
-	f.call_id = mkstr(s->call_id, s->callid_len);
+	f.to = dlg(s, DF_RNA);
+	f.call_id = dlg(s, DF_CALLID);
 	f.cseq = 1;
 	f.contact = cstr(ua->contact);
 	f.extra = mkstr(extra, (uint32_t)len);
@@ -1745,7 +1767,7 @@ sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void
 		info.id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
 		info.state = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 		info.outgoing = s->outgoing;
-		memcpy(info.call_id, s->call_id, sizeof(info.call_id) - 1);
+		memcpy(info.call_id, s->dlg, sizeof(info.call_id) - 1);
 		memcpy(info.peer_uri, s->peer_uri, sizeof(info.peer_uri) - 1);
 		memcpy(info.bridge, s->media.bridge, sizeof(info.bridge) - 1);
 		info.action = s->media.action;

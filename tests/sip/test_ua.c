@@ -663,6 +663,30 @@ Test(uas, malformed_request_gets_400_with_warning)
 	cr_assert_eq(counter(SIP_UA_C_rx_dropped), 2);
 }
 
+/* RFC 4475 longreq-sized fields fit the dialog arena; beyond it: 400 naming the cause. */
+Test(uas, dialog_fields_beyond_the_arena_get_400)
+{
+	static char cid[2000]; /* the arena (UA_DLG_MAX) is 2048 bytes */
+	unsigned base;
+
+	memset(cid, 'c', sizeof(cid) - 1);
+	memcpy(cid, "long1", 5);
+	/* the Call-ID alone fits, the From/To/target beside it no longer do */
+	input(req("INVITE", "tone", cid, "z9hG4bKl1", NULL, 1, NULL, NULL, offer_sdp));
+	cr_assert_eq(nsent, 1);
+	cr_assert(starts(&sent[0], "SIP/2.0 400 Bad Request\r\n"), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "Warning: 399 dpvoip \"dialog field too long\"\r\n"));
+	cr_assert_eq(counter(SIP_UA_C_calls_in), 0);
+	cr_assert_eq(counter(SIP_UA_C_sessions_active), 0);
+	/* 1 KB of Call-ID is taken */
+	cid[1024] = '\0';
+	base = nsent;
+	input(req("INVITE", "tone", cid, "z9hG4bKl2", NULL, 1, NULL, NULL, offer_sdp));
+	cr_assert_eq(nsent, base + 3);
+	cr_assert(starts(&sent[base + 2], "SIP/2.0 200 OK\r\n"), "%s", sent[base + 2].data);
+	cr_assert_eq(counter(SIP_UA_C_calls_in), 1);
+}
+
 Test(uas, stray_ack_is_a_counted_drop)
 {
 	input(req("ACK", "tone", "nocall", "z9hG4bKx", "t1", 1, NULL, NULL, NULL));
