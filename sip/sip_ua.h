@@ -116,7 +116,9 @@ struct sip_ua_cfg {
 	X(rejected_4xx)                                                                            \
 	X(rejected_5xx)                                                                            \
 	X(overload_503)                                                                            \
+	X(bad_tx_key) /* transaction key (Via branch/sent-by...) too long: 400, not overload */    \
 	X(no_buffer)                                                                               \
+	X(resp_too_big) /* an answer did not fit the owner's buffer: not sent */                   \
 	X(calls_in)                                                                                \
 	X(calls_out)                                                                               \
 	X(calls_answered)                                                                          \

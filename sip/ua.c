@@ -1484,83 +1484,171 @@ static const struct sip_tx_ops tx_ops = {
 
 /* ---- public ---- */
 
-/* CSeq value: 1*DIGIT LWS token (what the response copies must be well-formed). */
+/*
+ * Where to answer a request whose top Via did not parse: RFC 3261 18.2.2 sends a response to
+ * the source address ("received") and the sent-by port, so all we need from the Via is
+ * "SIP/2.0/<transport> host[:port]" at its start, read leniently (any tokens for protocol,
+ * version and transport: RFC 4475 badvers says "SIP/7.0/UDP" and expects a 505). False when
+ * no host can be found: then nobody can be answered and the request is dropped.
+ */
 static bool
-cseq_ok(struct dpv_str v)
+via_dest_lenient(const struct sip_ua *ua, const struct sip_msg *m, uint32_t *ip, uint16_t *port)
 {
-	uint32_t i = 0;
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	const char *p, *e, *q;
+	uint32_t n = 0;
 
-	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
-		i++;
-	if (i == 0 || i > 10 || i == v.len || (v.p[i] != ' ' && v.p[i] != '\t'))
+	if (h == NULL)
 		return false;
-	while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
-		i++;
-	if (i == v.len)
-		return false;
-	for (; i < v.len; i++)
-		if (v.p[i] <= ' ' || v.p[i] >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", v.p[i]))
+	p = h->value.p;
+	e = p + h->value.len;
+	for (int i = 0; i < 3; i++) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+			p++;
+		q = p;
+		while (p<e && * p> ' ' && *p < 0x7f && *p != '/' && *p != ';' && *p != ',')
+			p++;
+		if (p == q)
 			return false;
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+			p++;
+		if (i < 2 && (p >= e || *p++ != '/'))
+			return false;
+	}
+	if (p < e && *p == '[') {
+		while (p < e && *p != ']')
+			p++;
+		if (p++ >= e)
+			return false;
+	} else {
+		q = p;
+		while (p<e && * p> ' ' && *p < 0x7f && *p != ':' && *p != ';' && *p != ',')
+			p++;
+		if (p == q)
+			return false;
+	}
+	*ip = ua->src_ip;
+	*port = 5060;
+	if (p < e && *p == ':') {
+		q = ++p;
+		while (p < e && *p >= '0' && *p <= '9' && n <= 65535)
+			n = n * 10 + (uint32_t)(*p++ - '0');
+		if (p == q || n == 0 || n > 65535)
+			return false;
+		*port = (uint16_t)n;
+	}
 	return true;
 }
 
-/* Call-ID: word ["@" word] (RFC 3261 25.1). */
-static bool
-callid_ok(struct dpv_str v)
+/* Bounded appender for write_parse_reject. */
+struct rbuf {
+	char *p;
+	uint32_t len, cap;
+	bool over;
+};
+
+static void
+r_put(struct rbuf *w, const char *d, uint32_t n)
 {
-	unsigned at = 0;
-
-	if (v.len == 0)
-		return false;
-	for (uint32_t i = 0; i < v.len; i++) {
-		char c = v.p[i];
-
-		if (c == '@' && ++at == 1 && i > 0 && i + 1 < v.len)
-			continue;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      (c != '\0' && strchr("-.!%*_+`'~()<>:\\\"/[]?{}", c))))
-			return false;
+	if (w->over || n > w->cap - w->len) {
+		w->over = true;
+		return;
 	}
-	return true;
+	memcpy(w->p + w->len, d, n);
+	w->len += n;
+}
+
+static void
+r_line(struct rbuf *w, const char *name, struct dpv_str v, struct dpv_str tag)
+{
+	r_put(w, name, (uint32_t)strlen(name));
+	r_put(w, ": ", 2);
+	if (v.len)
+		r_put(w, v.p, v.len);
+	if (tag.len) {
+		r_put(w, ";tag=", 5);
+		r_put(w, tag.p, tag.len);
+	}
+	r_put(w, "\r\n", 2);
 }
 
 /*
- * A request that failed to parse is answered only when the lines a response copies (Via,
- * From, To, Call-ID, CSeq) were all found once and are well-formed; else it is a counted drop.
+ * The answer to a request that failed to parse (RFC 4475 3.1.2: "respond with 400", 505 for
+ * a version): every Via line, then the first From, To, Call-ID and CSeq as they were received,
+ * malformed or not (the sender gets back what it sent; a missing one is left out), a To tag
+ * when the To parses without one, a Warning naming the problem, no body. -1 when it does not
+ * fit @a cap.
  */
-static bool
-answerable(const struct sip_msg *m, int err)
+static int
+write_parse_reject(char *buf, uint32_t cap, const struct sip_msg *m, unsigned code, const char *why,
+                   const char *tag)
 {
-	const struct sip_hdr *via = sip_msg_hdr(m, SIP_HDR_VIA);
-	const struct sip_hdr *from = sip_msg_hdr(m, SIP_HDR_FROM);
-	const struct sip_hdr *to = sip_msg_hdr(m, SIP_HDR_TO);
-	const struct sip_hdr *cid = sip_msg_hdr(m, SIP_HDR_CALL_ID);
-	const struct sip_hdr *cseq = sip_msg_hdr(m, SIP_HDR_CSEQ);
-	struct sip_list_iter it;
-	struct sip_via v;
-	struct sip_naddr na;
+	static const struct {
+		uint8_t type;
+		const char *name;
+	} copy[] = {{SIP_HDR_FROM, "From"},
+	            {SIP_HDR_TO, "To"},
+	            {SIP_HDR_CALL_ID, "Call-ID"},
+	            {SIP_HDR_CSEQ, "CSeq"}};
+	struct rbuf w = {buf, 0, cap, false};
+	const struct sip_hdr *h;
+	struct sip_naddr to;
+	char line[160];
+	int n;
 
-	switch (err) {
-	case SIP_PERR_DUP_FROM:
-	case SIP_PERR_DUP_TO:
-	case SIP_PERR_DUP_CALL_ID:
-	case SIP_PERR_DUP_CSEQ:
-	case SIP_PERR_VIA:
-	case SIP_PERR_FROM:
-	case SIP_PERR_TO:
-	case SIP_PERR_CALL_ID:
-	case SIP_PERR_CSEQ:
-	case SIP_PERR_CSEQ_METHOD:
-		return false;
-	default:
-		break;
+	n = snprintf(line, sizeof(line), "SIP/2.0 %u %s\r\n", code,
+	             sip_status_phrase((uint16_t)code));
+	r_put(&w, line, (uint32_t)n);
+	for (h = sip_msg_hdr(m, SIP_HDR_VIA); h != NULL; h = sip_msg_hdr_next(m, h))
+		r_line(&w, "Via", h->value, DPV_STR_NULL);
+	for (unsigned i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
+		struct dpv_str t = DPV_STR_NULL;
+
+		h = sip_msg_hdr(m, (enum sip_hdr_type)copy[i].type);
+		if (h == NULL)
+			continue;
+		if (copy[i].type == SIP_HDR_TO && sip_naddr_parse(h->value, &to) == 0 && !to.star &&
+		    !to.has_tag)
+			t = cstr(tag);
+		r_line(&w, copy[i].name, h->value, t);
 	}
-	if (via == NULL || from == NULL || to == NULL || cid == NULL || cseq == NULL ||
-	    !callid_ok(cid->value) || !cseq_ok(cseq->value))
-		return false;
-	sip_list_iter_init(&it, m, SIP_HDR_VIA);
-	return sip_via_next(&it, &v) == 1 && sip_naddr_parse(from->value, &na) == 0 &&
-	       sip_naddr_parse(to->value, &na) == 0;
+	n = snprintf(line, sizeof(line),
+	             "Warning: 399 " AGENT " \"%s\"\r\nContent-Length: 0\r\n\r\n", why);
+	r_put(&w, line, (uint32_t)n);
+	return w.over ? -1 : (int)w.len;
+}
+
+/* Answer a request sip_parse() refused with @a err, or drop it when no Via gives a place to
+ * send the answer to. */
+static void
+parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err)
+{
+	unsigned code = sip_parse_status(err);
+	char tag[24], *buf;
+	uint32_t cap, ip;
+	uint16_t port;
+	void *h;
+	int len;
+
+	if (err != SIP_PERR_VIA && m->via.host.len > 0)
+		resp_dest(ua, m, &ip, &port);
+	else if (!via_dest_lenient(ua, m, &ip, &port)) {
+		CNT(ua, rx_dropped);
+		return;
+	}
+	h = msg_new(ua, &buf, &cap);
+	if (h == NULL)
+		return;
+	hex_token(ua, tag, sizeof(tag), "");
+	len = write_parse_reject(buf, cap, m, code, sip_parse_strerror(err), tag);
+	if (len < 0) {
+		CNT(ua, resp_too_big);
+		msg_free(ua, h);
+		return;
+	}
+	count_status(ua, code);
+	msg_send(ua, h, (uint32_t)len, ip, port, false);
+	msg_free(ua, h);
 }
 
 void
@@ -1574,9 +1662,8 @@ sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, 
 	err = sip_parse(buf, len, m);
 	if (err != 0) {
 		CNT(ua, rx_parse_errors);
-		if (m->is_request && m->method != SIP_METHOD_ACK && answerable(m, err))
-			respond_stateless(ua, m, sip_parse_status(err), sip_parse_strerror(err),
-			                  DPV_STR_NULL);
+		if (m->is_request && m->method != SIP_METHOD_ACK)
+			parse_reject(ua, m, err);
 		else
 			CNT(ua, rx_dropped);
 		return;

@@ -55,6 +55,34 @@ static const char offer_sdp[] = "v=0\r\no=- 5 5 IN IP4 198.18.0.2\r\ns=-\r\nc=IN
 static const char hold_sdp[] = "v=0\r\no=- 5 6 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\n"
                                "t=0 0\r\nm=audio 30000 RTP/AVP 0\r\na=sendonly\r\n";
 
+/*
+ * A datagram the UA sent parses back, except the answer to a request that failed to parse:
+ * it copies the request's Via/From/To/Call-ID/CSeq lines as received (RFC 4475 3.1.2), so
+ * it may lack one or carry it malformed; its status line and Warning are still ours.
+ */
+static bool
+sent_parses(const char *data, uint32_t len, struct sip_msg *m, int *rc)
+{
+	*rc = sip_parse(data, len, m);
+	if (*rc == 0)
+		return true;
+	switch (*rc) {
+	case SIP_PERR_NO_FROM:
+	case SIP_PERR_NO_TO:
+	case SIP_PERR_NO_CALL_ID:
+	case SIP_PERR_NO_CSEQ:
+	case SIP_PERR_VIA:
+	case SIP_PERR_FROM:
+	case SIP_PERR_TO:
+	case SIP_PERR_CALL_ID:
+	case SIP_PERR_CSEQ:
+		return !m->is_request && (m->status == 400 || m->status == 505) &&
+		       memmem(data, len, "\r\nWarning: 399 dpvoip \"", 23) != NULL;
+	default:
+		return false;
+	}
+}
+
 /* ---- fake owner ---- */
 
 static void *
@@ -1183,6 +1211,7 @@ Test(uas, every_truncation_of_an_invite_is_answered_or_dropped)
 	char full[8192];
 	struct sip_msg m;
 	size_t n;
+	int rc;
 
 	snprintf(full, sizeof(full), "%s",
 	         req("INVITE", "tone", "trunc1", "z9hG4bKt1", NULL, 1, NULL, NULL, offer_sdp));
@@ -1197,8 +1226,8 @@ Test(uas, every_truncation_of_an_invite_is_answered_or_dropped)
 		free(p);
 		/* whatever went out is a well-formed response */
 		for (unsigned i = 0; i < nsent; i++) {
-			cr_assert_eq(sip_parse(sent[i].data, sent[i].len, &m), 0, "%zu: %s", len,
-			             sent[i].data);
+			cr_assert(sent_parses(sent[i].data, sent[i].len, &m, &rc), "%zu: %s", len,
+			          sent[i].data);
 			cr_assert(!m.is_request);
 		}
 	}
@@ -1215,6 +1244,7 @@ Test(uas, mutated_requests_and_responses_never_crash_and_answers_are_well_formed
 	uint32_t x = 12345;
 	struct sip_msg m;
 	size_t n[3];
+	int rc;
 
 	snprintf(base[0], sizeof(base[0]), "%s",
 	         req("INVITE", "tone", "mut1", "z9hG4bKm1", NULL, 1, NULL, NULL, offer_sdp));
@@ -1244,8 +1274,8 @@ Test(uas, mutated_requests_and_responses_never_crash_and_answers_are_well_formed
 		nsent = 0;
 		sip_ua_input(ua, buf, (uint32_t)len, PEER_IP, 40000);
 		for (unsigned i = 0; i < nsent; i++)
-			cr_assert_eq(sip_parse(sent[i].data, sent[i].len, &m), 0, "%u: %s", round,
-			             sent[i].data);
+			cr_assert(sent_parses(sent[i].data, sent[i].len, &m, &rc), "%u: %s", round,
+			          sent[i].data);
 		if (round % 100 == 0)
 			advance(now + 700);
 	}
