@@ -170,6 +170,28 @@ msg_free(struct sip_ua *ua, void *h)
 		ua->ops->msg_free(ua->arg, h);
 }
 
+/*
+ * After a write into @a *h failed for room: swap it for a large buffer when the owner has
+ * them (true: write again), else free it and count the answer as too big.
+ */
+static bool
+msg_grow(struct sip_ua *ua, void **h, char **buf, uint32_t *cap)
+{
+	bool small = *cap < SIP_UA_MSG_MAX;
+
+	msg_free(ua, *h);
+	*h = NULL;
+	if (small && ua->ops->msg_alloc_large != NULL) {
+		*h = ua->ops->msg_alloc_large(ua->arg, SIP_UA_MSG_MAX, buf, cap);
+		if (*h != NULL && *cap >= SIP_UA_MSG_MAX)
+			return true;
+		msg_free(ua, *h);
+		*h = NULL;
+	}
+	CNT(ua, resp_too_big);
+	return false;
+}
+
 static void
 msg_send(struct sip_ua *ua, void *h, uint32_t len, uint32_t ip, uint16_t port, bool request)
 {
@@ -252,14 +274,17 @@ respond_stateless(struct sip_ua *ua, const struct sip_msg *m, unsigned code, con
 	if (h == NULL)
 		return;
 	hex_token(ua, tag, sizeof(tag), "");
-	len = sip_write_response(
-	    buf, cap, m, (uint16_t)code, NULL, m->to.has_tag ? DPV_STR_NULL : cstr(tag),
-	    mkstr(extra, reject_extra(extra, sizeof(extra), code, why, unsupported)), DPV_STR_NULL,
-	    DPV_STR_NULL);
-	if (len < 0) {
-		CNT(ua, rx_dropped);
-		msg_free(ua, h);
-		return;
+	for (;;) {
+		len = sip_write_response(
+		    buf, cap, m, (uint16_t)code, NULL, m->to.has_tag ? DPV_STR_NULL : cstr(tag),
+		    mkstr(extra, reject_extra(extra, sizeof(extra), code, why, unsupported)),
+		    DPV_STR_NULL, DPV_STR_NULL);
+		if (len >= 0)
+			break;
+		if (!msg_grow(ua, &h, &buf, &cap)) {
+			CNT(ua, rx_dropped);
+			return;
+		}
 	}
 	resp_dest(ua, m, &ip, &port);
 	count_status(ua, code);
@@ -325,10 +350,16 @@ txc_release(struct sip_ua *ua, struct ua_txc *c)
 		sess_retire(ua, s);
 }
 
-/* A server transaction for @a m (which matched none); NULL when the pools are full. */
+/*
+ * A server transaction for @a m (which matched none). NULL when there is none, @a m answered:
+ * 503 when the pools are full (overload), 400 when the transaction key (Via branch, sent-by,
+ * and for RFC 2543 peers Request-URI, tags, Call-ID, Via) does not fit a transaction: that
+ * is the request's fault (PROTOS sip-via-host), not an overload.
+ */
 static struct sip_tx *
 server_tx(struct sip_ua *ua, const struct sip_msg *m, struct ua_sess *s)
 {
+	uint64_t too_long = sip_tx_table_stats(ua->txt)->key_too_long;
 	struct sip_tx_key k;
 	struct ua_txc *c;
 	struct sip_tx *tx;
@@ -337,8 +368,11 @@ server_tx(struct sip_ua *ua, const struct sip_msg *m, struct ua_sess *s)
 
 	resp_dest(ua, m, &ip, &port);
 	c = txc_new(ua, s, ip, port, m->method);
-	if (c == NULL)
+	if (c == NULL) {
+		CNT(ua, overload_503);
+		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
 		return NULL;
+	}
 	key_from_msg(&k, m);
 	tx = sip_tx_server_new(ua->txt, &k, NULL, c);
 	if (tx == NULL) {
@@ -346,6 +380,13 @@ server_tx(struct sip_ua *ua, const struct sip_msg *m, struct ua_sess *s)
 		if (s != NULL)
 			s->ntx--;
 		txc_release(ua, c);
+		if (sip_tx_table_stats(ua->txt)->key_too_long != too_long) {
+			CNT(ua, bad_tx_key);
+			respond_stateless(ua, m, 400, "transaction key too long", DPV_STR_NULL);
+		} else {
+			CNT(ua, overload_503);
+			respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
+		}
 		return NULL;
 	}
 	c->tx = tx;
@@ -399,9 +440,11 @@ respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsigned 
 	h = msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		goto fail;
-	len = sip_write_response(buf, cap, m, (uint16_t)code, NULL, to_tag, mkstr(hdrs, n), body,
-	                         body.len ? SDP_TYPE : DPV_STR_NULL);
-	if (len < 0 || tx_respond(ua, tx, code, h, (uint32_t)len) != 0) {
+	while ((len = sip_write_response(buf, cap, m, (uint16_t)code, NULL, to_tag, mkstr(hdrs, n),
+	                                 body, body.len ? SDP_TYPE : DPV_STR_NULL)) < 0)
+		if (!msg_grow(ua, &h, &buf, &cap))
+			goto fail;
+	if (tx_respond(ua, tx, code, h, (uint32_t)len) != 0) {
 		msg_free(ua, h);
 		goto fail;
 	}
@@ -882,15 +925,12 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	struct sip_tx *tx;
 	uint32_t cap;
 	char *buf;
-	int n, len;
+	int n, n2, len;
 
 	hex_token(ua, tag, sizeof(tag), "");
 	tx = server_tx(ua, m, NULL);
-	if (tx == NULL) {
-		CNT(ua, overload_503);
-		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
-		return;
-	}
+	if (tx == NULL)
+		return; /* answered */
 	st = ua->cfg.dialplan != NULL ? sip_dialplan_match(ua->cfg.dialplan, ua->dps,
 	                                                   m->ruri.user.p, m->ruri.user.len, &dr)
 	                              : SIP_DP_NO_MATCH;
@@ -972,10 +1012,14 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	}
 	len =
 	    snprintf(extra, sizeof(extra), "Contact: %s\r\n" ALLOW_HDR SUPPORTED_HDR, ua->contact);
-	len = sip_write_response(buf, cap, m, 200, NULL, cstr(tag), mkstr(extra, (uint32_t)len),
-	                         mkstr(ua->sdp, (uint32_t)n), SDP_TYPE);
+	n2 = len;
+	while (
+	    (len = sip_write_response(buf, cap, m, 200, NULL, cstr(tag), mkstr(extra, (uint32_t)n2),
+	                              mkstr(ua->sdp, (uint32_t)n), SDP_TYPE)) < 0 &&
+	    msg_grow(ua, &s->resp_2xx, &buf, &cap))
+		;
 	if (len < 0) {
-		msg_free(ua, s->resp_2xx);
+		msg_free(ua, s->resp_2xx); /* NULL after a failed msg_grow: no-op */
 		s->resp_2xx = NULL;
 		respond(ua, tx, m, 500, cstr(tag), DPV_STR_NULL, DPV_STR_NULL, "2xx too big");
 		sess_end(ua, s);
@@ -1125,11 +1169,8 @@ uas_cancel(struct sip_ua *ua, const struct sip_msg *m)
 	if (ic != NULL && ic->sess != NULL && !ic->sess->ended)
 		s = ic->sess;
 	tx = server_tx(ua, m, NULL);
-	if (tx == NULL) {
-		CNT(ua, overload_503);
-		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
-		return;
-	}
+	if (tx == NULL)
+		return; /* answered */
 	if (inv == NULL) {
 		respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
 		        "no matching INVITE");
@@ -1213,11 +1254,8 @@ request_in(struct sip_ua *ua, const struct sip_msg *m)
 		return;
 	}
 	tx = server_tx(ua, m, NULL);
-	if (tx == NULL) {
-		CNT(ua, overload_503);
-		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
-		return;
-	}
+	if (tx == NULL)
+		return; /* answered */
 	switch (m->method) {
 	case SIP_METHOD_INVITE:
 		uas_reinvite(ua, m, tx);
@@ -1640,12 +1678,11 @@ parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err)
 	if (h == NULL)
 		return;
 	hex_token(ua, tag, sizeof(tag), "");
-	len = write_parse_reject(buf, cap, m, code, sip_parse_strerror(err), tag);
-	if (len < 0) {
-		CNT(ua, resp_too_big);
-		msg_free(ua, h);
-		return;
-	}
+	while ((len = write_parse_reject(buf, cap, m, code, sip_parse_strerror(err), tag)) < 0)
+		if (!msg_grow(ua, &h, &buf, &cap)) {
+			CNT(ua, rx_dropped);
+			return;
+		}
 	count_status(ua, code);
 	msg_send(ua, h, (uint32_t)len, ip, port, false);
 	msg_free(ua, h);

@@ -715,6 +715,42 @@ Test(uas, dialog_fields_beyond_the_arena_get_400)
 	cr_assert_eq(counter(SIP_UA_C_calls_in), 1);
 }
 
+/* A key the transaction table cannot hold is the request's fault: 400, not overload. */
+Test(uas, transaction_key_too_long_gets_400)
+{
+	char branch[1200];
+
+	memcpy(branch, "z9hG4bK", 7);
+	memset(branch + 7, 'b', sizeof(branch) - 8);
+	branch[sizeof(branch) - 1] = '\0';
+	invite("tone", "key1@alice", branch);
+	cr_assert_eq(nsent, 1);
+	cr_assert(starts(&sent[0], "SIP/2.0 400 Bad Request\r\n"), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "Warning: 399 dpvoip \"transaction key too long\"\r\n"));
+	cr_assert_eq(counter(SIP_UA_C_bad_tx_key), 1);
+	cr_assert_eq(counter(SIP_UA_C_overload_503), 0);
+	cr_assert_eq(counter(SIP_UA_C_calls_in), 0);
+	input(req("OPTIONS", "tone", "key2@alice", branch, NULL, 1, NULL, NULL, NULL));
+	cr_assert_eq(nsent, 2);
+	cr_assert(starts(&sent[1], "SIP/2.0 400 Bad Request\r\n"), "%s", sent[1].data);
+	cr_assert_eq(counter(SIP_UA_C_bad_tx_key), 2);
+}
+
+/* This owner has no large buffers: an answer beyond its 4 KB is counted, not sent, and its
+ * transaction ends. */
+Test(uas, answer_beyond_the_owner_buffer_is_counted)
+{
+	static char extra[5200];
+
+	memcpy(extra, "Via: SIP/2.0/UDP 198.18.0.9;x=", 30);
+	memset(extra + 30, 'v', sizeof(extra) - 33);
+	memcpy(extra + sizeof(extra) - 3, "\r\n", 3);
+	input(req("OPTIONS", "tone", "big1@alice", "z9hG4bKbig1", NULL, 1, NULL, extra, NULL));
+	cr_assert_eq(nsent, 0);
+	cr_assert_eq(counter(SIP_UA_C_resp_too_big), 1);
+	cr_assert_eq(counter(SIP_UA_C_rx_requests), 1);
+}
+
 Test(uas, stray_ack_is_a_counted_drop)
 {
 	input(req("ACK", "tone", "nocall", "z9hG4bKx", "t1", 1, NULL, NULL, NULL));
