@@ -1656,12 +1656,12 @@ write_parse_reject(char *buf, uint32_t cap, const struct sip_msg *m, unsigned co
 	return w.over ? -1 : (int)w.len;
 }
 
-/* Answer a request sip_parse() refused with @a err, or drop it when no Via gives a place to
- * send the answer to. */
+/* Answer a request sip_parse() refused with @a err (0: parsed, but malformed as @a why says),
+ * or drop it when no Via gives a place to send the answer to. */
 static void
-parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err)
+parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err, const char *why)
 {
-	unsigned code = sip_parse_status(err);
+	unsigned code = err ? sip_parse_status(err) : 400;
 	char tag[24], *buf;
 	uint32_t cap, ip;
 	uint16_t port;
@@ -1678,7 +1678,7 @@ parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err)
 	if (h == NULL)
 		return;
 	hex_token(ua, tag, sizeof(tag), "");
-	while ((len = write_parse_reject(buf, cap, m, code, sip_parse_strerror(err), tag)) < 0)
+	while ((len = write_parse_reject(buf, cap, m, code, why, tag)) < 0)
 		if (!msg_grow(ua, &h, &buf, &cap)) {
 			CNT(ua, rx_dropped);
 			return;
@@ -1688,19 +1688,58 @@ parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err)
 	msg_free(ua, h);
 }
 
+/*
+ * RFC 3261 grammar the parser leaves to its users (it flags, it does not refuse):
+ *  - 7: "the empty line MUST be present even if the message-body is not" (RFC 4475 baddn is
+ *    cut before it): a message whose header section runs to the end of the datagram is
+ *    malformed.
+ *  - 25.1: header values are TEXT-UTF8 (%x21-7E, UTF-8), LWS and quoted strings; a raw NUL is
+ *    allowed only as the escaped octet of a quoted-pair inside a quoted string (RFC 4475
+ *    intmeth's To carries "\<NUL>", and must be accepted). Bodies may hold anything.
+ * Both apply to requests (400) and responses (dropped) alike. NULL when neither is found.
+ */
+static const char *
+grammar_error(const struct sip_msg *m)
+{
+	const char *hend = m->body.p != NULL ? m->body.p : m->buf + m->len;
+
+	if (m->flags & SIP_MSG_F_NO_BLANK_LINE)
+		return "no blank line after the headers";
+	if (memchr(m->buf, '\0', (size_t)(hend - m->buf)) == NULL)
+		return NULL; /* the common case: one scan of the header section */
+	for (unsigned i = 0; i < m->n_hdrs; i++) {
+		struct dpv_str v = m->hdrs[i].value;
+		bool quoted = false;
+
+		if (v.len == 0 || memchr(v.p, '\0', v.len) == NULL)
+			continue;
+		for (uint32_t k = 0; k < v.len; k++) {
+			if (v.p[k] == '"')
+				quoted = !quoted;
+			else if (quoted && v.p[k] == '\\')
+				k++; /* quoted-pair: any octet but CR and LF */
+			else if (v.p[k] == '\0')
+				return "NUL in header value";
+		}
+	}
+	return NULL;
+}
+
 void
 sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, uint16_t src_port)
 {
 	struct sip_msg *m = &ua->msg;
+	const char *why;
 	int err;
 
 	ua->src_ip = src_ip;
 	ua->src_port = src_port;
 	err = sip_parse(buf, len, m);
-	if (err != 0) {
+	why = err != 0 ? sip_parse_strerror(err) : grammar_error(m);
+	if (why != NULL) {
 		CNT(ua, rx_parse_errors);
 		if (m->is_request && m->method != SIP_METHOD_ACK)
-			parse_reject(ua, m, err);
+			parse_reject(ua, m, err, why);
 		else
 			CNT(ua, rx_dropped);
 		return;

@@ -511,14 +511,16 @@ static const struct ua_outcome rfc4475[] = {
 	    {"port-unambiguous", "405", W("method not allowed"), ALLOW, NULL},                     \
 	    {"via-received-param-with-delim", "481", W("no such dialog"), NULL, NULL},             \
 	    {"via-received-param-no-delim", "200", NULL, ALLOW, NULL},                             \
-	    {"mult-ip-in-header", "481", W("no such dialog"), NULL, NULL},                         \
-	    {"ipv6-bug-abnf-3-colons", "200", NULL, ALLOW, NULL},                                  \
 	{                                                                                          \
-		"ipv6-correct-abnf-2-colons", "200", NULL, ALLOW, NULL                             \
+		"mult-ip-in-header", "481", W("no such dialog"), NULL, NULL                        \
 	}
 
 static const struct ua_outcome rfc5118_lf[] = {
     RFC5118_COMMON,
+    /* as archived these two end after their last header line, without the empty line RFC 3261
+     * 7 requires (rfc5118/README.md: "not legal wire bytes"): 400 */
+    {"ipv6-bug-abnf-3-colons", "400", W("no blank line after the headers"), NULL, NULL},
+    {"ipv6-correct-abnf-2-colons", "400", W("no blank line after the headers"), NULL, NULL},
     /* declared Content-Length beyond the datagram: 400 (RFC 3261 18.3) */
     {"ipv6-in-sdp", "400", W("Content-Length larger than the message"), NULL, NULL},
     {"mult-ip-in-sdp", "400", W("Content-Length larger than the message"), NULL, NULL},
@@ -528,6 +530,9 @@ static const struct ua_outcome rfc5118_lf[] = {
 
 static const struct ua_outcome rfc5118_crlf[] = {
     RFC5118_COMMON,
+    /* ersip added the closing CRLF: OPTIONS answered */
+    {"ipv6-bug-abnf-3-colons", "200", NULL, ALLOW, NULL},
+    {"ipv6-correct-abnf-2-colons", "200", NULL, ALLOW, NULL},
     /* In this variant Content-Length cuts the last SDP line ("a=rtpmap:107 H263-19", video):
      * a malformed rtpmap on a stream we do not take is ignored, so mult-ip-in-sdp's IPv4 PCMU
      * audio is accepted; ipv6-in-sdp and ipv4-mapped-ipv6 are IPv6 media: 488. */
@@ -1049,9 +1054,9 @@ Test(framing, nul_in_header)
 	cr_assert_not_null(x);
 	*x = '\0';
 	feed();
-	/* DEVIATION: a raw NUL is not TEXT-UTF8 (RFC 3261 25.1), 400 is due; the parser takes it
-	 * inside an unknown header's value and the OPTIONS is answered */
-	assert_reply("SIP/2.0 200 OK\r\n", NULL);
+	/* a raw NUL is not TEXT-UTF8 (RFC 3261 25.1): 400 */
+	assert_reply("SIP/2.0 400 ", "NUL in header value");
+	cr_assert_eq(counter(SIP_UA_C_rx_parse_errors), 1);
 }
 
 Test(framing, no_blank_line)
@@ -1059,8 +1064,61 @@ Test(framing, no_blank_line)
 	options(NULL, "", "Content-Length: 0\r\n", "");
 	flen -= 2; /* the headers are never closed (like rfc4475 baddn.dat) */
 	feed();
-	/* DEVIATION: RFC 3261 7 requires the empty line even without a body; it is accepted */
+	/* RFC 3261 7 requires the empty line even without a body */
+	assert_reply("SIP/2.0 400 ", "no blank line after the headers");
+	cr_assert_eq(counter(SIP_UA_C_rx_parse_errors), 1);
+}
+
+/* A NUL escaped by a quoted-pair inside a quoted string is allowed (RFC 4475 intmeth). */
+Test(framing, nul_in_quoted_pair)
+{
+	char *x;
+
+	options(NULL, "", "Subject: \"a\\#b\"\r\nContent-Length: 0\r\n", "");
+	x = memchr(fbuf, '#', flen);
+	cr_assert_not_null(x);
+	*x = '\0';
+	feed();
 	assert_reply("SIP/2.0 200 OK\r\n", NULL);
+}
+
+/* Raw (not escaped) inside a quoted string, it is still not allowed (qdtext). */
+Test(framing, raw_nul_in_quoted_string)
+{
+	char *x;
+
+	options(NULL, "", "Subject: \"a#b\"\r\nContent-Length: 0\r\n", "");
+	x = memchr(fbuf, '#', flen);
+	cr_assert_not_null(x);
+	*x = '\0';
+	feed();
+	assert_reply("SIP/2.0 400 ", "NUL in header value");
+}
+
+/* NULs in a body are the body's business. */
+Test(framing, nul_in_body)
+{
+	options(NULL, "", "Content-Type: application/octet-stream\r\nContent-Length: 4\r\n",
+	        "a#bc");
+	*(char *)memchr(fbuf, '#', flen) = '\0';
+	feed();
+	cr_assert_eq(nsent, 1);
+	cr_assert_eq(counter(SIP_UA_C_rx_parse_errors), 0);
+}
+
+/* A response without the empty line is dropped like any malformed response. */
+Test(framing, response_without_blank_line_is_dropped)
+{
+	static const char r[] =
+	    "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKr1\r\n"
+	    "From: <sip:a@198.18.0.1>;tag=1\r\nTo: <sip:b@198.18.0.2>;tag=2\r\n"
+	    "Call-ID: r1@198.18.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n";
+
+	sip_ua_input(ua, r, sizeof(r) - 1, PEER_IP, PEER_PORT);
+	cr_assert_eq(nsent, 0);
+	cr_assert_eq(counter(SIP_UA_C_rx_parse_errors), 1);
+	cr_assert_eq(counter(SIP_UA_C_rx_dropped), 1);
+	cr_assert_eq(counter(SIP_UA_C_rx_responses), 0);
 }
 
 Test(framing, space_before_colon)
