@@ -203,24 +203,30 @@ msg_send(struct sip_ua *ua, void *h, uint32_t len, uint32_t ip, uint16_t port, b
 	(void)ua->ops->msg_send(ua->arg, h, len, ip, port);
 }
 
-/* Where responses to @a m go: RFC 3261 18.2.2 with RFC 3581 rport. */
+/* Where responses to a request with top Via @a v go: RFC 3261 18.2.2 with RFC 3581 rport. */
 static void
-resp_dest(const struct sip_ua *ua, const struct sip_msg *m, uint32_t *ip, uint16_t *port)
+via_dest(const struct sip_ua *ua, const struct sip_via *v, uint32_t *ip, uint16_t *port)
 {
 	uint32_t rip;
 
-	if (m->via.has_rport) {
+	if (v->has_rport) {
 		*ip = ua->src_ip;
 		*port = ua->src_port;
 		return;
 	}
-	if (m->via.has_received && parse_ipv4(m->via.received, &rip))
+	if (v->has_received && parse_ipv4(v->received, &rip))
 		*ip = rip;
-	else if (parse_ipv4(m->via.host, &rip))
+	else if (parse_ipv4(v->host, &rip))
 		*ip = rip;
 	else
 		*ip = ua->src_ip; /* a name we cannot resolve here: the packet came from there */
-	*port = m->via.has_port ? m->via.port : 5060;
+	*port = v->has_port ? v->port : 5060;
+}
+
+static void
+resp_dest(const struct sip_ua *ua, const struct sip_msg *m, uint32_t *ip, uint16_t *port)
+{
+	via_dest(ua, &m->via, ip, port);
 }
 
 static void
@@ -1663,13 +1669,17 @@ parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err, const char *wh
 {
 	unsigned code = err ? sip_parse_status(err) : 400;
 	char tag[24], *buf;
+	struct sip_list_iter it;
+	struct sip_via v;
 	uint32_t cap, ip;
 	uint16_t port;
 	void *h;
 	int len;
 
-	if (err != SIP_PERR_VIA && m->via.host.len > 0)
-		resp_dest(ua, m, &ip, &port);
+	/* m->via is not to be trusted after an error: parse the top Via again */
+	sip_list_iter_init(&it, m, SIP_HDR_VIA);
+	if (sip_via_next(&it, &v) == 1)
+		via_dest(ua, &v, &ip, &port);
 	else if (!via_dest_lenient(ua, m, &ip, &port)) {
 		CNT(ua, rx_dropped);
 		return;

@@ -751,6 +751,28 @@ Test(uas, answer_beyond_the_owner_buffer_is_counted)
 	cr_assert_eq(counter(SIP_UA_C_rx_requests), 1);
 }
 
+/* A bad request line is answered like any parse error, to where its Via (rport) says. */
+Test(uas, bad_request_uri_gets_400_at_the_rport)
+{
+	snprintf(inbuf, sizeof(inbuf),
+	         "OPTIONS <sip:tone@198.18.0.1> SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP 198.18.0.2:5070;branch=z9hG4bKr1;rport\r\n"
+	         "From: <sip:a@198.18.0.2>;tag=x\r\nTo: <sip:tone@198.18.0.1>\r\n"
+	         "Call-ID: badruri1\r\nCSeq: 7 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	input(inbuf);
+	cr_assert_eq(nsent, 1);
+	cr_assert(starts(&sent[0], "SIP/2.0 400 Bad Request\r\n"), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "Warning: 399 dpvoip \"malformed Request-URI\"\r\n"));
+	cr_assert(has(&sent[0], "\r\nCall-ID: badruri1\r\nCSeq: 7 OPTIONS\r\n"), "%s",
+	          sent[0].data);
+	cr_assert_not_null(to_tag_of(&sent[0]));
+	cr_assert_eq(sent[0].ip, PEER_IP);
+	cr_assert_eq(sent[0].port, 40000);
+	cr_assert_eq(counter(SIP_UA_C_rx_parse_errors), 1);
+	cr_assert_eq(counter(SIP_UA_C_rx_requests), 0);
+	cr_assert_eq(counter(SIP_UA_C_rejected_4xx), 1);
+}
+
 Test(uas, stray_ack_is_a_counted_drop)
 {
 	input(req("ACK", "tone", "nocall", "z9hG4bKx", "t1", 1, NULL, NULL, NULL));
