@@ -427,7 +427,8 @@ struct ua_outcome {
 /*
  * One row per file; the RFC expectation is in rfc4475/README.md. The UA is an endpoint, not a
  * registrar: REGISTER (and MESSAGE) get 405 with Allow. Requests with a To tag and no dialog get
- * 481. "DEVIATION" marks where the UA's answer is not what the RFC asks for.
+ * 481. Every row is the RFC's expectation (or one of the answers it allows); a row that is
+ * not would be marked "DEVIATION".
  */
 static const struct ua_outcome rfc4475[] = {
     /* 3.1.1 valid: must accept */
