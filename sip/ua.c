@@ -931,7 +931,7 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	struct sip_tx *tx;
 	uint32_t cap;
 	char *buf;
-	int n, n2, len;
+	int n, xlen, len;
 
 	hex_token(ua, tag, sizeof(tag), "");
 	tx = server_tx(ua, m, NULL);
@@ -1016,14 +1016,15 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		sess_end(ua, s);
 		return;
 	}
-	len =
+	xlen =
 	    snprintf(extra, sizeof(extra), "Contact: %s\r\n" ALLOW_HDR SUPPORTED_HDR, ua->contact);
-	n2 = len;
-	while (
-	    (len = sip_write_response(buf, cap, m, 200, NULL, cstr(tag), mkstr(extra, (uint32_t)n2),
-	                              mkstr(ua->sdp, (uint32_t)n), SDP_TYPE)) < 0 &&
-	    msg_grow(ua, &s->resp_2xx, &buf, &cap))
-		;
+	for (;;) {
+		len = sip_write_response(buf, cap, m, 200, NULL, cstr(tag),
+		                         mkstr(extra, (uint32_t)xlen), mkstr(ua->sdp, (uint32_t)n),
+		                         SDP_TYPE);
+		if (len >= 0 || !msg_grow(ua, &s->resp_2xx, &buf, &cap))
+			break;
+	}
 	if (len < 0) {
 		msg_free(ua, s->resp_2xx); /* NULL after a failed msg_grow: no-op */
 		s->resp_2xx = NULL;

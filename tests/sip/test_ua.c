@@ -773,6 +773,37 @@ Test(uas, bad_request_uri_gets_400_at_the_rport)
 	cr_assert_eq(counter(SIP_UA_C_rejected_4xx), 1);
 }
 
+/* Every dialog field comes back out of the arena intact in our BYE, longreq-sized ones too. */
+Test(uas, dialog_arena_fields_in_the_bye)
+{
+	static const char rr[] = "Record-Route: <sip:p1@198.18.0.7;lr>, <sip:p2@198.18.0.8;lr>\r\n";
+	char callid[600], bye_from[128], bye_to[128], bye_cid[700], tag[64];
+	struct listing l = {0};
+	struct sip_msg m;
+
+	memset(callid, 'k', sizeof(callid) - 1);
+	callid[sizeof(callid) - 1] = '\0';
+	input(req("INVITE", "tone", callid, "z9hG4bKar1", NULL, 1, NULL, rr, offer_sdp));
+	cr_assert_eq(nsent, 3);
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[2]));
+	input(req("ACK", "tone", callid, "z9hG4bKar2", tag, 1, NULL, NULL, NULL));
+	cr_assert_eq(sip_ua_sessions(ua, collect, &l), 1);
+	cr_assert_eq(sip_ua_hangup(ua, l.info[0].id), 0);
+	cr_assert_eq(nsent, 4);
+	cr_assert(starts(&sent[3], "BYE sip:alice@198.18.0.2:5070 SIP/2.0\r\n"), "%s",
+	          sent[3].data);
+	snprintf(bye_from, sizeof(bye_from), "From: <sip:tone@198.18.0.1>;tag=%s\r\n", tag);
+	snprintf(bye_to, sizeof(bye_to),
+	         "To: \"Alice\" <sip:alice@198.18.0.2:5070>;tag=alice1\r\n");
+	snprintf(bye_cid, sizeof(bye_cid), "Call-ID: %s\r\n", callid);
+	cr_assert(has(&sent[3], bye_from), "%s", sent[3].data);
+	cr_assert(has(&sent[3], bye_to), "%s", sent[3].data);
+	cr_assert(has(&sent[3], bye_cid), "%s", sent[3].data);
+	cr_assert(has(&sent[3], "Route: <sip:p1@198.18.0.7;lr>, <sip:p2@198.18.0.8;lr>\r\n"), "%s",
+	          sent[3].data);
+	cr_assert_eq(sip_parse(sent[3].data, sent[3].len, &m), 0);
+}
+
 Test(uas, stray_ack_is_a_counted_drop)
 {
 	input(req("ACK", "tone", "nocall", "z9hG4bKx", "t1", 1, NULL, NULL, NULL));
