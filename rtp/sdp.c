@@ -215,26 +215,38 @@ rtpmap_get(struct rtp_sdp_media *m, uint8_t pt)
 	return &m->rtpmap[m->nb_rtpmap++];
 }
 
-/* "<pt> <name>/<clock>[/<channels>]" */
+/*
+ * Name of an rtpmap entry whose line was malformed: the entry is kept (clock 0) so that
+ * negotiation can refuse the payload type if it would choose it, while a bad line on a payload
+ * type nobody takes (RFC 4475 esc01: "a=rtpmap:31 LPC" on a video stream) does not fail the
+ * whole offer.
+ */
+static const char rtpmap_bad[] = "(malformed rtpmap)";
+
+/* "<pt> <name>/<clock>[/<channels>]"; @a audio: a bad payload type number is an error (it
+ * cannot be tied to a format and the stream may be the one we take). */
 static enum rtp_sdp_err
-parse_rtpmap(struct dpv_str v, struct rtp_sdp_media *m)
+parse_rtpmap(struct dpv_str v, struct rtp_sdp_media *m, bool audio)
 {
 	struct dpv_str pt, enc, extra, name, clock, ch;
 	struct rtp_sdp_rtpmap *r;
 	uint32_t npt, nclock, nch = 0;
 
-	if (!next_token(&v, &pt) || !next_token(&v, &enc) || next_token(&v, &extra) ||
-	    dpv_str_to_u32(pt, 127, &npt) < 0)
-		return RTP_SDP_E_BAD_ATTR;
-	if (!split_at(enc, '/', &name, &clock) || name.len == 0)
-		return RTP_SDP_E_BAD_ATTR;
-	if (split_at(clock, '/', &clock, &ch) && (dpv_str_to_u32(ch, 255, &nch) < 0 || nch == 0))
-		return RTP_SDP_E_BAD_ATTR;
-	if (dpv_str_to_u32(clock, UINT32_MAX, &nclock) < 0 || nclock == 0)
-		return RTP_SDP_E_BAD_ATTR;
+	if (!next_token(&v, &pt) || dpv_str_to_u32(pt, 127, &npt) < 0)
+		return audio ? RTP_SDP_E_BAD_ATTR : RTP_SDP_OK;
 	r = rtpmap_get(m, (uint8_t)npt);
 	if (r == NULL)
 		return RTP_SDP_OK; /* past RTP_SDP_MAX_RTPMAP: ignored */
+	if (!next_token(&v, &enc) || next_token(&v, &extra) || !split_at(enc, '/', &name, &clock) ||
+	    name.len == 0 ||
+	    (split_at(clock, '/', &clock, &ch) &&
+	     (dpv_str_to_u32(ch, 255, &nch) < 0 || nch == 0)) ||
+	    dpv_str_to_u32(clock, UINT32_MAX, &nclock) < 0 || nclock == 0) {
+		r->name = (struct dpv_str){rtpmap_bad, sizeof(rtpmap_bad) - 1};
+		r->clock = 0;
+		r->channels = 0;
+		return RTP_SDP_OK;
+	}
 	r->name = name;
 	r->clock = nclock;
 	r->channels = (uint8_t)nch;
@@ -300,7 +312,7 @@ parse_attr(struct dpv_str v, struct rtp_sdp *sdp, struct rtp_sdp_media *m)
 	if (m == NULL || !m->rtp_avp)
 		return RTP_SDP_OK;
 	if (dpv_str_caseeq(name, "rtpmap"))
-		return parse_rtpmap(val, m);
+		return parse_rtpmap(val, m, dpv_str_caseeq(m->type, "audio"));
 	if (dpv_str_caseeq(name, "fmtp"))
 		return parse_fmtp(val, m);
 	if (dpv_str_caseeq(name, "rtcp"))
@@ -423,12 +435,17 @@ out:
 
 /* ---- negotiation ---- */
 
-/* RTP_PT_PCMU / RTP_PT_PCMA when @a pt stands for that codec in @a m, else -1. */
+/*
+ * RTP_PT_PCMU / RTP_PT_PCMA when @a pt stands for that codec in @a m, else -1; -2 when @a pt is
+ * one of those static types but its rtpmap line is malformed (we cannot tell what it means).
+ */
 static int
 codec_of(const struct rtp_sdp_media *m, uint8_t pt)
 {
 	const struct rtp_sdp_rtpmap *r = rtpmap_find(m, pt);
 
+	if (r != NULL && r->name.p == rtpmap_bad)
+		return pt == RTP_PT_PCMU || pt == RTP_PT_PCMA ? -2 : -1;
 	if (r == NULL || r->clock == 0) /* no rtpmap (an fmtp alone makes an empty entry) */
 		return pt == RTP_PT_PCMU || pt == RTP_PT_PCMA ? pt : -1;
 	if (r->clock != 8000 || r->channels > 1)
@@ -471,8 +488,11 @@ rtp_sdp_negotiate(const struct rtp_sdp *offer, struct rtp_sdp_neg *neg)
 		if (!dpv_str_caseeq(m->type, "audio") || !m->rtp_avp || m->port == 0)
 			continue;
 		audio = true;
-		for (k = 0; k < m->nb_pts && codec < 0; k++)
+		for (k = 0; k < m->nb_pts && codec < 0; k++) {
 			codec = codec_of(m, m->pts[k]);
+			if (codec == -2)
+				return RTP_SDP_E_BAD_ATTR;
+		}
 	}
 	if (!audio)
 		return RTP_SDP_E_NO_AUDIO;

@@ -743,8 +743,16 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		rc = parse_status_line(m, p, le);
 	else
 		rc = parse_request_line(m, p, le);
-	if (rc != 0)
+	if (rc != 0) {
+		/*
+		 * A request with a bad Request-URI or version is still answered (400/505, RFC 4475
+		 * 3.1.2): index its headers and parse what a response copies, best effort; the
+		 * start-line error is the result whatever follows.
+		 */
+		if (m->is_request && split_headers(m, lf + 1, e, &body) == 0)
+			(void)parse_eager(m);
 		return rc;
+	}
 
 	rc = split_headers(m, lf + 1, e, &body);
 	if (rc != 0)

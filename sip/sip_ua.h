@@ -60,6 +60,14 @@ struct sip_ua_ops {
 	 */
 	void *(*msg_alloc)(void *arg, char **buf, uint32_t *cap);
 	/**
+	 * Optional (NULL: none). A buffer of at least @a need bytes (SIP_UA_MSG_MAX) for an answer
+	 * that did not fit msg_alloc's: responses copy every Via line, so the answer to a request
+	 * with long Vias (PROTOS sip-via-host: a 16 KB host) needs about the request's size. The
+	 * UA asks for one only after a write failed; without it the answer is dropped and counted
+	 * (resp_too_big). Freed through msg_free like the others.
+	 */
+	void *(*msg_alloc_large)(void *arg, uint32_t need, char **buf, uint32_t *cap);
+	/**
 	 * Send @a len bytes of @a msg to @a ip:@a port (host order). The UA keeps the handle (it
 	 * may send it again as a retransmission, same bytes, same destination) until msg_free.
 	 * Returns 0, or -1 when it could not be sent now (e.g. next hop not yet resolved): the
@@ -89,6 +97,12 @@ struct sip_ua_ops {
 	void (*media_stop)(void *arg, const struct sip_sess_media *m);
 };
 
+/**
+ * Largest datagram the UA may write: a response copies the request's Via/From/To/Call-ID/CSeq
+ * lines (at most a whole datagram, SIP_MAX_MSG_LEN) and adds its own lines and an SDP body.
+ */
+#define SIP_UA_MSG_MAX (65535u + 8192u)
+
 /** Configuration of one UA. */
 struct sip_ua_cfg {
 	uint32_t index;      /* this UA's index among signaling lcores (in session ids) */
@@ -116,7 +130,9 @@ struct sip_ua_cfg {
 	X(rejected_4xx)                                                                            \
 	X(rejected_5xx)                                                                            \
 	X(overload_503)                                                                            \
+	X(bad_tx_key) /* transaction key (Via branch/sent-by...) too long: 400, not overload */    \
 	X(no_buffer)                                                                               \
+	X(resp_too_big) /* an answer did not fit the owner's buffer: not sent */                   \
 	X(calls_in)                                                                                \
 	X(calls_out)                                                                               \
 	X(calls_answered)                                                                          \

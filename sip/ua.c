@@ -51,19 +51,6 @@ sip_sess_state_name(enum sip_sess_state s)
 
 /* ---- small helpers ---- */
 
-static bool
-copy_str(char *dst, size_t cap, uint16_t *len, struct dpv_str s)
-{
-	if (s.len >= cap)
-		return false;
-	if (s.len)
-		memcpy(dst, s.p, s.len);
-	dst[s.len] = '\0';
-	if (len != NULL)
-		*len = (uint16_t)s.len;
-	return true;
-}
-
 static inline struct dpv_str
 mkstr(const char *p, uint32_t len)
 {
@@ -74,6 +61,40 @@ static inline struct dpv_str
 cstr(const char *p)
 {
 	return (struct dpv_str){p, (uint32_t)strlen(p)};
+}
+
+/* Offset of dialog field @a f in the arena: the fields before it, each with its NUL. */
+static uint32_t
+dlg_off(const struct ua_sess *s, enum ua_dlg_field f)
+{
+	uint32_t off = 0;
+
+	for (int i = 0; i < (int)f; i++)
+		off += s->dlen[i] + 1u;
+	return off;
+}
+
+static struct dpv_str
+dlg(const struct ua_sess *s, enum ua_dlg_field f)
+{
+	return mkstr(s->dlg + dlg_off(s, f), s->dlen[f]);
+}
+
+/* Replace dialog field @a f by @a v (moving the fields after it); false when the arena would
+ * overflow, leaving the session unchanged. */
+static bool
+dlg_set(struct ua_sess *s, enum ua_dlg_field f, struct dpv_str v)
+{
+	uint32_t off = dlg_off(s, f), old = s->dlen[f] + 1u, end = dlg_off(s, DF_MAX);
+
+	if (end - old + v.len + 1u > sizeof(s->dlg))
+		return false;
+	memmove(s->dlg + off + v.len + 1, s->dlg + off + old, end - off - old);
+	if (v.len)
+		memcpy(s->dlg + off, v.p, v.len);
+	s->dlg[off + v.len] = '\0';
+	s->dlen[f] = (uint16_t)v.len;
+	return true;
 }
 
 /* Dotted IPv4 literal to host order; false when @a s is not one. */
@@ -149,6 +170,28 @@ msg_free(struct sip_ua *ua, void *h)
 		ua->ops->msg_free(ua->arg, h);
 }
 
+/*
+ * After a write into @a *h failed for room: swap it for a large buffer when the owner has
+ * them (true: write again), else free it and count the answer as too big.
+ */
+static bool
+msg_grow(struct sip_ua *ua, void **h, char **buf, uint32_t *cap)
+{
+	bool small = *cap < SIP_UA_MSG_MAX;
+
+	msg_free(ua, *h);
+	*h = NULL;
+	if (small && ua->ops->msg_alloc_large != NULL) {
+		*h = ua->ops->msg_alloc_large(ua->arg, SIP_UA_MSG_MAX, buf, cap);
+		if (*h != NULL && *cap >= SIP_UA_MSG_MAX)
+			return true;
+		msg_free(ua, *h);
+		*h = NULL;
+	}
+	CNT(ua, resp_too_big);
+	return false;
+}
+
 static void
 msg_send(struct sip_ua *ua, void *h, uint32_t len, uint32_t ip, uint16_t port, bool request)
 {
@@ -160,24 +203,30 @@ msg_send(struct sip_ua *ua, void *h, uint32_t len, uint32_t ip, uint16_t port, b
 	(void)ua->ops->msg_send(ua->arg, h, len, ip, port);
 }
 
-/* Where responses to @a m go: RFC 3261 18.2.2 with RFC 3581 rport. */
+/* Where responses to a request with top Via @a v go: RFC 3261 18.2.2 with RFC 3581 rport. */
 static void
-resp_dest(const struct sip_ua *ua, const struct sip_msg *m, uint32_t *ip, uint16_t *port)
+via_dest(const struct sip_ua *ua, const struct sip_via *v, uint32_t *ip, uint16_t *port)
 {
 	uint32_t rip;
 
-	if (m->via.has_rport) {
+	if (v->has_rport) {
 		*ip = ua->src_ip;
 		*port = ua->src_port;
 		return;
 	}
-	if (m->via.has_received && parse_ipv4(m->via.received, &rip))
+	if (v->has_received && parse_ipv4(v->received, &rip))
 		*ip = rip;
-	else if (parse_ipv4(m->via.host, &rip))
+	else if (parse_ipv4(v->host, &rip))
 		*ip = rip;
 	else
 		*ip = ua->src_ip; /* a name we cannot resolve here: the packet came from there */
-	*port = m->via.has_port ? m->via.port : 5060;
+	*port = v->has_port ? v->port : 5060;
+}
+
+static void
+resp_dest(const struct sip_ua *ua, const struct sip_msg *m, uint32_t *ip, uint16_t *port)
+{
+	via_dest(ua, &m->via, ip, port);
 }
 
 static void
@@ -231,14 +280,17 @@ respond_stateless(struct sip_ua *ua, const struct sip_msg *m, unsigned code, con
 	if (h == NULL)
 		return;
 	hex_token(ua, tag, sizeof(tag), "");
-	len = sip_write_response(
-	    buf, cap, m, (uint16_t)code, NULL, m->to.has_tag ? DPV_STR_NULL : cstr(tag),
-	    mkstr(extra, reject_extra(extra, sizeof(extra), code, why, unsupported)), DPV_STR_NULL,
-	    DPV_STR_NULL);
-	if (len < 0) {
-		CNT(ua, rx_dropped);
-		msg_free(ua, h);
-		return;
+	for (;;) {
+		len = sip_write_response(
+		    buf, cap, m, (uint16_t)code, NULL, m->to.has_tag ? DPV_STR_NULL : cstr(tag),
+		    mkstr(extra, reject_extra(extra, sizeof(extra), code, why, unsupported)),
+		    DPV_STR_NULL, DPV_STR_NULL);
+		if (len >= 0)
+			break;
+		if (!msg_grow(ua, &h, &buf, &cap)) {
+			CNT(ua, rx_dropped);
+			return;
+		}
 	}
 	resp_dest(ua, m, &ip, &port);
 	count_status(ua, code);
@@ -304,10 +356,16 @@ txc_release(struct sip_ua *ua, struct ua_txc *c)
 		sess_retire(ua, s);
 }
 
-/* A server transaction for @a m (which matched none); NULL when the pools are full. */
+/*
+ * A server transaction for @a m (which matched none). NULL when there is none, @a m answered:
+ * 503 when the pools are full (overload), 400 when the transaction key (Via branch, sent-by,
+ * and for RFC 2543 peers Request-URI, tags, Call-ID, Via) does not fit a transaction: that
+ * is the request's fault (PROTOS sip-via-host), not an overload.
+ */
 static struct sip_tx *
 server_tx(struct sip_ua *ua, const struct sip_msg *m, struct ua_sess *s)
 {
+	uint64_t too_long = sip_tx_table_stats(ua->txt)->key_too_long;
 	struct sip_tx_key k;
 	struct ua_txc *c;
 	struct sip_tx *tx;
@@ -316,8 +374,11 @@ server_tx(struct sip_ua *ua, const struct sip_msg *m, struct ua_sess *s)
 
 	resp_dest(ua, m, &ip, &port);
 	c = txc_new(ua, s, ip, port, m->method);
-	if (c == NULL)
+	if (c == NULL) {
+		CNT(ua, overload_503);
+		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
 		return NULL;
+	}
 	key_from_msg(&k, m);
 	tx = sip_tx_server_new(ua->txt, &k, NULL, c);
 	if (tx == NULL) {
@@ -325,6 +386,13 @@ server_tx(struct sip_ua *ua, const struct sip_msg *m, struct ua_sess *s)
 		if (s != NULL)
 			s->ntx--;
 		txc_release(ua, c);
+		if (sip_tx_table_stats(ua->txt)->key_too_long != too_long) {
+			CNT(ua, bad_tx_key);
+			respond_stateless(ua, m, 400, "transaction key too long", DPV_STR_NULL);
+		} else {
+			CNT(ua, overload_503);
+			respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
+		}
 		return NULL;
 	}
 	c->tx = tx;
@@ -378,9 +446,11 @@ respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsigned 
 	h = msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		goto fail;
-	len = sip_write_response(buf, cap, m, (uint16_t)code, NULL, to_tag, mkstr(hdrs, n), body,
-	                         body.len ? SDP_TYPE : DPV_STR_NULL);
-	if (len < 0 || tx_respond(ua, tx, code, h, (uint32_t)len) != 0) {
+	while ((len = sip_write_response(buf, cap, m, (uint16_t)code, NULL, to_tag, mkstr(hdrs, n),
+	                                 body, body.len ? SDP_TYPE : DPV_STR_NULL)) < 0)
+		if (!msg_grow(ua, &h, &buf, &cap))
+			goto fail;
+	if (tx_respond(ua, tx, code, h, (uint32_t)len) != 0) {
 		msg_free(ua, h);
 		goto fail;
 	}
@@ -412,8 +482,8 @@ sess_match(struct cds_lfht_node *node, const void *key)
 	const struct ua_sess *s = caa_container_of(node, struct ua_sess, node);
 	const struct sess_key *k = key;
 
-	return s->callid_len == k->call_id.len && s->ltag_len == k->ltag.len &&
-	       memcmp(s->call_id, k->call_id.p, k->call_id.len) == 0 &&
+	return s->dlen[DF_CALLID] == k->call_id.len && s->ltag_len == k->ltag.len &&
+	       memcmp(s->dlg, k->call_id.p, k->call_id.len) == 0 &&
 	       memcmp(s->ltag, k->ltag.p, k->ltag.len) == 0;
 }
 
@@ -473,7 +543,7 @@ sess_drop(struct sip_ua *ua, struct ua_sess *s)
 static bool
 sess_insert(struct sip_ua *ua, struct ua_sess *s)
 {
-	struct sess_key k = {mkstr(s->call_id, s->callid_len), mkstr(s->ltag, s->ltag_len)};
+	struct sess_key k = {dlg(s, DF_CALLID), mkstr(s->ltag, s->ltag_len)};
 	struct cds_lfht_node *got;
 
 	rcu_read_lock();
@@ -605,12 +675,12 @@ fill_dialog_fields(const struct ua_sess *s, struct sip_req_fields *f)
 	f->via_host = cstr(s->ua->host);
 	f->via_port = s->ua->cfg.local_port;
 	f->rport = true;
-	f->from = mkstr(s->lna, s->lna_len);
+	f->from = dlg(s, DF_LNA);
 	f->from_tag = mkstr(s->ltag, s->ltag_len);
-	f->to = mkstr(s->rna, s->rna_len);
-	f->to_tag = s->rna_has_tag ? DPV_STR_NULL : mkstr(s->rtag, s->rtag_len);
-	f->call_id = mkstr(s->call_id, s->callid_len);
-	f->route = mkstr(s->route, s->route_len);
+	f->to = dlg(s, DF_RNA);
+	f->to_tag = s->rna_has_tag ? DPV_STR_NULL : dlg(s, DF_RTAG);
+	f->call_id = dlg(s, DF_CALLID);
+	f->route = dlg(s, DF_ROUTE);
 }
 
 /* Send a request in a client transaction (BYE, CANCEL, INVITE). 0 or -1. */
@@ -666,7 +736,7 @@ send_bye(struct sip_ua *ua, struct ua_sess *s)
 	hex_token(ua, branch, sizeof(branch), "z9hG4bK");
 	fill_dialog_fields(s, &f);
 	f.method = SIP_METHOD_BYE;
-	f.ruri = mkstr(s->target, s->target_len);
+	f.ruri = dlg(s, DF_TARGET);
 	f.branch = cstr(branch);
 	f.cseq = ++s->local_cseq;
 	s->state = SIP_SESS_TERMINATING;
@@ -705,12 +775,12 @@ send_cancel(struct sip_ua *ua, struct ua_sess *s)
 	f.via_port = ua->cfg.local_port;
 	f.rport = true;
 	f.branch = cstr(s->branch);
-	f.from = mkstr(s->lna, s->lna_len);
+	f.from = dlg(s, DF_LNA);
 	f.from_tag = mkstr(s->ltag, s->ltag_len);
-	f.to = mkstr(s->rna, s->rna_len);
-	f.call_id = mkstr(s->call_id, s->callid_len);
+	f.to = dlg(s, DF_RNA);
+	f.call_id = dlg(s, DF_CALLID);
 	f.cseq = s->inv_cseq;
-	f.route = mkstr(s->route, s->route_len);
+	f.route = dlg(s, DF_ROUTE);
 	s->hangup = false;
 	s->state = SIP_SESS_TERMINATING;
 	(void)send_client(ua, s, &f, s->dst_ip, s->dst_port, NULL);
@@ -790,9 +860,8 @@ set_target(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m)
 	uint32_t ip;
 
 	sip_list_iter_init(&it, m, SIP_HDR_CONTACT);
-	if (sip_naddr_next(&it, &na) == 1 && !na.star &&
-	    copy_str(s->target, sizeof(s->target), &s->target_len, na.uri.raw)) {
-		if (s->route_len == 0 && parse_ipv4(na.uri.host, &ip)) {
+	if (sip_naddr_next(&it, &na) == 1 && !na.star && dlg_set(s, DF_TARGET, na.uri.raw)) {
+		if (s->dlen[DF_ROUTE] == 0 && parse_ipv4(na.uri.host, &ip)) {
 			s->peer_ip = ip;
 			s->peer_port = na.uri.has_port ? na.uri.port : 5060;
 		}
@@ -804,6 +873,7 @@ static bool
 set_route(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, bool reverse)
 {
 	struct dpv_str v[MAX_RR];
+	char route[UA_DLG_MAX];
 	struct sip_list_iter it;
 	struct sip_naddr na;
 	unsigned n = 0;
@@ -815,17 +885,17 @@ set_route(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, bool re
 	for (unsigned i = 0; i < n; i++) {
 		struct dpv_str r = v[reverse ? n - 1 - i : i];
 
-		if (len + r.len + 3 >= sizeof(s->route))
+		if (len + r.len + 3 >= sizeof(route))
 			return false;
 		if (i > 0) {
-			memcpy(s->route + len, ", ", 2);
+			memcpy(route + len, ", ", 2);
 			len += 2;
 		}
-		memcpy(s->route + len, r.p, r.len);
+		memcpy(route + len, r.p, r.len);
 		len += r.len;
 	}
-	s->route[len] = '\0';
-	s->route_len = (uint16_t)len;
+	if (!dlg_set(s, DF_ROUTE, mkstr(route, len)))
+		return false;
 	if (n > 0 && sip_naddr_parse(v[reverse ? n - 1 : 0], &na) == 0 &&
 	    parse_ipv4(na.uri.host, &ip)) {
 		s->peer_ip = ip;
@@ -861,15 +931,12 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	struct sip_tx *tx;
 	uint32_t cap;
 	char *buf;
-	int n, len;
+	int n, xlen, len;
 
 	hex_token(ua, tag, sizeof(tag), "");
 	tx = server_tx(ua, m, NULL);
-	if (tx == NULL) {
-		CNT(ua, overload_503);
-		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
-		return;
-	}
+	if (tx == NULL)
+		return; /* answered */
 	st = ua->cfg.dialplan != NULL ? sip_dialplan_match(ua->cfg.dialplan, ua->dps,
 	                                                   m->ruri.user.p, m->ruri.user.len, &dr)
 	                              : SIP_DP_NO_MATCH;
@@ -894,12 +961,9 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	}
 	snprintf(s->ltag, sizeof(s->ltag), "%s", tag);
 	s->ltag_len = (uint16_t)strlen(tag);
-	if (!copy_str(s->call_id, sizeof(s->call_id), &s->callid_len, m->call_id) ||
-	    !copy_str(s->rtag, sizeof(s->rtag), &s->rtag_len, m->from.tag) ||
-	    !copy_str(s->rna, sizeof(s->rna), &s->rna_len, m->from.raw) ||
-	    !copy_str(s->lna, sizeof(s->lna), &s->lna_len, m->to.raw) ||
-	    !copy_str(s->target, sizeof(s->target), &s->target_len, m->from.uri.raw) ||
-	    !set_route(ua, s, m, false)) {
+	if (!dlg_set(s, DF_CALLID, m->call_id) || !dlg_set(s, DF_RTAG, m->from.tag) ||
+	    !dlg_set(s, DF_RNA, m->from.raw) || !dlg_set(s, DF_LNA, m->to.raw) ||
+	    !dlg_set(s, DF_TARGET, m->from.uri.raw) || !set_route(ua, s, m, false)) {
 		sess_drop(ua, s);
 		respond(ua, tx, m, 400, cstr(tag), DPV_STR_NULL, DPV_STR_NULL,
 		        "dialog field too long");
@@ -952,12 +1016,17 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		sess_end(ua, s);
 		return;
 	}
-	len =
+	xlen =
 	    snprintf(extra, sizeof(extra), "Contact: %s\r\n" ALLOW_HDR SUPPORTED_HDR, ua->contact);
-	len = sip_write_response(buf, cap, m, 200, NULL, cstr(tag), mkstr(extra, (uint32_t)len),
-	                         mkstr(ua->sdp, (uint32_t)n), SDP_TYPE);
+	for (;;) {
+		len = sip_write_response(buf, cap, m, 200, NULL, cstr(tag),
+		                         mkstr(extra, (uint32_t)xlen), mkstr(ua->sdp, (uint32_t)n),
+		                         SDP_TYPE);
+		if (len >= 0 || !msg_grow(ua, &s->resp_2xx, &buf, &cap))
+			break;
+	}
 	if (len < 0) {
-		msg_free(ua, s->resp_2xx);
+		msg_free(ua, s->resp_2xx); /* NULL after a failed msg_grow: no-op */
 		s->resp_2xx = NULL;
 		respond(ua, tx, m, 500, cstr(tag), DPV_STR_NULL, DPV_STR_NULL, "2xx too big");
 		sess_end(ua, s);
@@ -980,7 +1049,7 @@ dialog_for(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 	struct ua_sess *s = sess_find(ua, m->call_id, m->to.tag);
 
 	if (s == NULL || s->ended ||
-	    (s->rtag_len && !dpv_str_eq(m->from.tag, mkstr(s->rtag, s->rtag_len)))) {
+	    (s->dlen[DF_RTAG] && !dpv_str_eq(m->from.tag, dlg(s, DF_RTAG)))) {
 		respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL, "no such dialog");
 		return NULL;
 	}
@@ -1107,11 +1176,8 @@ uas_cancel(struct sip_ua *ua, const struct sip_msg *m)
 	if (ic != NULL && ic->sess != NULL && !ic->sess->ended)
 		s = ic->sess;
 	tx = server_tx(ua, m, NULL);
-	if (tx == NULL) {
-		CNT(ua, overload_503);
-		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
-		return;
-	}
+	if (tx == NULL)
+		return; /* answered */
 	if (inv == NULL) {
 		respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
 		        "no matching INVITE");
@@ -1195,11 +1261,8 @@ request_in(struct sip_ua *ua, const struct sip_msg *m)
 		return;
 	}
 	tx = server_tx(ua, m, NULL);
-	if (tx == NULL) {
-		CNT(ua, overload_503);
-		respond_stateless(ua, m, 503, "transaction pool full", DPV_STR_NULL);
-		return;
-	}
+	if (tx == NULL)
+		return; /* answered */
 	switch (m->method) {
 	case SIP_METHOD_INVITE:
 		uas_reinvite(ua, m, tx);
@@ -1240,7 +1303,7 @@ uac_ack_2xx(struct sip_ua *ua, struct ua_sess *s)
 		hex_token(ua, branch, sizeof(branch), "z9hG4bK");
 		fill_dialog_fields(s, &f);
 		f.method = SIP_METHOD_ACK;
-		f.ruri = mkstr(s->target, s->target_len);
+		f.ruri = dlg(s, DF_TARGET);
 		f.branch = cstr(branch);
 		f.cseq = s->inv_cseq;
 		len = sip_write_request(buf, cap, &f);
@@ -1260,7 +1323,7 @@ uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *
 	s->last_code = (uint16_t)code;
 	if (code < 200) {
 		if (m->to.has_tag && s->state == SIP_SESS_CALLING) {
-			if (copy_str(s->rtag, sizeof(s->rtag), &s->rtag_len, m->to.tag))
+			if (dlg_set(s, DF_RTAG, m->to.tag))
 				s->state = SIP_SESS_EARLY;
 		}
 		if (s->hangup)
@@ -1282,8 +1345,7 @@ uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *
 		uac_ack_2xx(ua, s); /* retransmission of the 2xx: ACK again */
 		return;
 	}
-	if (!m->to.has_tag || !copy_str(s->rtag, sizeof(s->rtag), &s->rtag_len, m->to.tag) ||
-	    !set_route(ua, s, m, true)) {
+	if (!m->to.has_tag || !dlg_set(s, DF_RTAG, m->to.tag) || !set_route(ua, s, m, true)) {
 		CNT(ua, rx_dropped);
 		return;
 	}
@@ -1367,12 +1429,12 @@ cb_send_ack(struct sip_tx *tx, void *arg)
 	f.via_port = ua->cfg.local_port;
 	f.rport = true;
 	f.branch = cstr(s->branch);
-	f.from = mkstr(s->lna, s->lna_len);
+	f.from = dlg(s, DF_LNA);
 	f.from_tag = mkstr(s->ltag, s->ltag_len);
 	f.to = m->to.raw; /* the response's To, tag included */
-	f.call_id = mkstr(s->call_id, s->callid_len);
+	f.call_id = dlg(s, DF_CALLID);
 	f.cseq = s->inv_cseq;
-	f.route = mkstr(s->route, s->route_len);
+	f.route = dlg(s, DF_ROUTE);
 	h = msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		return;
@@ -1467,99 +1529,228 @@ static const struct sip_tx_ops tx_ops = {
 
 /* ---- public ---- */
 
-/* CSeq value: 1*DIGIT LWS token (what the response copies must be well-formed). */
+/*
+ * Where to answer a request whose top Via did not parse: RFC 3261 18.2.2 sends a response to
+ * the source address ("received") and the sent-by port, so all we need from the Via is
+ * "SIP/2.0/<transport> host[:port]" at its start, read leniently (any tokens for protocol,
+ * version and transport: RFC 4475 badvers says "SIP/7.0/UDP" and expects a 505). False when
+ * no host can be found: then nobody can be answered and the request is dropped.
+ */
 static bool
-cseq_ok(struct dpv_str v)
+via_dest_lenient(const struct sip_ua *ua, const struct sip_msg *m, uint32_t *ip, uint16_t *port)
 {
-	uint32_t i = 0;
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	const char *p, *e, *q;
+	uint32_t n = 0;
 
-	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
-		i++;
-	if (i == 0 || i > 10 || i == v.len || (v.p[i] != ' ' && v.p[i] != '\t'))
+	if (h == NULL)
 		return false;
-	while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
-		i++;
-	if (i == v.len)
-		return false;
-	for (; i < v.len; i++)
-		if (v.p[i] <= ' ' || v.p[i] >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", v.p[i]))
+	p = h->value.p;
+	e = p + h->value.len;
+	for (int i = 0; i < 3; i++) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+			p++;
+		q = p;
+		while (p<e && * p> ' ' && *p < 0x7f && *p != '/' && *p != ';' && *p != ',')
+			p++;
+		if (p == q)
 			return false;
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+			p++;
+		if (i < 2 && (p >= e || *p++ != '/'))
+			return false;
+	}
+	if (p < e && *p == '[') {
+		while (p < e && *p != ']')
+			p++;
+		if (p++ >= e)
+			return false;
+	} else {
+		q = p;
+		while (p<e && * p> ' ' && *p < 0x7f && *p != ':' && *p != ';' && *p != ',')
+			p++;
+		if (p == q)
+			return false;
+	}
+	*ip = ua->src_ip;
+	*port = 5060;
+	if (p < e && *p == ':') {
+		q = ++p;
+		while (p < e && *p >= '0' && *p <= '9' && n <= 65535)
+			n = n * 10 + (uint32_t)(*p++ - '0');
+		if (p == q || n == 0 || n > 65535)
+			return false;
+		*port = (uint16_t)n;
+	}
 	return true;
 }
 
-/* Call-ID: word ["@" word] (RFC 3261 25.1). */
-static bool
-callid_ok(struct dpv_str v)
+/* Bounded appender for write_parse_reject. */
+struct rbuf {
+	char *p;
+	uint32_t len, cap;
+	bool over;
+};
+
+static void
+r_put(struct rbuf *w, const char *d, uint32_t n)
 {
-	unsigned at = 0;
-
-	if (v.len == 0)
-		return false;
-	for (uint32_t i = 0; i < v.len; i++) {
-		char c = v.p[i];
-
-		if (c == '@' && ++at == 1 && i > 0 && i + 1 < v.len)
-			continue;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      (c != '\0' && strchr("-.!%*_+`'~()<>:\\\"/[]?{}", c))))
-			return false;
+	if (w->over || n > w->cap - w->len) {
+		w->over = true;
+		return;
 	}
-	return true;
+	memcpy(w->p + w->len, d, n);
+	w->len += n;
+}
+
+static void
+r_line(struct rbuf *w, const char *name, struct dpv_str v, struct dpv_str tag)
+{
+	r_put(w, name, (uint32_t)strlen(name));
+	r_put(w, ": ", 2);
+	if (v.len)
+		r_put(w, v.p, v.len);
+	if (tag.len) {
+		r_put(w, ";tag=", 5);
+		r_put(w, tag.p, tag.len);
+	}
+	r_put(w, "\r\n", 2);
 }
 
 /*
- * A request that failed to parse is answered only when the lines a response copies (Via,
- * From, To, Call-ID, CSeq) were all found once and are well-formed; else it is a counted drop.
+ * The answer to a request that failed to parse (RFC 4475 3.1.2: "respond with 400", 505 for
+ * a version): every Via line, then the first From, To, Call-ID and CSeq as they were received,
+ * malformed or not (the sender gets back what it sent; a missing one is left out), a To tag
+ * when the To parses without one, a Warning naming the problem, no body. -1 when it does not
+ * fit @a cap.
  */
-static bool
-answerable(const struct sip_msg *m, int err)
+static int
+write_parse_reject(char *buf, uint32_t cap, const struct sip_msg *m, unsigned code, const char *why,
+                   const char *tag)
 {
-	const struct sip_hdr *via = sip_msg_hdr(m, SIP_HDR_VIA);
-	const struct sip_hdr *from = sip_msg_hdr(m, SIP_HDR_FROM);
-	const struct sip_hdr *to = sip_msg_hdr(m, SIP_HDR_TO);
-	const struct sip_hdr *cid = sip_msg_hdr(m, SIP_HDR_CALL_ID);
-	const struct sip_hdr *cseq = sip_msg_hdr(m, SIP_HDR_CSEQ);
+	static const struct {
+		uint8_t type;
+		const char *name;
+	} copy[] = {{SIP_HDR_FROM, "From"},
+	            {SIP_HDR_TO, "To"},
+	            {SIP_HDR_CALL_ID, "Call-ID"},
+	            {SIP_HDR_CSEQ, "CSeq"}};
+	struct rbuf w = {buf, 0, cap, false};
+	const struct sip_hdr *h;
+	struct sip_naddr to;
+	char line[160];
+	int n;
+
+	n = snprintf(line, sizeof(line), "SIP/2.0 %u %s\r\n", code,
+	             sip_status_phrase((uint16_t)code));
+	r_put(&w, line, (uint32_t)n);
+	for (h = sip_msg_hdr(m, SIP_HDR_VIA); h != NULL; h = sip_msg_hdr_next(m, h))
+		r_line(&w, "Via", h->value, DPV_STR_NULL);
+	for (unsigned i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
+		struct dpv_str t = DPV_STR_NULL;
+
+		h = sip_msg_hdr(m, (enum sip_hdr_type)copy[i].type);
+		if (h == NULL)
+			continue;
+		if (copy[i].type == SIP_HDR_TO && sip_naddr_parse(h->value, &to) == 0 && !to.star &&
+		    !to.has_tag)
+			t = cstr(tag);
+		r_line(&w, copy[i].name, h->value, t);
+	}
+	n = snprintf(line, sizeof(line),
+	             "Warning: 399 " AGENT " \"%s\"\r\nContent-Length: 0\r\n\r\n", why);
+	r_put(&w, line, (uint32_t)n);
+	return w.over ? -1 : (int)w.len;
+}
+
+/* Answer a request sip_parse() refused with @a err (0: parsed, but malformed as @a why says),
+ * or drop it when no Via gives a place to send the answer to. */
+static void
+parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err, const char *why)
+{
+	unsigned code = err ? sip_parse_status(err) : 400;
+	char tag[24], *buf;
 	struct sip_list_iter it;
 	struct sip_via v;
-	struct sip_naddr na;
+	uint32_t cap, ip;
+	uint16_t port;
+	void *h;
+	int len;
 
-	switch (err) {
-	case SIP_PERR_DUP_FROM:
-	case SIP_PERR_DUP_TO:
-	case SIP_PERR_DUP_CALL_ID:
-	case SIP_PERR_DUP_CSEQ:
-	case SIP_PERR_VIA:
-	case SIP_PERR_FROM:
-	case SIP_PERR_TO:
-	case SIP_PERR_CALL_ID:
-	case SIP_PERR_CSEQ:
-	case SIP_PERR_CSEQ_METHOD:
-		return false;
-	default:
-		break;
-	}
-	if (via == NULL || from == NULL || to == NULL || cid == NULL || cseq == NULL ||
-	    !callid_ok(cid->value) || !cseq_ok(cseq->value))
-		return false;
+	/* m->via is not to be trusted after an error: parse the top Via again */
 	sip_list_iter_init(&it, m, SIP_HDR_VIA);
-	return sip_via_next(&it, &v) == 1 && sip_naddr_parse(from->value, &na) == 0 &&
-	       sip_naddr_parse(to->value, &na) == 0;
+	if (sip_via_next(&it, &v) == 1)
+		via_dest(ua, &v, &ip, &port);
+	else if (!via_dest_lenient(ua, m, &ip, &port)) {
+		CNT(ua, rx_dropped);
+		return;
+	}
+	h = msg_new(ua, &buf, &cap);
+	if (h == NULL)
+		return;
+	hex_token(ua, tag, sizeof(tag), "");
+	while ((len = write_parse_reject(buf, cap, m, code, why, tag)) < 0)
+		if (!msg_grow(ua, &h, &buf, &cap)) {
+			CNT(ua, rx_dropped);
+			return;
+		}
+	count_status(ua, code);
+	msg_send(ua, h, (uint32_t)len, ip, port, false);
+	msg_free(ua, h);
+}
+
+/*
+ * RFC 3261 grammar the parser leaves to its users (it flags, it does not refuse):
+ *  - 7: "the empty line MUST be present even if the message-body is not" (RFC 4475 baddn is
+ *    cut before it): a message whose header section runs to the end of the datagram is
+ *    malformed.
+ *  - 25.1: header values are TEXT-UTF8 (%x21-7E, UTF-8), LWS and quoted strings; a raw NUL is
+ *    allowed only as the escaped octet of a quoted-pair inside a quoted string (RFC 4475
+ *    intmeth's To carries "\<NUL>", and must be accepted). Bodies may hold anything.
+ * Both apply to requests (400) and responses (dropped) alike. NULL when neither is found.
+ */
+static const char *
+grammar_error(const struct sip_msg *m)
+{
+	const char *hend = m->body.p != NULL ? m->body.p : m->buf + m->len;
+
+	if (m->flags & SIP_MSG_F_NO_BLANK_LINE)
+		return "no blank line after the headers";
+	if (memchr(m->buf, '\0', (size_t)(hend - m->buf)) == NULL)
+		return NULL; /* the common case: one scan of the header section */
+	for (unsigned i = 0; i < m->n_hdrs; i++) {
+		struct dpv_str v = m->hdrs[i].value;
+		bool quoted = false;
+
+		if (v.len == 0 || memchr(v.p, '\0', v.len) == NULL)
+			continue;
+		for (uint32_t k = 0; k < v.len; k++) {
+			if (v.p[k] == '"')
+				quoted = !quoted;
+			else if (quoted && v.p[k] == '\\')
+				k++; /* quoted-pair: any octet but CR and LF */
+			else if (v.p[k] == '\0')
+				return "NUL in header value";
+		}
+	}
+	return NULL;
 }
 
 void
 sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, uint16_t src_port)
 {
 	struct sip_msg *m = &ua->msg;
+	const char *why;
 	int err;
 
 	ua->src_ip = src_ip;
 	ua->src_port = src_port;
 	err = sip_parse(buf, len, m);
-	if (err != 0) {
+	why = err != 0 ? sip_parse_strerror(err) : grammar_error(m);
+	if (why != NULL) {
 		CNT(ua, rx_parse_errors);
-		if (m->is_request && m->method != SIP_METHOD_ACK && answerable(m, err))
-			respond_stateless(ua, m, sip_parse_status(err), sip_parse_strerror(err),
-			                  DPV_STR_NULL);
+		if (m->is_request && m->method != SIP_METHOD_ACK)
+			parse_reject(ua, m, err, why);
 		else
 			CNT(ua, rx_dropped);
 		return;
@@ -1595,6 +1786,7 @@ sess_by_id(struct sip_ua *ua, uint64_t id)
 int
 sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_t *session_id)
 {
+	char rna[UA_URI_MAX + 3];
 	struct sip_req_fields f = {0};
 	char extra[160];
 	struct sip_uri u;
@@ -1603,7 +1795,7 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	int n, len;
 
 	if (uri == NULL || sip_uri_parse(cstr(uri), &u) != 0 || u.scheme != SIP_SCHEME_SIP ||
-	    !parse_ipv4(u.host, &ip) || strlen(uri) + 2 >= UA_NA_MAX ||
+	    !parse_ipv4(u.host, &ip) || strlen(uri) >= UA_URI_MAX ||
 	    (bridge != NULL && strlen(bridge) >= sizeof(s->media.bridge)))
 		return -EINVAL;
 	s = sess_alloc(ua, true);
@@ -1613,10 +1805,11 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	s->dst_port = s->peer_port = u.has_port ? u.port : 5060;
 	snprintf(s->ruri, sizeof(s->ruri), "%s", uri);
 	s->ruri_len = (uint16_t)strlen(s->ruri);
-	snprintf(s->target, sizeof(s->target), "%s", uri);
-	s->target_len = s->ruri_len;
-	s->rna_len = (uint16_t)snprintf(s->rna, sizeof(s->rna), "<%s>", uri);
-	s->lna_len = (uint16_t)snprintf(s->lna, sizeof(s->lna), "%s", ua->contact);
+	snprintf(rna, sizeof(rna), "<%s>", uri);
+	/* fits: the URI was checked against UA_URI_MAX */
+	dlg_set(s, DF_TARGET, mkstr(s->ruri, s->ruri_len));
+	dlg_set(s, DF_RNA, cstr(rna));
+	dlg_set(s, DF_LNA, cstr(ua->contact));
 	snprintf(s->peer_uri, sizeof(s->peer_uri), "%s", uri);
 	hex_token(ua, s->ltag, sizeof(s->ltag), "");
 	s->ltag_len = (uint16_t)strlen(s->ltag);
@@ -1624,11 +1817,14 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	 * come back to this lcore, so draw Call-IDs until one hashes here (nb_uas tries on
 	 * average). */
 	for (unsigned i = 0; i < 64 * 1024; i++) {
-		s->callid_len = (uint16_t)snprintf(s->call_id, sizeof(s->call_id), "%016llx%08x@%s",
-		                                   (unsigned long long)ua_rand(ua),
-		                                   (unsigned)ua->next_unique, ua->host);
+		char cid[64];
+		int n =
+		    snprintf(cid, sizeof(cid), "%016llx%08x@%s", (unsigned long long)ua_rand(ua),
+		             (unsigned)ua->next_unique, ua->host);
+
+		dlg_set(s, DF_CALLID, mkstr(cid, (uint32_t)n));
 		if (ua->cfg.nb_uas <= 1 ||
-		    dpv_hash32(s->call_id, s->callid_len) % ua->cfg.nb_uas == ua->cfg.index)
+		    dpv_hash32(cid, (uint32_t)n) % ua->cfg.nb_uas == ua->cfg.index)
 			break;
 	}
 	hex_token(ua, s->branch, sizeof(s->branch), "z9hG4bK");
@@ -1655,10 +1851,10 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	f.via_port = ua->cfg.local_port;
 	f.rport = true;
 	f.branch = cstr(s->branch);
-	f.from = mkstr(s->lna, s->lna_len);
+	f.from = dlg(s, DF_LNA);
 	f.from_tag = mkstr(s->ltag, s->ltag_len);
-	f.to = mkstr(s->rna, s->rna_len);
-	f.call_id = mkstr(s->call_id, s->callid_len);
+	f.to = dlg(s, DF_RNA);
+	f.call_id = dlg(s, DF_CALLID);
 	f.cseq = 1;
 	f.contact = cstr(ua->contact);
 	f.extra = mkstr(extra, (uint32_t)len);
@@ -1745,7 +1941,7 @@ sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void
 		info.id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
 		info.state = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 		info.outgoing = s->outgoing;
-		memcpy(info.call_id, s->call_id, sizeof(info.call_id) - 1);
+		memcpy(info.call_id, s->dlg, sizeof(info.call_id) - 1);
 		memcpy(info.peer_uri, s->peer_uri, sizeof(info.peer_uri) - 1);
 		memcpy(info.bridge, s->media.bridge, sizeof(info.bridge) - 1);
 		info.action = s->media.action;

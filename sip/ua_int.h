@@ -10,12 +10,20 @@
 #include "sip_tx.h"
 #include "sip_ua.h"
 
-#define UA_CALLID_MAX 128
-#define UA_TAG_MAX    64
-#define UA_NA_MAX     192 /* a From/To value */
-#define UA_URI_MAX    192
-#define UA_ROUTE_MAX  384
-#define UA_BUF_MAX    4096 /* SDP scratch */
+#define UA_TAG_MAX 32  /* our own tags */
+#define UA_URI_MAX 192 /* Request-URI of an INVITE we originate */
+/*
+ * The dialog's peer-given strings (Call-ID, remote tag, From/To name-addrs, remote target,
+ * route set) share one per-session arena: RFC 4475 longreq (3515 bytes, From 590, To 486,
+ * Call-ID 141, From tag 155) needs about 1.5 KB of it. What does not fit is refused with
+ * 400 "dialog field too long", never truncated.
+ */
+#define UA_DLG_MAX 2048
+#define UA_BUF_MAX 4096 /* SDP scratch */
+
+/* Fields of the dialog arena, in storage order (the Call-ID first: it never moves, so the
+ * control plane can read it racily as a C string at offset 0). */
+enum ua_dlg_field { DF_CALLID, DF_RTAG, DF_RNA, DF_LNA, DF_TARGET, DF_ROUTE, DF_MAX };
 
 struct ua_sess;
 
@@ -55,15 +63,16 @@ struct ua_sess {
 	uint32_t ntx; /* transactions whose txc points here */
 
 	/* dialog */
-	uint16_t callid_len, ltag_len, rtag_len, lna_len, rna_len, target_len, route_len;
-	char call_id[UA_CALLID_MAX];
+	uint16_t ltag_len;
 	char ltag[UA_TAG_MAX];
-	char rtag[UA_TAG_MAX];
-	char lna[UA_NA_MAX]; /* local name-addr without tag */
-	char rna[UA_NA_MAX]; /* remote name-addr; UAS: the From value, its tag included */
+	/*
+	 * dlg holds each field NUL-terminated, back to back in enum order: DF_LNA is the local
+	 * name-addr without tag, DF_RNA the remote one (UAS: the From value, its tag included),
+	 * DF_TARGET the remote target (Request-URI of in-dialog requests), DF_ROUTE the route set.
+	 */
+	uint16_t dlen[DF_MAX];
+	char dlg[UA_DLG_MAX];
 	bool rna_has_tag;
-	char target[UA_URI_MAX]; /* remote target (Request-URI of in-dialog requests) */
-	char route[UA_ROUTE_MAX];
 	uint32_t peer_ip; /* in-dialog requests go here */
 	uint16_t peer_port;
 	uint32_t local_cseq, remote_cseq;

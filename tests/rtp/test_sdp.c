@@ -391,11 +391,6 @@ Test(sdp, parse_errors)
 	expect_parse_error(HEAD "m=audio 5000 RTP/AVP\r\n", RTP_SDP_E_BAD_MEDIA, 6);
 	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0 128\r\n", RTP_SDP_E_BAD_MEDIA, 6);
 	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0 PCMU\r\n", RTP_SDP_E_BAD_MEDIA, 6);
-	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0\r\na=rtpmap:0\r\n", RTP_SDP_E_BAD_ATTR, 7);
-	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n", RTP_SDP_E_BAD_ATTR,
-	                   7);
-	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU/0\r\n",
-	                   RTP_SDP_E_BAD_ATTR, 7);
 	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0\r\na=rtpmap:200 PCMU/8000\r\n",
 	                   RTP_SDP_E_BAD_ATTR, 7);
 	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0\r\na=fmtp:x 0-15\r\n", RTP_SDP_E_BAD_ATTR,
@@ -406,9 +401,51 @@ Test(sdp, parse_errors)
 	                   RTP_SDP_E_BAD_ATTR, 7);
 	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0\r\no=- 1 1 IN IP4 198.18.0.7\r\n",
 	                   RTP_SDP_E_BAD_ORIGIN, 7);
+	/* A bad payload type number on an audio stream cannot be tied to a format: an error. */
+	expect_parse_error(HEAD "m=audio 5000 RTP/AVP 0\r\na=rtpmap:x PCMU/8000\r\n",
+	                   RTP_SDP_E_BAD_ATTR, 7);
 	/* Unknown attributes and line types pass; so do bad ones on streams we never take. */
 	cr_expect_eq(parse(HEAD "z=0 0\r\nk=clear:x\r\nm=video 5000 RTP/SAVP 0\r\n"
 	                        "a=rtpmap:zz\r\na=x-anything\r\n"),
+	             RTP_SDP_OK);
+}
+
+/* A malformed rtpmap fails the offer only when it is for a payload type we would choose. */
+Test(sdp, malformed_rtpmap_only_matters_when_chosen)
+{
+	static const char *const chosen[] = {"a=rtpmap:0\r\n", "a=rtpmap:0 PCMU\r\n",
+	                                     "a=rtpmap:0 PCMU/0\r\n", "a=rtpmap:0 PCMU/8000/0\r\n"};
+	struct rtp_sdp_neg neg;
+	char text[512];
+
+	for (unsigned i = 0; i < sizeof(chosen) / sizeof(chosen[0]); i++) {
+		snprintf(text, sizeof(text), HEAD "m=audio 5000 RTP/AVP 0\r\n%s", chosen[i]);
+		cr_assert_eq(parse(text), RTP_SDP_OK, "%s", text);
+		cr_expect_eq(rtp_sdp_negotiate(&sdp, &neg), RTP_SDP_E_BAD_ATTR, "%s", text);
+	}
+	/* RFC 4475 esc01/baddate: "a=rtpmap:31 LPC" (no clock rate) on the video stream */
+	cr_assert_eq(parse(HEAD "m=audio 49217 RTP/AVP 0 12\r\nm=video 3227 RTP/AVP 31\r\n"
+	                        "a=rtpmap:31 LPC\r\n"),
+	             RTP_SDP_OK);
+	cr_assert_eq(rtp_sdp_negotiate(&sdp, &neg), RTP_SDP_OK);
+	cr_expect_eq(neg.pt, 0);
+	cr_expect_eq(neg.media, 0);
+	/* on the audio stream, for a payload type listed before ours that we would not take */
+	cr_assert_eq(parse(HEAD "m=audio 5000 RTP/AVP 31 96 8\r\na=rtpmap:31 LPC\r\n"
+	                        "a=rtpmap:96 telephone-event\r\n"),
+	             RTP_SDP_OK);
+	cr_assert_eq(rtp_sdp_negotiate(&sdp, &neg), RTP_SDP_OK);
+	cr_expect_eq(neg.pt, 8);
+	cr_expect_eq(neg.te_pt, -1); /* its rtpmap is malformed: no telephone-event */
+	/* malformed, then a well-formed line for the same type: the last one counts */
+	cr_assert_eq(parse(HEAD "m=audio 5000 RTP/AVP 8\r\na=rtpmap:8 PCMA\r\n"
+	                        "a=rtpmap:8 PCMA/8000\r\n"),
+	             RTP_SDP_OK);
+	cr_assert_eq(rtp_sdp_negotiate(&sdp, &neg), RTP_SDP_OK);
+	cr_expect_eq(neg.pt, 8);
+	/* a bad type number off the audio streams is ignored */
+	cr_expect_eq(parse(HEAD "m=audio 5000 RTP/AVP 0\r\nm=video 5002 RTP/AVP 96\r\n"
+	                        "a=rtpmap:x H264/90000\r\n"),
 	             RTP_SDP_OK);
 }
 

@@ -400,6 +400,38 @@ Test(parse, errors)
 	}
 }
 
+/* After a bad request line the headers are still indexed, so a UAS can answer 400/505. */
+Test(parse, bad_request_line_still_indexes_headers)
+{
+	static const char *const lines[] = {"OPTIONS <sip:b@e> SIP/2.0\r\n",
+	                                    "OPTIONS  sip:b@e SIP/2.0\r\n",
+	                                    "OPTIONS sip:b@e SIP/7.0\r\n"};
+	static const int errs[] = {SIP_PERR_RURI, SIP_PERR_START_LINE, SIP_PERR_VERSION};
+	char buf[512];
+	struct sip_msg m;
+
+	for (unsigned i = 0; i < 3; i++) {
+		int n = snprintf(buf, sizeof(buf), "%s" BASE "\r\n", lines[i]);
+
+		cr_assert_eq(sip_parse(buf, (uint32_t)n, &m), errs[i], "%s", lines[i]);
+		cr_assert(m.is_request);
+		cr_assert_eq(m.method, SIP_METHOD_OPTIONS);
+		cr_assert_eq(m.n_hdrs, 5);
+		cr_assert(dpv_str_eq(m.via.host, DPV_STR_LIT("h")));
+		cr_assert(dpv_str_eq(m.call_id, DPV_STR_LIT("x")));
+		cr_assert_eq(m.cseq, 1);
+	}
+	/* a header error after it does not hide the start-line error */
+	cr_assert_eq(sip_parse("OPTIONS sip:b@e SIP/7.0\r\nVia x\r\n\r\n", 34, &m),
+	             SIP_PERR_VERSION);
+	/* a line that is no request at all indexes nothing */
+	cr_assert_eq(
+	    sip_parse("HELLO\r\n" BASE "\r\n", (uint32_t)strlen("HELLO\r\n" BASE "\r\n"), &m),
+	    SIP_PERR_START_LINE);
+	cr_assert(!m.is_request);
+	cr_assert_eq(m.n_hdrs, 0);
+}
+
 Test(parse, limits)
 {
 	static char big[SIP_MAX_MSG_LEN + 2];
