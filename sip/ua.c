@@ -961,6 +961,10 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	}
 	snprintf(s->ltag, sizeof(s->ltag), "%s", tag);
 	s->ltag_len = (uint16_t)strlen(tag);
+	/* In-dialog requests go to the source, unless a route set (set_route) or, without one, the
+	 * Contact (set_target) says otherwise. */
+	s->peer_ip = ua->src_ip;
+	s->peer_port = ua->src_port;
 	if (!dlg_set(s, DF_CALLID, m->call_id) || !dlg_set(s, DF_RTAG, m->from.tag) ||
 	    !dlg_set(s, DF_RNA, m->from.raw) || !dlg_set(s, DF_LNA, m->to.raw) ||
 	    !dlg_set(s, DF_TARGET, m->from.uri.raw) || !set_route(ua, s, m, false)) {
@@ -972,8 +976,6 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	s->rna_has_tag = true;
 	snprintf(s->peer_uri, sizeof(s->peer_uri), "%.*s", (int)m->from.uri.raw.len,
 	         m->from.uri.raw.p);
-	s->peer_ip = ua->src_ip;
-	s->peer_port = ua->src_port;
 	set_target(ua, s, m);
 	s->remote_cseq = m->cseq;
 	s->remote_cseq_set = true;

@@ -801,6 +801,9 @@ Test(uas, dialog_arena_fields_in_the_bye)
 	cr_assert(has(&sent[3], bye_cid), "%s", sent[3].data);
 	cr_assert(has(&sent[3], "Route: <sip:p1@198.18.0.7;lr>, <sip:p2@198.18.0.8;lr>\r\n"), "%s",
 	          sent[3].data);
+	/* Loose routing: the BYE goes to the first route hop, not to the packet's source. */
+	cr_assert_eq(sent[3].ip, 0xC6120007u);
+	cr_assert_eq(sent[3].port, 5060);
 	cr_assert_eq(sip_parse(sent[3].data, sent[3].len, &m), 0);
 }
 
