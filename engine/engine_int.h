@@ -153,6 +153,7 @@ extern const char *const dpv_port_counter_names[DPV_C_MAX];
 	X(sip_processed)                                                                           \
 	X(sip_tx_no_mbuf)                                                                          \
 	X(sip_tx_arp_miss)                                                                         \
+	X(sip_tx_fragmented)                                                                       \
 	X(sdp_rejected)                                                                            \
 	X(rtp_ports_exhausted)
 
@@ -291,6 +292,7 @@ struct dpv_port {
 	uint16_t nb_rxq, nb_txq;
 	bool rss;
 	bool hw_sip_steer; /* rte_flow sends SIP to signaling queues */
+	uint16_t mtu;      /* IPv4 datagrams longer than this leave as fragments */
 	struct dpv_arp_cache arp;
 };
 

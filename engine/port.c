@@ -288,6 +288,8 @@ port_init(struct dpv_engine *e, struct dpv_port *p, FILE *err)
 		        p->port_id, p->name, rte_strerror(-rc));
 		return -1;
 	}
+	if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) != 0 || p->mtu < 576)
+		p->mtu = RTE_ETHER_MTU;
 	p->hw_sip_steer = false;
 	if (sig_only) {
 		if ((!p->rss || port_reta_media_only(e, p) == 0) && port_flow_sip(e, p)) {

@@ -10,6 +10,8 @@
 #include <urcu-qsbr.h>
 
 #include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_malloc.h>
 
 #include "engine_int.h"
@@ -18,10 +20,13 @@
 #include "sig_int.h"
 #include "sip.h"
 
-#define DPV_WHEEL_SLOTS    4096
-#define DPV_WHEEL_TICK_MS  1
-#define DPV_SIG_POOL_SLACK 1024        /* beyond one held message per transaction: ARP, ACKs */
-#define MBUF_FRAMED        0x44505646u /* "DPVF" in hash.usr: headers already in front */
+#define DPV_WHEEL_SLOTS     4096
+#define DPV_WHEEL_TICK_MS   1
+#define DPV_SIG_LARGE_MBUFS 255
+#define DPV_SIG_FRAG_MBUFS  4095
+#define DPV_SIG_MAX_FRAGS   48          /* 65535 / (1500 - 20) rounded up */
+#define DPV_SIG_POOL_SLACK  1024        /* beyond one held message per transaction: ARP, ACKs */
+#define MBUF_FRAMED         0x44505646u /* "DPVF" in hash.usr: headers already in front */
 
 enum dpv_cmd_state {
 	CMD_FREE,
@@ -35,6 +40,12 @@ struct dpv_sig {
 	 * call: those mbufs come from this lcore's own pool (sized by max-transactions) so that
 	 * held SIP messages can never starve the ports' receive pools. */
 	struct rte_mempool *pool;
+	/* Answers larger than one of those (they copy every Via of the request) come from a few
+	 * 64 KB mbufs, and whatever is larger than the MTU leaves as IPv4 fragments copied into
+	 * frag_pool. */
+	struct rte_mempool *pool_large;
+	struct rte_mempool *frag_pool;
+	uint16_t ip_id;
 	struct dpv_worker *w;
 	struct sip_ua *ua;
 	struct rtp_portpool *ports;
@@ -87,6 +98,77 @@ msg_alloc(void *arg, char **buf, uint32_t *cap)
 	return m;
 }
 
+static void *
+msg_alloc_large(void *arg, uint32_t need, char **buf, uint32_t *cap)
+{
+	struct dpv_sig *s = arg;
+	struct rte_mbuf *m;
+
+	/* Beyond one UDP datagram nothing can carry it. */
+	if (need > UINT16_MAX - sizeof(struct rte_ipv4_hdr) - sizeof(struct rte_udp_hdr))
+		return NULL;
+	m = rte_pktmbuf_alloc(s->pool_large);
+	if (m == NULL) {
+		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
+		return NULL;
+	}
+	if (rte_pktmbuf_tailroom(m) <
+	    need + RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr)) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	m->hash.usr = 0;
+	*buf = rte_pktmbuf_mtod(m, char *);
+	*cap = rte_pktmbuf_tailroom(m);
+	return m;
+}
+
+/*
+ * Send a framed datagram larger than the port's MTU as IPv4 fragments, each copied into its own
+ * mbuf (single segment, so any PMD can send it) behind a copy of the held frame's Ethernet
+ * header. The held mbuf itself is left as it was, ready for a retransmission.
+ */
+static int
+send_fragments(struct dpv_sig *s, struct dpv_port *p, struct rte_mbuf *m)
+{
+	struct rte_mbuf *frags[DPV_SIG_MAX_FRAGS];
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	int n;
+
+	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+	n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, DPV_SIG_MAX_FRAGS, p->mtu, s->frag_pool);
+	rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
+	if (n < 0) {
+		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct rte_ether_hdr *h =
+		    (struct rte_ether_hdr *)rte_pktmbuf_prepend(frags[i], RTE_ETHER_HDR_LEN);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + 1);
+
+		rte_memcpy(h, eth, RTE_ETHER_HDR_LEN);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		dpv_tx(s->w, p->port_id, frags[i]);
+	}
+	s->w->lc[DPV_LC_sip_tx_fragmented]++;
+	return 0;
+}
+
+/* A datagram about to be fragmented needs an IP id and no Don't Fragment bit. */
+static void
+allow_fragments(struct dpv_sig *s, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip =
+	    rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+
+	ip->packet_id = rte_cpu_to_be_16(++s->ip_id);
+	ip->fragment_offset = 0;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
 static void
 arp_solicit(struct dpv_sig *s, struct dpv_port *p, uint32_t ip)
 {
@@ -125,7 +207,11 @@ msg_send(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port)
 			return -1;
 		}
 		m->hash.usr = MBUF_FRAMED;
+		if (m->pkt_len > (uint32_t)RTE_ETHER_HDR_LEN + p->mtu)
+			allow_fragments(s, m);
 	}
+	if (m->pkt_len > (uint32_t)RTE_ETHER_HDR_LEN + p->mtu)
+		return send_fragments(s, p, m);
 	rte_mbuf_refcnt_update(m, 1);
 	dpv_tx(s->w, p->port_id, m);
 	return 0;
@@ -245,6 +331,7 @@ media_stop(void *arg, const struct sip_sess_media *m)
 
 static const struct sip_ua_ops ua_ops = {
     .msg_alloc = msg_alloc,
+    .msg_alloc_large = msg_alloc_large,
     .msg_send = msg_send,
     .msg_free = msg_free,
     .media_answer = media_answer,
@@ -362,13 +449,23 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK,
 		                                  256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 		                                  (int)rte_lcore_to_socket_id(w->lcore_id));
-		if (s->pool == NULL) {
+		snprintf(name, sizeof(name), "dpv_siglg%u", i);
+		s->pool_large = rte_pktmbuf_pool_create(name, DPV_SIG_LARGE_MBUFS, 0, 0, UINT16_MAX,
+		                                        (int)rte_lcore_to_socket_id(w->lcore_id));
+		snprintf(name, sizeof(name), "dpv_sigfr%u", i);
+		s->frag_pool = rte_pktmbuf_pool_create(name, DPV_SIG_FRAG_MBUFS, 64, 0,
+		                                       RTE_MBUF_DEFAULT_BUF_SIZE,
+		                                       (int)rte_lcore_to_socket_id(w->lcore_id));
+		if (s->pool == NULL || s->pool_large == NULL || s->frag_pool == NULL) {
 			fprintf(
 			    err,
 			    "%s: [sip] max-transactions: cannot allocate %u signaling mbufs: %s "
 			    "(give EAL more memory with -m, or lower max-transactions)\n",
 			    c->path, c->max_transactions + DPV_SIG_POOL_SLACK,
 			    rte_strerror(rte_errno));
+			rte_mempool_free(s->pool);
+			rte_mempool_free(s->pool_large);
+			rte_mempool_free(s->frag_pool);
 			rte_free(s);
 			return -1;
 		}
@@ -410,6 +507,8 @@ dpv_sig_fini(struct dpv_engine *e)
 		rtp_portpool_destroy(s->ports);
 		dpv_timer_wheel_fini(&s->wheel);
 		rte_mempool_free(s->pool);
+		rte_mempool_free(s->pool_large);
+		rte_mempool_free(s->frag_pool);
 		rte_free(s);
 		e->sig_workers[i]->sig = NULL;
 	}

@@ -19,6 +19,11 @@ rig_peer ping -c 1 -W 2 -q "$RIG_ENG_IP" >/dev/null
 uac() { rig_peer "$SIPP" "$1" "$2" "$T" "$RIG_PEER_IP" "${@:3}"; }
 
 check "OPTIONS gets 200 with Allow" uac uac_options.xml probe
+# A 1.5 KB request (the peer fragments it; af_packet's fanout reassembles it) whose 200 copies
+# its 12 Vias: over the MTU, so the engine sends it as IPv4 fragments.
+check "an answer over the MTU leaves as IPv4 fragments and arrives whole" \
+	rig_peer python3 "$RIG_SRC/sip_big.py" "$RIG_PEER_IP" "$RIG_ENG_IP" 12
+check "the engine fragmented it" wait_stat lcores.0.sip_tx_fragmented -eq 1
 check "basic call: 100/180/200 with SDP answer, ACK, BYE/200" uac uac_basic.xml tone
 check "dialplan reject: 486, ACKed" uac uac_reject.xml busy
 check "CANCEL before answer: 200 and 487" uac uac_cancel.xml tone
