@@ -235,6 +235,7 @@ Test(dpvoipctl, stats_table)
 	                        "  sip_processed        0                0\n"
 	                        "  sip_tx_no_mbuf       0                0\n"
 	                        "  sip_tx_arp_miss      0                0\n"
+	                        "  sip_tx_fragmented    0                0\n"
 	                        "  sdp_rejected         0                0\n"
 	                        "  rtp_ports_exhausted  0                0\n"
 	                        "\n"
