@@ -6,8 +6,8 @@
  *   a dpv_pool sized by max_dialogs and are indexed in a fixed-size cds_lfht (QSBR) by Call-ID
  *   and local tag, so the main lcore can list them under rcu_read_lock.
  * - A session that ends leaves the table at once, but goes back to the pool only when no
- *   transaction refers to it any more (ntx) and a grace period has elapsed (same call_rcu
- *   polling scheme as the transaction table: liburcu 0.13 has no poll_state_synchronize_rcu).
+ *   transaction refers to it any more (ntx) and a grace period has elapsed (struct dpv_gp,
+ *   as the transaction table: liburcu 0.13 has no poll_state_synchronize_rcu).
  * - Every transaction carries a struct ua_txc (its destination and message lengths, since the
  *   owner's message handles are opaque). Responses it sends are the transaction's and freed
  *   when it terminates, except 2xx to INVITE: those belong to the session, which resends them
@@ -557,45 +557,12 @@ sess_insert(struct sip_ua *ua, struct ua_sess *s)
 }
 
 static void
-gp_done(struct rcu_head *head)
-{
-	struct ua_gp *gp = caa_container_of(head, struct ua_gp, head);
-
-	__atomic_store_n(&gp->completed, gp->issued, __ATOMIC_RELEASE);
-}
-
-static void
-gp_poll(struct ua_gp *gp)
-{
-	if (gp->in_flight && __atomic_load_n(&gp->completed, __ATOMIC_ACQUIRE) == gp->issued)
-		gp->in_flight = false;
-	if (!gp->in_flight && gp->want_next) {
-		gp->want_next = false;
-		gp->issued = ++gp->seq;
-		gp->in_flight = true;
-		call_rcu(&gp->head, gp_done);
-	}
-}
-
-/* The number of a grace period that starts after now. */
-static uint64_t
-gp_cookie(struct ua_gp *gp)
-{
-	gp_poll(gp);
-	gp->want_next = true;
-	if (gp->in_flight)
-		return gp->seq + 1;
-	gp_poll(gp);
-	return gp->seq;
-}
-
-static void
 sess_retire(struct sip_ua *ua, struct ua_sess *s)
 {
 	if (s->retired)
 		return;
 	s->retired = true;
-	s->gp_cookie = gp_cookie(&ua->gp);
+	s->gp_cookie = dpv_gp_start(&ua->gp);
 	s->limbo_next = NULL;
 	if (ua->limbo_tail != NULL)
 		ua->limbo_tail->limbo_next = s;
@@ -609,9 +576,8 @@ sess_reclaim(struct sip_ua *ua)
 {
 	unsigned n = 0;
 
-	gp_poll(&ua->gp);
-	while (ua->limbo_head != NULL &&
-	       __atomic_load_n(&ua->gp.completed, __ATOMIC_ACQUIRE) >= ua->limbo_head->gp_cookie) {
+	dpv_gp_poll(&ua->gp);
+	while (ua->limbo_head != NULL && dpv_gp_done(&ua->gp, ua->limbo_head->gp_cookie)) {
 		struct ua_sess *s = ua->limbo_head;
 
 		ua->limbo_head = s->limbo_next;
@@ -1984,6 +1950,7 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	ua = calloc(1, sizeof(*ua));
 	if (ua == NULL)
 		return NULL;
+	dpv_gp_init(&ua->gp);
 	ua->cfg = *cfg;
 	ua->ops = cfg->ops;
 	ua->arg = cfg->ops_arg;
@@ -2027,7 +1994,6 @@ sip_ua_destroy(struct sip_ua *ua)
 {
 	struct cds_lfht_iter it;
 	struct ua_sess *s;
-	bool online;
 
 	if (ua == NULL)
 		return;
@@ -2052,13 +2018,7 @@ sip_ua_destroy(struct sip_ua *ua)
 	}
 	sip_tx_table_destroy(ua->txt);
 	/* the session grace-period callback writes into ua: wait for it */
-	online = rcu_read_ongoing();
-	if (online)
-		rcu_thread_offline();
-	rcu_barrier();
-	synchronize_rcu();
-	if (online)
-		rcu_thread_online();
+	dpv_gp_barrier();
 	if (ua->ht != NULL)
 		cds_lfht_destroy(ua->ht, NULL);
 	sip_dialplan_scratch_free(ua->dps);

@@ -105,12 +105,6 @@ struct ua_sess {
 	struct sip_sess_media media;
 };
 
-struct ua_gp {
-	struct rcu_head head;
-	uint64_t seq, issued, completed;
-	bool in_flight, want_next;
-};
-
 struct sip_ua {
 	struct sip_ua_cfg cfg;
 	const struct sip_ua_ops *ops;
@@ -123,7 +117,7 @@ struct sip_ua {
 	struct sip_dialplan_scratch *dps;
 	struct ua_txc *txc_live;
 	struct ua_sess *limbo_head, *limbo_tail;
-	struct ua_gp gp;
+	struct dpv_gp gp;
 	uint64_t next_unique;
 	uint64_t rnd;
 	uint32_t t1, t2;
