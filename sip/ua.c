@@ -649,6 +649,25 @@ fill_dialog_fields(const struct ua_sess *s, struct sip_req_fields *f)
 	f->route = dlg(s, DF_ROUTE);
 }
 
+/* What a request in our INVITE's own transaction repeats from it (9.1 CANCEL, 17.1.1.3 ACK):
+ * Request-URI, Via branch, From, To (no remote tag), Call-ID, CSeq number and Route. */
+static void
+fill_invite_fields(const struct ua_sess *s, enum sip_method method, struct sip_req_fields *f)
+{
+	f->method = method;
+	f->ruri = mkstr(s->ruri, s->ruri_len);
+	f->via_host = cstr(s->ua->host);
+	f->via_port = s->ua->cfg.local_port;
+	f->rport = true;
+	f->branch = cstr(s->branch);
+	f->from = dlg(s, DF_LNA);
+	f->from_tag = mkstr(s->ltag, s->ltag_len);
+	f->to = dlg(s, DF_RNA);
+	f->call_id = dlg(s, DF_CALLID);
+	f->cseq = s->inv_cseq;
+	f->route = dlg(s, DF_ROUTE);
+}
+
 /* Send a request in a client transaction (BYE, CANCEL, INVITE). 0 or -1. */
 static int
 send_client(struct sip_ua *ua, struct ua_sess *s, const struct sip_req_fields *f, uint32_t ip,
@@ -735,18 +754,7 @@ send_cancel(struct sip_ua *ua, struct ua_sess *s)
 {
 	struct sip_req_fields f = {0};
 
-	f.method = SIP_METHOD_CANCEL;
-	f.ruri = mkstr(s->ruri, s->ruri_len);
-	f.via_host = cstr(ua->host);
-	f.via_port = ua->cfg.local_port;
-	f.rport = true;
-	f.branch = cstr(s->branch);
-	f.from = dlg(s, DF_LNA);
-	f.from_tag = mkstr(s->ltag, s->ltag_len);
-	f.to = dlg(s, DF_RNA);
-	f.call_id = dlg(s, DF_CALLID);
-	f.cseq = s->inv_cseq;
-	f.route = dlg(s, DF_ROUTE);
+	fill_invite_fields(s, SIP_METHOD_CANCEL, &f);
 	s->hangup = false;
 	s->state = SIP_SESS_TERMINATING;
 	(void)send_client(ua, s, &f, s->dst_ip, s->dst_port, NULL);
@@ -1391,18 +1399,8 @@ cb_send_ack(struct sip_tx *tx, void *arg)
 
 	if (s == NULL || m == NULL)
 		return;
-	f.method = SIP_METHOD_ACK;
-	f.ruri = mkstr(s->ruri, s->ruri_len);
-	f.via_host = cstr(ua->host);
-	f.via_port = ua->cfg.local_port;
-	f.rport = true;
-	f.branch = cstr(s->branch);
-	f.from = dlg(s, DF_LNA);
-	f.from_tag = mkstr(s->ltag, s->ltag_len);
+	fill_invite_fields(s, SIP_METHOD_ACK, &f);
 	f.to = m->to.raw; /* the response's To, tag included */
-	f.call_id = dlg(s, DF_CALLID);
-	f.cseq = s->inv_cseq;
-	f.route = dlg(s, DF_ROUTE);
 	h = msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		return;
@@ -1813,17 +1811,7 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 		return -EEXIST;
 	}
 	len = snprintf(extra, sizeof(extra), ALLOW_HDR SUPPORTED_HDR);
-	f.method = SIP_METHOD_INVITE;
-	f.ruri = mkstr(s->ruri, s->ruri_len);
-	f.via_host = cstr(ua->host);
-	f.via_port = ua->cfg.local_port;
-	f.rport = true;
-	f.branch = cstr(s->branch);
-	f.from = dlg(s, DF_LNA);
-	f.from_tag = mkstr(s->ltag, s->ltag_len);
-	f.to = dlg(s, DF_RNA);
-	f.call_id = dlg(s, DF_CALLID);
-	f.cseq = 1;
+	fill_invite_fields(s, SIP_METHOD_INVITE, &f); /* CSeq 1, no route set yet */
 	f.contact = cstr(ua->contact);
 	f.extra = mkstr(extra, (uint32_t)len);
 	f.body = mkstr(ua->sdp, (uint32_t)n);
