@@ -186,7 +186,7 @@ const char *dpv_pool_name(const struct dpv_pool *p);
 /** Counters. */
 const struct dpv_pool_stats *dpv_pool_stats(const struct dpv_pool *p);
 
-/* ---- grace-period cookies (rcu_defer.c) ---- */
+/* ---- grace-period cookies, deferred release (rcu_defer.c) ---- */
 
 /** Polled grace periods for one writer thread, built on call_rcu (liburcu 0.13 has no
  * start_poll_synchronize_rcu): at most one request in flight, later starts share the next. */
@@ -207,6 +207,27 @@ uint64_t dpv_gp_start(struct dpv_gp *gp);
 void dpv_gp_poll(struct dpv_gp *gp);
 /** True once the grace period of @a cookie has elapsed (as of the last completed request). */
 bool dpv_gp_done(const struct dpv_gp *gp, uint64_t cookie);
+/** Link of an object parked in a struct dpv_defer, embedded in the object. */
+struct dpv_defer_node {
+	struct dpv_defer_node *next;
+	uint64_t cookie; /* dpv_gp_start() when it was parked */
+};
+
+/** Objects unpublished by one writer thread, released in order once readers are past them. */
+struct dpv_defer {
+	struct dpv_gp gp;
+	struct dpv_defer_node *head, *tail;
+	uint32_t count; /* parked, not yet released */
+};
+
+/** Empty @a d and dpv_gp_init its grace periods. */
+void dpv_defer_init(struct dpv_defer *d);
+/** Park @a n (already unreachable for new readers) until a grace period that starts now ends. */
+void dpv_defer_add(struct dpv_defer *d, struct dpv_defer_node *n);
+/** Unlink and pass to @a release each parked node whose grace period has ended, oldest first;
+ * returns how many. */
+unsigned dpv_defer_reclaim(struct dpv_defer *d,
+                           void (*release)(struct dpv_defer_node *n, void *arg), void *arg);
 /** Wait for every queued call_rcu callback and then a grace period (offline meanwhile when the
  * calling QSBR thread is online): before freeing a dpv_gp or what readers may still hold. */
 void dpv_gp_barrier(void);

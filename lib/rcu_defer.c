@@ -6,6 +6,10 @@
  * completed. Starts made while a request is in flight share the next one, so the cost is one
  * call_rcu per grace period, not per deferred object. Only the owning thread calls start and
  * poll; the callback writes `completed` alone.
+ *
+ * struct dpv_defer is the use both owners make of it: a FIFO of unpublished objects, each with
+ * the cookie it got when parked. Cookies grow along the FIFO, so reclaim stops at the first one
+ * still pending.
  */
 #include <string.h>
 
@@ -69,4 +73,45 @@ dpv_gp_barrier(void)
 	synchronize_rcu();
 	if (online)
 		rcu_thread_online();
+}
+
+void
+dpv_defer_init(struct dpv_defer *d)
+{
+	d->head = d->tail = NULL;
+	d->count = 0;
+	dpv_gp_init(&d->gp);
+}
+
+void
+dpv_defer_add(struct dpv_defer *d, struct dpv_defer_node *n)
+{
+	n->cookie = dpv_gp_start(&d->gp);
+	n->next = NULL;
+	if (d->tail != NULL)
+		d->tail->next = n;
+	else
+		d->head = n;
+	d->tail = n;
+	d->count++;
+}
+
+unsigned
+dpv_defer_reclaim(struct dpv_defer *d, void (*release)(struct dpv_defer_node *n, void *arg),
+                  void *arg)
+{
+	unsigned k = 0;
+
+	dpv_gp_poll(&d->gp);
+	while (d->head != NULL && dpv_gp_done(&d->gp, d->head->cookie)) {
+		struct dpv_defer_node *n = d->head;
+
+		d->head = n->next;
+		if (d->head == NULL)
+			d->tail = NULL;
+		d->count--;
+		release(n, arg);
+		k++;
+	}
+	return k;
 }

@@ -7,9 +7,9 @@
  *   object (the message they come from is freed long before the transaction ends).
  * - The index is a fixed-size cds_lfht (no auto-resize: resizing allocates and runs on the
  *   call_rcu worker). Only the owning lcore writes it.
- * - A terminated transaction is cds_lfht_del()ed and parked on a limbo list with a grace-period
- *   cookie (struct dpv_gp: polled grace periods over call_rcu, one request in flight per
- *   table); sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed.
+ * - A terminated transaction is cds_lfht_del()ed and parked in the table's struct dpv_defer
+ *   (polled grace periods over call_rcu, one request in flight per table);
+ *   sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed.
  * - 2xx retransmission in the INVITE server's Accepted state is the TU's job (RFC 6026 8.5):
  *   the transaction never resends a 2xx on its own and absorbs INVITE retransmissions silently;
  *   a 2xx the TU sends again through sip_tx_send_response goes out through ops->send_response.
@@ -57,8 +57,7 @@ struct sip_tx {
 	void *req;
 	void *last_resp;
 	void *user;
-	struct sip_tx *limbo_next;
-	uint64_t gp_cookie;
+	struct dpv_defer_node limbo;
 	uint16_t koff[KF_MAX], klen[KF_MAX];
 	char keybuf[TX_KEYBUF];
 };
@@ -71,9 +70,7 @@ struct sip_tx_table {
 	void *ops_arg;
 	uint32_t t1, t2, t4, td;
 	uint32_t count;
-	uint32_t nb_limbo;
-	struct sip_tx *limbo_head, *limbo_tail;
-	struct dpv_gp gp;
+	struct dpv_defer limbo; /* terminated, waiting for a grace period */
 	struct sip_tx_stats stats;
 };
 
@@ -291,34 +288,24 @@ terminate(struct sip_tx *tx)
 	rcu_read_unlock();
 	t->count--;
 	t->stats.terminated++;
-	tx->gp_cookie = dpv_gp_start(&t->gp);
-	tx->limbo_next = NULL;
-	if (t->limbo_tail != NULL)
-		t->limbo_tail->limbo_next = tx;
-	else
-		t->limbo_head = tx;
-	t->limbo_tail = tx;
-	t->nb_limbo++;
+	dpv_defer_add(&t->limbo, &tx->limbo);
 	if (t->ops->on_terminated != NULL)
 		t->ops->on_terminated(tx, t->ops_arg);
+}
+
+static void
+tx_release(struct dpv_defer_node *n, void *arg)
+{
+	struct sip_tx_table *t = arg;
+
+	dpv_pool_put(t->pool, caa_container_of(n, struct sip_tx, limbo));
 }
 
 unsigned
 sip_tx_table_reclaim(struct sip_tx_table *t)
 {
-	unsigned n = 0;
+	unsigned n = dpv_defer_reclaim(&t->limbo, tx_release, t);
 
-	dpv_gp_poll(&t->gp);
-	while (t->limbo_head != NULL && dpv_gp_done(&t->gp, t->limbo_head->gp_cookie)) {
-		struct sip_tx *tx = t->limbo_head;
-
-		t->limbo_head = tx->limbo_next;
-		if (t->limbo_head == NULL)
-			t->limbo_tail = NULL;
-		t->nb_limbo--;
-		dpv_pool_put(t->pool, tx);
-		n++;
-	}
 	t->stats.reclaimed += n;
 	return n;
 }
@@ -355,7 +342,6 @@ tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *re
 	tx->req = req;
 	tx->last_resp = NULL;
 	tx->user = user;
-	tx->limbo_next = NULL;
 	cds_lfht_node_init(&tx->node);
 	rcu_read_lock();
 	got = cds_lfht_add_unique(t->ht, lk.hash, tx_match, &lk, &tx->node);
@@ -712,7 +698,7 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 		free(t);
 		return NULL;
 	}
-	dpv_gp_init(&t->gp);
+	dpv_defer_init(&t->limbo);
 	t->wheel = cfg->wheel;
 	t->ops = cfg->ops;
 	t->ops_arg = cfg->ops_arg;
@@ -761,7 +747,7 @@ sip_tx_table_count(const struct sip_tx_table *t)
 uint32_t
 sip_tx_table_limbo(const struct sip_tx_table *t)
 {
-	return t->nb_limbo;
+	return t->limbo.count;
 }
 
 uint32_t

@@ -6,7 +6,7 @@
  *   a dpv_pool sized by max_dialogs and are indexed in a fixed-size cds_lfht (QSBR) by Call-ID
  *   and local tag, so the main lcore can list them under rcu_read_lock.
  * - A session that ends leaves the table at once, but goes back to the pool only when no
- *   transaction refers to it any more (ntx) and a grace period has elapsed (struct dpv_gp,
+ *   transaction refers to it any more (ntx) and a grace period has elapsed (struct dpv_defer,
  *   as the transaction table: liburcu 0.13 has no poll_state_synchronize_rcu).
  * - Every transaction carries a struct ua_txc (its destination and message lengths, since the
  *   owner's message handles are opaque). Responses it sends are the transaction's and freed
@@ -562,31 +562,21 @@ sess_retire(struct sip_ua *ua, struct ua_sess *s)
 	if (s->retired)
 		return;
 	s->retired = true;
-	s->gp_cookie = dpv_gp_start(&ua->gp);
-	s->limbo_next = NULL;
-	if (ua->limbo_tail != NULL)
-		ua->limbo_tail->limbo_next = s;
-	else
-		ua->limbo_head = s;
-	ua->limbo_tail = s;
+	dpv_defer_add(&ua->limbo, &s->limbo);
+}
+
+static void
+sess_release(struct dpv_defer_node *n, void *arg)
+{
+	struct sip_ua *ua = arg;
+
+	dpv_pool_put(ua->sess_pool, caa_container_of(n, struct ua_sess, limbo));
 }
 
 static unsigned
 sess_reclaim(struct sip_ua *ua)
 {
-	unsigned n = 0;
-
-	dpv_gp_poll(&ua->gp);
-	while (ua->limbo_head != NULL && dpv_gp_done(&ua->gp, ua->limbo_head->gp_cookie)) {
-		struct ua_sess *s = ua->limbo_head;
-
-		ua->limbo_head = s->limbo_next;
-		if (ua->limbo_head == NULL)
-			ua->limbo_tail = NULL;
-		dpv_pool_put(ua->sess_pool, s);
-		n++;
-	}
-	return n;
+	return dpv_defer_reclaim(&ua->limbo, sess_release, ua);
 }
 
 static void
@@ -1938,7 +1928,7 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	ua = calloc(1, sizeof(*ua));
 	if (ua == NULL)
 		return NULL;
-	dpv_gp_init(&ua->gp);
+	dpv_defer_init(&ua->limbo);
 	ua->cfg = *cfg;
 	ua->ops = cfg->ops;
 	ua->arg = cfg->ops_arg;

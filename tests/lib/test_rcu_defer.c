@@ -164,3 +164,52 @@ Test(gp, an_online_reader_holds_a_cookie_until_its_quiescent_state)
 		close(r.go[i]);
 	}
 }
+
+struct obj {
+	int id;
+	struct dpv_defer_node link;
+};
+
+struct released {
+	int ids[8];
+	unsigned n;
+};
+
+static void
+release(struct dpv_defer_node *n, void *arg)
+{
+	struct released *r = arg;
+
+	r->ids[r->n++] = caa_container_of(n, struct obj, link)->id;
+}
+
+Test(gp, defer_releases_in_order_once_each_grace_period_ends)
+{
+	struct obj o[3] = {{.id = 10}, {.id = 11}, {.id = 12}};
+	struct released r = {.n = 0};
+	struct dpv_defer d;
+
+	dpv_defer_init(&d);
+	cr_assert_eq(dpv_defer_reclaim(&d, release, &r), 0);
+	dpv_defer_add(&d, &o[0].link);
+	dpv_defer_add(&d, &o[1].link); /* request 1 is in flight: waits for request 2 */
+	cr_assert_eq(o[0].link.cookie, 1);
+	cr_assert_eq(o[1].link.cookie, 2);
+	cr_assert_eq(d.count, 2);
+	cr_assert_eq(dpv_defer_reclaim(&d, release, &r), 0, "this thread is not past them yet");
+	cr_assert(wait_done(&d.gp, 1));
+	cr_assert_eq(dpv_defer_reclaim(&d, release, &r), 1, "o[0] only: o[1] waits for request 2");
+	cr_assert_eq(r.ids[0], 10);
+	dpv_defer_add(&d, &o[2].link); /* request 2 in flight (issued by the reclaim): shares 3 */
+	cr_assert_eq(o[2].link.cookie, 3);
+	cr_assert(wait_done(&d.gp, 3));
+	/* the last wait saw 3 done; one reclaim now releases both, oldest first */
+	cr_assert_eq(d.count, 2);
+	cr_assert_eq(dpv_defer_reclaim(&d, release, &r), 2);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.ids[1], 11);
+	cr_assert_eq(r.ids[2], 12);
+	cr_assert_eq(d.count, 0);
+	cr_assert_null(d.head);
+	cr_assert_null(d.tail);
+}
