@@ -511,7 +511,7 @@ drain(void)
 
 	B.skew_ms += 64ull * T1_MS + 1000;
 	while (sip_tx_table_count(ua->txt) > 0 || sip_tx_table_limbo(ua->txt) > 0 ||
-	       ua->limbo_head != NULL) {
+	       ua->limbo.count > 0) {
 		sip_ua_tick(ua, now_ms());
 		rcu_quiescent_state();
 		if (wall_s() > deadline) {

@@ -112,6 +112,19 @@ tel_add_sig_ring(struct rte_tel_data *d, const json_t *lc)
 	}
 }
 
+/* The member of stats array @a arr whose @a key is @a want, or NULL. */
+static json_t *
+tel_find_id(json_t *arr, const char *key, unsigned long want)
+{
+	json_t *e;
+	size_t i;
+
+	for (i = 0; i < json_array_size(arr) && (e = json_array_get(arr, i)); i++)
+		if ((unsigned long)json_integer_value(json_object_get(e, key)) == want)
+			return e;
+	return NULL;
+}
+
 /*
  * /dpvoip/lcores: without a parameter, every worker lcore's counters keyed by
  * lcore id; with one (an lcore id), that lcore's counters, roles and ring.
@@ -123,25 +136,24 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	int has = tel_parse_id(params, RTE_MAX_LCORE, &want);
 	json_t *st, *lcores, *lc;
 	size_t i;
-	int rc = has ? -EINVAL : 0;
 
 	if (has < 0)
 		return has;
 	st = dpv_stats_json(tel_eng);
 	lcores = json_object_get(st, "lcores");
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < json_array_size(lcores) && (lc = json_array_get(lcores, i)); i++) {
-		json_int_t id = json_integer_value(json_object_get(lc, "lcore"));
-
-		if (has) {
-			if ((unsigned long)id != want)
-				continue;
+	if (has) {
+		lc = tel_find_id(lcores, "lcore", want);
+		if (lc != NULL) {
 			tel_add_members(d, lc, false);
 			tel_add_roles(d, lc);
 			tel_add_sig_ring(d, lc);
-			rc = 0;
-			break;
 		}
+		json_decref(st);
+		return lc != NULL ? 0 : -EINVAL;
+	}
+	for (i = 0; i < json_array_size(lcores) && (lc = json_array_get(lcores, i)); i++) {
+		json_int_t id = json_integer_value(json_object_get(lc, "lcore"));
 		struct rte_tel_data *c = rte_tel_data_alloc();
 		char name[16];
 
@@ -154,7 +166,7 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
 	json_decref(st);
-	return rc;
+	return 0;
 }
 
 /*
@@ -168,32 +180,27 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	int has = tel_parse_id(params, UINT16_MAX, &want);
 	json_t *st, *ports, *p;
 	size_t i;
-	int rc = has ? -EINVAL : 0;
 
 	if (has < 0)
 		return has;
 	st = dpv_stats_json(tel_eng);
 	ports = json_object_get(st, "ports");
-	if (!has)
-		rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
-	else
+	if (has) {
 		rte_tel_data_start_dict(d);
-	for (i = 0; i < json_array_size(ports) && (p = json_array_get(ports, i)); i++) {
-		json_int_t id = json_integer_value(json_object_get(p, "port"));
-
-		if (!has) {
-			rte_tel_data_add_array_u64(d, (uint64_t)id);
-			continue;
+		p = tel_find_id(ports, "port", want);
+		if (p != NULL) {
+			tel_add_members(d, p, true);
+			tel_add_members(d, json_object_get(p, "counters"), false);
 		}
-		if ((unsigned long)id != want)
-			continue;
-		tel_add_members(d, p, true);
-		tel_add_members(d, json_object_get(p, "counters"), false);
-		rc = 0;
-		break;
+		json_decref(st);
+		return p != NULL ? 0 : -EINVAL;
 	}
+	rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
+	for (i = 0; i < json_array_size(ports) && (p = json_array_get(ports, i)); i++)
+		rte_tel_data_add_array_u64(
+		    d, (uint64_t)json_integer_value(json_object_get(p, "port")));
 	json_decref(st);
-	return rc;
+	return 0;
 }
 
 int

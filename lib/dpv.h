@@ -1,4 +1,4 @@
-/** @file dpv.h  lib layer: small shared pieces (strings, CPU sets, hashing, logging). */
+/** @file dpv.h  lib layer: small shared pieces (strings, CPU sets, hashing, logging, RCU). */
 #ifndef DPV_H
 #define DPV_H
 
@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include <rte_log.h>
+#include <urcu-qsbr.h>
 
 /** A zero-copy string: pointer and length into someone else's buffer. */
 struct dpv_str {
@@ -184,5 +185,51 @@ int64_t dpv_pool_index(const struct dpv_pool *p, const void *obj);
 const char *dpv_pool_name(const struct dpv_pool *p);
 /** Counters. */
 const struct dpv_pool_stats *dpv_pool_stats(const struct dpv_pool *p);
+
+/* ---- grace-period cookies, deferred release (rcu_defer.c) ---- */
+
+/** Polled grace periods for one writer thread, built on call_rcu (liburcu 0.13 has no
+ * start_poll_synchronize_rcu): at most one request in flight, later starts share the next. */
+struct dpv_gp {
+	struct rcu_head head;
+	uint64_t seq;       /* requests issued */
+	uint64_t issued;    /* number of the request in flight */
+	uint64_t completed; /* written by the call_rcu worker */
+	bool in_flight;
+	bool want_next;
+};
+
+/** Zero @a gp and create the call_rcu worker now, not on the first dpv_gp_start. */
+void dpv_gp_init(struct dpv_gp *gp);
+/** Cookie of a grace period that starts after now; requests one when none is pending. */
+uint64_t dpv_gp_start(struct dpv_gp *gp);
+/** Take note of a finished request and issue the pending one; call before dpv_gp_done. */
+void dpv_gp_poll(struct dpv_gp *gp);
+/** True once the grace period of @a cookie has elapsed (as of the last completed request). */
+bool dpv_gp_done(const struct dpv_gp *gp, uint64_t cookie);
+/** Link of an object parked in a struct dpv_defer, embedded in the object. */
+struct dpv_defer_node {
+	struct dpv_defer_node *next;
+	uint64_t cookie; /* dpv_gp_start() when it was parked */
+};
+
+/** Objects unpublished by one writer thread, released in order once readers are past them. */
+struct dpv_defer {
+	struct dpv_gp gp;
+	struct dpv_defer_node *head, *tail;
+	uint32_t count; /* parked, not yet released */
+};
+
+/** Empty @a d and dpv_gp_init its grace periods. */
+void dpv_defer_init(struct dpv_defer *d);
+/** Park @a n (already unreachable for new readers) until a grace period that starts now ends. */
+void dpv_defer_add(struct dpv_defer *d, struct dpv_defer_node *n);
+/** Unlink and pass to @a release each parked node whose grace period has ended, oldest first;
+ * returns how many. */
+unsigned dpv_defer_reclaim(struct dpv_defer *d,
+                           void (*release)(struct dpv_defer_node *n, void *arg), void *arg);
+/** Wait for every queued call_rcu callback and then a grace period (offline meanwhile when the
+ * calling QSBR thread is online): before freeing a dpv_gp or what readers may still hold. */
+void dpv_gp_barrier(void);
 
 #endif /* DPV_H */

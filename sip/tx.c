@@ -7,14 +7,9 @@
  *   object (the message they come from is freed long before the transaction ends).
  * - The index is a fixed-size cds_lfht (no auto-resize: resizing allocates and runs on the
  *   call_rcu worker). Only the owning lcore writes it.
- * - A terminated transaction is cds_lfht_del()ed and parked on a limbo list with a grace-period
- *   cookie; sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed.
- *   liburcu 0.13 (Debian 12) has no start_poll_synchronize_rcu/poll_state_synchronize_rcu
- *   (they arrived in 0.14), so the table builds the same thing on call_rcu: at most one
- *   grace-period request in flight per table, each with a sequence number; a deletion gets the
- *   number of the first request that starts after it, and the call_rcu callback publishes the
- *   number it completed. Deletions during a request in flight share the next request, so the
- *   cost is one call_rcu per grace period, not per transaction.
+ * - A terminated transaction is cds_lfht_del()ed and parked in the table's struct dpv_defer
+ *   (polled grace periods over call_rcu, one request in flight per table);
+ *   sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed.
  * - 2xx retransmission in the INVITE server's Accepted state is the TU's job (RFC 6026 8.5):
  *   the transaction never resends a 2xx on its own and absorbs INVITE retransmissions silently;
  *   a 2xx the TU sends again through sip_tx_send_response goes out through ops->send_response.
@@ -62,20 +57,9 @@ struct sip_tx {
 	void *req;
 	void *last_resp;
 	void *user;
-	struct sip_tx *limbo_next;
-	uint64_t gp_cookie;
+	struct dpv_defer_node limbo;
 	uint16_t koff[KF_MAX], klen[KF_MAX];
 	char keybuf[TX_KEYBUF];
-};
-
-/* Grace-period polling over call_rcu (see the note at the top). */
-struct tx_gp {
-	struct rcu_head head;
-	uint64_t seq;       /* requests issued */
-	uint64_t issued;    /* number of the request in flight */
-	uint64_t completed; /* written by the call_rcu worker */
-	bool in_flight;
-	bool want_next;
 };
 
 struct sip_tx_table {
@@ -86,9 +70,7 @@ struct sip_tx_table {
 	void *ops_arg;
 	uint32_t t1, t2, t4, td;
 	uint32_t count;
-	uint32_t nb_limbo;
-	struct sip_tx *limbo_head, *limbo_tail;
-	struct tx_gp gp;
+	struct dpv_defer limbo; /* terminated, waiting for a grace period */
 	struct sip_tx_stats stats;
 };
 
@@ -268,49 +250,6 @@ lookup(struct sip_tx_table *t, const struct lkey *lk)
 	return node != NULL ? caa_container_of(node, struct sip_tx, node) : NULL;
 }
 
-/* ---- grace periods ---- */
-
-static void
-gp_done(struct rcu_head *head)
-{
-	struct tx_gp *gp = caa_container_of(head, struct tx_gp, head);
-
-	__atomic_store_n(&gp->completed, gp->issued, __ATOMIC_RELEASE);
-}
-
-static void
-gp_update(struct tx_gp *gp)
-{
-	if (gp->in_flight && __atomic_load_n(&gp->completed, __ATOMIC_ACQUIRE) == gp->issued)
-		gp->in_flight = false;
-	if (!gp->in_flight && gp->want_next) {
-		gp->want_next = false;
-		gp->issued = ++gp->seq;
-		gp->in_flight = true;
-		call_rcu(&gp->head, gp_done);
-	}
-}
-
-/* Cookie of a grace period that starts after now. */
-static uint64_t
-gp_start(struct tx_gp *gp)
-{
-	gp_update(gp);
-	if (gp->in_flight) {
-		gp->want_next = true;
-		return gp->seq + 1;
-	}
-	gp->want_next = true;
-	gp_update(gp);
-	return gp->seq;
-}
-
-static bool
-gp_elapsed(const struct tx_gp *gp, uint64_t cookie)
-{
-	return __atomic_load_n(&gp->completed, __ATOMIC_ACQUIRE) >= cookie;
-}
-
 /* ---- lifecycle ---- */
 
 static void tx_timer_cb(struct dpv_timer *tm, void *arg);
@@ -349,34 +288,24 @@ terminate(struct sip_tx *tx)
 	rcu_read_unlock();
 	t->count--;
 	t->stats.terminated++;
-	tx->gp_cookie = gp_start(&t->gp);
-	tx->limbo_next = NULL;
-	if (t->limbo_tail != NULL)
-		t->limbo_tail->limbo_next = tx;
-	else
-		t->limbo_head = tx;
-	t->limbo_tail = tx;
-	t->nb_limbo++;
+	dpv_defer_add(&t->limbo, &tx->limbo);
 	if (t->ops->on_terminated != NULL)
 		t->ops->on_terminated(tx, t->ops_arg);
+}
+
+static void
+tx_release(struct dpv_defer_node *n, void *arg)
+{
+	struct sip_tx_table *t = arg;
+
+	dpv_pool_put(t->pool, caa_container_of(n, struct sip_tx, limbo));
 }
 
 unsigned
 sip_tx_table_reclaim(struct sip_tx_table *t)
 {
-	unsigned n = 0;
+	unsigned n = dpv_defer_reclaim(&t->limbo, tx_release, t);
 
-	gp_update(&t->gp);
-	while (t->limbo_head != NULL && gp_elapsed(&t->gp, t->limbo_head->gp_cookie)) {
-		struct sip_tx *tx = t->limbo_head;
-
-		t->limbo_head = tx->limbo_next;
-		if (t->limbo_head == NULL)
-			t->limbo_tail = NULL;
-		t->nb_limbo--;
-		dpv_pool_put(t->pool, tx);
-		n++;
-	}
 	t->stats.reclaimed += n;
 	return n;
 }
@@ -413,7 +342,6 @@ tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *re
 	tx->req = req;
 	tx->last_resp = NULL;
 	tx->user = user;
-	tx->limbo_next = NULL;
 	cds_lfht_node_init(&tx->node);
 	rcu_read_lock();
 	got = cds_lfht_add_unique(t->ht, lk.hash, tx_match, &lk, &tx->node);
@@ -770,9 +698,7 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 		free(t);
 		return NULL;
 	}
-	/* The call_rcu worker is created on first use; make that happen here, not on the first
-	 * transaction that terminates on the signaling lcore. */
-	(void)get_default_call_rcu_data();
+	dpv_defer_init(&t->limbo);
 	t->wheel = cfg->wheel;
 	t->ops = cfg->ops;
 	t->ops_arg = cfg->ops_arg;
@@ -788,7 +714,6 @@ sip_tx_table_destroy(struct sip_tx_table *t)
 {
 	struct cds_lfht_iter it;
 	struct sip_tx *tx;
-	bool online;
 
 	if (t == NULL)
 		return;
@@ -799,15 +724,9 @@ sip_tx_table_destroy(struct sip_tx_table *t)
 		cds_lfht_del(t->ht, &tx->node);
 	}
 	rcu_read_unlock();
-	/* The call_rcu callback writes into the table: wait for it. A QSBR thread must be
-	 * offline while it waits, or the grace period it waits for would wait for it. */
-	online = rcu_read_ongoing();
-	if (online)
-		rcu_thread_offline();
-	rcu_barrier();
-	synchronize_rcu(); /* readers may still hold nodes deleted above */
-	if (online)
-		rcu_thread_online();
+	/* The call_rcu callback writes into the table, and readers may still hold nodes deleted
+	 * above: wait for both. */
+	dpv_gp_barrier();
 	cds_lfht_destroy(t->ht, NULL);
 	dpv_pool_free(t->pool);
 	free(t);
@@ -828,7 +747,7 @@ sip_tx_table_count(const struct sip_tx_table *t)
 uint32_t
 sip_tx_table_limbo(const struct sip_tx_table *t)
 {
-	return t->nb_limbo;
+	return t->limbo.count;
 }
 
 uint32_t

@@ -6,8 +6,8 @@
  *   a dpv_pool sized by max_dialogs and are indexed in a fixed-size cds_lfht (QSBR) by Call-ID
  *   and local tag, so the main lcore can list them under rcu_read_lock.
  * - A session that ends leaves the table at once, but goes back to the pool only when no
- *   transaction refers to it any more (ntx) and a grace period has elapsed (same call_rcu
- *   polling scheme as the transaction table: liburcu 0.13 has no poll_state_synchronize_rcu).
+ *   transaction refers to it any more (ntx) and a grace period has elapsed (struct dpv_defer,
+ *   as the transaction table: liburcu 0.13 has no poll_state_synchronize_rcu).
  * - Every transaction carries a struct ua_txc (its destination and message lengths, since the
  *   owner's message handles are opaque). Responses it sends are the transaction's and freed
  *   when it terminates, except 2xx to INVITE: those belong to the session, which resends them
@@ -557,70 +557,26 @@ sess_insert(struct sip_ua *ua, struct ua_sess *s)
 }
 
 static void
-gp_done(struct rcu_head *head)
-{
-	struct ua_gp *gp = caa_container_of(head, struct ua_gp, head);
-
-	__atomic_store_n(&gp->completed, gp->issued, __ATOMIC_RELEASE);
-}
-
-static void
-gp_poll(struct ua_gp *gp)
-{
-	if (gp->in_flight && __atomic_load_n(&gp->completed, __ATOMIC_ACQUIRE) == gp->issued)
-		gp->in_flight = false;
-	if (!gp->in_flight && gp->want_next) {
-		gp->want_next = false;
-		gp->issued = ++gp->seq;
-		gp->in_flight = true;
-		call_rcu(&gp->head, gp_done);
-	}
-}
-
-/* The number of a grace period that starts after now. */
-static uint64_t
-gp_cookie(struct ua_gp *gp)
-{
-	gp_poll(gp);
-	gp->want_next = true;
-	if (gp->in_flight)
-		return gp->seq + 1;
-	gp_poll(gp);
-	return gp->seq;
-}
-
-static void
 sess_retire(struct sip_ua *ua, struct ua_sess *s)
 {
 	if (s->retired)
 		return;
 	s->retired = true;
-	s->gp_cookie = gp_cookie(&ua->gp);
-	s->limbo_next = NULL;
-	if (ua->limbo_tail != NULL)
-		ua->limbo_tail->limbo_next = s;
-	else
-		ua->limbo_head = s;
-	ua->limbo_tail = s;
+	dpv_defer_add(&ua->limbo, &s->limbo);
+}
+
+static void
+sess_release(struct dpv_defer_node *n, void *arg)
+{
+	struct sip_ua *ua = arg;
+
+	dpv_pool_put(ua->sess_pool, caa_container_of(n, struct ua_sess, limbo));
 }
 
 static unsigned
 sess_reclaim(struct sip_ua *ua)
 {
-	unsigned n = 0;
-
-	gp_poll(&ua->gp);
-	while (ua->limbo_head != NULL &&
-	       __atomic_load_n(&ua->gp.completed, __ATOMIC_ACQUIRE) >= ua->limbo_head->gp_cookie) {
-		struct ua_sess *s = ua->limbo_head;
-
-		ua->limbo_head = s->limbo_next;
-		if (ua->limbo_head == NULL)
-			ua->limbo_tail = NULL;
-		dpv_pool_put(ua->sess_pool, s);
-		n++;
-	}
-	return n;
+	return dpv_defer_reclaim(&ua->limbo, sess_release, ua);
 }
 
 static void
@@ -680,6 +636,25 @@ fill_dialog_fields(const struct ua_sess *s, struct sip_req_fields *f)
 	f->to = dlg(s, DF_RNA);
 	f->to_tag = s->rna_has_tag ? DPV_STR_NULL : dlg(s, DF_RTAG);
 	f->call_id = dlg(s, DF_CALLID);
+	f->route = dlg(s, DF_ROUTE);
+}
+
+/* What a request in our INVITE's own transaction repeats from it (9.1 CANCEL, 17.1.1.3 ACK):
+ * Request-URI, Via branch, From, To (no remote tag), Call-ID, CSeq number and Route. */
+static void
+fill_invite_fields(const struct ua_sess *s, enum sip_method method, struct sip_req_fields *f)
+{
+	f->method = method;
+	f->ruri = mkstr(s->ruri, s->ruri_len);
+	f->via_host = cstr(s->ua->host);
+	f->via_port = s->ua->cfg.local_port;
+	f->rport = true;
+	f->branch = cstr(s->branch);
+	f->from = dlg(s, DF_LNA);
+	f->from_tag = mkstr(s->ltag, s->ltag_len);
+	f->to = dlg(s, DF_RNA);
+	f->call_id = dlg(s, DF_CALLID);
+	f->cseq = s->inv_cseq;
 	f->route = dlg(s, DF_ROUTE);
 }
 
@@ -769,18 +744,7 @@ send_cancel(struct sip_ua *ua, struct ua_sess *s)
 {
 	struct sip_req_fields f = {0};
 
-	f.method = SIP_METHOD_CANCEL;
-	f.ruri = mkstr(s->ruri, s->ruri_len);
-	f.via_host = cstr(ua->host);
-	f.via_port = ua->cfg.local_port;
-	f.rport = true;
-	f.branch = cstr(s->branch);
-	f.from = dlg(s, DF_LNA);
-	f.from_tag = mkstr(s->ltag, s->ltag_len);
-	f.to = dlg(s, DF_RNA);
-	f.call_id = dlg(s, DF_CALLID);
-	f.cseq = s->inv_cseq;
-	f.route = dlg(s, DF_ROUTE);
+	fill_invite_fields(s, SIP_METHOD_CANCEL, &f);
 	s->hangup = false;
 	s->state = SIP_SESS_TERMINATING;
 	(void)send_client(ua, s, &f, s->dst_ip, s->dst_port, NULL);
@@ -1425,18 +1389,8 @@ cb_send_ack(struct sip_tx *tx, void *arg)
 
 	if (s == NULL || m == NULL)
 		return;
-	f.method = SIP_METHOD_ACK;
-	f.ruri = mkstr(s->ruri, s->ruri_len);
-	f.via_host = cstr(ua->host);
-	f.via_port = ua->cfg.local_port;
-	f.rport = true;
-	f.branch = cstr(s->branch);
-	f.from = dlg(s, DF_LNA);
-	f.from_tag = mkstr(s->ltag, s->ltag_len);
+	fill_invite_fields(s, SIP_METHOD_ACK, &f);
 	f.to = m->to.raw; /* the response's To, tag included */
-	f.call_id = dlg(s, DF_CALLID);
-	f.cseq = s->inv_cseq;
-	f.route = dlg(s, DF_ROUTE);
 	h = msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		return;
@@ -1847,17 +1801,7 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 		return -EEXIST;
 	}
 	len = snprintf(extra, sizeof(extra), ALLOW_HDR SUPPORTED_HDR);
-	f.method = SIP_METHOD_INVITE;
-	f.ruri = mkstr(s->ruri, s->ruri_len);
-	f.via_host = cstr(ua->host);
-	f.via_port = ua->cfg.local_port;
-	f.rport = true;
-	f.branch = cstr(s->branch);
-	f.from = dlg(s, DF_LNA);
-	f.from_tag = mkstr(s->ltag, s->ltag_len);
-	f.to = dlg(s, DF_RNA);
-	f.call_id = dlg(s, DF_CALLID);
-	f.cseq = 1;
+	fill_invite_fields(s, SIP_METHOD_INVITE, &f); /* CSeq 1, no route set yet */
 	f.contact = cstr(ua->contact);
 	f.extra = mkstr(extra, (uint32_t)len);
 	f.body = mkstr(ua->sdp, (uint32_t)n);
@@ -1984,6 +1928,7 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	ua = calloc(1, sizeof(*ua));
 	if (ua == NULL)
 		return NULL;
+	dpv_defer_init(&ua->limbo);
 	ua->cfg = *cfg;
 	ua->ops = cfg->ops;
 	ua->arg = cfg->ops_arg;
@@ -2027,7 +1972,6 @@ sip_ua_destroy(struct sip_ua *ua)
 {
 	struct cds_lfht_iter it;
 	struct ua_sess *s;
-	bool online;
 
 	if (ua == NULL)
 		return;
@@ -2052,13 +1996,7 @@ sip_ua_destroy(struct sip_ua *ua)
 	}
 	sip_tx_table_destroy(ua->txt);
 	/* the session grace-period callback writes into ua: wait for it */
-	online = rcu_read_ongoing();
-	if (online)
-		rcu_thread_offline();
-	rcu_barrier();
-	synchronize_rcu();
-	if (online)
-		rcu_thread_online();
+	dpv_gp_barrier();
 	if (ua->ht != NULL)
 		cds_lfht_destroy(ua->ht, NULL);
 	sip_dialplan_scratch_free(ua->dps);

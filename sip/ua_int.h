@@ -43,8 +43,7 @@ struct ua_txc {
 struct ua_sess {
 	struct cds_lfht_node node;
 	struct sip_ua *ua;
-	struct ua_sess *limbo_next;
-	uint64_t gp_cookie;
+	struct dpv_defer_node limbo;
 	uint64_t id;
 	uint64_t created_ms;
 	uint32_t slot;
@@ -105,12 +104,6 @@ struct ua_sess {
 	struct sip_sess_media media;
 };
 
-struct ua_gp {
-	struct rcu_head head;
-	uint64_t seq, issued, completed;
-	bool in_flight, want_next;
-};
-
 struct sip_ua {
 	struct sip_ua_cfg cfg;
 	const struct sip_ua_ops *ops;
@@ -122,8 +115,7 @@ struct sip_ua {
 	struct cds_lfht *ht;
 	struct sip_dialplan_scratch *dps;
 	struct ua_txc *txc_live;
-	struct ua_sess *limbo_head, *limbo_tail;
-	struct ua_gp gp;
+	struct dpv_defer limbo; /* retired sessions waiting for a grace period */
 	uint64_t next_unique;
 	uint64_t rnd;
 	uint32_t t1, t2;

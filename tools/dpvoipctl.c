@@ -27,16 +27,23 @@
 
 static const char *prog = "dpvoipctl";
 
+/* "dpvoipctl: <message>" on stderr. */
+static void
+vcomplain(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void __attribute__((noreturn)) usage(const char *fmt, ...)
 {
 	if (fmt != NULL) {
 		va_list ap;
 
-		fprintf(stderr, "%s: ", prog);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		vcomplain(fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
 	}
 	fprintf(stderr,
 	        "usage: %s [-s SOCKET] [--json] COMMAND [ARGS] [--name VALUE ...]\n"
@@ -53,11 +60,9 @@ static void __attribute__((noreturn)) fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vcomplain(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(2);
 }
 

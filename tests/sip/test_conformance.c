@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "sip_msg.h"
+#include "sip_test_helpers.h"
 
 struct outcome {
 	const char *file;
@@ -118,38 +119,6 @@ static const struct sip_check_cfg check_cfg = {
     .extensions = supported_ext,
     .n_extensions = 3,
 };
-
-static const char *
-corpora(void)
-{
-	const char *d = getenv("DPV_CORPORA");
-	struct stat st;
-
-	cr_assert(d && *d,
-	          "DPV_CORPORA is not set: point it at the corpora directory (../shared/corpora)");
-	cr_assert(stat(d, &st) == 0 && S_ISDIR(st.st_mode),
-	          "DPV_CORPORA=%s does not exist or is not a directory", d);
-	return d;
-}
-
-static char *
-slurp(const char *path, uint32_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-
-	cr_assert_not_null(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	cr_assert_not_null(b);
-	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (uint32_t)n;
-	return b;
-}
 
 static struct sip_msg msg;
 
@@ -388,17 +357,6 @@ protos_one(const char *t, uint32_t tl, char *work, char *msgbuf, char *resp)
 		                     NULL, DPV_STR_LIT("tt"), DPV_STR_NULL);
 		protos_stats[w > 0 ? 1 : 2]++;
 	}
-}
-
-static const char *
-protos_template(const char *p, const char *e, uint32_t *tl)
-{
-	char *end;
-	unsigned long v = strtoul(p, &end, 10);
-
-	cr_assert(end < e && *end == ' ' && v <= (unsigned long)(e - end - 1), "bad case framing");
-	*tl = (uint32_t)v;
-	return end + 1;
 }
 
 Test(conformance, protos_c07_sip, .timeout = 280)

@@ -17,6 +17,7 @@
 #include "dpv.h"
 #include "rtp.h"
 #include "sip_msg.h"
+#include "sip_test_helpers.h"
 #include "sip_ua.h"
 #include "ua_int.h" /* white box: the transaction table and live transaction list */
 
@@ -61,34 +62,6 @@ n5xx_log(const void *msg, uint32_t len)
 {
 	if (getenv("DPV_DUMP") != NULL)
 		cr_log_warn("case %d: %.*s", cur_case, (int)len, (const char *)msg);
-}
-
-/*
- * A datagram the UA sent parses back, except the answer to a request that failed to parse:
- * it copies the request's Via/From/To/Call-ID/CSeq lines as received (RFC 4475 3.1.2), so
- * it may lack one or carry it malformed; its status line and Warning are still ours.
- */
-static bool
-sent_parses(const char *data, uint32_t len, struct sip_msg *m, int *rc)
-{
-	*rc = sip_parse(data, len, m);
-	if (*rc == 0)
-		return true;
-	switch (*rc) {
-	case SIP_PERR_NO_FROM:
-	case SIP_PERR_NO_TO:
-	case SIP_PERR_NO_CALL_ID:
-	case SIP_PERR_NO_CSEQ:
-	case SIP_PERR_VIA:
-	case SIP_PERR_FROM:
-	case SIP_PERR_TO:
-	case SIP_PERR_CALL_ID:
-	case SIP_PERR_CSEQ:
-		return !m->is_request && (m->status == 400 || m->status == 505) &&
-		       memmem(data, len, "\r\nWarning: 399 dpvoip \"", 23) != NULL;
-	default:
-		return false;
-	}
 }
 
 static void *
@@ -357,38 +330,6 @@ suite_fini(void)
 }
 
 /* ---- corpus helpers ---- */
-
-static const char *
-corpora(void)
-{
-	const char *d = getenv("DPV_CORPORA");
-	struct stat st;
-
-	cr_assert(d && *d,
-	          "DPV_CORPORA is not set: point it at the corpora directory (../shared/corpora)");
-	cr_assert(stat(d, &st) == 0 && S_ISDIR(st.st_mode),
-	          "DPV_CORPORA=%s does not exist or is not a directory", d);
-	return d;
-}
-
-static char *
-slurp(const char *path, uint32_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-
-	cr_assert_not_null(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	cr_assert_not_null(b);
-	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (uint32_t)n;
-	return b;
-}
 
 /* The status codes sent, space-separated ("100 180 200"); requests the UA sent show as "REQ". */
 static void
@@ -724,17 +665,6 @@ protos_send(const char *t, uint32_t tl, char *work, char *msgbuf)
 	n = protos_fill(t, tl, msgbuf, cl);
 	/* a datagram carries at most UDP_MAX bytes: larger cases arrive cut */
 	sip_ua_input(ua, msgbuf, n < UDP_MAX ? n : UDP_MAX, PEER_IP, PEER_PORT);
-}
-
-static const char *
-protos_template(const char *p, const char *e, uint32_t *tl)
-{
-	char *end;
-	unsigned long v = strtoul(p, &end, 10);
-
-	cr_assert(end < e && *end == ' ' && v <= (unsigned long)(e - end - 1), "bad case framing");
-	*tl = (uint32_t)v;
-	return end + 1;
 }
 
 Test(conformance_ua, protos_c07_sip, .timeout = 280)

@@ -11,6 +11,7 @@
 #include "dialplan.h"
 #include "dpv.h"
 #include "sip_msg.h"
+#include "sip_test_helpers.h"
 #include "sip_ua.h"
 
 #define T1       500
@@ -54,34 +55,6 @@ static const char offer_sdp[] = "v=0\r\no=- 5 5 IN IP4 198.18.0.2\r\ns=-\r\nc=IN
                                 "t=0 0\r\nm=audio 30000 RTP/AVP 0\r\n";
 static const char hold_sdp[] = "v=0\r\no=- 5 6 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\n"
                                "t=0 0\r\nm=audio 30000 RTP/AVP 0\r\na=sendonly\r\n";
-
-/*
- * A datagram the UA sent parses back, except the answer to a request that failed to parse:
- * it copies the request's Via/From/To/Call-ID/CSeq lines as received (RFC 4475 3.1.2), so
- * it may lack one or carry it malformed; its status line and Warning are still ours.
- */
-static bool
-sent_parses(const char *data, uint32_t len, struct sip_msg *m, int *rc)
-{
-	*rc = sip_parse(data, len, m);
-	if (*rc == 0)
-		return true;
-	switch (*rc) {
-	case SIP_PERR_NO_FROM:
-	case SIP_PERR_NO_TO:
-	case SIP_PERR_NO_CALL_ID:
-	case SIP_PERR_NO_CSEQ:
-	case SIP_PERR_VIA:
-	case SIP_PERR_FROM:
-	case SIP_PERR_TO:
-	case SIP_PERR_CALL_ID:
-	case SIP_PERR_CSEQ:
-		return !m->is_request && (m->status == 400 || m->status == 505) &&
-		       memmem(data, len, "\r\nWarning: 399 dpvoip \"", 23) != NULL;
-	default:
-		return false;
-	}
-}
 
 /* ---- fake owner ---- */
 

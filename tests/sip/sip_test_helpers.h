@@ -1,0 +1,90 @@
+/* Helpers the SIP test files share: corpus access and reading back what the UA sent. */
+#ifndef DPV_TESTS_SIP_TEST_HELPERS_H
+#define DPV_TESTS_SIP_TEST_HELPERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <criterion/criterion.h>
+
+#include "sip_msg.h"
+
+/* The corpora directory (DPV_CORPORA, set by meson); fails the test when it is missing. */
+static inline const char *
+corpora(void)
+{
+	const char *d = getenv("DPV_CORPORA");
+	struct stat st;
+
+	cr_assert(d && *d,
+	          "DPV_CORPORA is not set: point it at the corpora directory (../shared/corpora)");
+	cr_assert(stat(d, &st) == 0 && S_ISDIR(st.st_mode),
+	          "DPV_CORPORA=%s does not exist or is not a directory", d);
+	return d;
+}
+
+/* The whole file at @a path, malloc'd (one spare byte), its length in @a len. */
+static inline char *
+slurp(const char *path, uint32_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	cr_assert_not_null(b);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (uint32_t)n;
+	return b;
+}
+
+/* A PROTOS case's "<len> <template>" at @a p (before @a e): the template, its length in @a tl. */
+static inline const char *
+protos_template(const char *p, const char *e, uint32_t *tl)
+{
+	char *end;
+	unsigned long v = strtoul(p, &end, 10);
+
+	cr_assert(end < e && *end == ' ' && v <= (unsigned long)(e - end - 1), "bad case framing");
+	*tl = (uint32_t)v;
+	return end + 1;
+}
+
+/*
+ * A datagram the UA sent parses back, except the answer to a request that failed to parse:
+ * it copies the request's Via/From/To/Call-ID/CSeq lines as received (RFC 4475 3.1.2), so
+ * it may lack one or carry it malformed; its status line and Warning are still ours.
+ */
+static inline bool
+sent_parses(const char *data, uint32_t len, struct sip_msg *m, int *rc)
+{
+	*rc = sip_parse(data, len, m);
+	if (*rc == 0)
+		return true;
+	switch (*rc) {
+	case SIP_PERR_NO_FROM:
+	case SIP_PERR_NO_TO:
+	case SIP_PERR_NO_CALL_ID:
+	case SIP_PERR_NO_CSEQ:
+	case SIP_PERR_VIA:
+	case SIP_PERR_FROM:
+	case SIP_PERR_TO:
+	case SIP_PERR_CALL_ID:
+	case SIP_PERR_CSEQ:
+		return !m->is_request && (m->status == 400 || m->status == 505) &&
+		       memmem(data, len, "\r\nWarning: 399 dpvoip \"", 23) != NULL;
+	default:
+		return false;
+	}
+}
+
+#endif /* DPV_TESTS_SIP_TEST_HELPERS_H */
