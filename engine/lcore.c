@@ -48,11 +48,15 @@ sip_steer(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
 	const char *payload = rte_pktmbuf_mtod_offset(m, const char *, info->payload_off);
 	struct dpv_str key;
 	struct dpv_worker *owner;
+	struct {
+		uint32_t ip;
+		uint16_t port;
+	} __rte_packed src = {info->src_ip, info->src_port};
 
 	/* Without a Call-ID the message still deserves an answer (400): key on the source. */
 	if (dpv_sip_find_callid(payload, info->payload_len, &key) < 0) {
-		key.p = (const char *)&info->src_ip;
-		key.len = sizeof(info->src_ip) + sizeof(info->src_port);
+		key.p = (const char *)&src;
+		key.len = sizeof(src);
 	}
 	owner = dpv_sig_owner(e, key);
 	if (owner == w) {
