@@ -35,6 +35,7 @@
 
 #include "dialplan.h"
 #include "rtp.h"
+#include "sig_int.h"
 #include "sip_msg.h"
 #include "sip_tx.h"
 #include "sip_ua.h"
@@ -172,17 +173,6 @@ op_free(void *arg, void *msg)
 	rte_pktmbuf_free(msg);
 }
 
-static void
-media_from_neg(struct sip_sess_media *m, const struct rtp_sdp_neg *neg)
-{
-	m->remote_ip = neg->remote_ip;
-	m->remote_port = neg->remote_port;
-	m->pt = neg->pt;
-	m->te_pt = neg->te_pt;
-	m->send = neg->answer_dir == RTP_DIR_SENDRECV || neg->answer_dir == RTP_DIR_SENDONLY;
-	m->recv = neg->answer_dir == RTP_DIR_SENDRECV || neg->answer_dir == RTP_DIR_RECVONLY;
-}
-
 static int
 op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
           struct sip_sess_media *m)
@@ -208,7 +198,7 @@ op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
 	                         ++B.sess_version);
 	if (n < 0)
 		return -500;
-	media_from_neg(m, &neg);
+	dpv_sess_media_from_neg(m, &neg);
 	return n;
 }
 

@@ -237,8 +237,8 @@ media_negotiate(struct dpv_sig *s, const char *body, uint32_t len, struct rtp_sd
 	return 0;
 }
 
-static void
-media_from_neg(struct sip_sess_media *m, const struct rtp_sdp_neg *neg)
+void
+dpv_sess_media_from_neg(struct sip_sess_media *m, const struct rtp_sdp_neg *neg)
 {
 	m->remote_ip = neg->remote_ip;
 	m->remote_port = neg->remote_port;
@@ -282,7 +282,7 @@ media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap
 	                         m->session_id, ++s->sess_version);
 	if (n < 0)
 		return -500;
-	media_from_neg(m, &neg);
+	dpv_sess_media_from_neg(m, &neg);
 	return n;
 }
 
@@ -309,7 +309,7 @@ media_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_medi
 	/* The answer is read like an offer: its stream, codec and address are what we send to. */
 	if (media_negotiate(s, answer, len, &sdp, &neg) < 0)
 		return -488;
-	media_from_neg(m, &neg);
+	dpv_sess_media_from_neg(m, &neg);
 	return 0;
 }
 
