@@ -174,8 +174,7 @@ op_free(void *arg, void *msg)
 }
 
 static int
-op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-          struct sip_sess_media *m)
+op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap, struct dpv_media *m)
 {
 	struct rtp_sdp_neg neg;
 	int n;
@@ -203,26 +202,26 @@ op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
 }
 
 static int
-op_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
+op_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
 {
 	B.st.unexpected++; /* every INVITE of this UAC carries an offer */
 	return -500;
 }
 
 static int
-op_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_media *m)
+op_answered(void *arg, const char *answer, uint32_t len, struct dpv_media *m)
 {
 	B.st.unexpected++;
 	return -488;
 }
 
 static void
-op_update(void *arg, const struct sip_sess_media *m)
+op_update(void *arg, const struct dpv_media *m)
 {
 }
 
 static void
-op_stop(void *arg, const struct sip_sess_media *m)
+op_stop(void *arg, const struct dpv_media *m)
 {
 	if (m->local_port >= RTP_MIN)
 		rtp_portpool_free(B.ports, m->local_port);
@@ -611,7 +610,7 @@ main(int argc, char **argv)
 	    {"window", required_argument, NULL, 'w'},
 	    {NULL, 0, NULL, 0},
 	};
-	static const struct sip_dialplan_rule rules[] = {{"^bench$", SIP_DP_TONE, 0, NULL}};
+	static const struct sip_dialplan_rule rules[] = {{"^bench$", DPV_CALL_TONE, 0, NULL}};
 	uint64_t sessions = 1000, max_calls = 200000;
 	double seconds = 10, w0, c0, pre_wall, pre_cpu, wall, cpu, dr_wall, dr_cpu;
 	uint64_t tx_live, sess_live, done;

@@ -207,32 +207,14 @@ to_u32(const char *v, uint32_t *out)
 	return dpv_str_to_u32((struct dpv_str){v, (uint32_t)strlen(v)}, UINT32_MAX, out);
 }
 
-/* Strict dotted quad: no leading zeros (they read as octal elsewhere), no blanks. */
+/* A dotted quad at the start of @a s (dpv_ipv4_scan: no leading zeros, no blanks); the rest of
+ * the string, or NULL when there is none. */
 static const char *
 parse_ipv4(const char *s, uint32_t *out)
 {
-	uint32_t a = 0;
+	uint32_t n = dpv_ipv4_scan(dpv_cstr(s), out);
 
-	for (int i = 0; i < 4; i++) {
-		unsigned v = 0, n = 0;
-
-		if (i > 0 && *s++ != '.')
-			return NULL;
-		while (s[n] >= '0' && s[n] <= '9' && n < 4)
-			v = v * 10 + (unsigned)(s[n++] - '0');
-		if (n == 0 || n > 3 || v > 255 || (n > 1 && s[0] == '0'))
-			return NULL;
-		s += n;
-		a = a << 8 | v;
-	}
-	*out = a;
-	return s;
-}
-
-static void
-ipv4_str(uint32_t a, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+	return n ? s + n : NULL;
 }
 
 static uint32_t
@@ -516,9 +498,9 @@ parse_rule(struct cfg_ctx *c, const struct cfg_key *k, void *field, const char *
 	*pe = '\0';
 
 	if (strcmp(act, "tone") == 0) {
-		r.action = DPV_ACT_TONE;
+		r.action = DPV_CALL_TONE;
 	} else if (strcmp(act, "echo") == 0) {
-		r.action = DPV_ACT_ECHO;
+		r.action = DPV_CALL_ECHO;
 	} else if (strcmp(act, "reject") == 0) {
 		uint32_t code;
 
@@ -527,10 +509,10 @@ parse_rule(struct cfg_ctx *c, const struct cfg_key *k, void *field, const char *
 		if (to_u32(arg, &code) < 0 || code < 400 || code > 699)
 			return key_err(c, "reject code '%s' is not a SIP status code in 400..699",
 			               arg);
-		r.action = DPV_ACT_REJECT;
+		r.action = DPV_CALL_REJECT;
 		r.reject_code = (uint16_t)code;
 	} else if (strcmp(act, "bridge") == 0) {
-		r.action = DPV_ACT_BRIDGE;
+		r.action = DPV_CALL_BRIDGE;
 		if (arg != NULL && (strlen(arg) >= sizeof(r.bridge) || !bridge_name_ok(arg)))
 			return key_err(
 			    c, "bad bridge name '%s': 1..%zu characters of A-Z a-z 0-9 . _ -", arg,
@@ -551,7 +533,7 @@ parse_rule(struct cfg_ctx *c, const struct cfg_key *k, void *field, const char *
 		regerror(rc, &re, why, sizeof(why));
 		return key_err(c, "bad regex '%s': %s", buf, why);
 	}
-	if (r.action == DPV_ACT_BRIDGE && arg == NULL && re.re_nsub == 0) {
+	if (r.action == DPV_CALL_BRIDGE && arg == NULL && re.re_nsub == 0) {
 		regfree(&re);
 		return key_err(c,
 		               "'bridge' without a name takes it from the first capture group, "
@@ -887,7 +869,7 @@ check_ports(struct cfg_ctx *c)
 		    !is_set(c, SEC_PORT, i, "gateway") || !usable(c, SEC_PORT, i, "gateway"))
 			continue;
 		sec_label(SEC_PORT, i, sec, sizeof(sec));
-		ipv4_str(p->gateway, gw, sizeof(gw));
+		dpv_ipv4_format(p->gateway, gw);
 		if ((p->gateway & mask) != (p->addr & mask))
 			report(c, blame_line(c, SEC_PORT, i, "gateway"), sec, "gateway",
 			       "%s is outside the port's subnet /%u", gw, p->prefixlen);
@@ -982,7 +964,7 @@ dpv_config_defaults(struct dpv_config *cfg)
 	cfg->rtp_port_min = 20000;
 	cfg->rtp_port_max = 29999;
 	snprintf(cfg->rules[0].pattern, sizeof(cfg->rules[0].pattern), ".*");
-	cfg->rules[0].action = DPV_ACT_TONE;
+	cfg->rules[0].action = DPV_CALL_TONE;
 	cfg->nb_rules = 1;
 	snprintf(cfg->ctl_socket, sizeof(cfg->ctl_socket), "/run/dpvoip/dpvoip.sock");
 }

@@ -23,18 +23,11 @@
 
 /* ---- startup file (config.c) ---- */
 
-enum dpv_action {
-	DPV_ACT_TONE,
-	DPV_ACT_ECHO,
-	DPV_ACT_REJECT,
-	DPV_ACT_BRIDGE,
-};
-
 struct dpv_rule {
 	char pattern[256];
-	enum dpv_action action;
-	uint16_t reject_code; /* DPV_ACT_REJECT: 400-699 */
-	char bridge[64];      /* DPV_ACT_BRIDGE: fixed name, "": the first capture */
+	enum dpv_call_action action;
+	uint16_t reject_code; /* DPV_CALL_REJECT: 400-699 */
+	char bridge[64];      /* DPV_CALL_BRIDGE: fixed name, "": the first capture */
 	unsigned line;
 };
 

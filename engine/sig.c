@@ -238,7 +238,7 @@ media_negotiate(struct dpv_sig *s, const char *body, uint32_t len, struct rtp_sd
 }
 
 void
-dpv_sess_media_from_neg(struct sip_sess_media *m, const struct rtp_sdp_neg *neg)
+dpv_sess_media_from_neg(struct dpv_media *m, const struct rtp_sdp_neg *neg)
 {
 	m->remote_ip = neg->remote_ip;
 	m->remote_port = neg->remote_port;
@@ -250,7 +250,7 @@ dpv_sess_media_from_neg(struct sip_sess_media *m, const struct rtp_sdp_neg *neg)
 
 /* The session's RTP port: taken from this lcore's pool on the first offer or answer. */
 static int
-media_port(struct dpv_sig *s, struct sip_sess_media *m)
+media_port(struct dpv_sig *s, struct dpv_media *m)
 {
 	int port;
 
@@ -267,7 +267,7 @@ media_port(struct dpv_sig *s, struct sip_sess_media *m)
 
 static int
 media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-             struct sip_sess_media *m)
+             struct dpv_media *m)
 {
 	struct dpv_sig *s = arg;
 	struct rtp_sdp sdp;
@@ -287,7 +287,7 @@ media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap
 }
 
 static int
-media_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
+media_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
 {
 	struct dpv_sig *s = arg;
 	int n;
@@ -300,7 +300,7 @@ media_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
 }
 
 static int
-media_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_media *m)
+media_answered(void *arg, const char *answer, uint32_t len, struct dpv_media *m)
 {
 	struct dpv_sig *s = arg;
 	struct rtp_sdp sdp;
@@ -316,12 +316,12 @@ media_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_medi
 /* Media flows are installed by the media layer; until it lands the session's port and peer
  * are only recorded by the UA (dpvoipctl sessions shows them). */
 static void
-media_update(void *arg, const struct sip_sess_media *m)
+media_update(void *arg, const struct dpv_media *m)
 {
 }
 
 static void
-media_stop(void *arg, const struct sip_sess_media *m)
+media_stop(void *arg, const struct dpv_media *m)
 {
 	struct dpv_sig *s = arg;
 
@@ -391,7 +391,7 @@ dialplan_init(const struct dpv_config *c, FILE *err)
 
 	for (unsigned i = 0; i < c->nb_rules; i++) {
 		rules[i].pattern = c->rules[i].pattern;
-		rules[i].action = (enum sip_dp_action)c->rules[i].action;
+		rules[i].action = (enum dpv_call_action)c->rules[i].action;
 		rules[i].reject_code = c->rules[i].reject_code;
 		rules[i].bridge = c->rules[i].bridge[0] ? c->rules[i].bridge : NULL;
 	}

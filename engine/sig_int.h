@@ -5,11 +5,11 @@
 #include "engine_int.h"
 
 struct sip_ua;
-struct sip_sess_media;
+struct dpv_media;
 struct rtp_sdp_neg;
 
 /** Fill a session's media fields (peer address, payload types, direction) from a negotiation. */
-void dpv_sess_media_from_neg(struct sip_sess_media *m, const struct rtp_sdp_neg *neg);
+void dpv_sess_media_from_neg(struct dpv_media *m, const struct rtp_sdp_neg *neg);
 
 enum dpv_cmd_op {
 	DPV_CMD_ORIGINATE,

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <urcu-qsbr.h>
 
@@ -16,28 +15,22 @@
 
 static char errbuf[256];
 
-static const char *
-media_action_name(enum sip_sess_media_action a)
-{
-	static const char *const names[] = {"tone", "echo", "bridge", "none"};
-
-	return (unsigned)a < RTE_DIM(names) ? names[a] : "?";
-}
-
 static void
 session_json(const struct sip_sess_info *si, void *arg)
 {
 	json_t *arr = arg;
 	char remote[32] = "";
-	struct in_addr a = {.s_addr = htonl(si->remote_ip)};
+	uint32_t n;
 
-	if (si->remote_ip)
-		snprintf(remote, sizeof(remote), "%s:%u", inet_ntoa(a), si->remote_port);
+	if (si->remote_ip) {
+		n = dpv_ipv4_format(si->remote_ip, remote);
+		snprintf(remote + n, sizeof(remote) - n, ":%u", si->remote_port);
+	}
 	json_array_append_new(
 	    arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:i}", "id",
 	                   (json_int_t)si->id, "state", sip_sess_state_name(si->state), "direction",
 	                   si->outgoing ? "out" : "in", "call_id", si->call_id, "peer",
-	                   si->peer_uri, "action", media_action_name(si->action), "bridge",
+	                   si->peer_uri, "action", dpv_call_action_name(si->action), "bridge",
 	                   si->bridge, "local_port", si->local_port, "remote_media", remote,
 	                   "age_ms", (json_int_t)si->age_ms, "last_code", si->last_code));
 }

@@ -82,6 +82,7 @@ port_json(const struct dpv_engine *e, unsigned p, uint64_t *drops)
 	const uint8_t *m = port->net.mac.addr_bytes;
 	uint32_t a = port->net.addr;
 	char buf[64];
+	uint32_t n;
 	json_t *o = json_object();
 	json_t *cnt = json_object();
 
@@ -90,8 +91,8 @@ port_json(const struct dpv_engine *e, unsigned p, uint64_t *drops)
 	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
 	         m[5]);
 	json_object_set_new(o, "mac", json_string(buf));
-	snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%d", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
-	         a & 0xff, __builtin_popcount(port->net.netmask));
+	n = dpv_ipv4_format(a, buf);
+	snprintf(buf + n, sizeof(buf) - n, "/%d", __builtin_popcount(port->net.netmask));
 	json_object_set_new(o, "address", json_string(buf));
 	for (unsigned c = 0; c < DPV_C_MAX; c++) {
 		uint64_t sum = 0;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_log.h>
 #include <urcu-qsbr.h>
@@ -19,12 +20,153 @@ struct dpv_str {
 #define DPV_STR_NULL   ((struct dpv_str){NULL, 0})
 #define DPV_STR_LIT(s) ((struct dpv_str){(s), sizeof(s) - 1})
 
-/** True when @a s equals the NUL-terminated @a lit, case-insensitively. */
-bool dpv_str_caseeq(struct dpv_str s, const char *lit);
+/** True when @a a and @a b hold the same bytes up to ASCII case. */
+bool dpv_str_caseeq(struct dpv_str a, struct dpv_str b);
+/** dpv_str_caseeq against a string literal. */
+#define DPV_STR_CASEEQ_LIT(s, lit) dpv_str_caseeq((s), DPV_STR_LIT(lit))
 /** True when @a a and @a b hold the same bytes. */
 bool dpv_str_eq(struct dpv_str a, struct dpv_str b);
-/** Parse an unsigned decimal that must span all of @a s; -1 on error or overflow past @a max. */
+/** A NUL-terminated string as a view. */
+static inline struct dpv_str
+dpv_cstr(const char *s)
+{
+	return (struct dpv_str){s, s != NULL ? (uint32_t)strlen(s) : 0};
+}
+
+/**
+ * Parse 1*DIGIT (leading zeros allowed, any length) spanning all of @a s into @a out.
+ * @return 0, -1 when @a s is empty or holds a non-digit, -2 when the value exceeds @a max.
+ */
 int dpv_str_to_u32(struct dpv_str s, uint32_t max, uint32_t *out);
+
+/* ---- bounded appender ---- */
+
+/**
+ * Appends into a caller's buffer. Once anything does not fit, every later append is a no-op
+ * and dpv_buf_end() returns -1, so writers check once, at the end.
+ */
+struct dpv_buf {
+	char *p;
+	uint32_t len, cap;
+	bool over;
+};
+
+#define DPV_BUF(buf, cap) ((struct dpv_buf){(buf), 0, (uint32_t)(cap), false})
+
+/** Append @a n bytes. */
+static inline void
+dpv_buf_put(struct dpv_buf *b, const void *d, uint32_t n)
+{
+	if (b->over || n > b->cap - b->len) {
+		b->over = true;
+		return;
+	}
+	if (n)
+		memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+/** Append a view. */
+static inline void
+dpv_buf_str(struct dpv_buf *b, struct dpv_str s)
+{
+	dpv_buf_put(b, s.p, s.len);
+}
+
+/** Append a NUL-terminated string. */
+static inline void
+dpv_buf_cstr(struct dpv_buf *b, const char *s)
+{
+	dpv_buf_str(b, dpv_cstr(s));
+}
+
+/** Append @a v in decimal. */
+void dpv_buf_u32(struct dpv_buf *b, uint32_t v);
+/** Longest text one dpv_buf_printf() may append. */
+#define DPV_BUF_PRINTF_MAX 256
+/** Append printf-style, at most DPV_BUF_PRINTF_MAX - 1 bytes (control plane, rare paths). */
+void dpv_buf_printf(struct dpv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** Bytes written, or -1 when something did not fit. */
+static inline int
+dpv_buf_end(const struct dpv_buf *b)
+{
+	return b->over ? -1 : (int)b->len;
+}
+
+/* ---- IPv4 addresses (host byte order) ---- */
+
+/** Longest dotted quad with its NUL. */
+#define DPV_IPV4_STRLEN 16
+
+/**
+ * Length of the dotted-decimal IPv4 address at the start of @a s ("198.18.0.1"): four
+ * decimal parts of 1-3 digits, each at most 255, without leading zeros (RFC 3986
+ * dec-octet: "010" is 8 to inet_aton and 10 to others, so it is refused everywhere).
+ * @return the bytes it spans with @a out set, or 0 when @a s does not start with one.
+ */
+uint32_t dpv_ipv4_scan(struct dpv_str s, uint32_t *out);
+/** True with @a out set when all of @a s is an IPv4 address (dpv_ipv4_scan). */
+bool dpv_ipv4_parse(struct dpv_str s, uint32_t *out);
+/** Write @a ip as a dotted quad into @a buf (DPV_IPV4_STRLEN bytes); returns its length. */
+uint32_t dpv_ipv4_format(uint32_t ip, char *buf);
+
+/* ---- calls: what the engine does with one, bridge names ---- */
+
+/** What a call's media does: the dialplan's decision, or a bridge the control plane chose. */
+enum dpv_call_action {
+	DPV_CALL_NONE,   /**< no media action (yet): an originated call not in a bridge */
+	DPV_CALL_TONE,   /**< the engine sends a 440 Hz tone */
+	DPV_CALL_ECHO,   /**< the caller's RTP goes back to it */
+	DPV_CALL_BRIDGE, /**< a member of the bridge named in the media description */
+	DPV_CALL_REJECT, /**< the dialplan rejects the call (never a session's media action) */
+	DPV_CALL_ACTION_MAX
+};
+
+/** "none", "tone", "echo", "bridge", "reject". */
+const char *dpv_call_action_name(enum dpv_call_action a);
+
+/** Longest bridge name; a name is 1..DPV_BRIDGE_NAME_MAX of [A-Za-z0-9._-]. */
+#define DPV_BRIDGE_NAME_MAX 63
+/** The one bridge-name rule (startup file, dialplan captures, control socket). */
+bool dpv_bridge_name_valid(const char *p, size_t len);
+
+/** The media side of a call, shared by the signaling layer (which owns it) and the media layer
+ * (which negotiates and runs it). */
+struct dpv_media {
+	uint64_t session_id;
+	enum dpv_call_action action;
+	char bridge[DPV_BRIDGE_NAME_MAX + 1]; /**< NUL-terminated, DPV_CALL_BRIDGE */
+	uint32_t local_ip;                    /**< the engine's address facing the peer (SDP c=) */
+	uint16_t local_port;                  /**< even RTP port from the pool; RTCP on +1 */
+	uint32_t remote_ip;                   /**< 0 when on hold with c=0.0.0.0 */
+	uint16_t remote_port;
+	uint16_t remote_rtcp_port;
+	uint8_t pt;      /**< payload type negotiated */
+	uint8_t codec;   /**< the G.711 law pt stands for: 0 PCMU, 8 PCMA */
+	int16_t te_pt;   /**< telephone-event payload type, -1 when none */
+	bool send, recv; /**< direction from the engine's side after offer/answer */
+};
+
+/**
+ * Media negotiation, as the signaling layer calls it (the rtp layer implements it: rtp.h
+ * rtp_media_ops). Before each call m->session_id, action, bridge and local_ip are the
+ * caller's; the callee fills the rest.
+ */
+struct dpv_media_ops {
+	/** UAS: answer the SDP @a offer (a port is taken on the first offer of the session).
+	 *  Returns the answer's length in @a buf, or -STATUS to reject (-488, -503 no port). */
+	int (*answer)(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
+	              struct dpv_media *m);
+	/** UAC (or a UAS INVITE without SDP): write an offer (taking a port). Length or -STATUS. */
+	int (*offer)(void *arg, char *buf, uint32_t cap, struct dpv_media *m);
+	/** The peer's SDP answer to our offer. 0, or -STATUS (the caller then ends the call). */
+	int (*answered)(void *arg, const char *answer, uint32_t len, struct dpv_media *m);
+	/** Media starts (session confirmed) or changes (re-INVITE, bridge change). */
+	void (*update)(void *arg, const struct dpv_media *m);
+	/** The session is over: stop its media and give its port back. */
+	void (*stop)(void *arg, const struct dpv_media *m);
+};
 
 /** Largest CPU id a startup file may name. */
 #define DPV_MAX_CPUS 256
@@ -63,18 +205,42 @@ char *dpv_cpuset_format(const struct dpv_cpuset *s, char *buf, size_t len);
  */
 int dpv_cpulist_parse(const char *s, struct dpv_cpuset *out, char *err, size_t errlen);
 
-/** 32-bit hash of a byte string (FNV-1a), stable across runs and processes. */
+/** FNV-1a offset basis: the start of an incremental dpv_hash32_add() chain. */
+#define DPV_HASH32_INIT 2166136261u
+
+/** Add @a len bytes to the FNV-1a hash @a h (start from DPV_HASH32_INIT). */
 static inline uint32_t
-dpv_hash32(const void *data, size_t len)
+dpv_hash32_add(uint32_t h, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint32_t h = 2166136261u;
 
 	for (size_t i = 0; i < len; i++) {
 		h ^= p[i];
 		h *= 16777619u;
 	}
 	return h;
+}
+
+/** dpv_hash32_add with ASCII letters folded to lower case (for case-insensitive keys). */
+static inline uint32_t
+dpv_hash32_add_fold(uint32_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+
+		h ^= (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/** 32-bit hash of a byte string (FNV-1a), stable across runs and processes. */
+static inline uint32_t
+dpv_hash32(const void *data, size_t len)
+{
+	return dpv_hash32_add(DPV_HASH32_INIT, data, len);
 }
 
 /** The dpvoip log type, registered at startup. */

@@ -87,23 +87,6 @@ split_at(struct dpv_str s, char c, struct dpv_str *head, struct dpv_str *tail)
 	return true;
 }
 
-static int
-parse_ip4(struct dpv_str s, uint32_t *out)
-{
-	struct dpv_str rest = s, part;
-	uint32_t v = 0, b;
-
-	for (int i = 0; i < 4; i++) {
-		bool more = split_at(rest, '.', &part, &rest);
-
-		if (more != (i < 3) || part.len > 3 || dpv_str_to_u32(part, 255, &b) < 0)
-			return -1;
-		v = v << 8 | b;
-	}
-	*out = v;
-	return 0;
-}
-
 /* RFC 1035 letters, digits, hyphens and dots, with a letter somewhere (else a bad IPv4). */
 static bool
 is_host_name(struct dpv_str s)
@@ -128,22 +111,22 @@ parse_conn(struct dpv_str v, struct rtp_sdp_conn *c)
 	struct dpv_str net, type, addr, extra, ttl;
 
 	if (!next_token(&v, &net) || !next_token(&v, &type) || !next_token(&v, &addr) ||
-	    next_token(&v, &extra) || !dpv_str_caseeq(net, "IN"))
+	    next_token(&v, &extra) || !DPV_STR_CASEEQ_LIT(net, "IN"))
 		return -1;
 	split_at(addr, '/', &addr, &ttl);
 	if (addr.len == 0)
 		return -1;
 	c->addr = addr;
 	c->host_name = false;
-	if (dpv_str_caseeq(type, "IP4")) {
+	if (DPV_STR_CASEEQ_LIT(type, "IP4")) {
 		c->af = RTP_SDP_AF_IP4;
-		if (parse_ip4(addr, &c->ip4) == 0)
+		if (dpv_ipv4_parse(addr, &c->ip4))
 			return 0;
 		/* Host names are legal SDP; negotiation refuses them (no resolver here). */
 		c->ip4 = 0;
 		c->host_name = true;
 		return is_host_name(addr) ? 0 : -1;
-	} else if (dpv_str_caseeq(type, "IP6")) {
+	} else if (DPV_STR_CASEEQ_LIT(type, "IP6")) {
 		c->ip4 = 0;
 		c->af = RTP_SDP_AF_IP6;
 	} else {
@@ -180,7 +163,7 @@ parse_media(struct dpv_str v, struct rtp_sdp_media *m)
 	if (dpv_str_to_u32(port, 65535, &n) < 0)
 		return RTP_SDP_E_BAD_PORT;
 	m->port = (uint16_t)n;
-	m->rtp_avp = dpv_str_caseeq(m->proto, "RTP/AVP");
+	m->rtp_avp = DPV_STR_CASEEQ_LIT(m->proto, "RTP/AVP");
 	if (!m->rtp_avp)
 		return RTP_SDP_OK;
 	rest = m->fmts;
@@ -293,13 +276,13 @@ parse_attr(struct dpv_str v, struct rtp_sdp *sdp, struct rtp_sdp_media *m)
 	uint32_t n;
 
 	split_at(v, ':', &name, &val);
-	if (dpv_str_caseeq(name, "sendrecv"))
+	if (DPV_STR_CASEEQ_LIT(name, "sendrecv"))
 		dir = RTP_DIR_SENDRECV;
-	else if (dpv_str_caseeq(name, "sendonly"))
+	else if (DPV_STR_CASEEQ_LIT(name, "sendonly"))
 		dir = RTP_DIR_SENDONLY;
-	else if (dpv_str_caseeq(name, "recvonly"))
+	else if (DPV_STR_CASEEQ_LIT(name, "recvonly"))
 		dir = RTP_DIR_RECVONLY;
-	else if (dpv_str_caseeq(name, "inactive"))
+	else if (DPV_STR_CASEEQ_LIT(name, "inactive"))
 		dir = RTP_DIR_INACTIVE;
 	if (dir != RTP_DIR_UNSET) {
 		if (m != NULL)
@@ -311,13 +294,13 @@ parse_attr(struct dpv_str v, struct rtp_sdp *sdp, struct rtp_sdp_media *m)
 	/* The rest only matter on a stream we could accept; elsewhere they are opaque. */
 	if (m == NULL || !m->rtp_avp)
 		return RTP_SDP_OK;
-	if (dpv_str_caseeq(name, "rtpmap"))
-		return parse_rtpmap(val, m, dpv_str_caseeq(m->type, "audio"));
-	if (dpv_str_caseeq(name, "fmtp"))
+	if (DPV_STR_CASEEQ_LIT(name, "rtpmap"))
+		return parse_rtpmap(val, m, DPV_STR_CASEEQ_LIT(m->type, "audio"));
+	if (DPV_STR_CASEEQ_LIT(name, "fmtp"))
 		return parse_fmtp(val, m);
-	if (dpv_str_caseeq(name, "rtcp"))
+	if (DPV_STR_CASEEQ_LIT(name, "rtcp"))
 		return parse_rtcp(val, m);
-	if (dpv_str_caseeq(name, "ptime")) {
+	if (DPV_STR_CASEEQ_LIT(name, "ptime")) {
 		if (dpv_str_to_u32(trim(val), 10000, &n) < 0 || n == 0)
 			return RTP_SDP_E_BAD_ATTR;
 		m->ptime = n;
@@ -450,9 +433,9 @@ codec_of(const struct rtp_sdp_media *m, uint8_t pt)
 		return pt == RTP_PT_PCMU || pt == RTP_PT_PCMA ? pt : -1;
 	if (r->clock != 8000 || r->channels > 1)
 		return -1;
-	if (dpv_str_caseeq(r->name, "PCMU"))
+	if (DPV_STR_CASEEQ_LIT(r->name, "PCMU"))
 		return RTP_PT_PCMU;
-	if (dpv_str_caseeq(r->name, "PCMA"))
+	if (DPV_STR_CASEEQ_LIT(r->name, "PCMA"))
 		return RTP_PT_PCMA;
 	return -1;
 }
@@ -485,7 +468,7 @@ rtp_sdp_negotiate(const struct rtp_sdp *offer, struct rtp_sdp_neg *neg)
 	neg->te_pt = -1;
 	for (i = 0; i < offer->nb_media && codec < 0; i++) {
 		m = &offer->media[i];
-		if (!dpv_str_caseeq(m->type, "audio") || !m->rtp_avp || m->port == 0)
+		if (!DPV_STR_CASEEQ_LIT(m->type, "audio") || !m->rtp_avp || m->port == 0)
 			continue;
 		audio = true;
 		for (k = 0; k < m->nb_pts && codec < 0; k++) {
@@ -513,7 +496,8 @@ rtp_sdp_negotiate(const struct rtp_sdp *offer, struct rtp_sdp_neg *neg)
 	for (k = 0; k < m->nb_pts; k++) {
 		const struct rtp_sdp_rtpmap *r = rtpmap_find(m, m->pts[k]);
 
-		if (r != NULL && r->clock == 8000 && dpv_str_caseeq(r->name, "telephone-event")) {
+		if (r != NULL && r->clock == 8000 &&
+		    DPV_STR_CASEEQ_LIT(r->name, "telephone-event")) {
 			neg->te_pt = r->pt;
 			neg->te_fmtp = r->fmtp;
 			break;
@@ -538,50 +522,21 @@ rtp_sdp_negotiate(const struct rtp_sdp *offer, struct rtp_sdp_neg *neg)
 
 /* ---- writers ---- */
 
-struct wbuf {
-	char *p;
-	size_t cap, len;
-	bool over;
-};
-
-static void __attribute__((format(printf, 2, 3))) w_printf(struct wbuf *w, const char *fmt, ...)
+/* The text is NUL-terminated: the appender gets one byte less than the caller's buffer. */
+static struct dpv_buf
+w_init(char *buf, size_t cap)
 {
-	va_list ap;
-	int n;
-
-	if (w->over)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(w->p + w->len, w->cap - w->len, fmt, ap);
-	va_end(ap);
-	/* Keep a byte for the NUL: vsnprintf drops the last character otherwise. */
-	if (n < 0 || (size_t)n >= w->cap - w->len) {
-		w->over = true;
-		return;
-	}
-	w->len += (size_t)n;
-}
-
-static void
-w_str(struct wbuf *w, struct dpv_str s)
-{
-	if (w->over)
-		return;
-	if (s.len >= w->cap - w->len) {
-		w->over = true;
-		return;
-	}
-	memcpy(w->p + w->len, s.p, s.len);
-	w->len += s.len;
+	return DPV_BUF(buf, cap == 0 ? 0 : cap - 1 > UINT32_MAX ? UINT32_MAX : cap - 1);
 }
 
 static int
-w_end(struct wbuf *w)
+w_end(struct dpv_buf *w)
 {
-	if (w->over || w->len >= w->cap)
-		return -1;
-	w->p[w->len] = '\0';
-	return (int)w->len;
+	int n = dpv_buf_end(w);
+
+	if (n >= 0)
+		w->p[n] = '\0';
+	return n;
 }
 
 static const char *
@@ -599,20 +554,17 @@ dir_name(enum rtp_dir d)
 	}
 }
 
-#define IP4_FMT     "%u.%u.%u.%u"
-#define IP4_ARGS(a) (a) >> 24, ((a) >> 16) & 0xff, ((a) >> 8) & 0xff, (a)&0xff
-
 static void
-w_session(struct wbuf *w, uint32_t ip, uint64_t sess_id, uint64_t sess_version,
+w_session(struct dpv_buf *w, uint32_t ip, uint64_t sess_id, uint64_t sess_version,
           struct dpv_str timing)
 {
-	w_printf(w,
-	         "v=0\r\no=dpvoip %llu %llu IN IP4 " IP4_FMT "\r\ns=dpvoip\r\nc=IN IP4 " IP4_FMT
-	         "\r\nt=",
-	         (unsigned long long)sess_id, (unsigned long long)sess_version, IP4_ARGS(ip),
-	         IP4_ARGS(ip));
-	w_str(w, timing);
-	w_printf(w, "\r\n");
+	char addr[DPV_IPV4_STRLEN];
+
+	dpv_ipv4_format(ip, addr);
+	dpv_buf_printf(w, "v=0\r\no=dpvoip %llu %llu IN IP4 %s\r\ns=dpvoip\r\nc=IN IP4 %s\r\nt=",
+	               (unsigned long long)sess_id, (unsigned long long)sess_version, addr, addr);
+	dpv_buf_str(w, timing);
+	dpv_buf_printf(w, "\r\n");
 }
 
 /* A telephone-event fmtp we can repeat: events and ranges only ("0-15,66"). */
@@ -632,7 +584,7 @@ rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
                      const struct rtp_sdp_neg *neg, uint32_t local_ip, uint16_t local_port,
                      uint64_t sess_id, uint64_t sess_version)
 {
-	struct wbuf w = {buf, cap, 0, false};
+	struct dpv_buf w = w_init(buf, cap);
 	struct dpv_str timing = offer->timing.len ? offer->timing : DPV_STR_LIT("0 0");
 
 	if (neg->media >= offer->nb_media ||
@@ -645,29 +597,29 @@ rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
 
 		if (i != neg->media) {
 			/* Rejected: same media, proto and formats, port 0. */
-			w_printf(&w, "m=");
-			w_str(&w, m->type);
-			w_printf(&w, " 0 ");
-			w_str(&w, m->proto);
-			w_printf(&w, " ");
-			w_str(&w, m->fmts);
-			w_printf(&w, "\r\n");
+			dpv_buf_printf(&w, "m=");
+			dpv_buf_str(&w, m->type);
+			dpv_buf_printf(&w, " 0 ");
+			dpv_buf_str(&w, m->proto);
+			dpv_buf_printf(&w, " ");
+			dpv_buf_str(&w, m->fmts);
+			dpv_buf_printf(&w, "\r\n");
 			continue;
 		}
-		w_printf(&w, "m=audio %u RTP/AVP %u", local_port, neg->pt);
+		dpv_buf_printf(&w, "m=audio %u RTP/AVP %u", local_port, neg->pt);
 		if (neg->te_pt >= 0)
-			w_printf(&w, " %d", neg->te_pt);
-		w_printf(&w, "\r\na=rtpmap:%u %s/8000\r\n", neg->pt,
-		         neg->codec == RTP_PT_PCMU ? "PCMU" : "PCMA");
+			dpv_buf_printf(&w, " %d", neg->te_pt);
+		dpv_buf_printf(&w, "\r\na=rtpmap:%u %s/8000\r\n", neg->pt,
+		               neg->codec == RTP_PT_PCMU ? "PCMU" : "PCMA");
 		if (neg->te_pt >= 0) {
-			w_printf(&w, "a=rtpmap:%d telephone-event/8000\r\n", neg->te_pt);
+			dpv_buf_printf(&w, "a=rtpmap:%d telephone-event/8000\r\n", neg->te_pt);
 			if (te_fmtp_ok(neg->te_fmtp)) {
-				w_printf(&w, "a=fmtp:%d ", neg->te_pt);
-				w_str(&w, neg->te_fmtp);
-				w_printf(&w, "\r\n");
+				dpv_buf_printf(&w, "a=fmtp:%d ", neg->te_pt);
+				dpv_buf_str(&w, neg->te_fmtp);
+				dpv_buf_printf(&w, "\r\n");
 			}
 		}
-		w_printf(&w, "a=ptime:20\r\na=%s\r\n", dir_name(neg->answer_dir));
+		dpv_buf_printf(&w, "a=ptime:20\r\na=%s\r\n", dir_name(neg->answer_dir));
 	}
 	return w_end(&w);
 }
@@ -676,18 +628,18 @@ int
 rtp_sdp_write_offer(char *buf, size_t cap, uint32_t local_ip, uint16_t local_port, uint64_t sess_id,
                     uint64_t sess_version)
 {
-	struct wbuf w = {buf, cap, 0, false};
+	struct dpv_buf w = w_init(buf, cap);
 
 	w_session(&w, local_ip, sess_id, sess_version, DPV_STR_LIT("0 0"));
-	w_printf(&w,
-	         "m=audio %u RTP/AVP %u %u %u\r\n"
-	         "a=rtpmap:%u PCMU/8000\r\n"
-	         "a=rtpmap:%u PCMA/8000\r\n"
-	         "a=rtpmap:%u telephone-event/8000\r\n"
-	         "a=fmtp:%u 0-16\r\n"
-	         "a=ptime:20\r\n"
-	         "a=sendrecv\r\n",
-	         local_port, RTP_PT_PCMU, RTP_PT_PCMA, RTP_PT_TE, RTP_PT_PCMU, RTP_PT_PCMA,
-	         RTP_PT_TE, RTP_PT_TE);
+	dpv_buf_printf(&w,
+	               "m=audio %u RTP/AVP %u %u %u\r\n"
+	               "a=rtpmap:%u PCMU/8000\r\n"
+	               "a=rtpmap:%u PCMA/8000\r\n"
+	               "a=rtpmap:%u telephone-event/8000\r\n"
+	               "a=fmtp:%u 0-16\r\n"
+	               "a=ptime:20\r\n"
+	               "a=sendrecv\r\n",
+	               local_port, RTP_PT_PCMU, RTP_PT_PCMA, RTP_PT_TE, RTP_PT_PCMU, RTP_PT_PCMA,
+	               RTP_PT_TE, RTP_PT_TE);
 	return w_end(&w);
 }

@@ -18,13 +18,13 @@
 #define WORDS (SIP_DIALPLAN_MAX_RULES / 64)
 
 struct dp_rule {
-	enum sip_dp_action action;
+	enum dpv_call_action action;
 	uint16_t reject_code;
 	bool from_capture;
 	bool has_regex;
 	regex_t re; /* from_capture only */
 	uint8_t bridge_len;
-	char bridge[SIP_BRIDGE_NAME_MAX + 1];
+	char bridge[DPV_BRIDGE_NAME_MAX + 1];
 };
 
 struct sip_dialplan {
@@ -39,21 +39,6 @@ struct sip_dialplan_scratch {
 	uint64_t matched[WORDS]; /* rule ids hyperscan reported in the current scan */
 	struct sip_dialplan_stats stats;
 } __rte_cache_aligned;
-
-static bool
-bridge_name_valid(const char *p, size_t len)
-{
-	if (len == 0 || len > SIP_BRIDGE_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = p[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
 
 static void
 rules_free(struct sip_dialplan *dp, unsigned n)
@@ -87,12 +72,13 @@ sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n, char *err
 		struct dp_rule *d = &dp->rules[i];
 		int rc;
 
-		if (r->pattern == NULL || r->action > SIP_DP_BRIDGE) {
+		if (r->pattern == NULL || r->action == DPV_CALL_NONE ||
+		    r->action >= DPV_CALL_ACTION_MAX) {
 			snprintf(err, errlen, "rule %u: no pattern or unknown action", i);
 			goto fail;
 		}
 		d->action = r->action;
-		if (r->action == SIP_DP_REJECT) {
+		if (r->action == DPV_CALL_REJECT) {
 			if (r->reject_code < 400 || r->reject_code > 699) {
 				snprintf(err, errlen,
 				         "rule %u (\"%s\"): reject code %u not in 400..699", i,
@@ -101,19 +87,19 @@ sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n, char *err
 			}
 			d->reject_code = r->reject_code;
 		}
-		if (r->action == SIP_DP_BRIDGE && r->bridge != NULL) {
+		if (r->action == DPV_CALL_BRIDGE && r->bridge != NULL) {
 			size_t bl = strlen(r->bridge);
 
-			if (!bridge_name_valid(r->bridge, bl)) {
+			if (!dpv_bridge_name_valid(r->bridge, bl)) {
 				snprintf(err, errlen,
 				         "rule %u (\"%s\"): bridge name \"%s\" is not 1..%u of "
 				         "[A-Za-z0-9._-]",
-				         i, r->pattern, r->bridge, SIP_BRIDGE_NAME_MAX);
+				         i, r->pattern, r->bridge, DPV_BRIDGE_NAME_MAX);
 				goto fail;
 			}
 			memcpy(d->bridge, r->bridge, bl + 1);
 			d->bridge_len = (uint8_t)bl;
-		} else if (r->action == SIP_DP_BRIDGE) {
+		} else if (r->action == DPV_CALL_BRIDGE) {
 			d->from_capture = true;
 			rc = regcomp(&d->re, r->pattern, REG_EXTENDED);
 			if (rc != 0) {
@@ -232,7 +218,7 @@ capture_name(const struct dp_rule *d, const char *user, uint32_t len,
 	if (m[1].rm_so < 0 || m[1].rm_eo < m[1].rm_so)
 		return 0;
 	cl = (size_t)(m[1].rm_eo - m[1].rm_so);
-	if (!bridge_name_valid(buf + m[1].rm_so, cl))
+	if (!dpv_bridge_name_valid(buf + m[1].rm_so, cl))
 		return 0;
 	memcpy(out->bridge, buf + m[1].rm_so, cl);
 	out->bridge[cl] = '\0';
@@ -290,7 +276,7 @@ sip_dialplan_match(const struct sip_dialplan *dp, struct sip_dialplan_scratch *s
 					s->stats.capture_miss++;
 					continue;
 				}
-			} else if (d->action == SIP_DP_BRIDGE) {
+			} else if (d->action == DPV_CALL_BRIDGE) {
 				memcpy(out->bridge, d->bridge, d->bridge_len + 1);
 				out->bridge_len = d->bridge_len;
 			}

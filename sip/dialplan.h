@@ -7,33 +7,26 @@
 
 #include <rte_common.h>
 
+#include "dpv.h"
+
 #define SIP_DIALPLAN_MAX_RULES 256
 #define SIP_DIALPLAN_MAX_USER  256 /* longer user parts never match (counted: too_long) */
-#define SIP_BRIDGE_NAME_MAX    63  /* bridge names: 1..63 of [A-Za-z0-9._-] */
-
-/** Rule actions; the same order as enum dpv_action in engine/engine_int.h. */
-enum sip_dp_action {
-	SIP_DP_TONE,
-	SIP_DP_ECHO,
-	SIP_DP_REJECT,
-	SIP_DP_BRIDGE,
-};
 
 /**
  * One rule. The pattern is an extended regular expression matched against the
  * whole user part (^ and $ are its ends), case-sensitively, with '.' matching
  * any byte. Hyperscan decides which rules match, so its (PCRE) syntax applies;
  * back-references and other constructs it refuses fail sip_dialplan_create.
- * For SIP_DP_BRIDGE, bridge NULL takes the bridge name from the first capture
+ * For DPV_CALL_BRIDGE, bridge NULL takes the bridge name from the first capture
  * group, extracted with POSIX regexec (REG_EXTENDED): write such patterns in
  * syntax both accept (no \d, \w, lazy quantifiers). When the two disagree on a
  * user part, that rule is skipped and counted (capture_miss).
  */
 struct sip_dialplan_rule {
 	const char *pattern;
-	enum sip_dp_action action;
-	uint16_t reject_code; /**< SIP_DP_REJECT: 400..699 */
-	const char *bridge;   /**< SIP_DP_BRIDGE: fixed name, or NULL for the first capture */
+	enum dpv_call_action action;
+	uint16_t reject_code; /**< DPV_CALL_REJECT: 400..699 */
+	const char *bridge;   /**< DPV_CALL_BRIDGE: fixed name, or NULL for the first capture */
 };
 
 /** Outcome of a match. */
@@ -44,11 +37,11 @@ enum sip_dp_status {
 };
 
 struct sip_dialplan_result {
-	enum sip_dp_action action;
+	enum dpv_call_action action;
 	uint16_t reject_code;
 	uint16_t rule; /**< index of the rule that decided */
 	uint8_t bridge_len;
-	char bridge[SIP_BRIDGE_NAME_MAX + 1]; /**< NUL-terminated bridge name (SIP_DP_BRIDGE) */
+	char bridge[DPV_BRIDGE_NAME_MAX + 1]; /**< NUL-terminated bridge name (DPV_CALL_BRIDGE) */
 };
 
 /** Per-lcore counters (only that lcore writes them). */

@@ -120,7 +120,7 @@ const struct sip_hdr *
 sip_msg_hdr_by_name(const struct sip_msg *m, const char *name)
 {
 	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_OTHER); h; h = sip_msg_hdr_next(m, h))
-		if (dpv_str_caseeq(h->name, name))
+		if (dpv_str_caseeq(h->name, dpv_cstr(name)))
 			return h;
 	return NULL;
 }
@@ -295,14 +295,14 @@ media_is(struct dpv_str mt, const char *type, const char *sub)
 	const char *p = mt.p, *e = mt.p ? mt.p + mt.len : mt.p, *q;
 
 	q = sip_skip_cls(p, e, SIP_C_TOKEN);
-	if (!dpv_str_caseeq(sip_str(p, q), type))
+	if (!dpv_str_caseeq(sip_str(p, q), dpv_cstr(type)))
 		return false;
 	q = sip_skip_ws(q, e);
 	if (q >= e || *q != '/')
 		return false;
 	p = sip_skip_ws(q + 1, e);
 	q = sip_skip_cls(p, e, SIP_C_TOKEN);
-	return dpv_str_caseeq(sip_str(p, q), sub);
+	return dpv_str_caseeq(sip_str(p, q), dpv_cstr(sub));
 }
 
 static uint16_t
@@ -347,7 +347,7 @@ sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
 		return check_fail(res, 405, "method not allowed");
 	if (m->max_forwards > 255)
 		return check_fail(res, 400, "Max-Forwards out of range");
-	if (m->via.has_branch && SIP_CASEEQ(m->via.branch, "z9hG4bK"))
+	if (m->via.has_branch && dpv_str_eq(m->via.branch, DPV_STR_LIT(SIP_MAGIC_COOKIE)))
 		return check_fail(res, 400, "empty branch after magic cookie");
 
 	sip_list_iter_init(&it, m, SIP_HDR_VIA);
@@ -382,7 +382,7 @@ sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
 		while ((rc = sip_list_next(&it, &v)) == 1) {
 			unsigned i;
 			for (i = 0; i < cfg->n_extensions; i++)
-				if (dpv_str_caseeq(v, cfg->extensions[i]))
+				if (dpv_str_caseeq(v, dpv_cstr(cfg->extensions[i])))
 					break;
 			if (i == cfg->n_extensions) {
 				res->unsupported = v;

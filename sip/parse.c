@@ -135,25 +135,6 @@ sip_hdr_lookup(struct dpv_str name)
 	return SIP_HDR_OTHER;
 }
 
-int
-sip_parse_uint(struct dpv_str s, uint32_t max, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (s.len == 0)
-		return -1;
-	for (uint32_t i = 0; i < s.len; i++) {
-		if (s.p[i] < '0' || s.p[i] > '9')
-			return -1;
-		if (v <= UINT32_MAX)
-			v = v * 10 + (uint64_t)(s.p[i] - '0');
-	}
-	if (v > max)
-		return -2;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* host = hostname / IPv4address / IPv6reference. IPv6 contents are checked for their
  * alphabet only: RFC 5118 4.10's extra colon is accepted on purpose (RFC 5954). */
 static const char *
@@ -188,7 +169,7 @@ scan_port(const char **pp, const char *e, uint16_t *port)
 
 	while (q < e && *q >= '0' && *q <= '9')
 		q++;
-	if (q == p || q - p > 5 || sip_parse_uint(sip_str(p, q), 65535, &v) != 0)
+	if (q == p || q - p > 5 || dpv_str_to_u32(sip_str(p, q), 65535, &v) != 0)
 		return -1;
 	*port = (uint16_t)v;
 	*pp = q;
@@ -241,7 +222,7 @@ sip_params_scan(const char **pp, const char *e, struct dpv_str *params, const st
 			p = sip_skip_ws(v, e);
 		}
 		for (unsigned i = 0; i < ncaps; i++) {
-			if (!*caps[i].has && sip_str_caseeq2(name, caps[i].name)) {
+			if (!*caps[i].has && dpv_str_caseeq(name, caps[i].name)) {
 				*caps[i].has = true;
 				*caps[i].val = val;
 			}
@@ -276,7 +257,7 @@ sip_param_find(struct dpv_str params, const char *name, struct dpv_str *value)
 			val = sip_str(p, v);
 			p = v;
 		}
-		if (nm.len > 0 && sip_str_caseeq2(nm, want)) {
+		if (nm.len > 0 && dpv_str_caseeq(nm, want)) {
 			if (value)
 				*value = val;
 			return true;
@@ -526,7 +507,7 @@ parse_status_line(struct sip_msg *m, const char *p, const char *e)
 		return SIP_PERR_VERSION;
 	p = sp + 1;
 	if (e - p < 3 || (e - p > 3 && p[3] != ' ') ||
-	    sip_parse_uint(sip_str(p, p + 3), 699, &code) != 0 || code < 100)
+	    dpv_str_to_u32(sip_str(p, p + 3), 699, &code) != 0 || code < 100)
 		return SIP_PERR_STATUS;
 	m->status = (uint16_t)code;
 	m->reason = e - p > 3 ? sip_str(p + 4, e) : sip_str(e, e);
@@ -660,7 +641,7 @@ parse_eager(struct sip_msg *m)
 		const char *p = v.p, *e = v.p + v.len, *q;
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
-		if (sip_parse_uint(sip_str(v.p, p), UINT32_MAX, &m->cseq) != 0)
+		if (dpv_str_to_u32(sip_str(v.p, p), UINT32_MAX, &m->cseq) != 0)
 			return SIP_PERR_CSEQ;
 		q = sip_skip_ws(p, e);
 		if (q == p)
@@ -677,7 +658,7 @@ parse_eager(struct sip_msg *m)
 	if (m->first[SIP_HDR_MAX_FORWARDS] == 0xff) {
 		m->flags |= SIP_MSG_F_NO_MAX_FORWARDS;
 	} else {
-		if (sip_parse_uint(m->hdrs[m->first[SIP_HDR_MAX_FORWARDS]].value, INT32_MAX, &n) !=
+		if (dpv_str_to_u32(m->hdrs[m->first[SIP_HDR_MAX_FORWARDS]].value, INT32_MAX, &n) !=
 		    0)
 			return SIP_PERR_MAX_FORWARDS;
 		m->max_forwards = (int32_t)n;
@@ -770,7 +751,7 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 	}
 	if (!single(m, SIP_HDR_CONTENT_LENGTH))
 		return SIP_PERR_CL_DUP;
-	rc = sip_parse_uint(m->hdrs[cl].value, SIP_MAX_MSG_LEN, &m->content_length);
+	rc = dpv_str_to_u32(m->hdrs[cl].value, SIP_MAX_MSG_LEN, &m->content_length);
 	if (rc == -1)
 		return memchr(m->hdrs[cl].value.p, ',', m->hdrs[cl].value.len) ? SIP_PERR_CL_DUP
 		                                                               : SIP_PERR_CL;

@@ -63,22 +63,7 @@ sip_lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
 }
 
-/* Case-insensitive equality of two views (ASCII folding only). */
-static inline bool
-sip_str_caseeq2(struct dpv_str a, struct dpv_str b)
-{
-	if (a.len != b.len)
-		return false;
-	for (uint32_t i = 0; i < a.len; i++)
-		if (sip_lower((uint8_t)a.p[i]) != sip_lower((uint8_t)b.p[i]))
-			return false;
-	return true;
-}
-
-/* Parse 1*DIGIT (leading zeros allowed) into *out; -1 when not all digits, -2 when > max. */
-int sip_parse_uint(struct dpv_str s, uint32_t max, uint32_t *out);
-
-#define SIP_CASEEQ(s, lit) sip_str_caseeq2((s), DPV_STR_LIT(lit))
+#define SIP_CASEEQ(s, lit) DPV_STR_CASEEQ_LIT((s), lit)
 
 /* A parameter sip_params_scan() picks up while it validates, saving a second scan. */
 struct sip_pcap {

@@ -25,7 +25,9 @@ enum sip_method {
 	SIP_METHOD_MAX
 };
 
-/** Milliseconds on the signaling lcore's clock (real or virtual in tests). */
-typedef uint64_t sip_time_ms;
+/** RFC 3261 8.1.1.7: a branch that starts with this (case-sensitively) is unique per request. */
+#define SIP_MAGIC_COOKIE "z9hG4bK"
+/** The SIP port a URI or Via without one means (RFC 3261 19.1.2, 18.2.2). */
+#define SIP_DEFAULT_PORT 5060
 
 #endif /* DPV_SIP_TYPES_H */

@@ -31,27 +31,6 @@ enum sip_sess_state {
 	SIP_SESS_STATE_MAX
 };
 
-/** What a session does with its media (the dialplan action, or UAC/bridge). */
-enum sip_sess_media_action {
-	SIP_MEDIA_TONE,
-	SIP_MEDIA_ECHO,
-	SIP_MEDIA_BRIDGE,
-	SIP_MEDIA_NONE, /* UAC call not (yet) in a bridge */
-};
-
-/** The media side of a session, as given to the media hooks. */
-struct sip_sess_media {
-	uint64_t session_id;
-	enum sip_sess_media_action action;
-	char bridge[64];     /* NUL-terminated, SIP_MEDIA_BRIDGE */
-	uint16_t local_port; /* even RTP port from the pool; RTCP on +1 */
-	uint32_t remote_ip;  /* host order; 0 when on hold with c=0.0.0.0 */
-	uint16_t remote_port;
-	uint8_t pt;      /* payload type negotiated (0 PCMU, 8 PCMA) */
-	int16_t te_pt;   /* telephone-event payload type, -1 when none */
-	bool send, recv; /* direction from the engine's side after offer/answer */
-};
-
 /** Owner callbacks. Message handles are opaque to the UA (the engine uses mbufs). */
 struct sip_ua_ops {
 	/**
@@ -85,16 +64,15 @@ struct sip_ua_ops {
 	/** UAS: answer the SDP @a offer (allocating a port on the first offer of the session).
 	 *  Returns the answer's length in @a buf, or -STATUS to reject (-488, -503 no port). */
 	int (*media_answer)(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-	                    struct sip_sess_media *m);
+	                    struct dpv_media *m);
 	/** UAC: write an SDP offer (allocating a port). Returns its length, or -STATUS. */
-	int (*media_offer)(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m);
+	int (*media_offer)(void *arg, char *buf, uint32_t cap, struct dpv_media *m);
 	/** UAC: the peer's SDP answer to our offer. 0, or -STATUS (the UA then BYEs the call). */
-	int (*media_answered)(void *arg, const char *answer, uint32_t len,
-	                      struct sip_sess_media *m);
+	int (*media_answered)(void *arg, const char *answer, uint32_t len, struct dpv_media *m);
 	/** Media starts (session confirmed) or changes (re-INVITE, bridge change). */
-	void (*media_update)(void *arg, const struct sip_sess_media *m);
+	void (*media_update)(void *arg, const struct dpv_media *m);
 	/** The session is over: stop its media and release its port. */
-	void (*media_stop)(void *arg, const struct sip_sess_media *m);
+	void (*media_stop)(void *arg, const struct dpv_media *m);
 };
 
 /**
@@ -160,7 +138,7 @@ struct sip_sess_info {
 	char call_id[128];
 	char peer_uri[128]; /* remote party (From for UAS, To for UAC) */
 	char bridge[64];
-	enum sip_sess_media_action action;
+	enum dpv_call_action action;
 	uint16_t local_port;
 	uint32_t remote_ip;
 	uint16_t remote_port;

@@ -25,8 +25,7 @@
 #include "dpv.h"
 #include "sip_tx.h"
 
-#define TX_KEYBUF    384
-#define MAGIC_COOKIE "z9hG4bK"
+#define TX_KEYBUF 384
 
 enum key_field {
 	KF_BRANCH,
@@ -107,42 +106,20 @@ sip_tx_timer_name(enum sip_tx_timer tm)
 static bool
 is_rfc3261_branch(struct dpv_str b)
 {
-	return b.len > sizeof(MAGIC_COOKIE) - 1 &&
-	       memcmp(b.p, MAGIC_COOKIE, sizeof(MAGIC_COOKIE) - 1) == 0;
+	return b.len > sizeof(SIP_MAGIC_COOKIE) - 1 &&
+	       memcmp(b.p, SIP_MAGIC_COOKIE, sizeof(SIP_MAGIC_COOKIE) - 1) == 0;
 }
 
 static uint32_t
-fnv_add(uint32_t h, const void *data, size_t len, bool fold)
+hash_str(uint32_t h, struct dpv_str s, bool fold)
 {
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = p[i];
-
-		if (fold && c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h ^= c;
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static uint32_t
-fnv_str(uint32_t h, struct dpv_str s, bool fold)
-{
-	return s.len ? fnv_add(h, s.p, s.len, fold) : h;
-}
-
-static bool
-str_caseeq(struct dpv_str a, struct dpv_str b)
-{
-	return a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0);
+	return fold ? dpv_hash32_add_fold(h, s.p, s.len) : dpv_hash32_add(h, s.p, s.len);
 }
 
 static void
 lkey_init(struct lkey *lk, const struct sip_tx_key *k, bool server)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = DPV_HASH32_INIT;
 	uint32_t mix[3];
 
 	lk->k = k;
@@ -150,20 +127,20 @@ lkey_init(struct lkey *lk, const struct sip_tx_key *k, bool server)
 	lk->m = k->method == SIP_METHOD_ACK && server ? SIP_METHOD_INVITE : k->method;
 	lk->legacy = server && !is_rfc3261_branch(k->branch);
 	if (lk->legacy) {
-		h = fnv_str(h, k->call_id, false);
-		h = fnv_str(h, k->from_tag, false);
+		h = hash_str(h, k->call_id, false);
+		h = hash_str(h, k->from_tag, false);
 		mix[2] = k->cseq;
 	} else {
-		h = fnv_str(h, k->branch, false);
+		h = hash_str(h, k->branch, false);
 		if (server)
-			h = fnv_str(h, k->sent_by_host, true);
+			h = hash_str(h, k->sent_by_host, true);
 		mix[2] = server ? k->sent_by_port : 0;
 	}
 	mix[0] = (uint32_t)lk->m;
 	mix[1] = server ? 1 : 2;
 	if (lk->m == SIP_METHOD_UNKNOWN)
-		h = fnv_str(h, k->method_name, false);
-	lk->hash = fnv_add(h, mix, sizeof(mix), false);
+		h = hash_str(h, k->method_name, false);
+	lk->hash = dpv_hash32_add(h, mix, sizeof(mix));
 }
 
 static inline struct dpv_str
@@ -195,8 +172,8 @@ tx_match(struct cds_lfht_node *node, const void *key)
 	}
 	if (!dpv_str_eq(kf(tx, KF_BRANCH), k->branch))
 		return 0;
-	if (server &&
-	    (tx->sent_by_port != k->sent_by_port || !str_caseeq(kf(tx, KF_HOST), k->sent_by_host)))
+	if (server && (tx->sent_by_port != k->sent_by_port ||
+	               !dpv_str_caseeq(kf(tx, KF_HOST), k->sent_by_host)))
 		return 0;
 	return 1;
 }

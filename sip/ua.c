@@ -97,35 +97,6 @@ dlg_set(struct ua_sess *s, enum ua_dlg_field f, struct dpv_str v)
 	return true;
 }
 
-/* Dotted IPv4 literal to host order; false when @a s is not one. */
-static bool
-parse_ipv4(struct dpv_str s, uint32_t *out)
-{
-	uint32_t ip = 0, part = 0;
-	unsigned dots = 0, digits = 0;
-
-	for (uint32_t i = 0; i < s.len; i++) {
-		char c = s.p[i];
-
-		if (c >= '0' && c <= '9') {
-			part = part * 10 + (uint32_t)(c - '0');
-			if (++digits > 3 || part > 255)
-				return false;
-		} else if (c == '.' && digits > 0 && dots < 3) {
-			ip = ip << 8 | part;
-			part = 0;
-			digits = 0;
-			dots++;
-		} else {
-			return false;
-		}
-	}
-	if (dots != 3 || digits == 0)
-		return false;
-	*out = ip << 8 | part;
-	return true;
-}
-
 static uint64_t
 ua_rand(struct sip_ua *ua)
 {
@@ -214,13 +185,13 @@ via_dest(const struct sip_ua *ua, const struct sip_via *v, uint32_t *ip, uint16_
 		*port = ua->src_port;
 		return;
 	}
-	if (v->has_received && parse_ipv4(v->received, &rip))
+	if (v->has_received && dpv_ipv4_parse(v->received, &rip))
 		*ip = rip;
-	else if (parse_ipv4(v->host, &rip))
+	else if (dpv_ipv4_parse(v->host, &rip))
 		*ip = rip;
 	else
 		*ip = ua->src_ip; /* a name we cannot resolve here: the packet came from there */
-	*port = v->has_port ? v->port : 5060;
+	*port = v->has_port ? v->port : SIP_DEFAULT_PORT;
 }
 
 static void
@@ -306,7 +277,7 @@ key_from_msg(struct sip_tx_key *k, const struct sip_msg *m)
 	memset(k, 0, sizeof(*k));
 	k->branch = m->via.branch;
 	k->sent_by_host = m->via.host;
-	k->sent_by_port = m->via.has_port ? m->via.port : 5060;
+	k->sent_by_port = m->via.has_port ? m->via.port : SIP_DEFAULT_PORT;
 	k->method = m->is_request ? m->method : m->cseq_method;
 	k->method_name = m->is_request ? m->method_str : m->cseq_method_str;
 	k->request_uri = m->ruri.raw;
@@ -523,7 +494,7 @@ sess_alloc(struct sip_ua *ua, bool outgoing)
 	s->outgoing = outgoing;
 	s->created_ms = now_ms(ua);
 	s->media.session_id = s->id;
-	s->media.action = SIP_MEDIA_NONE;
+	s->media.action = DPV_CALL_NONE;
 	s->media.te_pt = -1;
 	dpv_timer_init(&s->t_retx);
 	dpv_timer_init(&s->t_guard);
@@ -708,7 +679,7 @@ send_bye(struct sip_ua *ua, struct ua_sess *s)
 	char branch[32];
 
 	media_stop(ua, s);
-	hex_token(ua, branch, sizeof(branch), "z9hG4bK");
+	hex_token(ua, branch, sizeof(branch), SIP_MAGIC_COOKIE);
 	fill_dialog_fields(s, &f);
 	f.method = SIP_METHOD_BYE;
 	f.ruri = dlg(s, DF_TARGET);
@@ -825,9 +796,9 @@ set_target(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m)
 
 	sip_list_iter_init(&it, m, SIP_HDR_CONTACT);
 	if (sip_naddr_next(&it, &na) == 1 && !na.star && dlg_set(s, DF_TARGET, na.uri.raw)) {
-		if (s->dlen[DF_ROUTE] == 0 && parse_ipv4(na.uri.host, &ip)) {
+		if (s->dlen[DF_ROUTE] == 0 && dpv_ipv4_parse(na.uri.host, &ip)) {
 			s->peer_ip = ip;
-			s->peer_port = na.uri.has_port ? na.uri.port : 5060;
+			s->peer_port = na.uri.has_port ? na.uri.port : SIP_DEFAULT_PORT;
 		}
 	}
 }
@@ -861,9 +832,9 @@ set_route(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, bool re
 	if (!dlg_set(s, DF_ROUTE, mkstr(route, len)))
 		return false;
 	if (n > 0 && sip_naddr_parse(v[reverse ? n - 1 : 0], &na) == 0 &&
-	    parse_ipv4(na.uri.host, &ip)) {
+	    dpv_ipv4_parse(na.uri.host, &ip)) {
 		s->peer_ip = ip;
-		s->peer_port = na.uri.has_port ? na.uri.port : 5060;
+		s->peer_port = na.uri.has_port ? na.uri.port : SIP_DEFAULT_PORT;
 	}
 	return true;
 }
@@ -871,18 +842,9 @@ set_route(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, bool re
 static void
 media_action_from_dp(struct ua_sess *s, const struct sip_dialplan_result *r)
 {
-	switch (r->action) {
-	case SIP_DP_ECHO:
-		s->media.action = SIP_MEDIA_ECHO;
-		break;
-	case SIP_DP_BRIDGE:
-		s->media.action = SIP_MEDIA_BRIDGE;
-		snprintf(s->media.bridge, sizeof(s->media.bridge), "%s", r->bridge);
-		break;
-	default:
-		s->media.action = SIP_MEDIA_TONE;
-		break;
-	}
+	s->media.action = r->action;
+	if (r->action == DPV_CALL_BRIDGE)
+		memcpy(s->media.bridge, r->bridge, r->bridge_len + 1u);
 }
 
 static void
@@ -912,7 +874,7 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		respond(ua, tx, m, 400, cstr(tag), DPV_STR_NULL, DPV_STR_NULL, "bad bridge name");
 		return;
 	}
-	if (dr.action == SIP_DP_REJECT) {
+	if (dr.action == DPV_CALL_REJECT) {
 		respond(ua, tx, m, dr.reject_code, cstr(tag), DPV_STR_NULL, DPV_STR_NULL,
 		        "rejected by dialplan");
 		return;
@@ -1266,7 +1228,7 @@ uac_ack_2xx(struct sip_ua *ua, struct ua_sess *s)
 		s->ack = msg_new(ua, &buf, &cap);
 		if (s->ack == NULL)
 			return;
-		hex_token(ua, branch, sizeof(branch), "z9hG4bK");
+		hex_token(ua, branch, sizeof(branch), SIP_MAGIC_COOKIE);
 		fill_dialog_fields(s, &f);
 		f.method = SIP_METHOD_ACK;
 		f.ruri = dlg(s, DF_TARGET);
@@ -1529,7 +1491,7 @@ via_dest_lenient(const struct sip_ua *ua, const struct sip_msg *m, uint32_t *ip,
 			return false;
 	}
 	*ip = ua->src_ip;
-	*port = 5060;
+	*port = SIP_DEFAULT_PORT;
 	if (p < e && *p == ':') {
 		q = ++p;
 		while (p < e && *p >= '0' && *p <= '9' && n <= 65535)
@@ -1751,14 +1713,14 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	int n, len;
 
 	if (uri == NULL || sip_uri_parse(cstr(uri), &u) != 0 || u.scheme != SIP_SCHEME_SIP ||
-	    !parse_ipv4(u.host, &ip) || strlen(uri) >= UA_URI_MAX ||
+	    !dpv_ipv4_parse(u.host, &ip) || strlen(uri) >= UA_URI_MAX ||
 	    (bridge != NULL && strlen(bridge) >= sizeof(s->media.bridge)))
 		return -EINVAL;
 	s = sess_alloc(ua, true);
 	if (s == NULL)
 		return -ENOSPC;
 	s->dst_ip = s->peer_ip = ip;
-	s->dst_port = s->peer_port = u.has_port ? u.port : 5060;
+	s->dst_port = s->peer_port = u.has_port ? u.port : SIP_DEFAULT_PORT;
 	snprintf(s->ruri, sizeof(s->ruri), "%s", uri);
 	s->ruri_len = (uint16_t)strlen(s->ruri);
 	snprintf(rna, sizeof(rna), "<%s>", uri);
@@ -1783,10 +1745,10 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 		    dpv_hash32(cid, (uint32_t)n) % ua->cfg.nb_uas == ua->cfg.index)
 			break;
 	}
-	hex_token(ua, s->branch, sizeof(s->branch), "z9hG4bK");
+	hex_token(ua, s->branch, sizeof(s->branch), SIP_MAGIC_COOKIE);
 	s->local_cseq = s->inv_cseq = 1;
 	if (bridge != NULL) {
-		s->media.action = SIP_MEDIA_BRIDGE;
+		s->media.action = DPV_CALL_BRIDGE;
 		snprintf(s->media.bridge, sizeof(s->media.bridge), "%s", bridge);
 	}
 	n = ua->ops->media_offer(ua->arg, ua->sdp, sizeof(ua->sdp), &s->media);
@@ -1859,10 +1821,10 @@ sip_ua_set_bridge(struct sip_ua *ua, uint64_t session_id, const char *bridge)
 	if (bridge != NULL && strlen(bridge) >= sizeof(s->media.bridge))
 		return -EINVAL;
 	if (bridge != NULL) {
-		s->media.action = SIP_MEDIA_BRIDGE;
+		s->media.action = DPV_CALL_BRIDGE;
 		snprintf(s->media.bridge, sizeof(s->media.bridge), "%s", bridge);
 	} else {
-		s->media.action = SIP_MEDIA_NONE;
+		s->media.action = DPV_CALL_NONE;
 		s->media.bridge[0] = '\0';
 	}
 	if (s->state == SIP_SESS_CONFIRMED && s->media_on && ua->ops->media_update != NULL)
@@ -1937,8 +1899,7 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	ua->rnd = rte_rdtsc() ^ ((uint64_t)cfg->index << 32) ^ (uintptr_t)ua;
 	if (ua->rnd == 0)
 		ua->rnd = 0x9e3779b97f4a7c15ULL;
-	snprintf(ua->host, sizeof(ua->host), "%u.%u.%u.%u", cfg->local_ip >> 24,
-	         (cfg->local_ip >> 16) & 0xff, (cfg->local_ip >> 8) & 0xff, cfg->local_ip & 0xff);
+	dpv_ipv4_format(cfg->local_ip, ua->host);
 	snprintf(ua->contact, sizeof(ua->contact), "<sip:engine@%s:%u>", ua->host, cfg->local_port);
 	tc.max_tx = cfg->max_transactions;
 	tc.t1_ms = cfg->t1_ms;

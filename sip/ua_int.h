@@ -101,7 +101,7 @@ struct ua_sess {
 	uint32_t ack_len;
 
 	char peer_uri[128];
-	struct sip_sess_media media;
+	struct dpv_media media;
 };
 
 struct sip_ua {

@@ -122,16 +122,16 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.rtp_port_max, 29999);
 	cr_assert_eq(cfg.nb_rules, 4);
 	cr_assert_str_eq(cfg.rules[0].pattern, "^conf-(.+)$");
-	cr_assert_eq(cfg.rules[0].action, DPV_ACT_BRIDGE);
+	cr_assert_eq(cfg.rules[0].action, DPV_CALL_BRIDGE);
 	cr_assert_str_eq(cfg.rules[0].bridge, "");
 	cr_assert_eq(cfg.rules[0].line, 42);
 	cr_assert_str_eq(cfg.rules[1].pattern, "^echo$");
-	cr_assert_eq(cfg.rules[1].action, DPV_ACT_ECHO);
+	cr_assert_eq(cfg.rules[1].action, DPV_CALL_ECHO);
 	cr_assert_str_eq(cfg.rules[2].pattern, "^busy$");
-	cr_assert_eq(cfg.rules[2].action, DPV_ACT_REJECT);
+	cr_assert_eq(cfg.rules[2].action, DPV_CALL_REJECT);
 	cr_assert_eq(cfg.rules[2].reject_code, 486);
 	cr_assert_str_eq(cfg.rules[3].pattern, ".*");
-	cr_assert_eq(cfg.rules[3].action, DPV_ACT_TONE);
+	cr_assert_eq(cfg.rules[3].action, DPV_CALL_TONE);
 	cr_assert_eq(cfg.rules[3].line, 45);
 	cr_assert_str_eq(cfg.ctl_socket, "/run/dpvoip/dpvoip.sock");
 	cr_assert_eq(dpv_config_eal_port_estimate(cfg.eal), 1);
@@ -165,7 +165,7 @@ Test(config, defaults)
 	cr_assert_eq(cfg.rtp_port_max, 29999);
 	cr_assert_eq(cfg.nb_rules, 1);
 	cr_assert_str_eq(cfg.rules[0].pattern, ".*");
-	cr_assert_eq(cfg.rules[0].action, DPV_ACT_TONE);
+	cr_assert_eq(cfg.rules[0].action, DPV_CALL_TONE);
 	cr_assert_eq(cfg.rules[0].line, 0);
 	cr_assert_str_eq(cfg.ctl_socket, "/run/dpvoip/dpvoip.sock");
 }
@@ -213,19 +213,19 @@ Test(config, two_ports_every_key)
 	cr_assert_eq(cfg.rtp_port_max, 40999);
 	cr_assert_eq(cfg.nb_rules, 4);
 	cr_assert_str_eq(cfg.rules[0].pattern, "^room (a|b)$");
-	cr_assert_eq(cfg.rules[0].action, DPV_ACT_BRIDGE);
+	cr_assert_eq(cfg.rules[0].action, DPV_CALL_BRIDGE);
 	cr_assert_str_eq(cfg.rules[0].bridge, "lobby");
 	cr_assert_eq(cfg.rules[0].line, 36);
 	cr_assert_str_eq(cfg.rules[1].pattern, "^conf-([0-9]+)$");
-	cr_assert_eq(cfg.rules[1].action, DPV_ACT_BRIDGE);
+	cr_assert_eq(cfg.rules[1].action, DPV_CALL_BRIDGE);
 	cr_assert_str_eq(cfg.rules[1].bridge, "");
 	/* ';' is a comment only after a blank */
 	cr_assert_str_eq(cfg.rules[2].pattern, "^busy;x$");
-	cr_assert_eq(cfg.rules[2].action, DPV_ACT_REJECT);
+	cr_assert_eq(cfg.rules[2].action, DPV_CALL_REJECT);
 	cr_assert_eq(cfg.rules[2].reject_code, 486);
 	/* a two-token action needs a pattern before it */
 	cr_assert_str_eq(cfg.rules[3].pattern, "bridge");
-	cr_assert_eq(cfg.rules[3].action, DPV_ACT_ECHO);
+	cr_assert_eq(cfg.rules[3].action, DPV_CALL_ECHO);
 	cr_assert_str_eq(cfg.ctl_socket, "/tmp/dpv test.sock");
 	cr_assert_eq(dpv_config_eal_port_estimate(cfg.eal), 2);
 }
@@ -493,12 +493,12 @@ Test(config, rules_gateways_and_eal_abbreviations)
 	/* the good rules are kept, in order, with their lines */
 	cr_assert_eq(cfg.nb_rules, 3);
 	cr_assert_str_eq(cfg.rules[0].pattern, "^(x)$");
-	cr_assert_eq(cfg.rules[0].action, DPV_ACT_BRIDGE);
+	cr_assert_eq(cfg.rules[0].action, DPV_CALL_BRIDGE);
 	cr_assert_str_eq(cfg.rules[0].bridge, "");
 	cr_assert_eq(cfg.rules[0].line, 21);
 	cr_assert_str_eq(cfg.rules[1].bridge, "room-1.a_b");
 	cr_assert_str_eq(cfg.rules[2].pattern, "a b c");
-	cr_assert_eq(cfg.rules[2].action, DPV_ACT_TONE);
+	cr_assert_eq(cfg.rules[2].action, DPV_CALL_TONE);
 }
 
 Test(config, too_many_rules)

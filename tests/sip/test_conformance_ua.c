@@ -129,8 +129,7 @@ op_free(void *arg, void *msg)
 
 /* The engine's media_answer (engine/sig.c), against the real SDP code and port pool. */
 static int
-op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-          struct sip_sess_media *m)
+op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap, struct dpv_media *m)
 {
 	struct rtp_sdp_neg neg;
 	int n;
@@ -159,7 +158,7 @@ op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
 }
 
 static int
-op_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
+op_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
 {
 	int n;
 
@@ -175,7 +174,7 @@ op_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
 }
 
 static int
-op_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_media *m)
+op_answered(void *arg, const char *answer, uint32_t len, struct dpv_media *m)
 {
 	struct rtp_sdp_neg neg;
 
@@ -188,12 +187,12 @@ op_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_media *
 }
 
 static void
-op_update(void *arg, const struct sip_sess_media *m)
+op_update(void *arg, const struct dpv_media *m)
 {
 }
 
 static void
-op_stop(void *arg, const struct sip_sess_media *m)
+op_stop(void *arg, const struct dpv_media *m)
 {
 	if (m->local_port)
 		cr_assert_eq(rtp_portpool_free(ports, m->local_port), 0, "port %u freed twice",
@@ -214,10 +213,10 @@ static const struct sip_ua_ops ops = {
 
 /* The dialplan of DESIGN.md. */
 static const struct sip_dialplan_rule rules[] = {
-    {"^conf-(.+)$", SIP_DP_BRIDGE, 0, NULL},
-    {"^echo$", SIP_DP_ECHO, 0, NULL},
-    {"^busy$", SIP_DP_REJECT, 486, NULL},
-    {".*", SIP_DP_TONE, 0, NULL},
+    {"^conf-(.+)$", DPV_CALL_BRIDGE, 0, NULL},
+    {"^echo$", DPV_CALL_ECHO, 0, NULL},
+    {"^busy$", DPV_CALL_REJECT, 486, NULL},
+    {".*", DPV_CALL_TONE, 0, NULL},
 };
 
 static void

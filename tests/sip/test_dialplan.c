@@ -8,10 +8,10 @@
 
 /* DESIGN.md section 4. */
 static const struct sip_dialplan_rule design_rules[] = {
-    {"^conf-(.+)$", SIP_DP_BRIDGE, 0, NULL},
-    {"^echo$", SIP_DP_ECHO, 0, NULL},
-    {"^busy$", SIP_DP_REJECT, 486, NULL},
-    {".*", SIP_DP_TONE, 0, NULL},
+    {"^conf-(.+)$", DPV_CALL_BRIDGE, 0, NULL},
+    {"^echo$", DPV_CALL_ECHO, 0, NULL},
+    {"^busy$", DPV_CALL_REJECT, 486, NULL},
+    {".*", DPV_CALL_TONE, 0, NULL},
 };
 
 static struct sip_dialplan *dp;
@@ -61,7 +61,7 @@ Test(dialplan_design, conf_bridge_from_capture)
 	struct sip_dialplan_result r;
 
 	cr_assert_eq(match("conf-abc", &r), SIP_DP_MATCH);
-	cr_expect_eq(r.action, SIP_DP_BRIDGE);
+	cr_expect_eq(r.action, DPV_CALL_BRIDGE);
 	cr_expect_eq(r.rule, 0);
 	cr_expect_str_eq(r.bridge, "abc");
 	cr_expect_eq(r.bridge_len, 3);
@@ -72,16 +72,16 @@ Test(dialplan_design, echo_busy_tone)
 	struct sip_dialplan_result r;
 
 	cr_assert_eq(match("echo", &r), SIP_DP_MATCH);
-	cr_expect_eq(r.action, SIP_DP_ECHO);
+	cr_expect_eq(r.action, DPV_CALL_ECHO);
 	cr_expect_eq(r.rule, 1);
 
 	cr_assert_eq(match("busy", &r), SIP_DP_MATCH);
-	cr_expect_eq(r.action, SIP_DP_REJECT);
+	cr_expect_eq(r.action, DPV_CALL_REJECT);
 	cr_expect_eq(r.reject_code, 486);
 	cr_expect_eq(r.rule, 2);
 
 	cr_assert_eq(match("alice", &r), SIP_DP_MATCH);
-	cr_expect_eq(r.action, SIP_DP_TONE);
+	cr_expect_eq(r.action, DPV_CALL_TONE);
 	cr_expect_eq(r.rule, 3);
 	cr_expect_eq(r.bridge_len, 0);
 }
@@ -122,7 +122,7 @@ Test(dialplan_design, empty_user_matches_dot_star)
 	struct sip_dialplan_result r;
 
 	cr_assert_eq(sip_dialplan_match(dp, sc, NULL, 0, &r), SIP_DP_MATCH);
-	cr_expect_eq(r.action, SIP_DP_TONE);
+	cr_expect_eq(r.action, DPV_CALL_TONE);
 	cr_expect_eq(r.rule, 3);
 }
 
@@ -213,9 +213,9 @@ Test(dialplan, first_match_wins)
 {
 	/* Later rules end their match earlier in the user; hyperscan reports them first. */
 	static const struct sip_dialplan_rule rules[] = {
-	    {"^1234$", SIP_DP_REJECT, 403, NULL},   {"^12", SIP_DP_ECHO, 0, NULL},
-	    {"^1", SIP_DP_REJECT, 480, NULL},       {"^(12)(34)?", SIP_DP_BRIDGE, 0, NULL},
-	    {"^1", SIP_DP_BRIDGE, 0, "fixed-room"},
+	    {"^1234$", DPV_CALL_REJECT, 403, NULL},   {"^12", DPV_CALL_ECHO, 0, NULL},
+	    {"^1", DPV_CALL_REJECT, 480, NULL},       {"^(12)(34)?", DPV_CALL_BRIDGE, 0, NULL},
+	    {"^1", DPV_CALL_BRIDGE, 0, "fixed-room"},
 	};
 	struct sip_dialplan_result r;
 
@@ -225,7 +225,7 @@ Test(dialplan, first_match_wins)
 	cr_expect_eq(r.reject_code, 403);
 	cr_assert_eq(match("12345", &r), SIP_DP_MATCH);
 	cr_expect_eq(r.rule, 1);
-	cr_expect_eq(r.action, SIP_DP_ECHO);
+	cr_expect_eq(r.action, DPV_CALL_ECHO);
 	cr_assert_eq(match("13", &r), SIP_DP_MATCH);
 	cr_expect_eq(r.rule, 2);
 	cr_expect_eq(r.reject_code, 480);
@@ -241,7 +241,7 @@ Test(dialplan, first_match_wins)
 	cr_expect_str_eq(r.bridge, "12");
 	cr_assert_eq(match("1x", &r), SIP_DP_MATCH);
 	cr_expect_eq(r.rule, 1);
-	cr_expect_eq(r.action, SIP_DP_BRIDGE);
+	cr_expect_eq(r.action, DPV_CALL_BRIDGE);
 	cr_expect_str_eq(r.bridge, "fixed-room");
 	unload();
 }
@@ -254,7 +254,7 @@ Test(dialplan, many_rules_across_words)
 
 	for (unsigned i = 0; i < SIP_DIALPLAN_MAX_RULES; i++) {
 		snprintf(pats[i], sizeof(pats[i]), "^u%u$", i);
-		rules[i] = (struct sip_dialplan_rule){pats[i], SIP_DP_ECHO, 0, NULL};
+		rules[i] = (struct sip_dialplan_rule){pats[i], DPV_CALL_ECHO, 0, NULL};
 	}
 	rules[200].pattern = "^u.*9$";
 	load(rules, SIP_DIALPLAN_MAX_RULES);
@@ -282,25 +282,25 @@ expect_create_error(const struct sip_dialplan_rule *rules, unsigned n, const cha
 Test(dialplan, bad_patterns_name_the_rule)
 {
 	static const struct sip_dialplan_rule backref[] = {
-	    {"^ok$", SIP_DP_ECHO, 0, NULL},
-	    {"^(a)\\1$", SIP_DP_TONE, 0, NULL},
+	    {"^ok$", DPV_CALL_ECHO, 0, NULL},
+	    {"^(a)\\1$", DPV_CALL_TONE, 0, NULL},
 	};
 	static const struct sip_dialplan_rule unbalanced[] = {
-	    {"^ok$", SIP_DP_ECHO, 0, NULL},
-	    {"^ok$", SIP_DP_ECHO, 0, NULL},
-	    {"^(ab$", SIP_DP_TONE, 0, NULL},
+	    {"^ok$", DPV_CALL_ECHO, 0, NULL},
+	    {"^ok$", DPV_CALL_ECHO, 0, NULL},
+	    {"^(ab$", DPV_CALL_TONE, 0, NULL},
 	};
 	static const struct sip_dialplan_rule posix_bad[] = {
-	    {"^conf-(a{2,1})$", SIP_DP_BRIDGE, 0, NULL},
+	    {"^conf-(a{2,1})$", DPV_CALL_BRIDGE, 0, NULL},
 	};
 	static const struct sip_dialplan_rule no_capture[] = {
-	    {"^conf-.+$", SIP_DP_BRIDGE, 0, NULL},
+	    {"^conf-.+$", DPV_CALL_BRIDGE, 0, NULL},
 	};
 	static const struct sip_dialplan_rule bad_code[] = {
-	    {"^busy$", SIP_DP_REJECT, 200, NULL},
+	    {"^busy$", DPV_CALL_REJECT, 200, NULL},
 	};
 	static const struct sip_dialplan_rule bad_fixed[] = {
-	    {"^x$", SIP_DP_BRIDGE, 0, "a room"},
+	    {"^x$", DPV_CALL_BRIDGE, 0, "a room"},
 	};
 	char e[256] = "";
 
@@ -322,8 +322,8 @@ Test(dialplan, capture_syntax_mismatch_skips_rule)
 {
 	/* glibc's ERE reads \\d as 'd', hyperscan as a digit: they disagree on "conf-12". */
 	static const struct sip_dialplan_rule rules[] = {
-	    {"^conf-(\\d+)$", SIP_DP_BRIDGE, 0, NULL},
-	    {"^conf-", SIP_DP_REJECT, 404, NULL},
+	    {"^conf-(\\d+)$", DPV_CALL_BRIDGE, 0, NULL},
+	    {"^conf-", DPV_CALL_REJECT, 404, NULL},
 	};
 	struct sip_dialplan_result r;
 

@@ -175,7 +175,7 @@ Test(parse, via_lists)
 	sip_list_iter_init(&it, &msg, SIP_HDR_VIA);
 	while (sip_via_next(&it, &v) == 1) {
 		cr_assert(n < 4);
-		cr_assert(dpv_str_caseeq(v.host, hosts[n]), "via %d", n);
+		cr_assert(dpv_str_caseeq(v.host, dpv_cstr(hosts[n])), "via %d", n);
 		n++;
 	}
 	cr_assert_eq(n, 4);
@@ -207,7 +207,7 @@ Test(parse, contact_route_iterators)
 	cr_assert_eq(PARSE(r), 0);
 	sip_list_iter_init(&it, &msg, SIP_HDR_ROUTE);
 	while (sip_naddr_next(&it, &na) == 1) {
-		cr_assert(dpv_str_caseeq(na.uri.host, hosts[n]));
+		cr_assert(dpv_str_caseeq(na.uri.host, dpv_cstr(hosts[n])));
 		cr_assert(sip_param_find(na.uri.params, "lr", &val));
 		n++;
 	}

@@ -35,7 +35,7 @@ static bool alloc_fail;
 
 static unsigned n_answer, n_offer, n_answered, n_update, n_stop;
 static char last_offer[1024];
-static struct sip_sess_media last_media;
+static struct dpv_media last_media;
 
 static struct dpv_timer_wheel wheel;
 static struct sip_dialplan *dp;
@@ -98,8 +98,7 @@ op_free(void *arg, void *msg)
 }
 
 static int
-op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-          struct sip_sess_media *m)
+op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap, struct dpv_media *m)
 {
 	const char *ans = memmem(offer, len, "a=sendonly", 10) ? fake_hold_answer : fake_answer;
 
@@ -119,7 +118,7 @@ op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
 }
 
 static int
-op_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
+op_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
 {
 	n_offer++;
 	m->local_port = 20002;
@@ -128,7 +127,7 @@ op_offer(void *arg, char *buf, uint32_t cap, struct sip_sess_media *m)
 }
 
 static int
-op_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_media *m)
+op_answered(void *arg, const char *answer, uint32_t len, struct dpv_media *m)
 {
 	n_answered++;
 	snprintf(last_offer, sizeof(last_offer), "%.*s", (int)len, answer ? answer : "");
@@ -138,14 +137,14 @@ op_answered(void *arg, const char *answer, uint32_t len, struct sip_sess_media *
 }
 
 static void
-op_update(void *arg, const struct sip_sess_media *m)
+op_update(void *arg, const struct dpv_media *m)
 {
 	n_update++;
 	last_media = *m;
 }
 
 static void
-op_stop(void *arg, const struct sip_sess_media *m)
+op_stop(void *arg, const struct dpv_media *m)
 {
 	n_stop++;
 	last_media = *m;
@@ -163,10 +162,10 @@ static const struct sip_ua_ops ops = {
 };
 
 static const struct sip_dialplan_rule rules[] = {
-    {"^conf-(.+)$", SIP_DP_BRIDGE, 0, NULL},
-    {"^busy$", SIP_DP_REJECT, 486, NULL},
-    {"^echo$", SIP_DP_ECHO, 0, NULL},
-    {"^(tone|svc[0-9]+)$", SIP_DP_TONE, 0, NULL},
+    {"^conf-(.+)$", DPV_CALL_BRIDGE, 0, NULL},
+    {"^busy$", DPV_CALL_REJECT, 486, NULL},
+    {"^echo$", DPV_CALL_ECHO, 0, NULL},
+    {"^(tone|svc[0-9]+)$", DPV_CALL_TONE, 0, NULL},
 };
 
 static void
@@ -390,7 +389,7 @@ Test(uas, invite_100_180_200)
 		cr_assert_eq(sent[i].port, 40000);
 	}
 	cr_assert_str_eq(last_offer, offer_sdp);
-	cr_assert_eq(last_media.action, SIP_MEDIA_TONE);
+	cr_assert_eq(last_media.action, DPV_CALL_TONE);
 	cr_assert_eq(counter(SIP_UA_C_calls_in), 1);
 	cr_assert_eq(counter(SIP_UA_C_calls_answered), 1);
 	cr_assert_eq(counter(SIP_UA_C_sessions_active), 1);
@@ -607,7 +606,7 @@ Test(uas, bridge_rule_sets_media_bridge)
 {
 	invite("conf-room1", "call4@alice", "z9hG4bKa4");
 	cr_assert_eq(nsent, 3);
-	cr_assert_eq(last_media.action, SIP_MEDIA_BRIDGE);
+	cr_assert_eq(last_media.action, DPV_CALL_BRIDGE);
 	cr_assert_str_eq(last_media.bridge, "room1");
 }
 
@@ -1142,7 +1141,7 @@ Test(uac, set_bridge_updates_media)
 	peer_respond(0, 200, fake_answer);
 	cr_assert_eq(sip_ua_set_bridge(ua, id, "room7"), 0);
 	cr_assert_eq(n_update, 2);
-	cr_assert_eq(last_media.action, SIP_MEDIA_BRIDGE);
+	cr_assert_eq(last_media.action, DPV_CALL_BRIDGE);
 	cr_assert_str_eq(last_media.bridge, "room7");
 	cr_assert_eq(sip_ua_set_bridge(ua, id + 1, NULL), -ENOENT);
 }
@@ -1192,7 +1191,7 @@ Test(uac, sessions_listed_from_another_thread)
 			cr_assert_eq(s->state, SIP_SESS_ANSWERED);
 			cr_assert_str_eq(s->call_id, "call9@alice");
 			cr_assert_str_eq(s->peer_uri, "sip:alice@198.18.0.2:5070");
-			cr_assert_eq(s->action, SIP_MEDIA_ECHO);
+			cr_assert_eq(s->action, DPV_CALL_ECHO);
 		}
 	}
 }
