@@ -9,8 +9,9 @@
  *   instead, after the UDP/IP/Ethernet headers, which this bench does not write);
  * - the UAC stage writes the requests with sip_write_request into mbufs, and parses every
  *   response from the wire ring to learn the To tag and move its calls on.
- * Media ops are sig.c's: real SDP parse/negotiate/answer and an RTP port pool. Prefilled calls
- * get a fixed port outside the pool, since N (up to 1M) is far more than one pool's ports.
+ * Media is the engine's: rtp_media_ops (real SDP parse/negotiate/answer, an RTP port pool).
+ * Prefilled calls get a fixed port outside the pool, since N (up to 1M) is far more than one
+ * pool's ports: a thin wrapper sets it before rtp_media_ops runs, which then takes no port.
  *
  * Time is the TSC in ms, as in the engine, plus a skew this bench adds to jump over the 64*T1
  * lifetime of finished transactions (after the prefill, and to measure that deferred work).
@@ -33,13 +34,8 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "dialplan.h"
 #include "rtp.h"
-#include "sig_int.h"
-#include "sip_msg.h"
-#include "sip_tx.h"
-#include "sip_ua.h"
-#include "ua_int.h" /* read-only: transaction-table and session-pool occupancy for the report */
+#include "sip.h"
 
 #define UA_IP       0xC6120001u /* 198.18.0.1 */
 #define UAC_IP      0xC6120002u /* 198.18.0.2 */
@@ -53,7 +49,6 @@
 #define RTP_MIN     10000
 #define RTP_MAX     65534
 #define PREFILL_RTP 4000 /* prefilled calls' port: outside the pool */
-#define MBUF_FRAMED 0x44505646u
 #define STALL_S     5
 #define SLACK       8192 /* pool entries beyond what the run needs */
 
@@ -83,14 +78,12 @@ struct uac_stats {
 struct bench {
 	struct rte_mempool *pool;
 	struct rte_ring *to_ua, *wire;
-	struct rtp_portpool *ports;
+	struct rtp_media *media;
 	struct dpv_timer_wheel wheel;
 	struct sip_dialplan *dp;
 	struct sip_ua *ua;
-	uint64_t sess_version;
 	bool prefill;
 	uint64_t wire_full;
-	uint64_t sdp_rejected, ports_exhausted;
 
 	uint64_t tsc0, tsc_per_ms, skew_ms;
 	uint64_t tsc_ua, tsc_uac;
@@ -101,7 +94,6 @@ struct bench {
 	uint64_t next_num;
 	struct uac_stats st;
 	struct sip_msg resp;
-	struct rtp_sdp sdp; /* media ops scratch: ~8 KB, off the stack as sig.c's note asks */
 };
 
 static struct bench B;
@@ -130,7 +122,7 @@ wall_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- the UA's owner ops, as engine/sig.c implements them ---- */
+/* ---- the UA's owner: mbufs on a ring instead of a port ---- */
 
 static void *
 op_alloc(void *arg, char **buf, uint32_t *cap)
@@ -139,24 +131,20 @@ op_alloc(void *arg, char **buf, uint32_t *cap)
 
 	if (m == NULL)
 		return NULL;
-	m->hash.usr = 0;
 	*buf = rte_pktmbuf_mtod(m, char *);
 	*cap = rte_pktmbuf_tailroom(m);
 	return m;
 }
 
+/* The UA resends the same handle: the first send sets its length, each send takes a
+ * reference for the wire (the engine puts its UDP/IP/Ethernet headers in front instead). */
 static int
 op_send(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port)
 {
 	struct rte_mbuf *m = msg;
 
-	if (m->hash.usr != MBUF_FRAMED) {
-		rte_pktmbuf_reset(m);
-		m->hash.usr = 0;
-		if (rte_pktmbuf_append(m, (uint16_t)len) == NULL)
-			return -1;
-		m->hash.usr = MBUF_FRAMED;
-	}
+	if (m->data_len == 0 && rte_pktmbuf_append(m, (uint16_t)len) == NULL)
+		return -1;
 	if (ip != UAC_IP || port != UAC_PORT)
 		B.st.unexpected++;
 	rte_mbuf_refcnt_update(m, 1);
@@ -173,69 +161,42 @@ op_free(void *arg, void *msg)
 	rte_pktmbuf_free(msg);
 }
 
+static const struct sip_ua_ops ops = {
+    .msg_alloc = op_alloc,
+    .msg_send = op_send,
+    .msg_free = op_free,
+};
+
+/* rtp_media_ops, with the prefilled calls on a port of their own outside the pool. */
 static int
-op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap, struct dpv_media *m)
+media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
+             struct dpv_media *m)
 {
-	struct rtp_sdp_neg neg;
-	int n;
-
-	if (offer == NULL || len == 0 || rtp_sdp_parse(offer, len, &B.sdp) != RTP_SDP_OK ||
-	    rtp_sdp_negotiate(&B.sdp, &neg) != RTP_SDP_OK) {
-		B.sdp_rejected++;
-		return -488;
-	}
-	if (m->local_port == 0) {
-		int port = B.prefill ? PREFILL_RTP : rtp_portpool_alloc(B.ports);
-
-		if (port < 0) {
-			B.ports_exhausted++;
-			return -503;
-		}
-		m->local_port = (uint16_t)port;
-	}
-	n = rtp_sdp_write_answer(buf, cap, &B.sdp, &neg, UA_IP, m->local_port, m->session_id,
-	                         ++B.sess_version);
-	if (n < 0)
-		return -500;
-	dpv_sess_media_from_neg(m, &neg);
-	return n;
+	if (B.prefill && m->local_port == 0)
+		m->local_port = PREFILL_RTP;
+	return rtp_media_ops.answer(arg, offer, len, buf, cap, m);
 }
 
 static int
-op_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
+media_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
 {
 	B.st.unexpected++; /* every INVITE of this UAC carries an offer */
 	return -500;
 }
 
-static int
-op_answered(void *arg, const char *answer, uint32_t len, struct dpv_media *m)
-{
-	B.st.unexpected++;
-	return -488;
-}
-
 static void
-op_update(void *arg, const struct dpv_media *m)
+media_stop(void *arg, const struct dpv_media *m)
 {
+	if (m->local_port != PREFILL_RTP)
+		rtp_media_ops.stop(arg, m);
 }
 
-static void
-op_stop(void *arg, const struct dpv_media *m)
-{
-	if (m->local_port >= RTP_MIN)
-		rtp_portpool_free(B.ports, m->local_port);
-}
-
-static const struct sip_ua_ops ops = {
-    .msg_alloc = op_alloc,
-    .msg_send = op_send,
-    .msg_free = op_free,
-    .media_answer = op_answer,
-    .media_offer = op_offer,
-    .media_answered = op_answered,
-    .media_update = op_update,
-    .media_stop = op_stop,
+static const struct dpv_media_ops media_ops = {
+    .answer = media_answer,
+    .offer = media_offer,
+    .answered = NULL, /* the UA never offers here */
+    .update = NULL,
+    .stop = media_stop,
 };
 
 /* ---- the synthetic UAC ---- */
@@ -495,17 +456,19 @@ uac_idle(void)
 static void
 drain(void)
 {
-	struct sip_ua *ua = B.ua;
 	double deadline = wall_s() + 30;
+	struct sip_ua_occupancy o;
 
 	B.skew_ms += 64ull * T1_MS + 1000;
-	while (sip_tx_table_count(ua->txt) > 0 || sip_tx_table_limbo(ua->txt) > 0 ||
-	       ua->limbo.count > 0) {
-		sip_ua_tick(ua, now_ms());
+	for (;;) {
+		sip_ua_occupancy(B.ua, &o);
+		if (o.tx_live == 0 && o.tx_limbo == 0 && o.sess_limbo == 0)
+			break;
+		sip_ua_tick(B.ua, now_ms());
 		rcu_quiescent_state();
 		if (wall_s() > deadline) {
 			fprintf(stderr, "drain: still %u transactions, %u in limbo after 30 s\n",
-			        sip_tx_table_count(ua->txt), sip_tx_table_limbo(ua->txt));
+			        o.tx_live, o.tx_limbo);
 			break;
 		}
 	}
@@ -536,7 +499,8 @@ static void
 print_counters(void)
 {
 	const uint64_t *c = sip_ua_counters(B.ua);
-	const struct sip_tx_stats *ts = sip_tx_table_stats(B.ua->txt);
+	const struct sip_tx_stats *ts = sip_ua_tx_stats(B.ua);
+	const struct rtp_media_stats *ms = rtp_media_stats(B.media);
 	struct rtp_portpool_stats ps;
 
 	printf("UA counters:");
@@ -549,20 +513,22 @@ print_counters(void)
 	       (unsigned long long)ts->reclaimed, (unsigned long long)ts->retrans_sent,
 	       (unsigned long long)ts->retrans_absorbed, (unsigned long long)ts->pool_exhausted,
 	       (unsigned long long)ts->timeouts);
-	rtp_portpool_stats(B.ports, &ps);
-	printf("rtp ports: size=%u in_use=%u allocs=%llu frees=%llu exhausted=%llu bad_free=%llu\n",
+	rtp_portpool_stats(rtp_media_ports(B.media), &ps);
+	printf("rtp ports: size=%u in_use=%u allocs=%llu frees=%llu exhausted=%llu bad_free=%llu; "
+	       "sdp_rejected=%llu\n",
 	       ps.size, ps.in_use, (unsigned long long)ps.allocs, (unsigned long long)ps.frees,
-	       (unsigned long long)ps.exhausted, (unsigned long long)ps.bad_free);
+	       (unsigned long long)ps.exhausted, (unsigned long long)ps.bad_free,
+	       (unsigned long long)ms->sdp_rejected);
 	printf("UAC: started=%llu established(prefill)=%llu completed=%llu 100=%llu 180=%llu "
 	       "200inv=%llu 200bye=%llu retrans_seen=%llu unexpected=%llu (last status %u) "
-	       "ring_full=%llu no_mbuf=%llu wire_full=%llu sdp_rejected=%llu\n",
+	       "ring_full=%llu no_mbuf=%llu wire_full=%llu\n",
 	       (unsigned long long)B.st.started, (unsigned long long)B.st.established,
 	       (unsigned long long)B.st.completed, (unsigned long long)B.st.rx_100,
 	       (unsigned long long)B.st.rx_180, (unsigned long long)B.st.rx_200_invite,
 	       (unsigned long long)B.st.rx_200_bye, (unsigned long long)B.st.retrans_seen,
 	       (unsigned long long)B.st.unexpected, B.st.last_bad_status,
 	       (unsigned long long)B.st.ring_full, (unsigned long long)B.st.no_mbuf,
-	       (unsigned long long)B.wire_full, (unsigned long long)B.sdp_rejected);
+	       (unsigned long long)B.wire_full);
 }
 
 /* Every call must have gone through: the failure counters are all zero. */
@@ -570,6 +536,7 @@ static int
 check_counters(uint64_t prefilled, uint64_t completed)
 {
 	const uint64_t *c = sip_ua_counters(B.ua);
+	const struct rtp_media_stats *ms = rtp_media_stats(B.media);
 	static const enum sip_ua_counter must_be_zero[] = {
 	    SIP_UA_C_rx_parse_errors, SIP_UA_C_rx_dropped,      SIP_UA_C_rejected_4xx,
 	    SIP_UA_C_rejected_5xx,    SIP_UA_C_overload_503,    SIP_UA_C_no_buffer,
@@ -583,8 +550,8 @@ check_counters(uint64_t prefilled, uint64_t completed)
 			        (unsigned long long)c[must_be_zero[i]]);
 			bad = 1;
 		}
-	if (B.st.unexpected || B.st.ring_full || B.st.no_mbuf || B.wire_full || B.sdp_rejected ||
-	    B.ports_exhausted) {
+	if (B.st.unexpected || B.st.ring_full || B.st.no_mbuf || B.wire_full || ms->sdp_rejected ||
+	    ms->ports_exhausted) {
 		fprintf(stderr, "FAIL: UAC/owner errors (see the UAC line)\n");
 		bad = 1;
 	}
@@ -666,11 +633,11 @@ main(int argc, char **argv)
 	    rte_pktmbuf_pool_create("bench_mbuf", nb_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	B.to_ua = rte_ring_create("to_ua", ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	B.wire = rte_ring_create("wire", ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	B.ports = rtp_portpool_create(RTP_MIN, RTP_MAX);
+	B.media = rtp_media_create(RTP_MIN, RTP_MAX);
 	B.calls = calloc(B.window, sizeof(*B.calls));
 	B.free_slots = calloc(B.window, sizeof(*B.free_slots));
 	B.dp = sip_dialplan_create(rules, 1, err, sizeof(err));
-	if (B.pool == NULL || B.to_ua == NULL || B.wire == NULL || B.ports == NULL ||
+	if (B.pool == NULL || B.to_ua == NULL || B.wire == NULL || B.media == NULL ||
 	    B.calls == NULL || B.free_slots == NULL || B.dp == NULL) {
 		fprintf(stderr, "setup failed (%u mbufs: raise -m?): %s\n", nb_mbufs,
 		        rte_strerror(rte_errno));
@@ -695,6 +662,8 @@ main(int argc, char **argv)
 	cfg.dialplan = B.dp;
 	cfg.wheel = &B.wheel;
 	cfg.ops = &ops;
+	cfg.media = &media_ops;
+	cfg.media_arg = B.media;
 	w0 = wall_s();
 	B.ua = sip_ua_create(&cfg);
 	if (B.ua == NULL) {
@@ -743,8 +712,13 @@ main(int argc, char **argv)
 	wall = wall_s() - w0;
 	cpu = cpu_s() - c0;
 	done = B.st.completed;
-	tx_live = sip_tx_table_count(B.ua->txt);
-	sess_live = dpv_pool_in_use(B.ua->sess_pool);
+	{
+		struct sip_ua_occupancy o;
+
+		sip_ua_occupancy(B.ua, &o);
+		tx_live = o.tx_live;
+		sess_live = o.sess_held;
+	}
 
 	/* Deferred: what the finished calls still cost (timers L and J, reclaim, mbuf frees). */
 	w0 = wall_s();
@@ -793,7 +767,7 @@ main(int argc, char **argv)
 	printf("sip_ua_destroy: %.2f s; %s\n", wall_s() - w0, bad ? "FAILED" : "all calls ok");
 	sip_dialplan_destroy(B.dp);
 	dpv_timer_wheel_fini(&B.wheel);
-	rtp_portpool_destroy(B.ports);
+	rtp_media_destroy(B.media);
 	rcu_unregister_thread();
 	rte_eal_cleanup();
 	return bad;

@@ -146,9 +146,7 @@ extern const char *const dpv_port_counter_names[DPV_C_MAX];
 	X(sip_processed)                                                                           \
 	X(sip_tx_no_mbuf)                                                                          \
 	X(sip_tx_arp_miss)                                                                         \
-	X(sip_tx_fragmented)                                                                       \
-	X(sdp_rejected)                                                                            \
-	X(rtp_ports_exhausted)
+	X(sip_tx_fragmented)
 
 enum dpv_lcore_counter {
 #define DPV_X(n) DPV_LC_##n,

@@ -48,10 +48,9 @@ struct dpv_sig {
 	uint16_t ip_id;
 	struct dpv_worker *w;
 	struct sip_ua *ua;
-	struct rtp_portpool *ports;
+	struct rtp_media *media; /* SDP and this lcore's slice of the RTP ports */
 	struct dpv_timer_wheel wheel;
 	uint64_t tsc_per_ms;
-	uint64_t sess_version;
 	struct dpv_sig_cmd
 	    cmd; /* written by the main lcore while FREE, by this lcore while POSTED */
 };
@@ -223,110 +222,13 @@ msg_free(void *arg, void *msg)
 	rte_pktmbuf_free(msg);
 }
 
-/* Parse an SDP body and choose the stream and codec we use from it (an offer, or the peer's
- * answer to ours: either way it names where to send and what). */
-static int
-media_negotiate(struct dpv_sig *s, const char *body, uint32_t len, struct rtp_sdp *sdp,
-                struct rtp_sdp_neg *neg)
-{
-	if (body == NULL || len == 0 || rtp_sdp_parse(body, len, sdp) != RTP_SDP_OK ||
-	    rtp_sdp_negotiate(sdp, neg) != RTP_SDP_OK) {
-		s->w->lc[DPV_LC_sdp_rejected]++;
-		return -1;
-	}
-	return 0;
-}
-
-void
-dpv_sess_media_from_neg(struct dpv_media *m, const struct rtp_sdp_neg *neg)
-{
-	m->remote_ip = neg->remote_ip;
-	m->remote_port = neg->remote_port;
-	m->pt = neg->pt;
-	m->te_pt = neg->te_pt;
-	m->send = neg->answer_dir == RTP_DIR_SENDRECV || neg->answer_dir == RTP_DIR_SENDONLY;
-	m->recv = neg->answer_dir == RTP_DIR_SENDRECV || neg->answer_dir == RTP_DIR_RECVONLY;
-}
-
-/* The session's RTP port: taken from this lcore's pool on the first offer or answer. */
-static int
-media_port(struct dpv_sig *s, struct dpv_media *m)
-{
-	int port;
-
-	if (m->local_port != 0)
-		return 0;
-	port = rtp_portpool_alloc(s->ports);
-	if (port < 0) {
-		s->w->lc[DPV_LC_rtp_ports_exhausted]++;
-		return -1;
-	}
-	m->local_port = (uint16_t)port;
-	return 0;
-}
-
-static int
-media_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-             struct dpv_media *m)
-{
-	struct dpv_sig *s = arg;
-	struct rtp_sdp sdp;
-	struct rtp_sdp_neg neg;
-	int n;
-
-	if (media_negotiate(s, offer, len, &sdp, &neg) < 0)
-		return -488;
-	if (media_port(s, m) < 0)
-		return -503;
-	n = rtp_sdp_write_answer(buf, cap, &sdp, &neg, s->e->ports[0].net.addr, m->local_port,
-	                         m->session_id, ++s->sess_version);
-	if (n < 0)
-		return -500;
-	dpv_sess_media_from_neg(m, &neg);
-	return n;
-}
-
-static int
-media_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
-{
-	struct dpv_sig *s = arg;
-	int n;
-
-	if (media_port(s, m) < 0)
-		return -503;
-	n = rtp_sdp_write_offer(buf, cap, s->e->ports[0].net.addr, m->local_port, m->session_id,
-	                        ++s->sess_version);
-	return n < 0 ? -500 : n;
-}
-
-static int
-media_answered(void *arg, const char *answer, uint32_t len, struct dpv_media *m)
-{
-	struct dpv_sig *s = arg;
-	struct rtp_sdp sdp;
-	struct rtp_sdp_neg neg;
-
-	/* The answer is read like an offer: its stream, codec and address are what we send to. */
-	if (media_negotiate(s, answer, len, &sdp, &neg) < 0)
-		return -488;
-	dpv_sess_media_from_neg(m, &neg);
-	return 0;
-}
-
-/* Media flows are installed by the media layer; until it lands the session's port and peer
- * are only recorded by the UA (dpvoipctl sessions shows them). */
-static void
-media_update(void *arg, const struct dpv_media *m)
-{
-}
-
-static void
-media_stop(void *arg, const struct dpv_media *m)
+/* The address of the port that reaches @a peer_ip: a session's Via, Contact and SDP c=. */
+static uint32_t
+local_addr(void *arg, uint32_t peer_ip)
 {
 	struct dpv_sig *s = arg;
 
-	if (m->local_port)
-		rtp_portpool_free(s->ports, m->local_port);
+	return route(s->e, peer_ip)->net.addr;
 }
 
 static const struct sip_ua_ops ua_ops = {
@@ -334,11 +236,7 @@ static const struct sip_ua_ops ua_ops = {
     .msg_alloc_large = msg_alloc_large,
     .msg_send = msg_send,
     .msg_free = msg_free,
-    .media_answer = media_answer,
-    .media_offer = media_offer,
-    .media_answered = media_answered,
-    .media_update = media_update,
-    .media_stop = media_stop,
+    .local_addr = local_addr,
 };
 
 static void
@@ -470,8 +368,8 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 			return -1;
 		}
 		s->tsc_per_ms = rte_get_tsc_hz() / 1000;
-		s->ports = rtp_portpool_create(lo, hi);
-		if (s->ports == NULL ||
+		s->media = rtp_media_create(lo, hi);
+		if (s->media == NULL ||
 		    dpv_timer_wheel_init(&s->wheel, DPV_WHEEL_SLOTS, DPV_WHEEL_TICK_MS, 0) < 0) {
 			fprintf(err, "%s: [rtp]: cannot create the port pool %u-%u\n", c->path, lo,
 			        hi);
@@ -479,6 +377,8 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		}
 		ucfg.wheel = &s->wheel;
 		ucfg.ops_arg = s;
+		ucfg.media = &rtp_media_ops;
+		ucfg.media_arg = s->media;
 		s->ua = sip_ua_create(&ucfg);
 		if (s->ua == NULL) {
 			fprintf(err,
@@ -504,7 +404,7 @@ dpv_sig_fini(struct dpv_engine *e)
 			continue;
 		if (s->ua)
 			sip_ua_destroy(s->ua);
-		rtp_portpool_destroy(s->ports);
+		rtp_media_destroy(s->media);
 		dpv_timer_wheel_fini(&s->wheel);
 		rte_mempool_free(s->pool);
 		rte_mempool_free(s->pool_large);
@@ -520,6 +420,12 @@ struct sip_ua *
 dpv_sig_worker_ua(const struct dpv_worker *w)
 {
 	return w->sig ? w->sig->ua : NULL;
+}
+
+const struct rtp_media *
+dpv_sig_worker_media(const struct dpv_worker *w)
+{
+	return w->sig ? w->sig->media : NULL;
 }
 
 struct sip_ua *

@@ -5,11 +5,7 @@
 #include "engine_int.h"
 
 struct sip_ua;
-struct dpv_media;
-struct rtp_sdp_neg;
-
-/** Fill a session's media fields (peer address, payload types, direction) from a negotiation. */
-void dpv_sess_media_from_neg(struct dpv_media *m, const struct rtp_sdp_neg *neg);
+struct rtp_media;
 
 enum dpv_cmd_op {
 	DPV_CMD_ORIGINATE,
@@ -32,6 +28,8 @@ int dpv_sig_init(struct dpv_engine *e, FILE *err);
 void dpv_sig_fini(struct dpv_engine *e);
 /** The UA of worker @a w, or NULL when it has none. */
 struct sip_ua *dpv_sig_worker_ua(const struct dpv_worker *w);
+/** The media negotiation state of worker @a w, or NULL when it has none. */
+const struct rtp_media *dpv_sig_worker_media(const struct dpv_worker *w);
 /** The UA of signaling lcore @a index, or NULL. */
 struct sip_ua *dpv_sig_ua(struct dpv_engine *e, unsigned index);
 /**

@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 
 #include "engine_int.h"
+#include "rtp.h"
 #include "sig_int.h"
 #include "sip.h"
 
@@ -44,6 +45,20 @@ lcore_json(const struct dpv_worker *w)
 		for (unsigned c = 0; c < SIP_UA_C_MAX; c++)
 			json_object_set_new(sip, sip_ua_counter_names[c], json_integer(uc[c]));
 		json_object_set_new(o, "sip", sip);
+	}
+	if (dpv_sig_worker_media(w) != NULL) {
+		const struct rtp_media *rm = dpv_sig_worker_media(w);
+		struct rtp_portpool_stats ps;
+		json_t *rtp = json_object();
+
+		rtp_portpool_stats(rtp_media_ports(rm), &ps);
+		json_object_set_new(rtp, "sdp_rejected",
+		                    json_integer(rtp_media_stats(rm)->sdp_rejected));
+		json_object_set_new(rtp, "ports_exhausted",
+		                    json_integer(rtp_media_stats(rm)->ports_exhausted));
+		json_object_set_new(rtp, "ports_in_use", json_integer(ps.in_use));
+		json_object_set_new(rtp, "ports_free", json_integer(ps.avail));
+		json_object_set_new(o, "rtp", rtp);
 	}
 	if (w->sig_ring != NULL) {
 		json_t *r = json_object();

@@ -1,4 +1,4 @@
-/** @file rtp.h  rtp layer: SDP offer/answer and the media port pool. */
+/** @file rtp.h  rtp layer: SDP offer/answer, the media port pool, media negotiation. */
 #ifndef DPV_RTP_H
 #define DPV_RTP_H
 
@@ -208,5 +208,34 @@ int rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
  */
 int rtp_sdp_write_offer(char *buf, size_t cap, uint32_t local_ip, uint16_t local_port,
                         uint64_t sess_id, uint64_t sess_version);
+
+/* ---- media negotiation for the signaling layer (media.c) ----
+ *
+ * rtp_media_ops implements struct dpv_media_ops (lib/dpv.h) with the SDP code above and a port
+ * pool: a signaling lcore gives its UA rtp_media_ops and its own struct rtp_media as the arg.
+ * A session's port is taken on its first offer or answer and given back by stop.
+ */
+
+struct rtp_media;
+
+/** Counters of one struct rtp_media. */
+struct rtp_media_stats {
+	uint64_t sdp_rejected;    /**< an offer or answer we could not parse or take: 488 */
+	uint64_t ports_exhausted; /**< no free RTP port: 503 */
+};
+
+/** The ops a UA negotiates media through; their arg is a struct rtp_media. */
+extern const struct dpv_media_ops rtp_media_ops;
+
+/** Media state for one lcore with the RTP ports in [@a port_min, @a port_max]; NULL on error. */
+struct rtp_media *rtp_media_create(uint16_t port_min, uint16_t port_max);
+/** Free it (NULL is fine). */
+void rtp_media_destroy(struct rtp_media *rm);
+/** Counters. */
+const struct rtp_media_stats *rtp_media_stats(const struct rtp_media *rm);
+/** The lcore's port pool (for its counters). */
+const struct rtp_portpool *rtp_media_ports(const struct rtp_media *rm);
+/** Fill a media description's peer, payload types and direction from a negotiation. */
+void rtp_media_from_neg(struct dpv_media *m, const struct rtp_sdp_neg *neg);
 
 #endif /* DPV_RTP_H */

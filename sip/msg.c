@@ -496,3 +496,39 @@ sip_status_phrase(uint16_t code)
 		return "Unknown";
 	}
 }
+
+/*
+ * RFC 3261 grammar the parser leaves to its users (it flags, it does not refuse):
+ *  - 7: "the empty line MUST be present even if the message-body is not" (RFC 4475 baddn is
+ *    cut before it): a message whose header section runs to the end of the datagram is
+ *    malformed.
+ *  - 25.1: header values are TEXT-UTF8 (%x21-7E, UTF-8), LWS and quoted strings; a raw NUL is
+ *    allowed only as the escaped octet of a quoted-pair inside a quoted string (RFC 4475
+ *    intmeth's To carries "\<NUL>", and must be accepted). Bodies may hold anything.
+ */
+const char *
+sip_msg_check_grammar(const struct sip_msg *m)
+{
+	const char *hend = m->body.p != NULL ? m->body.p : m->buf + m->len;
+
+	if (m->flags & SIP_MSG_F_NO_BLANK_LINE)
+		return "no blank line after the headers";
+	if (memchr(m->buf, '\0', (size_t)(hend - m->buf)) == NULL)
+		return NULL; /* the common case: one scan of the header section */
+	for (unsigned i = 0; i < m->n_hdrs; i++) {
+		struct dpv_str v = m->hdrs[i].value;
+		bool quoted = false;
+
+		if (v.len == 0 || memchr(v.p, '\0', v.len) == NULL)
+			continue;
+		for (uint32_t k = 0; k < v.len; k++) {
+			if (v.p[k] == '"')
+				quoted = !quoted;
+			else if (quoted && v.p[k] == '\\')
+				k++; /* quoted-pair: any octet but CR and LF */
+			else if (v.p[k] == '\0')
+				return "NUL in header value";
+		}
+	}
+	return NULL;
+}

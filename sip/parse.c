@@ -763,3 +763,55 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 	m->body = sip_str(body, body + m->content_length);
 	return 0;
 }
+
+/*
+ * RFC 3261 18.2.2 sends a response to the source address ("received") and the sent-by port,
+ * so answering a request whose top Via did not parse needs only "SIP/2.0/<transport>
+ * host[:port]" at its start, read leniently: any tokens for protocol, version and transport
+ * (RFC 4475 badvers says "SIP/7.0/UDP" and expects a 505).
+ */
+int
+sip_via_sent_by_lenient(const struct sip_msg *m, uint16_t *port)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	const char *p, *e, *q;
+	uint32_t n;
+
+	if (h == NULL)
+		return -1;
+	p = h->value.p;
+	e = p + h->value.len;
+	for (int i = 0; i < 3; i++) {
+		p = sip_skip_ws(p, e);
+		q = p;
+		while (p < e && (*p > ' ' && *p < 0x7f) && *p != '/' && *p != ';' && *p != ',')
+			p++;
+		if (p == q)
+			return -1;
+		p = sip_skip_ws(p, e);
+		if (i < 2 && (p >= e || *p++ != '/'))
+			return -1;
+	}
+	if (p < e && *p == '[') {
+		while (p < e && *p != ']')
+			p++;
+		if (p++ >= e)
+			return -1;
+	} else {
+		q = p;
+		while (p < e && (*p > ' ' && *p < 0x7f) && *p != ':' && *p != ';' && *p != ',')
+			p++;
+		if (p == q)
+			return -1;
+	}
+	*port = SIP_DEFAULT_PORT;
+	if (p < e && *p == ':') {
+		q = ++p;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+		if (p == q || dpv_str_to_u32(sip_str(q, p), 65535, &n) != 0 || n == 0)
+			return -1;
+		*port = (uint16_t)n;
+	}
+	return 0;
+}

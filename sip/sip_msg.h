@@ -301,6 +301,21 @@ struct sip_check_result {
 uint16_t sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
                                struct sip_check_result *res);
 
+/**
+ * RFC 3261 grammar that sip_parse() flags but does not refuse: no blank line after the
+ * headers (7), a NUL in a header value outside a quoted-pair (25.1). Requests failing it are
+ * answered 400, responses dropped. @return the reason, or NULL when the message is sound.
+ */
+const char *sip_msg_check_grammar(const struct sip_msg *m);
+
+/**
+ * For a request whose top Via does not parse: the sent-by port read leniently from
+ * "PROTO/VERSION/TRANSPORT host[:port]" (18.2.2: the answer goes to the source address and
+ * this port; RFC 4475 badvers has "SIP/7.0/UDP" and expects a 505).
+ * @return 0 with @a port set (5060 when absent), or -1 when no host can be found.
+ */
+int sip_via_sent_by_lenient(const struct sip_msg *m, uint16_t *port);
+
 /** Default reason phrase for a status code ("Bad Request"); "Unknown" when not listed. */
 const char *sip_status_phrase(uint16_t code);
 
@@ -325,6 +340,15 @@ int sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint1
 int sip_write_reject(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t code,
                      const char *why, const char *agent, struct dpv_str to_tag,
                      struct dpv_str unsupported);
+
+/**
+ * The answer to a request that failed to parse (RFC 4475 3.1.2: 400, 505 for a version):
+ * every Via line, then the first From, To, Call-ID and CSeq as they were received, malformed
+ * or not (a missing one is left out), ;tag=@a to_tag when the To parses without one, a
+ * Warning: 399 @a agent "@a why", no body. @return bytes, or -1 when it does not fit.
+ */
+int sip_write_parse_reject(char *buf, uint32_t cap, const struct sip_msg *m, uint16_t code,
+                           const char *why, const char *agent, struct dpv_str to_tag);
 
 /** Fields of a UAC request. Strings are copied verbatim; empty ones are left out. */
 struct sip_req_fields {

@@ -18,6 +18,7 @@
 struct sip_ua;
 struct sip_dialplan;
 struct dpv_timer_wheel;
+struct sip_tx_stats;
 
 /** Session (call) states. */
 enum sip_sess_state {
@@ -56,23 +57,11 @@ struct sip_ua_ops {
 	/** The UA is done with @a msg. */
 	void (*msg_free)(void *arg, void *msg);
 
-	/*
-	 * Media negotiation is the owner's (the sip layer does not include the rtp layer): it
-	 * owns the RTP port pool and the SDP code. m->session_id, action and bridge are set by
-	 * the UA before each call; the owner fills the rest.
+	/**
+	 * Optional (NULL: always cfg.local_ip). The engine's address facing @a peer_ip (host
+	 * order): where a session's Via, Contact and SDP c= point. Asked once per session.
 	 */
-	/** UAS: answer the SDP @a offer (allocating a port on the first offer of the session).
-	 *  Returns the answer's length in @a buf, or -STATUS to reject (-488, -503 no port). */
-	int (*media_answer)(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap,
-	                    struct dpv_media *m);
-	/** UAC: write an SDP offer (allocating a port). Returns its length, or -STATUS. */
-	int (*media_offer)(void *arg, char *buf, uint32_t cap, struct dpv_media *m);
-	/** UAC: the peer's SDP answer to our offer. 0, or -STATUS (the UA then BYEs the call). */
-	int (*media_answered)(void *arg, const char *answer, uint32_t len, struct dpv_media *m);
-	/** Media starts (session confirmed) or changes (re-INVITE, bridge change). */
-	void (*media_update)(void *arg, const struct dpv_media *m);
-	/** The session is over: stop its media and release its port. */
-	void (*media_stop)(void *arg, const struct dpv_media *m);
+	uint32_t (*local_addr)(void *arg, uint32_t peer_ip);
 };
 
 /**
@@ -84,9 +73,9 @@ struct sip_ua_ops {
 /** Configuration of one UA. */
 struct sip_ua_cfg {
 	uint32_t index;      /* this UA's index among signaling lcores (in session ids) */
-	uint32_t nb_uas;     /* signaling lcores; Call-IDs this UA makes satisfy
-	                        dpv_hash32(call_id) % nb_uas == index (0/1: no constraint) */
-	uint32_t local_ip;   /* the engine's address, host order */
+	uint32_t nb_uas;     /* signaling lcores: Call-IDs this UA makes are ones that
+	                        sip_call_id_owner(call_id, nb_uas) maps to index */
+	uint32_t local_ip;   /* the engine's address (ops->local_addr may choose another) */
 	uint16_t local_port; /* SIP port */
 	uint32_t max_transactions, max_dialogs;
 	uint32_t t1_ms, t2_ms, t4_ms;
@@ -95,7 +84,13 @@ struct sip_ua_cfg {
 	struct dpv_timer_wheel *wheel;       /* this lcore's wheel */
 	const struct sip_ua_ops *ops;
 	void *ops_arg;
+	/* Media negotiation (SDP, ports): the rtp layer's rtp_media_ops, or a test double. */
+	const struct dpv_media_ops *media;
+	void *media_arg;
 };
+
+/** Most dialogs one UA holds (session ids keep 24 bits for the pool slot). */
+#define SIP_UA_MAX_DIALOGS 0xffffffu
 
 /* Counters of one UA (only its lcore writes them). */
 #define SIP_UA_COUNTERS(X)                                                                         \
@@ -137,7 +132,7 @@ struct sip_sess_info {
 	bool outgoing;
 	char call_id[128];
 	char peer_uri[128]; /* remote party (From for UAS, To for UAC) */
-	char bridge[64];
+	char bridge[DPV_BRIDGE_NAME_MAX + 1];
 	enum dpv_call_action action;
 	uint16_t local_port;
 	uint32_t remote_ip;
@@ -173,6 +168,26 @@ int sip_ua_hangup(struct sip_ua *ua, uint64_t session_id);
 /** Change the bridge a session's media belongs to (NULL: none); media_update is called. */
 int sip_ua_set_bridge(struct sip_ua *ua, uint64_t session_id, const char *bridge);
 
+/*
+ * The steering contract: a call belongs to the signaling lcore sip_call_id_owner() names for
+ * its Call-ID. The engine steers each datagram by sip_peek_call_id(); a UA makes Call-IDs
+ * that map to its own index.
+ */
+
+/**
+ * Find the Call-ID value of a SIP datagram without parsing it (header names through the
+ * parser's table: any case, compact "i", folding). @return 0 with @a out set, or -1 when the
+ * datagram has no complete Call-ID line before its blank line.
+ */
+int sip_peek_call_id(const char *msg, uint32_t len, struct dpv_str *out);
+
+/** Index (0..nb-1) of the signaling lcore that owns @a call_id among @a nb (0 when nb <= 1). */
+static inline uint32_t
+sip_call_id_owner(struct dpv_str call_id, uint32_t nb)
+{
+	return nb <= 1 ? 0 : dpv_hash32(call_id.p, call_id.len) % nb;
+}
+
 /** The UA index encoded in a session id (any thread). */
 static inline uint32_t
 sip_ua_session_owner(uint64_t session_id)
@@ -188,6 +203,22 @@ unsigned sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_inf
                          void *arg);
 /** Counters (any thread; racy reads of aligned 64-bit values). */
 const uint64_t *sip_ua_counters(const struct sip_ua *ua);
+
+/** What a UA holds: live objects, objects waiting for a grace period, free ones. */
+struct sip_ua_occupancy {
+	uint32_t tx_live;    /**< transactions in the table */
+	uint32_t tx_limbo;   /**< terminated, waiting for a grace period */
+	uint32_t tx_free;    /**< free in the transaction pool */
+	uint32_t sess_live;  /**< sessions in the table */
+	uint32_t sess_held;  /**< session objects out of the pool (live, ended, in limbo) */
+	uint32_t sess_limbo; /**< retired, waiting for a grace period */
+	uint32_t sess_free;  /**< free in the session pool */
+};
+
+/** Occupancy of the UA's tables and pools (its own lcore; racy elsewhere). */
+void sip_ua_occupancy(const struct sip_ua *ua, struct sip_ua_occupancy *o);
+/** The UA's transaction-layer counters. */
+const struct sip_tx_stats *sip_ua_tx_stats(const struct sip_ua *ua);
 /** Name of a session state. */
 const char *sip_sess_state_name(enum sip_sess_state s);
 

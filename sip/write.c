@@ -150,3 +150,58 @@ sip_write_request(char *buf, uint32_t cap, const struct sip_req_fields *f)
 	w_body(&w, f->extra, f->body, f->content_type);
 	return dpv_buf_end(&w);
 }
+
+/* "Name: value[;tag=TAG]" CRLF, the value as it was received. */
+static void
+w_copy_line(struct dpv_buf *w, const char *name, struct dpv_str v, struct dpv_str tag)
+{
+	dpv_buf_cstr(w, name);
+	dpv_buf_cstr(w, ": ");
+	dpv_buf_str(w, v);
+	if (tag.len) {
+		dpv_buf_cstr(w, ";tag=");
+		dpv_buf_str(w, tag);
+	}
+	dpv_buf_cstr(w, "\r\n");
+}
+
+int
+sip_write_parse_reject(char *buf, uint32_t cap, const struct sip_msg *m, uint16_t code,
+                       const char *why, const char *agent, struct dpv_str to_tag)
+{
+	static const struct {
+		uint8_t type;
+		const char *name;
+	} copy[] = {{SIP_HDR_FROM, "From"},
+	            {SIP_HDR_TO, "To"},
+	            {SIP_HDR_CALL_ID, "Call-ID"},
+	            {SIP_HDR_CSEQ, "CSeq"}};
+	struct dpv_buf w = DPV_BUF(buf, cap);
+	const struct sip_hdr *h;
+	struct sip_naddr to;
+
+	dpv_buf_cstr(&w, "SIP/2.0 ");
+	dpv_buf_u32(&w, code);
+	dpv_buf_cstr(&w, " ");
+	dpv_buf_cstr(&w, sip_status_phrase(code));
+	dpv_buf_cstr(&w, "\r\n");
+	for (h = sip_msg_hdr(m, SIP_HDR_VIA); h != NULL; h = sip_msg_hdr_next(m, h))
+		w_copy_line(&w, "Via", h->value, DPV_STR_NULL);
+	for (unsigned i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
+		struct dpv_str t = DPV_STR_NULL;
+
+		h = sip_msg_hdr(m, (enum sip_hdr_type)copy[i].type);
+		if (h == NULL)
+			continue;
+		if (copy[i].type == SIP_HDR_TO && sip_naddr_parse(h->value, &to) == 0 && !to.star &&
+		    !to.has_tag)
+			t = to_tag;
+		w_copy_line(&w, copy[i].name, h->value, t);
+	}
+	dpv_buf_cstr(&w, "Warning: 399 ");
+	dpv_buf_cstr(&w, agent);
+	dpv_buf_cstr(&w, " \"");
+	dpv_buf_cstr(&w, why);
+	dpv_buf_cstr(&w, "\"\r\nContent-Length: 0\r\n\r\n");
+	return dpv_buf_end(&w);
+}

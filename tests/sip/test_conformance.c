@@ -12,7 +12,7 @@
 
 #include <criterion/criterion.h>
 
-#include "sip_msg.h"
+#include "sip.h"
 #include "sip_test_helpers.h"
 
 struct outcome {
@@ -122,6 +122,19 @@ static const struct sip_check_cfg check_cfg = {
 
 static struct sip_msg msg;
 
+/* The steering peek (what the engine hashes to pick an lcore) finds the Call-ID the parser
+ * found, in the same bytes, for every message that parses. */
+static void
+peek_agrees(const char *buf, uint32_t len, const char *what)
+{
+	struct dpv_str id;
+
+	cr_assert_eq(sip_peek_call_id(buf, len, &id), 0, "%s: the peek found no Call-ID", what);
+	cr_assert(id.p == msg.call_id.p && id.len == msg.call_id.len,
+	          "%s: the peek found \"%.*s\", the parser \"%.*s\"", what, (int)id.len, id.p,
+	          (int)msg.call_id.len, msg.call_id.p);
+}
+
 static void
 run_dir(const char *sub, const struct outcome *tab, unsigned n)
 {
@@ -151,6 +164,8 @@ run_dir(const char *sub, const struct outcome *tab, unsigned n)
 		cr_assert_eq(rc, tab[i].parse, "%s/%s: parse %d (%s), expected %d (%s)", sub, nm,
 		             rc, sip_parse_strerror(rc), tab[i].parse,
 		             sip_parse_strerror(tab[i].parse));
+		if (rc == 0)
+			peek_agrees(b, len, nm);
 		if (rc == 0 && msg.is_request) {
 			struct sip_check_result res;
 			uint16_t st = sip_msg_check_request(&msg, &check_cfg, &res);
@@ -339,6 +354,7 @@ protos_one(const char *t, uint32_t tl, char *work, char *msgbuf, char *resp)
 	struct sip_check_result res;
 	int rc = sip_parse(msgbuf, n, &msg), w;
 	if (rc == 0) {
+		peek_agrees(msgbuf, n, "PROTOS case");
 		protos_stats[0]++;
 		uint16_t st = sip_msg_check_request(&msg, &check_cfg, &res);
 		if (st)

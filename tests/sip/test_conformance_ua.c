@@ -29,7 +29,7 @@
 #define MAXSENT   64
 #define UDP_MAX   65507 /* largest IPv4 UDP payload: all a datagram can carry */
 
-/* ---- fake owner: buffers, captured datagrams, real SDP, a real port pool ---- */
+/* ---- fake owner: buffers and captured datagrams; media is the real rtp_media_ops ---- */
 
 struct sent {
 	char data[MSG_CAP + 1];
@@ -45,9 +45,8 @@ static uint64_t n5xx_own;       /* 5xx other than 505: the UA's own trouble */
 static bool capture;            /* keep datagrams in sent[] (corpus) or only check them (PROTOS) */
 static struct sip_msg sent_msg; /* every datagram the UA writes must parse back */
 
-static struct rtp_portpool *ports;
-static struct rtp_sdp sdp;
-static uint64_t sdp_version;
+/* The engine's media negotiation: the rtp layer's SDP code and a port pool. */
+static struct rtp_media *media;
 
 static struct dpv_timer_wheel wheel;
 static struct sip_dialplan *dp;
@@ -127,88 +126,11 @@ op_free(void *arg, void *msg)
 	free(msg);
 }
 
-/* The engine's media_answer (engine/sig.c), against the real SDP code and port pool. */
-static int
-op_answer(void *arg, const char *offer, uint32_t len, char *buf, uint32_t cap, struct dpv_media *m)
-{
-	struct rtp_sdp_neg neg;
-	int n;
-
-	if (offer == NULL || len == 0 || rtp_sdp_parse(offer, len, &sdp) != RTP_SDP_OK ||
-	    rtp_sdp_negotiate(&sdp, &neg) != RTP_SDP_OK)
-		return -488;
-	if (m->local_port == 0) {
-		int p = rtp_portpool_alloc(ports);
-
-		if (p < 0)
-			return -503;
-		m->local_port = (uint16_t)p;
-	}
-	n = rtp_sdp_write_answer(buf, cap, &sdp, &neg, LOCAL_IP, m->local_port, m->session_id,
-	                         ++sdp_version);
-	if (n < 0)
-		return -500;
-	m->remote_ip = neg.remote_ip;
-	m->remote_port = neg.remote_port;
-	m->pt = neg.pt;
-	m->te_pt = neg.te_pt;
-	m->send = neg.answer_dir == RTP_DIR_SENDRECV || neg.answer_dir == RTP_DIR_SENDONLY;
-	m->recv = neg.answer_dir == RTP_DIR_SENDRECV || neg.answer_dir == RTP_DIR_RECVONLY;
-	return n;
-}
-
-static int
-op_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
-{
-	int n;
-
-	if (m->local_port == 0) {
-		int p = rtp_portpool_alloc(ports);
-
-		if (p < 0)
-			return -503;
-		m->local_port = (uint16_t)p;
-	}
-	n = rtp_sdp_write_offer(buf, cap, LOCAL_IP, m->local_port, m->session_id, ++sdp_version);
-	return n < 0 ? -500 : n;
-}
-
-static int
-op_answered(void *arg, const char *answer, uint32_t len, struct dpv_media *m)
-{
-	struct rtp_sdp_neg neg;
-
-	if (answer == NULL || len == 0 || rtp_sdp_parse(answer, len, &sdp) != RTP_SDP_OK ||
-	    rtp_sdp_negotiate(&sdp, &neg) != RTP_SDP_OK)
-		return -488;
-	m->remote_ip = neg.remote_ip;
-	m->remote_port = neg.remote_port;
-	return 0;
-}
-
-static void
-op_update(void *arg, const struct dpv_media *m)
-{
-}
-
-static void
-op_stop(void *arg, const struct dpv_media *m)
-{
-	if (m->local_port)
-		cr_assert_eq(rtp_portpool_free(ports, m->local_port), 0, "port %u freed twice",
-		             m->local_port);
-}
-
 static const struct sip_ua_ops ops = {
     .msg_alloc = op_alloc,
     .msg_alloc_large = op_alloc_large,
     .msg_send = op_send,
     .msg_free = op_free,
-    .media_answer = op_answer,
-    .media_offer = op_offer,
-    .media_answered = op_answered,
-    .media_update = op_update,
-    .media_stop = op_stop,
 };
 
 /* The dialplan of DESIGN.md. */
@@ -236,6 +158,7 @@ ua_start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	    .dialplan = dp,
 	    .wheel = &wheel,
 	    .ops = &ops,
+	    .media = &rtp_media_ops,
 	};
 
 	nsent = 0;
@@ -244,8 +167,9 @@ ua_start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	n5xx_own = 0;
 	now = 1000;
 	cr_assert_eq(dpv_timer_wheel_init(&wheel, 1024, 1, now), 0);
-	ports = rtp_portpool_create(20000, 29999);
-	cr_assert_not_null(ports);
+	media = rtp_media_create(20000, 29999);
+	cr_assert_not_null(media);
+	cfg.media_arg = media;
 	ua = sip_ua_create(&cfg);
 	cr_assert_not_null(ua);
 }
@@ -293,9 +217,9 @@ assert_idle(const char *what)
 	cr_assert_null(ua->txc_live, "%s: a transaction context is still live", what);
 	cr_assert_eq(nalloc, nfree, "%s: %lu buffers allocated, %lu freed before destroy", what,
 	             (unsigned long)nalloc, (unsigned long)nfree);
-	rtp_portpool_stats(ports, &ps);
+	rtp_portpool_stats(rtp_media_ports(media), &ps);
 	cr_assert_eq(ps.in_use, 0, "%s: %u RTP ports still in use", what, ps.in_use);
-	cr_assert_eq(ps.bad_free, 0, "%s: bad port frees", what);
+	cr_assert_eq(ps.bad_free, 0, "%s: bad port frees (a port freed twice)", what);
 }
 
 static void
@@ -305,8 +229,8 @@ ua_stop(const char *what)
 	ua = NULL;
 	cr_assert_eq(nalloc, nfree, "%s: %lu buffers allocated, %lu freed after destroy", what,
 	             (unsigned long)nalloc, (unsigned long)nfree);
-	rtp_portpool_destroy(ports);
-	ports = NULL;
+	rtp_media_destroy(media);
+	media = NULL;
 	dpv_timer_wheel_fini(&wheel);
 }
 

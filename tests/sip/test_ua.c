@@ -154,11 +154,15 @@ static const struct sip_ua_ops ops = {
     .msg_alloc = op_alloc,
     .msg_send = op_send,
     .msg_free = op_free,
-    .media_answer = op_answer,
-    .media_offer = op_offer,
-    .media_answered = op_answered,
-    .media_update = op_update,
-    .media_stop = op_stop,
+};
+
+/* A media layer the tests control: fixed SDP, counted calls. */
+static const struct dpv_media_ops media_ops = {
+    .answer = op_answer,
+    .offer = op_offer,
+    .answered = op_answered,
+    .update = op_update,
+    .stop = op_stop,
 };
 
 static const struct sip_dialplan_rule rules[] = {
@@ -185,6 +189,7 @@ start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	    .answer_delay_ms = answer_delay,
 	    .wheel = &wheel,
 	    .ops = &ops,
+	    .media = &media_ops,
 	};
 
 	rcu_register_thread();

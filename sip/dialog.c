@@ -1,0 +1,150 @@
+/*
+ * The dialog (RFC 3261 12): its identifiers and peer-given strings in one per-session arena,
+ * the route set and remote target, and the checks an in-dialog request passes (12.2.2).
+ */
+#include <string.h>
+
+#include "ua_int.h"
+
+#define MAX_RR 16 /* Record-Route values kept in a route set */
+
+/* Offset of dialog field @a f in the arena: the fields before it, each with its NUL. */
+static uint32_t
+dlg_off(const struct ua_dialog *d, enum ua_dlg_field f)
+{
+	uint32_t off = 0;
+
+	for (int i = 0; i < (int)f; i++)
+		off += d->dlen[i] + 1u;
+	return off;
+}
+
+struct dpv_str
+ua_dlg(const struct ua_sess *s, enum ua_dlg_field f)
+{
+	return (struct dpv_str){s->dlg.arena + dlg_off(&s->dlg, f), s->dlg.dlen[f]};
+}
+
+/* Replace field @a f by @a v (moving the fields after it); false when the arena would
+ * overflow, leaving the dialog unchanged. */
+bool
+ua_dlg_set(struct ua_sess *s, enum ua_dlg_field f, struct dpv_str v)
+{
+	struct ua_dialog *d = &s->dlg;
+	uint32_t off = dlg_off(d, f), old = d->dlen[f] + 1u, end = dlg_off(d, DF_MAX);
+
+	if (end - old + v.len + 1u > sizeof(d->arena))
+		return false;
+	memmove(d->arena + off + v.len + 1, d->arena + off + old, end - off - old);
+	if (v.len)
+		memcpy(d->arena + off, v.p, v.len);
+	d->arena[off + v.len] = '\0';
+	d->dlen[f] = (uint16_t)v.len;
+	return true;
+}
+
+/* In-dialog requests go to @a u's host (when an IPv4 literal) and port. */
+static void
+set_peer(struct ua_sess *s, const struct sip_uri *u)
+{
+	uint32_t ip;
+
+	if (dpv_ipv4_parse(u->host, &ip)) {
+		s->dlg.peer_ip = ip;
+		s->dlg.peer_port = u->has_port ? u->port : SIP_DEFAULT_PORT;
+	}
+}
+
+void
+ua_dlg_set_target(struct ua_sess *s, const struct sip_msg *m)
+{
+	struct sip_list_iter it;
+	struct sip_naddr na;
+
+	sip_list_iter_init(&it, m, SIP_HDR_CONTACT);
+	if (sip_naddr_next(&it, &na) == 1 && !na.star && ua_dlg_set(s, DF_TARGET, na.uri.raw)) {
+		/* with a route set, requests go to its first hop instead (ua_dlg_set_route) */
+		if (s->dlg.dlen[DF_ROUTE] == 0)
+			set_peer(s, &na.uri);
+	}
+}
+
+bool
+ua_dlg_set_route(struct ua_sess *s, const struct sip_msg *m, bool reverse)
+{
+	struct dpv_str v[MAX_RR];
+	char route[UA_DLG_MAX];
+	struct dpv_buf b = DPV_BUF(route, sizeof(route) - 1);
+	struct sip_list_iter it;
+	struct sip_naddr na;
+	unsigned n = 0;
+
+	sip_list_iter_init(&it, m, SIP_HDR_RECORD_ROUTE);
+	while (n < MAX_RR && sip_list_next(&it, &v[n]) == 1)
+		n++;
+	for (unsigned i = 0; i < n; i++) {
+		if (i > 0)
+			dpv_buf_put(&b, ", ", 2);
+		dpv_buf_str(&b, v[reverse ? n - 1 - i : i]);
+	}
+	if (dpv_buf_end(&b) < 0 || !ua_dlg_set(s, DF_ROUTE, (struct dpv_str){route, b.len}))
+		return false;
+	if (n > 0 && sip_naddr_parse(v[reverse ? n - 1 : 0], &na) == 0)
+		set_peer(s, &na.uri);
+	return true;
+}
+
+bool
+ua_dlg_init_uas(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, struct dpv_str ltag)
+{
+	memcpy(s->dlg.ltag, ltag.p, ltag.len);
+	s->dlg.ltag_len = (uint16_t)ltag.len;
+	/* In-dialog requests go to the source, unless a route set or, without one, the Contact
+	 * says otherwise. */
+	s->dlg.peer_ip = ua->src_ip;
+	s->dlg.peer_port = ua->src_port;
+	if (!ua_dlg_set(s, DF_CALLID, m->call_id) || !ua_dlg_set(s, DF_REMOTE_TAG, m->from.tag) ||
+	    !ua_dlg_set(s, DF_REMOTE_NAMEADDR, m->from.raw) ||
+	    !ua_dlg_set(s, DF_LOCAL_NAMEADDR, m->to.raw) ||
+	    !ua_dlg_set(s, DF_TARGET, m->from.uri.raw) || !ua_dlg_set_route(s, m, false))
+		return false;
+	s->dlg.remote_nameaddr_tagged = true;
+	ua_dlg_set_target(s, m);
+	s->dlg.remote_cseq = m->cseq;
+	s->dlg.remote_cseq_set = true;
+	return true;
+}
+
+struct ua_sess *
+ua_dlg_match(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
+{
+	struct ua_sess *s = ua_sess_find(ua, m->call_id, m->to.tag);
+
+	if (s == NULL || ua_sess_ended(s) ||
+	    (s->dlg.dlen[DF_REMOTE_TAG] && !dpv_str_eq(m->from.tag, ua_dlg(s, DF_REMOTE_TAG)))) {
+		ua_respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
+		           "no such dialog");
+		return NULL;
+	}
+	if (s->dlg.remote_cseq_set && m->cseq < s->dlg.remote_cseq) {
+		ua_respond(ua, tx, m, 500, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
+		           "CSeq lower than the last one");
+		return NULL;
+	}
+	s->dlg.remote_cseq = m->cseq;
+	s->dlg.remote_cseq_set = true;
+	return s;
+}
+
+struct dpv_str
+ua_dlg_contact(const struct sip_ua *ua, const struct ua_sess *s, char *buf, uint32_t cap)
+{
+	struct dpv_buf b = DPV_BUF(buf, cap);
+
+	dpv_buf_cstr(&b, "<sip:engine@");
+	dpv_buf_put(&b, s->dlg.host, s->dlg.host_len);
+	dpv_buf_put(&b, ":", 1);
+	dpv_buf_u32(&b, ua->cfg.local_port);
+	dpv_buf_put(&b, ">", 1);
+	return (struct dpv_str){buf, dpv_buf_end(&b) < 0 ? 0 : b.len};
+}

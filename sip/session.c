@@ -1,0 +1,234 @@
+/*
+ * The session table and a session's lifecycle.
+ *
+ * Sessions come from a dpv_pool sized by max_dialogs and are indexed in a fixed-size cds_lfht
+ * (QSBR) by Call-ID and local tag, so the main lcore can list them under rcu_read_lock. A
+ * session that ends leaves the table at once, but goes back to the pool only when no
+ * transaction refers to it any more (ntx) and a grace period has elapsed (struct dpv_defer).
+ * Session ids are UA index (16 bits) | generation (24 bits) | pool slot (24 bits), so the
+ * control plane finds a session's lcore and slot from its id alone.
+ */
+#include <string.h>
+
+#include "ua_int.h"
+
+struct sess_key {
+	struct dpv_str call_id, ltag;
+};
+
+static uint32_t
+sess_hash(struct dpv_str call_id, struct dpv_str ltag)
+{
+	uint32_t h = dpv_hash32(call_id.p, call_id.len);
+
+	return h ^ (dpv_hash32(ltag.p, ltag.len) * 31u);
+}
+
+static int
+sess_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct ua_sess *s = caa_container_of(node, struct ua_sess, node);
+	const struct sess_key *k = key;
+
+	return s->dlg.dlen[DF_CALLID] == k->call_id.len && s->dlg.ltag_len == k->ltag.len &&
+	       memcmp(s->dlg.arena, k->call_id.p, k->call_id.len) == 0 &&
+	       memcmp(s->dlg.ltag, k->ltag.p, k->ltag.len) == 0;
+}
+
+struct ua_sess *
+ua_sess_find(struct sip_ua *ua, struct dpv_str call_id, struct dpv_str ltag)
+{
+	struct sess_key k = {call_id, ltag};
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *node;
+
+	if (ltag.len == 0)
+		return NULL;
+	rcu_read_lock();
+	cds_lfht_lookup(ua->ht, sess_hash(call_id, ltag), sess_match, &k, &it);
+	node = cds_lfht_iter_get_node(&it);
+	rcu_read_unlock();
+	/* Only this lcore frees sessions, after a grace period: the pointer stays valid. */
+	return node != NULL ? caa_container_of(node, struct ua_sess, node) : NULL;
+}
+
+struct ua_sess *
+ua_sess_alloc(struct sip_ua *ua, bool outgoing, uint32_t peer_ip)
+{
+	struct ua_sess *s = dpv_pool_get(ua->sess_pool);
+	int64_t slot;
+
+	if (s == NULL)
+		return NULL;
+	slot = dpv_pool_index(ua->sess_pool, s);
+	memset(s, 0, sizeof(*s));
+	s->ua = ua;
+	s->slot = (uint32_t)slot;
+	ua->by_slot[slot] = s;
+	s->id = (uint64_t)ua->cfg.index << 48 | (++ua->next_unique & 0xffffff) << 24 |
+	        ((uint64_t)slot & 0xffffff);
+	s->outgoing = outgoing;
+	s->created_ms = ua_now(ua);
+	s->dlg.local_ip =
+	    ua->ops->local_addr != NULL ? ua->ops->local_addr(ua->arg, peer_ip) : ua->cfg.local_ip;
+	s->dlg.host_len = (uint8_t)dpv_ipv4_format(s->dlg.local_ip, s->dlg.host);
+	s->media.session_id = s->id;
+	s->media.action = DPV_CALL_NONE;
+	s->media.local_ip = s->dlg.local_ip;
+	s->media.te_pt = -1;
+	dpv_timer_init(&s->uas.t_retx);
+	dpv_timer_init(&s->uas.t_ack);
+	dpv_timer_init(&s->uas.t_answer);
+	dpv_timer_init(&s->uac.t_cancel);
+	cds_lfht_node_init(&s->node);
+	return s;
+}
+
+void
+ua_sess_drop(struct sip_ua *ua, struct ua_sess *s)
+{
+	s->life = UA_LIFE_RETIRED;
+	dpv_pool_put(ua->sess_pool, s);
+}
+
+bool
+ua_sess_insert(struct sip_ua *ua, struct ua_sess *s)
+{
+	struct sess_key k = {ua_dlg(s, DF_CALLID), {s->dlg.ltag, s->dlg.ltag_len}};
+	struct cds_lfht_node *got;
+
+	rcu_read_lock();
+	got = cds_lfht_add_unique(ua->ht, sess_hash(k.call_id, k.ltag), sess_match, &k, &s->node);
+	rcu_read_unlock();
+	if (got != &s->node)
+		return false;
+	s->life = UA_LIFE_LIVE;
+	ua->cnt[SIP_UA_C_sessions_active]++;
+	return true;
+}
+
+bool
+ua_sess_ended(const struct ua_sess *s)
+{
+	return s->life >= UA_LIFE_ENDED;
+}
+
+struct ua_sess *
+ua_sess_by_id(struct sip_ua *ua, uint64_t id)
+{
+	uint64_t slot = id & 0xffffff;
+	struct ua_sess *s;
+
+	if (sip_ua_session_owner(id) != ua->cfg.index || slot >= dpv_pool_size(ua->sess_pool))
+		return NULL;
+	s = ua->by_slot[slot];
+	return s != NULL && s->id == id && !ua_sess_ended(s) ? s : NULL;
+}
+
+void
+ua_sess_retire(struct sip_ua *ua, struct ua_sess *s)
+{
+	if (s->life == UA_LIFE_RETIRED)
+		return;
+	s->life = UA_LIFE_RETIRED;
+	dpv_defer_add(&ua->limbo, &s->limbo);
+}
+
+static void
+sess_release(struct dpv_defer_node *n, void *arg)
+{
+	struct sip_ua *ua = arg;
+
+	dpv_pool_put(ua->sess_pool, caa_container_of(n, struct ua_sess, limbo));
+}
+
+unsigned
+ua_sess_reclaim(struct sip_ua *ua)
+{
+	return dpv_defer_reclaim(&ua->limbo, sess_release, ua);
+}
+
+void
+ua_media_stop(struct sip_ua *ua, struct ua_sess *s)
+{
+	if (!s->media_on)
+		return;
+	s->media_on = false;
+	if (ua->media->stop != NULL)
+		ua->media->stop(ua->media_arg, &s->media);
+}
+
+void
+ua_media_update(struct sip_ua *ua, struct ua_sess *s)
+{
+	if (ua->media->update != NULL)
+		ua->media->update(ua->media_arg, &s->media);
+}
+
+unsigned
+ua_media_status(int n)
+{
+	return n < -399 && n > -700 ? (unsigned)-n : 488;
+}
+
+void
+ua_sess_end(struct sip_ua *ua, struct ua_sess *s)
+{
+	bool in_table = s->life == UA_LIFE_LIVE;
+
+	if (ua_sess_ended(s))
+		return;
+	s->life = UA_LIFE_ENDED;
+	s->state = SIP_SESS_TERMINATED;
+	ua_uas_stop_timers(ua, s);
+	dpv_timer_cancel(ua->cfg.wheel, &s->uac.t_cancel);
+	ua_media_stop(ua, s);
+	ua_msg_free(ua, s->uas.resp_2xx);
+	s->uas.resp_2xx = NULL;
+	if (s->uas.phase == UA_INV_ACK_WAIT)
+		s->uas.phase = UA_INV_NONE;
+	ua_msg_free(ua, s->uac.ack);
+	s->uac.ack = NULL;
+	if (in_table) {
+		rcu_read_lock();
+		cds_lfht_del(ua->ht, &s->node);
+		rcu_read_unlock();
+		ua->cnt[SIP_UA_C_sessions_active]--;
+	}
+	if (s->ntx == 0)
+		ua_sess_retire(ua, s);
+}
+
+unsigned
+sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void *), void *arg)
+{
+	struct cds_lfht_iter it;
+	struct sip_sess_info info;
+	struct ua_sess *s;
+	uint64_t now = __atomic_load_n(&ua->cfg.wheel->now_ms, __ATOMIC_RELAXED);
+	unsigned n = 0;
+
+	rcu_read_lock();
+	cds_lfht_for_each_entry(ua->ht, &it, s, node)
+	{
+		/* Fields may change under us: copy them once, bounded, NUL-terminated. */
+		memset(&info, 0, sizeof(info));
+		info.id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
+		info.state = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+		info.outgoing = s->outgoing;
+		memcpy(info.call_id, s->dlg.arena, sizeof(info.call_id) - 1);
+		memcpy(info.peer_uri, s->peer_uri, sizeof(info.peer_uri) - 1);
+		memcpy(info.bridge, s->media.bridge, sizeof(info.bridge) - 1);
+		info.action = s->media.action;
+		info.local_port = s->media.local_port;
+		info.remote_ip = s->media.remote_ip;
+		info.remote_port = s->media.remote_port;
+		info.age_ms = now > s->created_ms ? now - s->created_ms : 0;
+		info.last_code = s->uac.last_code;
+		if (cb != NULL)
+			cb(&info, arg);
+		n++;
+	}
+	rcu_read_unlock();
+	return n;
+}
