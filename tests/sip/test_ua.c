@@ -156,6 +156,25 @@ static const struct sip_ua_ops ops = {
     .msg_free = op_free,
 };
 
+/* An owner with two ports: peers in 198.19.0.0/24 are reached through 198.19.0.1. */
+#define PORT1_IP   0xC6130001u /* 198.19.0.1 */
+#define PORT1_PEER 0xC6130002u /* 198.19.0.2 */
+
+static uint32_t
+op_local_addr(void *arg, uint32_t peer_ip)
+{
+	return (peer_ip >> 8) == (PORT1_IP >> 8) ? PORT1_IP : LOCAL_IP;
+}
+
+static const struct sip_ua_ops ops_two_ports = {
+    .msg_alloc = op_alloc,
+    .msg_send = op_send,
+    .msg_free = op_free,
+    .local_addr = op_local_addr,
+};
+
+static const struct sip_ua_ops *start_ops = &ops;
+
 /* A media layer the tests control: fixed SDP, counted calls. */
 static const struct dpv_media_ops media_ops = {
     .answer = op_answer,
@@ -188,7 +207,7 @@ start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	    .t4_ms = 5000,
 	    .answer_delay_ms = answer_delay,
 	    .wheel = &wheel,
-	    .ops = &ops,
+	    .ops = start_ops,
 	    .media = &media_ops,
 	};
 
@@ -225,6 +244,7 @@ teardown(void)
 	ua = NULL;
 	sip_dialplan_destroy(dp);
 	dpv_timer_wheel_fini(&wheel);
+	start_ops = &ops;
 	/* every buffer the UA asked for went back */
 	cr_assert_eq(nalloc, nfree, "alloc %d free %d", nalloc, nfree);
 	rcu_unregister_thread();
@@ -247,9 +267,15 @@ counter(enum sip_ua_counter c)
 /* ---- messages ---- */
 
 static void
+input_from(const char *msg, uint32_t src_ip)
+{
+	sip_ua_input(ua, msg, (uint32_t)strlen(msg), src_ip, 40000);
+}
+
+static void
 input(const char *msg)
 {
-	sip_ua_input(ua, msg, (uint32_t)strlen(msg), PEER_IP, 40000);
+	input_from(msg, PEER_IP);
 }
 
 static char inbuf[8192];
@@ -782,6 +808,101 @@ Test(uas, dialog_arena_fields_in_the_bye)
 	cr_assert_eq(sent[3].ip, 0xC6120007u);
 	cr_assert_eq(sent[3].port, 5060);
 	cr_assert_eq(sip_parse(sent[3].data, sent[3].len, &m), 0);
+}
+
+static void
+setup_two_ports(void)
+{
+	start_ops = &ops_two_ports;
+	start(0, 64, 256);
+}
+
+TestSuite(two_ports, .init = setup_two_ports, .fini = teardown);
+
+/* The session's Via, Contact and media address are those of the port that faces its peer. */
+Test(two_ports, an_incoming_call_names_the_address_facing_its_caller)
+{
+	struct listing l = {0};
+	char tag[64];
+
+	input_from(req("INVITE", "tone", "p1call", "z9hG4bKp1", NULL, 1, NULL, NULL, offer_sdp),
+	           PORT1_PEER);
+	cr_assert_eq(nsent, 3);
+	cr_assert(has(&sent[2], "Contact: <sip:engine@198.19.0.1:5060>\r\n"), "%s", sent[2].data);
+	cr_assert_eq(sent[2].ip, PORT1_PEER);
+	cr_assert_eq(last_media.local_ip, PORT1_IP, "the SDP answer is written for 198.19.0.1");
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[2]));
+	input_from(req("ACK", "tone", "p1call", "z9hG4bKp2", tag, 1, NULL, NULL, NULL), PORT1_PEER);
+	cr_assert_eq(sip_ua_sessions(ua, collect, &l), 1);
+	cr_assert_eq(sip_ua_hangup(ua, l.info[0].id), 0);
+	cr_assert_eq(nsent, 4);
+	cr_assert(starts(&sent[3], "BYE "), "%s", sent[3].data);
+	cr_assert(has(&sent[3], "Via: SIP/2.0/UDP 198.19.0.1:5060;branch="), "%s", sent[3].data);
+
+	/* A call from the first port's side on the same UA keeps the first address. */
+	invite("tone", "p0call", "z9hG4bKp3");
+	cr_assert_eq(nsent, 7);
+	cr_assert(has(&sent[6], "Contact: <sip:engine@198.18.0.1:5060>\r\n"), "%s", sent[6].data);
+	cr_assert_eq(last_media.local_ip, LOCAL_IP);
+}
+
+Test(two_ports, an_originated_call_names_the_address_facing_its_callee)
+{
+	uint64_t id;
+
+	cr_assert_eq(sip_ua_originate(ua, "sip:bob@198.19.0.2:5062", NULL, &id), 0);
+	cr_assert_eq(nsent, 1);
+	cr_assert(starts(&sent[0], "INVITE sip:bob@198.19.0.2:5062 SIP/2.0\r\n"), "%s",
+	          sent[0].data);
+	cr_assert(has(&sent[0], "Via: SIP/2.0/UDP 198.19.0.1:5060;branch="), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "Contact: <sip:engine@198.19.0.1:5060>\r\n"), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "From: <sip:engine@198.19.0.1:5060>;tag="), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "Call-ID: "), "%s", sent[0].data);
+	cr_assert(strstr(sent[0].data, "@198.19.0.1\r\n") != NULL, "the Call-ID's host: %s",
+	          sent[0].data);
+}
+
+/* What the UA holds, as bench and the control plane read it. */
+Test(uas, occupancy_follows_a_call_to_its_reclaim)
+{
+	struct sip_ua_occupancy o;
+	struct listing l = {0};
+
+	sip_ua_occupancy(ua, &o);
+	cr_assert_eq(o.tx_live + o.tx_limbo + o.sess_live + o.sess_held + o.sess_limbo, 0);
+	cr_assert_eq(o.tx_free, 256);
+	cr_assert_eq(o.sess_free, 64);
+	uas_call("occ1");
+	sip_ua_occupancy(ua, &o);
+	cr_assert_eq(o.tx_live, 1, "the INVITE transaction (Accepted, then Timer L)");
+	cr_assert_eq(o.sess_live, 1);
+	cr_assert_eq(o.sess_held, 1);
+	cr_assert_eq(o.sess_free, 63);
+	cr_assert_eq(sip_ua_sessions(ua, collect, &l), 1);
+	cr_assert_eq(sip_ua_hangup(ua, l.info[0].id), 0);
+	input(req("BYE", "tone", "occ1", "z9hG4bKo2", "x", 9, NULL, NULL, NULL));
+	sip_ua_occupancy(ua, &o);
+	cr_assert_eq(o.sess_live, 1, "the session waits for its BYE's answer");
+	advance(now + 64 * T1 + 1000); /* BYE Timer F ends the session */
+	sip_ua_occupancy(ua, &o);
+	cr_assert_eq(o.sess_live, 0);
+	cr_assert_eq(o.sess_held, 1, "held while a grace period runs");
+	/* Each round waits, offline, for the queued grace-period callbacks; a request issued
+	 * while another was in flight needs the next round. */
+	for (int i = 0; i < 4 && (o.sess_held || o.tx_limbo || o.tx_live); i++) {
+		rcu_quiescent_state();
+		rcu_thread_offline();
+		rcu_barrier();
+		rcu_thread_online();
+		advance(now + 64 * T1 + 10000);
+		sip_ua_occupancy(ua, &o);
+	}
+	cr_assert_eq(o.sess_held, 0);
+	cr_assert_eq(o.sess_limbo, 0);
+	cr_assert_eq(o.tx_live, 0);
+	cr_assert_eq(o.tx_limbo, 0);
+	cr_assert_eq(o.sess_free, 64);
+	cr_assert_eq(o.tx_free, 256);
 }
 
 Test(uas, stray_ack_is_a_counted_drop)
