@@ -4,7 +4,7 @@
 #      generator = memif client on CPU 0);
 #   2. af_packet on a veth pair whose ends live in two namespaces this script
 #      creates and deletes.
-# usage: sudo bench/fwd.sh [SECONDS] (default 10; bounded to 600)
+# usage (as root): bench/fwd.sh [SECONDS] (default 10; bounded to 600)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what dpvoip needs to build, test and demo on Debian 12. Idempotent:
-# only missing packages are fetched. Must run as root (or with sudo) on a
-# machine that has none of them.
+# only missing packages are fetched. Runs as root (a fresh Debian 12 root has no
+# sudo), or as a user with sudo.
 set -euo pipefail
 
 PKGS=(
@@ -22,7 +22,10 @@ done
 if ((${#missing[@]})); then
 	echo "bootstrap: installing ${missing[*]}"
 	SUDO=""
-	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || { echo "bootstrap: run as root (installs packages)"; exit 1; }
+		SUDO=sudo
+	fi
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

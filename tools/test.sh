@@ -9,15 +9,18 @@ export DPV_CORPORA="${DPV_CORPORA:-$ROOT/../shared/corpora}"
 
 tools/bootstrap.sh || { echo "test: bootstrap failed"; exit 1; }
 
+# Logs go inside the build directories (ignored by git), never beside them in the tree.
 build() { # dir [meson options]
-	local dir=$1
+	local dir=$1 log
 	shift
+	mkdir -p "$dir"
+	log="$dir/dpv-setup.log"
 	if [ -f "$dir/build.ninja" ]; then
-		meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
+		meson setup --reconfigure "$dir" "$@" >"$log" 2>&1
 	else
-		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
-	fi || { cat "$dir.setup.log"; return 1; }
-	ninja -C "$dir" >"$dir.ninja.log" 2>&1 || { tail -50 "$dir.ninja.log"; return 1; }
+		meson setup "$dir" "$@" >"$log" 2>&1
+	fi || { cat "$log"; return 1; }
+	ninja -C "$dir" >"$dir/dpv-ninja.log" 2>&1 || { tail -50 "$dir/dpv-ninja.log"; return 1; }
 }
 
 build build || { echo "test: build failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -83,9 +86,12 @@ echo "== fuzz smoke: libFuzzer on the SIP parser, seeded from the corpora"
 fuzz_smoke() {
 	local dir=build-fuzz seeds work
 	if [ ! -f "$dir/build.ninja" ]; then
-		CC=clang meson setup "$dir" -Dfuzz=true >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+		mkdir -p "$dir"
+		CC=clang meson setup "$dir" -Dfuzz=true >"$dir/dpv-setup.log" 2>&1 ||
+			{ cat "$dir/dpv-setup.log"; return 1; }
 	fi
-	ninja -C "$dir" tests/fuzz/fuzz_sip_parse >"$dir.ninja.log" 2>&1 || { tail -30 "$dir.ninja.log"; return 1; }
+	ninja -C "$dir" tests/fuzz/fuzz_sip_parse >"$dir/dpv-ninja.log" 2>&1 ||
+		{ tail -30 "$dir/dpv-ninja.log"; return 1; }
 	[ -d "$DPV_CORPORA" ] || { echo "fuzz: no corpora at $DPV_CORPORA"; return 1; }
 	seeds=$(mktemp -d /tmp/dpv-fuzz-seeds.XXXXXX)
 	work=$(mktemp -d /tmp/dpv-fuzz-work.XXXXXX)
