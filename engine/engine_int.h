@@ -196,6 +196,13 @@ struct dpv_pkt_info {
 	uint16_t payload_off, payload_len;
 };
 
+/* Where dpv_net_input left a classified packet's dpv_pkt_info: the mbuf's private area. */
+static inline struct dpv_pkt_info *
+dpv_mbuf_info(struct rte_mbuf *m)
+{
+	return (struct dpv_pkt_info *)rte_mbuf_to_priv(m);
+}
+
 /* Everything the classifier needs to know about the port a frame came in on. */
 struct dpv_net_ctx {
 	uint16_t port_id;

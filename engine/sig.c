@@ -341,13 +341,23 @@ static const struct sip_ua_ops ua_ops = {
     .media_stop = media_stop,
 };
 
-static void
-sig_input(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-          const struct dpv_pkt_info *info)
+void
+dpv_sig_input(struct dpv_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
-	sip_ua_input(w->sig->ua, rte_pktmbuf_mtod_offset(m, const char *, info->payload_off),
-	             info->payload_len, info->src_ip, info->src_port);
-	rte_pktmbuf_free(m);
+	struct dpv_sig *s = w->sig;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dpv_pkt_info *info = dpv_mbuf_info(m);
+
+		if (s == NULL)
+			w->pc[m->port][DPV_C_drop_sip_unhandled]++;
+		else
+			sip_ua_input(s->ua,
+			             rte_pktmbuf_mtod_offset(m, const char *, info->payload_off),
+			             info->payload_len, info->src_ip, info->src_port);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
 }
 
 static void
@@ -369,11 +379,15 @@ cmd_run(struct dpv_sig *s, struct dpv_sig_cmd *c)
 	}
 }
 
-static unsigned
-sig_tick(struct dpv_engine *e, struct dpv_worker *w, uint64_t now_tsc)
+unsigned
+dpv_sig_tick(struct dpv_worker *w, uint64_t now_tsc)
 {
 	struct dpv_sig *s = w->sig;
-	unsigned work = sip_ua_tick(s->ua, now_ms(s, now_tsc));
+	unsigned work;
+
+	if (s == NULL)
+		return 0;
+	work = sip_ua_tick(s->ua, now_ms(s, now_tsc));
 
 	if (__atomic_load_n(&s->cmd.state, __ATOMIC_ACQUIRE) == CMD_POSTED) {
 		cmd_run(s, &s->cmd);
@@ -489,8 +503,6 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		}
 		w->sig = s;
 	}
-	dpv_sip_handler = sig_input;
-	dpv_sig_tick = sig_tick;
 	return 0;
 }
 
