@@ -11,11 +11,11 @@
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
-#include <rte_ip_frag.h>
 #include <rte_malloc.h>
+#include <rte_udp.h>
 
+#include "egress_int.h"
 #include "engine_int.h"
-#include "lcore_int.h"
 #include "rtp.h"
 #include "sig_int.h"
 #include "sip.h"
@@ -24,9 +24,7 @@
 #define DPV_WHEEL_TICK_MS   1
 #define DPV_SIG_LARGE_MBUFS 255
 #define DPV_SIG_FRAG_MBUFS  4095
-#define DPV_SIG_MAX_FRAGS   48          /* 65535 / (1500 - 20) rounded up */
-#define DPV_SIG_POOL_SLACK  1024        /* beyond one held message per transaction: ARP, ACKs */
-#define MBUF_FRAMED         0x44505646u /* "DPVF" in hash.usr: headers already in front */
+#define DPV_SIG_POOL_SLACK  1024 /* beyond one held message per transaction: ARP, ACKs */
 
 enum dpv_cmd_state {
 	CMD_FREE,
@@ -42,10 +40,9 @@ struct dpv_sig {
 	struct rte_mempool *pool;
 	/* Answers larger than one of those (they copy every Via of the request) come from a few
 	 * 64 KB mbufs, and whatever is larger than the MTU leaves as IPv4 fragments copied into
-	 * frag_pool. */
+	 * frag_pool (lent to egress.c as w->frag_pool). */
 	struct rte_mempool *pool_large;
 	struct rte_mempool *frag_pool;
-	uint16_t ip_id;
 	struct dpv_worker *w;
 	struct sip_ua *ua;
 	struct rtp_portpool *ports;
@@ -64,35 +61,16 @@ now_ms(const struct dpv_sig *s, uint64_t tsc)
 	return (tsc - s->e->start_tsc) / s->tsc_per_ms;
 }
 
-/* The port a destination is reached through: the one whose subnet holds it, else one with a
- * gateway, else the first. */
-static struct dpv_port *
-route(struct dpv_engine *e, uint32_t ip)
-{
-	struct dpv_port *gw = NULL;
-
-	for (unsigned i = 0; i < e->nb_ports; i++) {
-		struct dpv_port *p = &e->ports[i];
-
-		if ((ip & p->net.netmask) == (p->net.addr & p->net.netmask))
-			return p;
-		if (gw == NULL && p->net.gateway)
-			gw = p;
-	}
-	return gw ? gw : &e->ports[0];
-}
-
 static void *
 msg_alloc(void *arg, char **buf, uint32_t *cap)
 {
 	struct dpv_sig *s = arg;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(s->pool);
+	struct rte_mbuf *m = egress_msg_alloc(s->pool);
 
 	if (m == NULL) {
 		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
 		return NULL;
 	}
-	m->hash.usr = 0;
 	*buf = rte_pktmbuf_mtod(m, char *);
 	*cap = rte_pktmbuf_tailroom(m);
 	return m;
@@ -107,7 +85,7 @@ msg_alloc_large(void *arg, uint32_t need, char **buf, uint32_t *cap)
 	/* Beyond one UDP datagram nothing can carry it. */
 	if (need > UINT16_MAX - sizeof(struct rte_ipv4_hdr) - sizeof(struct rte_udp_hdr))
 		return NULL;
-	m = rte_pktmbuf_alloc(s->pool_large);
+	m = egress_msg_alloc(s->pool_large);
 	if (m == NULL) {
 		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
 		return NULL;
@@ -117,104 +95,22 @@ msg_alloc_large(void *arg, uint32_t need, char **buf, uint32_t *cap)
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	m->hash.usr = 0;
 	*buf = rte_pktmbuf_mtod(m, char *);
 	*cap = rte_pktmbuf_tailroom(m);
 	return m;
 }
 
-/*
- * Send a framed datagram larger than the port's MTU as IPv4 fragments, each copied into its own
- * mbuf (single segment, so any PMD can send it) behind a copy of the held frame's Ethernet
- * header. The held mbuf itself is left as it was, ready for a retransmission.
- */
-static int
-send_fragments(struct dpv_sig *s, struct dpv_port *p, struct rte_mbuf *m)
-{
-	struct rte_mbuf *frags[DPV_SIG_MAX_FRAGS];
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	int n;
-
-	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
-	n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, DPV_SIG_MAX_FRAGS, p->mtu, s->frag_pool);
-	rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
-	if (n < 0) {
-		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		struct rte_ether_hdr *h =
-		    (struct rte_ether_hdr *)rte_pktmbuf_prepend(frags[i], RTE_ETHER_HDR_LEN);
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + 1);
-
-		rte_memcpy(h, eth, RTE_ETHER_HDR_LEN);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		dpv_tx(s->w, p->port_id, frags[i]);
-	}
-	s->w->lc[DPV_LC_sip_tx_fragmented]++;
-	return 0;
-}
-
-/* A datagram about to be fragmented needs an IP id and no Don't Fragment bit. */
-static void
-allow_fragments(struct dpv_sig *s, struct rte_mbuf *m)
-{
-	struct rte_ipv4_hdr *ip =
-	    rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
-
-	ip->packet_id = rte_cpu_to_be_16(++s->ip_id);
-	ip->fragment_offset = 0;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-}
-
-static void
-arp_solicit(struct dpv_sig *s, struct dpv_port *p, uint32_t ip)
-{
-	uint32_t hop = dpv_net_next_hop(&p->net, ip);
-	struct rte_mbuf *m;
-
-	if (hop == 0)
-		return;
-	m = rte_pktmbuf_alloc(p->pool);
-	if (m == NULL) {
-		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
-		return;
-	}
-	dpv_net_arp_request(&p->net, m, hop);
-	s->w->pc[p->port_id][DPV_C_tx_arp_request]++;
-	dpv_tx(s->w, p->port_id, m);
-}
-
-/* The UA keeps its messages to resend them: each send hands the PMD one more reference. */
+/* The UA keeps its messages to resend them. The first send gives the mbuf its payload's length;
+ * egress frames it once and hands the PMD a reference of its own on every send. */
 static int
 msg_send(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port)
 {
 	struct dpv_sig *s = arg;
 	struct rte_mbuf *m = msg;
-	struct dpv_port *p = route(s->e, ip);
 
-	if (m->hash.usr != MBUF_FRAMED) {
-		rte_pktmbuf_reset(m);
-		m->hash.usr = 0;
-		if (rte_pktmbuf_append(m, (uint16_t)len) == NULL)
-			return -1;
-		if (dpv_net_udp_encap(&p->net, m, s->e->cfg.sip_port, ip, port) < 0) {
-			/* Next hop unknown: ask, and let the retransmission timers try again. */
-			s->w->lc[DPV_LC_sip_tx_arp_miss]++;
-			arp_solicit(s, p, ip);
-			return -1;
-		}
-		m->hash.usr = MBUF_FRAMED;
-		if (m->pkt_len > (uint32_t)RTE_ETHER_HDR_LEN + p->mtu)
-			allow_fragments(s, m);
-	}
-	if (m->pkt_len > (uint32_t)RTE_ETHER_HDR_LEN + p->mtu)
-		return send_fragments(s, p, m);
-	rte_mbuf_refcnt_update(m, 1);
-	dpv_tx(s->w, p->port_id, m);
-	return 0;
+	if (m->pkt_len == 0 && rte_pktmbuf_append(m, (uint16_t)len) == NULL)
+		return -1;
+	return egress_udp_send(s->w, m, s->e->cfg.sip_port, ip, port) == EGRESS_SENT ? 0 : -1;
 }
 
 static void
@@ -502,6 +398,7 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 			return -1;
 		}
 		w->sig = s;
+		w->frag_pool = s->frag_pool;
 	}
 	return 0;
 }
@@ -523,6 +420,7 @@ dpv_sig_fini(struct dpv_engine *e)
 		rte_mempool_free(s->frag_pool);
 		rte_free(s);
 		e->sig_workers[i]->sig = NULL;
+		e->sig_workers[i]->frag_pool = NULL;
 	}
 	sip_dialplan_destroy(dialplan);
 	dialplan = NULL;
