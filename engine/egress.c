@@ -22,6 +22,7 @@
  *
  * The counters are still the signaling ones (sip_tx_*): SIP is egress's only user so far.
  */
+#include <rte_debug.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
@@ -36,18 +37,28 @@
 #define MAX_FRAGS                                                                                  \
 	((UINT16_MAX - (uint32_t)sizeof(struct rte_ipv4_hdr) + FRAG_MIN_PAYLOAD - 1) /             \
 	 FRAG_MIN_PAYLOAD)
-#define MBUF_FRAMED 0x44505646u /* "DPVF" in hash.usr: headers already in front */
 
+/*
+ * The "headers already in front" mark is a flag in the mbuf's private area, beside the rx
+ * dpv_pkt_info, not in an mbuf field: hash.usr shares its bytes with hash.rss, which an RSS
+ * PMD writes on receive, so a value left there could pass for the mark. A registered dynfield
+ * would do too, but it needs a process-wide registration and a global offset, read on every
+ * send; the private area is already on every engine pool and costs nothing. Private bytes
+ * outlive a free, so egress_msg_alloc clears the flag.
+ */
 static inline bool
-is_framed(const struct rte_mbuf *m)
+is_framed(struct rte_mbuf *m)
 {
-	return m->hash.usr == MBUF_FRAMED;
+	return dpv_mbuf_priv(m)->flags & DPV_MBUF_F_FRAMED;
 }
 
 static inline void
 set_framed(struct rte_mbuf *m, bool framed)
 {
-	m->hash.usr = framed ? MBUF_FRAMED : 0;
+	if (framed)
+		dpv_mbuf_priv(m)->flags |= DPV_MBUF_F_FRAMED;
+	else
+		dpv_mbuf_priv(m)->flags &= ~DPV_MBUF_F_FRAMED;
 }
 
 const struct dpv_port *
@@ -69,8 +80,11 @@ egress_route(const struct dpv_engine *e, uint32_t dst_ip)
 struct rte_mbuf *
 egress_msg_alloc(struct rte_mempool *mp)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_mbuf *m;
 
+	/* A pool without the private area would have the flag written over its headroom. */
+	RTE_VERIFY(rte_pktmbuf_priv_size(mp) >= sizeof(struct dpv_mbuf_priv));
+	m = rte_pktmbuf_alloc(mp);
 	if (m != NULL)
 		set_framed(m, false);
 	return m;

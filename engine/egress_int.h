@@ -18,7 +18,8 @@ const struct dpv_port *egress_route(const struct dpv_engine *e, uint32_t dst_ip)
 
 /**
  * An mbuf from @a mp for a message egress_udp_send() will frame: write the UDP payload at
- * rte_pktmbuf_mtod(). NULL when the pool is empty.
+ * rte_pktmbuf_mtod(). @a mp must have DPV_MBUF_PRIV private bytes (the mark "framed" lives
+ * there). NULL when the pool is empty.
  */
 struct rte_mbuf *egress_msg_alloc(struct rte_mempool *mp);
 

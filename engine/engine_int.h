@@ -197,15 +197,28 @@ struct dpv_pkt_info {
 	uint16_t payload_off, payload_len;
 };
 
-/* Where dpv_net_input left a classified packet's dpv_pkt_info: the mbuf's private area. */
+/* The private area of the engine's mbufs: every pool the engine makes (ports, signaling) has
+ * DPV_MBUF_PRIV bytes of it. */
+struct dpv_mbuf_priv {
+	struct dpv_pkt_info info; /* rx: where dpv_net_input found things */
+	uint32_t flags;           /* tx: DPV_MBUF_F_*, egress.c's (reset by egress_msg_alloc) */
+};
+
+#define DPV_MBUF_PRIV     RTE_ALIGN(sizeof(struct dpv_mbuf_priv), RTE_MBUF_PRIV_ALIGN)
+#define DPV_MBUF_F_FRAMED 1u /* egress put the Ethernet/IPv4/UDP headers in front */
+
+static inline struct dpv_mbuf_priv *
+dpv_mbuf_priv(struct rte_mbuf *m)
+{
+	return (struct dpv_mbuf_priv *)rte_mbuf_to_priv(m);
+}
+
+/* Where dpv_net_input left a classified packet's dpv_pkt_info. */
 static inline struct dpv_pkt_info *
 dpv_mbuf_info(struct rte_mbuf *m)
 {
-	return (struct dpv_pkt_info *)rte_mbuf_to_priv(m);
+	return &dpv_mbuf_priv(m)->info;
 }
-
-/* The private area size of the engine's mbuf pools. */
-#define DPV_MBUF_PRIV RTE_ALIGN(sizeof(struct dpv_pkt_info), RTE_MBUF_PRIV_ALIGN)
 
 /* Everything the classifier needs to know about the port a frame came in on. */
 struct dpv_net_ctx {

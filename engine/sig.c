@@ -357,13 +357,14 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		s->w = w;
 		snprintf(name, sizeof(name), "dpv_sigtx%u", i);
 		s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK,
-		                                  256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		                                  256, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE,
 		                                  (int)rte_lcore_to_socket_id(w->lcore_id));
 		snprintf(name, sizeof(name), "dpv_siglg%u", i);
-		s->pool_large = rte_pktmbuf_pool_create(name, DPV_SIG_LARGE_MBUFS, 0, 0, UINT16_MAX,
-		                                        (int)rte_lcore_to_socket_id(w->lcore_id));
+		s->pool_large =
+		    rte_pktmbuf_pool_create(name, DPV_SIG_LARGE_MBUFS, 0, DPV_MBUF_PRIV, UINT16_MAX,
+		                            (int)rte_lcore_to_socket_id(w->lcore_id));
 		snprintf(name, sizeof(name), "dpv_sigfr%u", i);
-		s->frag_pool = rte_pktmbuf_pool_create(name, DPV_SIG_FRAG_MBUFS, 64, 0,
+		s->frag_pool = rte_pktmbuf_pool_create(name, DPV_SIG_FRAG_MBUFS, 64, DPV_MBUF_PRIV,
 		                                       RTE_MBUF_DEFAULT_BUF_SIZE,
 		                                       (int)rte_lcore_to_socket_id(w->lcore_id));
 		if (s->pool == NULL || s->pool_large == NULL || s->frag_pool == NULL) {

@@ -302,6 +302,48 @@ Test(egress, a_retransmitted_held_message_is_framed_once)
 	cr_assert_eq(rte_mempool_in_use_count(msg_pool), 0);
 }
 
+Test(egress, framed_whatever_the_hash_field_holds)
+{
+	static const char p[] = "INVITE sip:x SIP/2.0\r\n\r\n";
+	struct rte_mbuf *m = msg(p, sizeof(p)), *out[4];
+
+	/* hash.rss is the PMD's on receive (RSS), and hash.usr shares it: the "headers already in
+	 * front" mark must not live there. This is the value the mark once used. */
+	m->hash.rss = 0x44505646u;
+	learn(0, P0_PEER, &peer_mac);
+	cr_assert_eq(send_to(m, P0_PEER), EGRESS_SENT);
+	cr_assert_eq(wire(0, out, 4), 1);
+	assert_udp_frame(out[0], 0, &peer_mac, P0_PEER, p, sizeof(p));
+	free_all(out, 1);
+	rte_pktmbuf_free(m);
+}
+
+Test(egress, a_recycled_mbuf_starts_unframed)
+{
+	static const char a[] = "first message", b[] = "second, longer message";
+	struct rte_mempool *one =
+	    rte_pktmbuf_pool_create("one", 1, 0, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	struct rte_mbuf *m, *m2, *out[4];
+
+	cr_assert_not_null(one);
+	learn(0, P0_PEER, &peer_mac);
+	m = egress_msg_alloc(one);
+	memcpy(rte_pktmbuf_append(m, sizeof(a)), a, sizeof(a));
+	cr_assert_eq(send_to(m, P0_PEER), EGRESS_SENT);
+	cr_assert_eq(wire(0, out, 4), 1);
+	free_all(out, 1);
+	rte_pktmbuf_free(m);
+	/* The pool's only mbuf again, as a new message: framed anew, not taken as framed. */
+	m2 = egress_msg_alloc(one);
+	cr_assert_eq(m2, m);
+	memcpy(rte_pktmbuf_append(m2, sizeof(b)), b, sizeof(b));
+	cr_assert_eq(send_to(m2, P0_PEER), EGRESS_SENT);
+	cr_assert_eq(wire(0, out, 4), 1);
+	assert_udp_frame(out[0], 0, &peer_mac, P0_PEER, b, sizeof(b));
+	free_all(out, 1);
+	rte_pktmbuf_free(m2);
+}
+
 /* ---- fragments ---- */
 
 /* Put the fragments of one datagram back together; returns the UDP datagram's length. */
