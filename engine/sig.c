@@ -313,12 +313,130 @@ dialplan_init(const struct dpv_config *c, FILE *err)
 	return 0;
 }
 
+/* Free a signaling state and what it holds; any part may be missing. The UA goes first: it
+ * hands its held messages back to the pools. */
+static void
+sig_free(struct dpv_sig *s)
+{
+	if (s == NULL)
+		return;
+	sip_ua_destroy(s->ua);
+	rtp_portpool_destroy(s->ports);
+	dpv_timer_wheel_fini(&s->wheel);
+	rte_mempool_free(s->pool);
+	rte_mempool_free(s->pool_large);
+	rte_mempool_free(s->frag_pool);
+	rte_free(s);
+}
+
+/*
+ * The signaling state of signaling lcore @a i, with the RTP ports @a lo-@a hi. NULL when a part
+ * cannot be made: the message names the key that sizes it, and nothing made is left behind.
+ */
+static struct dpv_sig *
+sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err)
+{
+	const struct dpv_config *c = &e->cfg;
+	struct dpv_worker *w = e->sig_workers[i];
+	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct sip_ua_cfg ucfg = {
+	    .index = i,
+	    .nb_uas = e->nb_sig,
+	    .local_ip = e->ports[0].net.addr,
+	    .local_port = c->sip_port,
+	    .max_transactions = c->max_transactions,
+	    .max_dialogs = c->max_dialogs,
+	    .t1_ms = c->t1_ms,
+	    .t2_ms = c->t2_ms,
+	    .t4_ms = c->t4_ms,
+	    .answer_delay_ms = c->answer_delay_ms,
+	    .dialplan = dialplan,
+	    .ops = &ua_ops,
+	};
+	struct dpv_sig *s = rte_zmalloc("dpv_sig", sizeof(*s), RTE_CACHE_LINE_SIZE);
+
+	if (s == NULL) {
+		fprintf(err,
+		        "%s:%u: [dpdk] eal: cannot allocate the signaling state of lcore %u "
+		        "(give EAL more memory with -m)\n",
+		        c->path, c->eal_line, w->lcore_id);
+		return NULL;
+	}
+	s->e = e;
+	s->w = w;
+	s->tsc_per_ms = rte_get_tsc_hz() / 1000;
+
+	snprintf(name, sizeof(name), "dpv_sigtx%u", i);
+	s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK, 256,
+	                                  DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (s->pool == NULL) {
+		fprintf(err,
+		        "%s: [sip] max-transactions: cannot allocate %u signaling mbufs for lcore "
+		        "%u: %s (give EAL more memory with -m, or lower max-transactions)\n",
+		        c->path, c->max_transactions + DPV_SIG_POOL_SLACK, w->lcore_id,
+		        rte_strerror(rte_errno));
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "dpv_siglg%u", i);
+	s->pool_large = rte_pktmbuf_pool_create(name, DPV_SIG_LARGE_MBUFS, 0, DPV_MBUF_PRIV,
+	                                        UINT16_MAX, socket);
+	if (s->pool_large == NULL) {
+		fprintf(err,
+		        "%s:%u: [dpdk] eal: cannot allocate %u large (64 KB) signaling mbufs for "
+		        "lcore %u: %s (give EAL more memory with -m)\n",
+		        c->path, c->eal_line, DPV_SIG_LARGE_MBUFS, w->lcore_id,
+		        rte_strerror(rte_errno));
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "dpv_sigfr%u", i);
+	s->frag_pool = rte_pktmbuf_pool_create(name, DPV_SIG_FRAG_MBUFS, 64, DPV_MBUF_PRIV,
+	                                       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (s->frag_pool == NULL) {
+		fprintf(err,
+		        "%s:%u: [dpdk] eal: cannot allocate %u IPv4 fragment mbufs for lcore %u: "
+		        "%s (give EAL more memory with -m)\n",
+		        c->path, c->eal_line, DPV_SIG_FRAG_MBUFS, w->lcore_id,
+		        rte_strerror(rte_errno));
+		goto fail;
+	}
+	s->ports = rtp_portpool_create(lo, hi);
+	if (s->ports == NULL) {
+		fprintf(err,
+		        "%s: [rtp] port-min: cannot create the RTP port pool %u-%u of lcore %u\n",
+		        c->path, lo, hi, w->lcore_id);
+		goto fail;
+	}
+	if (dpv_timer_wheel_init(&s->wheel, DPV_WHEEL_SLOTS, DPV_WHEEL_TICK_MS, 0) < 0) {
+		fprintf(
+		    err,
+		    "%s: [sip]: cannot allocate the SIP timer wheel of lcore %u (%u slots, no key "
+		    "sizes it): out of memory\n",
+		    c->path, w->lcore_id, DPV_WHEEL_SLOTS);
+		goto fail;
+	}
+	ucfg.wheel = &s->wheel;
+	ucfg.ops_arg = s;
+	s->ua = sip_ua_create(&ucfg);
+	if (s->ua == NULL) {
+		fprintf(err,
+		        "%s: [sip] max-dialogs: cannot create the SIP stack of lcore %u with %u "
+		        "dialogs and %u transactions ([sip] max-transactions): too many for the "
+		        "stack, or out of memory\n",
+		        c->path, w->lcore_id, c->max_dialogs, c->max_transactions);
+		goto fail;
+	}
+	return s;
+fail:
+	sig_free(s);
+	return NULL;
+}
+
 int
 dpv_sig_init(struct dpv_engine *e, FILE *err)
 {
 	const struct dpv_config *c = &e->cfg;
 	unsigned span, nb = e->nb_sig;
-	char name[RTE_MEMPOOL_NAMESIZE];
 
 	if (dialplan_init(c, err) < 0)
 		return -1;
@@ -327,101 +445,36 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	if (span < 2) {
 		fprintf(err, "%s: [rtp] port-min: range too small for %u signaling lcores\n",
 		        c->path, nb);
-		return -1;
+		goto fail;
 	}
 	for (unsigned i = 0; i < nb; i++) {
 		struct dpv_worker *w = e->sig_workers[i];
-		struct dpv_sig *s = rte_zmalloc("dpv_sig", sizeof(*s), RTE_CACHE_LINE_SIZE);
 		uint16_t lo = (uint16_t)(c->rtp_port_min + i * span);
 		uint16_t hi = i + 1 == nb ? c->rtp_port_max : (uint16_t)(lo + span - 1);
-		struct sip_ua_cfg ucfg = {
-		    .index = i,
-		    .nb_uas = nb,
-		    .local_ip = e->ports[0].net.addr,
-		    .local_port = c->sip_port,
-		    .max_transactions = c->max_transactions,
-		    .max_dialogs = c->max_dialogs,
-		    .t1_ms = c->t1_ms,
-		    .t2_ms = c->t2_ms,
-		    .t4_ms = c->t4_ms,
-		    .answer_delay_ms = c->answer_delay_ms,
-		    .dialplan = dialplan,
-		    .ops = &ua_ops,
-		};
+		struct dpv_sig *s = sig_create(e, i, lo, hi, err);
 
-		if (s == NULL) {
-			fprintf(err, "%s: cannot allocate signaling state\n", c->path);
-			return -1;
-		}
-		s->e = e;
-		s->w = w;
-		snprintf(name, sizeof(name), "dpv_sigtx%u", i);
-		s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK,
-		                                  256, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE,
-		                                  (int)rte_lcore_to_socket_id(w->lcore_id));
-		snprintf(name, sizeof(name), "dpv_siglg%u", i);
-		s->pool_large =
-		    rte_pktmbuf_pool_create(name, DPV_SIG_LARGE_MBUFS, 0, DPV_MBUF_PRIV, UINT16_MAX,
-		                            (int)rte_lcore_to_socket_id(w->lcore_id));
-		snprintf(name, sizeof(name), "dpv_sigfr%u", i);
-		s->frag_pool = rte_pktmbuf_pool_create(name, DPV_SIG_FRAG_MBUFS, 64, DPV_MBUF_PRIV,
-		                                       RTE_MBUF_DEFAULT_BUF_SIZE,
-		                                       (int)rte_lcore_to_socket_id(w->lcore_id));
-		if (s->pool == NULL || s->pool_large == NULL || s->frag_pool == NULL) {
-			fprintf(
-			    err,
-			    "%s: [sip] max-transactions: cannot allocate %u signaling mbufs: %s "
-			    "(give EAL more memory with -m, or lower max-transactions)\n",
-			    c->path, c->max_transactions + DPV_SIG_POOL_SLACK,
-			    rte_strerror(rte_errno));
-			rte_mempool_free(s->pool);
-			rte_mempool_free(s->pool_large);
-			rte_mempool_free(s->frag_pool);
-			rte_free(s);
-			return -1;
-		}
-		s->tsc_per_ms = rte_get_tsc_hz() / 1000;
-		s->ports = rtp_portpool_create(lo, hi);
-		if (s->ports == NULL ||
-		    dpv_timer_wheel_init(&s->wheel, DPV_WHEEL_SLOTS, DPV_WHEEL_TICK_MS, 0) < 0) {
-			fprintf(err, "%s: [rtp]: cannot create the port pool %u-%u\n", c->path, lo,
-			        hi);
-			return -1;
-		}
-		ucfg.wheel = &s->wheel;
-		ucfg.ops_arg = s;
-		s->ua = sip_ua_create(&ucfg);
-		if (s->ua == NULL) {
-			fprintf(err,
-			        "%s: [sip] max-transactions: cannot create the SIP stack "
-			        "(%u transactions, %u dialogs)\n",
-			        c->path, c->max_transactions, c->max_dialogs);
-			return -1;
-		}
+		if (s == NULL)
+			goto fail;
 		w->sig = s;
 		w->frag_pool = s->frag_pool;
 	}
 	return 0;
+fail:
+	/* Undo the lcores set up so far and the dialplan: a failed start leaves nothing behind, and
+	 * another start can make the same pool names again. */
+	dpv_sig_fini(e);
+	return -1;
 }
 
 void
 dpv_sig_fini(struct dpv_engine *e)
 {
 	for (unsigned i = 0; i < e->nb_sig; i++) {
-		struct dpv_sig *s = e->sig_workers[i]->sig;
+		struct dpv_worker *w = e->sig_workers[i];
 
-		if (s == NULL)
-			continue;
-		if (s->ua)
-			sip_ua_destroy(s->ua);
-		rtp_portpool_destroy(s->ports);
-		dpv_timer_wheel_fini(&s->wheel);
-		rte_mempool_free(s->pool);
-		rte_mempool_free(s->pool_large);
-		rte_mempool_free(s->frag_pool);
-		rte_free(s);
-		e->sig_workers[i]->sig = NULL;
-		e->sig_workers[i]->frag_pool = NULL;
+		sig_free(w->sig);
+		w->sig = NULL;
+		w->frag_pool = NULL;
 	}
 	sip_dialplan_destroy(dialplan);
 	dialplan = NULL;
