@@ -20,6 +20,7 @@
 #define DPV_BURST       32
 #define DPV_ARP_ENTRIES 256 /* per port, power of two */
 #define DPV_ERR_LINE    512
+#define DPV_MIN_MTU     576 /* a port reporting less is given 1500 (port.c) */
 
 /* ---- startup file (config.c) ---- */
 
@@ -194,6 +195,29 @@ struct dpv_pkt_info {
 	uint16_t payload_off, payload_len;
 };
 
+/* The private area of the engine's mbufs: every pool the engine makes (ports, signaling) has
+ * DPV_MBUF_PRIV bytes of it. */
+struct dpv_mbuf_priv {
+	struct dpv_pkt_info info; /* rx: where dpv_net_input found things */
+	uint32_t flags;           /* tx: DPV_MBUF_F_*, egress.c's (reset by egress_msg_alloc) */
+};
+
+#define DPV_MBUF_PRIV     RTE_ALIGN(sizeof(struct dpv_mbuf_priv), RTE_MBUF_PRIV_ALIGN)
+#define DPV_MBUF_F_FRAMED 1u /* egress put the Ethernet/IPv4/UDP headers in front */
+
+static inline struct dpv_mbuf_priv *
+dpv_mbuf_priv(struct rte_mbuf *m)
+{
+	return (struct dpv_mbuf_priv *)rte_mbuf_to_priv(m);
+}
+
+/* Where dpv_net_input left a classified packet's dpv_pkt_info. */
+static inline struct dpv_pkt_info *
+dpv_mbuf_info(struct rte_mbuf *m)
+{
+	return &dpv_mbuf_priv(m)->info;
+}
+
 /* Everything the classifier needs to know about the port a frame came in on. */
 struct dpv_net_ctx {
 	uint16_t port_id;
@@ -242,6 +266,15 @@ int dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_
 int dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
                       uint32_t dst_ip, uint16_t dst_port);
 
+/**
+ * Put Ethernet/IPv4/UDP headers from @a ctx's address and @a src_port to @a dst_ip:@a dst_port,
+ * for the next hop @a mac, in front of the payload that @a m already holds (one segment, with
+ * the headroom). @return 0, or -1 with @a m unchanged.
+ */
+int dpv_net_udp_frame(const struct dpv_net_ctx *ctx, struct rte_mbuf *m,
+                      const struct rte_ether_addr *mac, uint16_t src_port, uint32_t dst_ip,
+                      uint16_t dst_port);
+
 /** The next hop for @a dst_ip from @a ctx: itself on-link, else the gateway, else 0. */
 uint32_t dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip);
 
@@ -271,6 +304,10 @@ struct dpv_worker {
 	struct rte_ring *sig_ring; /* signaling role: SIP steered to this lcore */
 	struct dpv_sig *sig;       /* signaling role: the SIP stack of this lcore (sig.c) */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
+	/* egress (egress.c): IPv4 fragments of datagrams over the MTU are copied into frag_pool
+	 * (lent by the signaling state, sig.c; NULL: this worker sends nothing that large) */
+	struct rte_mempool *frag_pool;
+	uint16_t ip_seq; /* IP ids of this worker's fragmented datagrams */
 	uint64_t lc[DPV_LC_MAX];
 	uint64_t pc[DPV_MAX_PORTS][DPV_C_MAX];
 } __rte_cache_aligned;

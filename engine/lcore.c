@@ -1,7 +1,18 @@
 /*
- * Worker lcore loop. One loop per worker CPU runs every role that CPU has:
- * media (poll rx queues, L2/L3, RTP, steer SIP) and signaling (drain the
- * SIP ring). Nothing here allocates, locks, logs or makes syscalls other
+ * Worker lcore loop. One loop per worker CPU runs every role that CPU has. A pass reads
+ * top-down:
+ *
+ *   rx (media role; signaling lcores too on ports where rte_flow sends SIP to their queues):
+ *     one rx burst per port -> dpv_net_input (net.c) classifies the whole burst into one
+ *     vector per verdict -> the replies it built in place (ARP, ICMP echo) go back out ->
+ *     the SIP vector is steered by Call-ID, one rte_ring_enqueue_burst per owner signaling
+ *     lcore, and what this lcore owns goes straight to dpv_sig_input (sig.c) -> the RTP vector
+ *     goes to media_rtp_input (media.c) -> the drops are freed;
+ *   signaling role: the SIP ring is dequeued in a burst into dpv_sig_input, then dpv_sig_tick
+ *     runs the SIP timers and the control mailbox;
+ *   every role: the tx buffers are flushed.
+ *
+ * Every hand-off is a direct call. Nothing here allocates, locks, logs or makes syscalls other
  * than the PMD's, except the optional idle sleep.
  */
 #include <urcu-qsbr.h>
@@ -12,106 +23,120 @@
 
 #include "engine_int.h"
 #include "lcore_int.h"
+#include "media_int.h"
+#include "sig_int.h"
 
 /* Idle iterations in a row before an idle sleep is considered. */
 #define DPV_IDLE_SPELL 1000
 
-static inline struct dpv_pkt_info *
-pkt_info(struct rte_mbuf *m)
-{
-	return rte_mbuf_to_priv(m);
-}
-
-/* Default signaling handler until the SIP layer claims the packets. */
-static void
-sip_unhandled(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-              const struct dpv_pkt_info *info)
-{
-	w->pc[m->port][DPV_C_drop_sip_unhandled]++;
-	rte_pktmbuf_free(m);
-}
-
-dpv_sip_handler_fn dpv_sip_handler = sip_unhandled;
-
+/* SIP datagrams reach this lcore's SIP stack: steered here, or owned by this lcore. */
 static inline void
-sip_deliver(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m)
+sip_deliver(struct dpv_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
-	w->lc[DPV_LC_sip_processed]++;
-	dpv_sip_handler(e, w, m, pkt_info(m));
+	w->lc[DPV_LC_sip_processed] += n;
+	dpv_sig_input(w, pkts, n);
 }
 
-/* Steer a SIP datagram to the signaling lcore that owns its Call-ID. */
-static void
-sip_steer(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-          const struct dpv_pkt_info *info)
+/* The signaling lcore that owns a SIP datagram: by its Call-ID, else by its source (a message
+ * without Call-ID still deserves an answer, 400, and retransmissions must land on one lcore). */
+static struct dpv_worker *
+sip_owner(const struct dpv_engine *e, struct rte_mbuf *m)
 {
+	const struct dpv_pkt_info *info = dpv_mbuf_info(m);
 	const char *payload = rte_pktmbuf_mtod_offset(m, const char *, info->payload_off);
 	struct dpv_str key;
-	struct dpv_worker *owner;
 	struct {
 		uint32_t ip;
 		uint16_t port;
 	} __rte_packed src = {info->src_ip, info->src_port};
 
-	/* Without a Call-ID the message still deserves an answer (400): key on the source. */
 	if (dpv_sip_find_callid(payload, info->payload_len, &key) < 0) {
 		key.p = (const char *)&src;
 		key.len = sizeof(src);
 	}
-	owner = dpv_sig_owner(e, key);
-	if (owner == w) {
-		w->lc[DPV_LC_sip_local]++;
-		sip_deliver(e, w, m);
-		return;
-	}
-	if (rte_ring_enqueue(owner->sig_ring, m) != 0) {
-		w->pc[m->port][DPV_C_drop_sig_ring_full]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w->lc[DPV_LC_sip_steered]++;
+	return dpv_sig_owner(e, key);
 }
 
+/*
+ * Steer the SIP vector of one rx burst: one ring enqueue per owner signaling lcore, in arrival
+ * order; what this lcore owns is handled here and now. A full ring is the owner's overload: the
+ * datagrams it did not take are counted drops (drop_sig_ring_full), never a wait.
+ */
 static void
-rtp_unhandled(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-              const struct dpv_pkt_info *info)
+sip_steer_burst(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	w->pc[m->port][DPV_C_drop_rtp_no_flow]++;
-	rte_pktmbuf_free(m);
+	struct dpv_worker *owner[DPV_BURST];
+	struct rte_mbuf *batch[DPV_BURST];
+
+	for (uint16_t i = 0; i < n; i++)
+		owner[i] = sip_owner(e, pkts[i]);
+	/* A burst has few owners: gather each one's datagrams and clear them from the list. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct dpv_worker *o = owner[i];
+		unsigned nb = 0, sent;
+
+		if (o == NULL)
+			continue;
+		for (uint16_t j = i; j < n; j++) {
+			if (owner[j] == o) {
+				batch[nb++] = pkts[j];
+				owner[j] = NULL;
+			}
+		}
+		if (o == w) {
+			w->lc[DPV_LC_sip_local] += nb;
+			sip_deliver(w, batch, nb);
+			continue;
+		}
+		sent = rte_ring_enqueue_burst(o->sig_ring, (void **)batch, nb, NULL);
+		w->lc[DPV_LC_sip_steered] += sent;
+		for (unsigned k = sent; k < nb; k++) {
+			w->pc[batch[k]->port][DPV_C_drop_sig_ring_full]++;
+			rte_pktmbuf_free(batch[k]);
+		}
+	}
 }
 
-dpv_rtp_handler_fn dpv_rtp_handler = rtp_unhandled;
-
-static inline void
-media_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port, struct rte_mbuf **pkts,
-         uint16_t n, uint64_t now)
+/* One rx burst from @a port: classify it all, then hand each verdict's vector on in one call. */
+static void
+port_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port, struct rte_mbuf **pkts,
+        uint16_t n, uint64_t now)
 {
+	struct rte_mbuf *reply[DPV_BURST], *sip[DPV_BURST], *rtp[DPV_BURST], *drop[DPV_BURST];
+	uint16_t nreply = 0, nsip = 0, nrtp = 0, ndrop = 0;
 	uint64_t *pc = w->pc[port->port_id];
 
 	pc[DPV_C_rx] += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct dpv_pkt_info *info = pkt_info(m);
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		m->port = port->port_id;
-		switch (dpv_net_input(&port->net, m, info, pc, now)) {
+		switch (dpv_net_input(&port->net, m, dpv_mbuf_info(m), pc, now)) {
 		case DPV_V_REPLY:
-			dpv_tx(w, port->port_id, m);
+			reply[nreply++] = m;
 			break;
 		case DPV_V_SIP:
-			sip_steer(e, w, m, info);
+			sip[nsip++] = m;
 			break;
 		case DPV_V_RTP:
-			dpv_rtp_handler(e, w, m, info);
+			rtp[nrtp++] = m;
 			break;
 		case DPV_V_DROP:
 		default:
-			rte_pktmbuf_free(m);
+			drop[ndrop++] = m;
 			break;
 		}
 	}
+	for (uint16_t i = 0; i < nreply; i++)
+		dpv_tx(w, port->port_id, reply[i]);
+	if (nsip)
+		sip_steer_burst(e, w, sip, nsip);
+	if (nrtp)
+		media_rtp_input(w, rtp, nrtp);
+	if (ndrop)
+		rte_pktmbuf_free_bulk(drop, ndrop);
 }
 
 /* One pass over every queue and ring this worker owns; returns the work done. */
@@ -130,7 +155,7 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 			continue;
 		n = rte_eth_rx_burst(port->port_id, w->rxq, pkts, DPV_BURST);
 		if (n) {
-			media_rx(e, w, port, pkts, n, now);
+			port_rx(e, w, port, pkts, n, now);
 			work += n;
 		}
 	}
@@ -138,12 +163,12 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 		unsigned n = rte_ring_dequeue_burst(w->sig_ring, (void **)pkts, DPV_BURST, NULL);
 
 		w->lc[DPV_LC_sig_dequeued] += n;
-		for (unsigned i = 0; i < n; i++)
-			sip_deliver(e, w, pkts[i]);
+		if (n)
+			sip_deliver(w, pkts, n);
 		work += n;
 	}
-	if (dpv_sig_tick && (w->roles & DPV_ROLE_SIGNALING))
-		work += dpv_sig_tick(e, w, now);
+	if (w->roles & DPV_ROLE_SIGNALING)
+		work += dpv_sig_tick(w, now);
 	for (unsigned p = 0; p < e->nb_ports; p++) {
 		uint16_t id = e->ports[p].port_id;
 
@@ -151,8 +176,6 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 	}
 	return work;
 }
-
-dpv_sig_tick_fn dpv_sig_tick;
 
 int
 dpv_worker_main(void *arg)

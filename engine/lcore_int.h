@@ -1,20 +1,8 @@
-/* Worker loop hooks: upper layers plug their per-packet handlers in here. */
+/* The worker loop (lcore.c) and the runtime set-up (port.c). */
 #ifndef DPV_LCORE_INT_H
 #define DPV_LCORE_INT_H
 
 #include "engine_int.h"
-
-/* Handlers get the mbuf (owned from then on) and its classification. */
-typedef void (*dpv_sip_handler_fn)(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-                                   const struct dpv_pkt_info *info);
-typedef void (*dpv_rtp_handler_fn)(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-                                   const struct dpv_pkt_info *info);
-/* Signaling housekeeping once per loop (timers, reclaim); returns work done. */
-typedef unsigned (*dpv_sig_tick_fn)(struct dpv_engine *e, struct dpv_worker *w, uint64_t now_tsc);
-
-extern dpv_sip_handler_fn dpv_sip_handler;
-extern dpv_rtp_handler_fn dpv_rtp_handler;
-extern dpv_sig_tick_fn dpv_sig_tick;
 
 /** Queue @a m for transmission on @a port_id from worker @a w (buffered; flushed each loop). */
 static inline void

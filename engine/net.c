@@ -1,7 +1,9 @@
 /*
  * L2/L3 on the packet path: ARP (cache, replies, requests), ICMP echo, IPv4
  * and UDP checks, classification into SIP / RTP, UDP replies and frames
- * built from scratch, and the Call-ID finder used to steer SIP.
+ * built from scratch, and the Call-ID finder used to steer SIP. These are
+ * pure frame operations on one mbuf; choosing the port, resolving the next
+ * hop and fragmenting are egress.c's.
  *
  * Everything here runs per packet: no heap, locks, logging or syscalls.
  * Frames must sit in one contiguous segment; a chained mbuf is dropped and
@@ -421,7 +423,8 @@ ip_fill(struct rte_ipv4_hdr *ip, uint32_t ihl, uint16_t total, rte_be32_t src, r
 	ip->version_ihl = (uint8_t)(0x40 | (ihl / RTE_IPV4_IHL_MULTIPLIER));
 	ip->type_of_service = 0;
 	ip->total_length = rte_cpu_to_be_16(total);
-	/* DF and id 0: an atomic datagram (RFC 6864), we never fragment. */
+	/* DF and id 0: an atomic datagram (RFC 6864). One over the port's MTU is given an id and
+	 * no DF by egress.c, which sends it as fragments. */
 	ip->packet_id = 0;
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = TTL;
@@ -535,20 +538,31 @@ dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t sr
 }
 
 int
-dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
-                  uint32_t dst_ip, uint16_t dst_port)
+dpv_net_udp_frame(const struct dpv_net_ctx *ctx, struct rte_mbuf *m,
+                  const struct rte_ether_addr *mac, uint16_t src_port, uint32_t dst_ip,
+                  uint16_t dst_port)
 {
-	struct rte_ether_addr mac;
 	uint32_t len = m->data_len;
 
 	/* The checksum reads the payload as one run of bytes: one segment only. */
-	if (m->nb_segs != 1 || len > UDP_MAX_PAYLOAD || next_hop_mac(ctx, dst_ip, &mac) != 0)
+	if (m->nb_segs != 1 || len > UDP_MAX_PAYLOAD)
 		return -1;
 	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN + IP_MIN_LEN + UDP_LEN);
 	if (p == NULL)
 		return -1;
-	udp_headers(ctx, m, p, &mac, src_port, dst_ip, dst_port, (uint16_t)len);
+	udp_headers(ctx, m, p, mac, src_port, dst_ip, dst_port, (uint16_t)len);
 	return 0;
+}
+
+int
+dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
+                  uint32_t dst_ip, uint16_t dst_port)
+{
+	struct rte_ether_addr mac;
+
+	if (next_hop_mac(ctx, dst_ip, &mac) != 0)
+		return -1;
+	return dpv_net_udp_frame(ctx, m, &mac, src_port, dst_ip, dst_port);
 }
 
 void

@@ -17,7 +17,6 @@
 #include "lcore_int.h"
 
 #define DPV_POOL_CACHE 256
-#define DPV_MBUF_PRIV  RTE_ALIGN(sizeof(struct dpv_pkt_info), RTE_MBUF_PRIV_ALIGN)
 
 static int
 workers_init(struct dpv_engine *e, FILE *err)
@@ -288,7 +287,7 @@ port_init(struct dpv_engine *e, struct dpv_port *p, FILE *err)
 		        p->port_id, p->name, rte_strerror(-rc));
 		return -1;
 	}
-	if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) != 0 || p->mtu < 576)
+	if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) != 0 || p->mtu < DPV_MIN_MTU)
 		p->mtu = RTE_ETHER_MTU;
 	p->hw_sip_steer = false;
 	if (sig_only) {

@@ -11,11 +11,11 @@
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
-#include <rte_ip_frag.h>
 #include <rte_malloc.h>
+#include <rte_udp.h>
 
+#include "egress_int.h"
 #include "engine_int.h"
-#include "lcore_int.h"
 #include "rtp.h"
 #include "sig_int.h"
 #include "sip.h"
@@ -24,9 +24,7 @@
 #define DPV_WHEEL_TICK_MS   1
 #define DPV_SIG_LARGE_MBUFS 255
 #define DPV_SIG_FRAG_MBUFS  4095
-#define DPV_SIG_MAX_FRAGS   48          /* 65535 / (1500 - 20) rounded up */
-#define DPV_SIG_POOL_SLACK  1024        /* beyond one held message per transaction: ARP, ACKs */
-#define MBUF_FRAMED         0x44505646u /* "DPVF" in hash.usr: headers already in front */
+#define DPV_SIG_POOL_SLACK  1024 /* beyond one held message per transaction: ARP, ACKs */
 
 enum dpv_cmd_state {
 	CMD_FREE,
@@ -42,10 +40,9 @@ struct dpv_sig {
 	struct rte_mempool *pool;
 	/* Answers larger than one of those (they copy every Via of the request) come from a few
 	 * 64 KB mbufs, and whatever is larger than the MTU leaves as IPv4 fragments copied into
-	 * frag_pool. */
+	 * frag_pool (lent to egress.c as w->frag_pool). */
 	struct rte_mempool *pool_large;
 	struct rte_mempool *frag_pool;
-	uint16_t ip_id;
 	struct dpv_worker *w;
 	struct sip_ua *ua;
 	struct rtp_media *media; /* SDP and this lcore's slice of the RTP ports */
@@ -63,35 +60,16 @@ now_ms(const struct dpv_sig *s, uint64_t tsc)
 	return (tsc - s->e->start_tsc) / s->tsc_per_ms;
 }
 
-/* The port a destination is reached through: the one whose subnet holds it, else one with a
- * gateway, else the first. */
-static struct dpv_port *
-route(struct dpv_engine *e, uint32_t ip)
-{
-	struct dpv_port *gw = NULL;
-
-	for (unsigned i = 0; i < e->nb_ports; i++) {
-		struct dpv_port *p = &e->ports[i];
-
-		if ((ip & p->net.netmask) == (p->net.addr & p->net.netmask))
-			return p;
-		if (gw == NULL && p->net.gateway)
-			gw = p;
-	}
-	return gw ? gw : &e->ports[0];
-}
-
 static void *
 msg_alloc(void *arg, char **buf, uint32_t *cap)
 {
 	struct dpv_sig *s = arg;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(s->pool);
+	struct rte_mbuf *m = egress_msg_alloc(s->pool);
 
 	if (m == NULL) {
 		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
 		return NULL;
 	}
-	m->hash.usr = 0;
 	*buf = rte_pktmbuf_mtod(m, char *);
 	*cap = rte_pktmbuf_tailroom(m);
 	return m;
@@ -106,7 +84,7 @@ msg_alloc_large(void *arg, uint32_t need, char **buf, uint32_t *cap)
 	/* Beyond one UDP datagram nothing can carry it. */
 	if (need > UINT16_MAX - sizeof(struct rte_ipv4_hdr) - sizeof(struct rte_udp_hdr))
 		return NULL;
-	m = rte_pktmbuf_alloc(s->pool_large);
+	m = egress_msg_alloc(s->pool_large);
 	if (m == NULL) {
 		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
 		return NULL;
@@ -116,104 +94,22 @@ msg_alloc_large(void *arg, uint32_t need, char **buf, uint32_t *cap)
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	m->hash.usr = 0;
 	*buf = rte_pktmbuf_mtod(m, char *);
 	*cap = rte_pktmbuf_tailroom(m);
 	return m;
 }
 
-/*
- * Send a framed datagram larger than the port's MTU as IPv4 fragments, each copied into its own
- * mbuf (single segment, so any PMD can send it) behind a copy of the held frame's Ethernet
- * header. The held mbuf itself is left as it was, ready for a retransmission.
- */
-static int
-send_fragments(struct dpv_sig *s, struct dpv_port *p, struct rte_mbuf *m)
-{
-	struct rte_mbuf *frags[DPV_SIG_MAX_FRAGS];
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	int n;
-
-	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
-	n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, DPV_SIG_MAX_FRAGS, p->mtu, s->frag_pool);
-	rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
-	if (n < 0) {
-		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		struct rte_ether_hdr *h =
-		    (struct rte_ether_hdr *)rte_pktmbuf_prepend(frags[i], RTE_ETHER_HDR_LEN);
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + 1);
-
-		rte_memcpy(h, eth, RTE_ETHER_HDR_LEN);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		dpv_tx(s->w, p->port_id, frags[i]);
-	}
-	s->w->lc[DPV_LC_sip_tx_fragmented]++;
-	return 0;
-}
-
-/* A datagram about to be fragmented needs an IP id and no Don't Fragment bit. */
-static void
-allow_fragments(struct dpv_sig *s, struct rte_mbuf *m)
-{
-	struct rte_ipv4_hdr *ip =
-	    rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
-
-	ip->packet_id = rte_cpu_to_be_16(++s->ip_id);
-	ip->fragment_offset = 0;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-}
-
-static void
-arp_solicit(struct dpv_sig *s, struct dpv_port *p, uint32_t ip)
-{
-	uint32_t hop = dpv_net_next_hop(&p->net, ip);
-	struct rte_mbuf *m;
-
-	if (hop == 0)
-		return;
-	m = rte_pktmbuf_alloc(p->pool);
-	if (m == NULL) {
-		s->w->lc[DPV_LC_sip_tx_no_mbuf]++;
-		return;
-	}
-	dpv_net_arp_request(&p->net, m, hop);
-	s->w->pc[p->port_id][DPV_C_tx_arp_request]++;
-	dpv_tx(s->w, p->port_id, m);
-}
-
-/* The UA keeps its messages to resend them: each send hands the PMD one more reference. */
+/* The UA keeps its messages to resend them. The first send gives the mbuf its payload's length;
+ * egress frames it once and hands the PMD a reference of its own on every send. */
 static int
 msg_send(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port)
 {
 	struct dpv_sig *s = arg;
 	struct rte_mbuf *m = msg;
-	struct dpv_port *p = route(s->e, ip);
 
-	if (m->hash.usr != MBUF_FRAMED) {
-		rte_pktmbuf_reset(m);
-		m->hash.usr = 0;
-		if (rte_pktmbuf_append(m, (uint16_t)len) == NULL)
-			return -1;
-		if (dpv_net_udp_encap(&p->net, m, s->e->cfg.sip_port, ip, port) < 0) {
-			/* Next hop unknown: ask, and let the retransmission timers try again. */
-			s->w->lc[DPV_LC_sip_tx_arp_miss]++;
-			arp_solicit(s, p, ip);
-			return -1;
-		}
-		m->hash.usr = MBUF_FRAMED;
-		if (m->pkt_len > (uint32_t)RTE_ETHER_HDR_LEN + p->mtu)
-			allow_fragments(s, m);
-	}
-	if (m->pkt_len > (uint32_t)RTE_ETHER_HDR_LEN + p->mtu)
-		return send_fragments(s, p, m);
-	rte_mbuf_refcnt_update(m, 1);
-	dpv_tx(s->w, p->port_id, m);
-	return 0;
+	if (m->pkt_len == 0 && rte_pktmbuf_append(m, (uint16_t)len) == NULL)
+		return -1;
+	return egress_udp_send(s->w, m, s->e->cfg.sip_port, ip, port) == EGRESS_SENT ? 0 : -1;
 }
 
 static void
@@ -228,7 +124,7 @@ local_addr(void *arg, uint32_t peer_ip)
 {
 	struct dpv_sig *s = arg;
 
-	return route(s->e, peer_ip)->net.addr;
+	return egress_route(s->e, peer_ip)->net.addr;
 }
 
 static const struct sip_ua_ops ua_ops = {
@@ -239,13 +135,23 @@ static const struct sip_ua_ops ua_ops = {
     .local_addr = local_addr,
 };
 
-static void
-sig_input(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf *m,
-          const struct dpv_pkt_info *info)
+void
+dpv_sig_input(struct dpv_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
-	sip_ua_input(w->sig->ua, rte_pktmbuf_mtod_offset(m, const char *, info->payload_off),
-	             info->payload_len, info->src_ip, info->src_port);
-	rte_pktmbuf_free(m);
+	struct dpv_sig *s = w->sig;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dpv_pkt_info *info = dpv_mbuf_info(m);
+
+		if (s == NULL)
+			w->pc[m->port][DPV_C_drop_sip_unhandled]++;
+		else
+			sip_ua_input(s->ua,
+			             rte_pktmbuf_mtod_offset(m, const char *, info->payload_off),
+			             info->payload_len, info->src_ip, info->src_port);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
 }
 
 static void
@@ -267,11 +173,15 @@ cmd_run(struct dpv_sig *s, struct dpv_sig_cmd *c)
 	}
 }
 
-static unsigned
-sig_tick(struct dpv_engine *e, struct dpv_worker *w, uint64_t now_tsc)
+unsigned
+dpv_sig_tick(struct dpv_worker *w, uint64_t now_tsc)
 {
 	struct dpv_sig *s = w->sig;
-	unsigned work = sip_ua_tick(s->ua, now_ms(s, now_tsc));
+	unsigned work;
+
+	if (s == NULL)
+		return 0;
+	work = sip_ua_tick(s->ua, now_ms(s, now_tsc));
 
 	if (__atomic_load_n(&s->cmd.state, __ATOMIC_ACQUIRE) == CMD_POSTED) {
 		cmd_run(s, &s->cmd);
@@ -301,12 +211,132 @@ dialplan_init(const struct dpv_config *c, FILE *err)
 	return 0;
 }
 
+/* Free a signaling state and what it holds; any part may be missing. The UA goes first: it
+ * hands its held messages back to the pools. */
+static void
+sig_free(struct dpv_sig *s)
+{
+	if (s == NULL)
+		return;
+	sip_ua_destroy(s->ua);
+	rtp_media_destroy(s->media);
+	dpv_timer_wheel_fini(&s->wheel);
+	rte_mempool_free(s->pool);
+	rte_mempool_free(s->pool_large);
+	rte_mempool_free(s->frag_pool);
+	rte_free(s);
+}
+
+/*
+ * The signaling state of signaling lcore @a i, with the RTP ports @a lo-@a hi. NULL when a part
+ * cannot be made: the message names the key that sizes it, and nothing made is left behind.
+ */
+static struct dpv_sig *
+sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err)
+{
+	const struct dpv_config *c = &e->cfg;
+	struct dpv_worker *w = e->sig_workers[i];
+	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct sip_ua_cfg ucfg = {
+	    .index = i,
+	    .nb_uas = e->nb_sig,
+	    .local_ip = e->ports[0].net.addr,
+	    .local_port = c->sip_port,
+	    .max_transactions = c->max_transactions,
+	    .max_dialogs = c->max_dialogs,
+	    .t1_ms = c->t1_ms,
+	    .t2_ms = c->t2_ms,
+	    .t4_ms = c->t4_ms,
+	    .answer_delay_ms = c->answer_delay_ms,
+	    .dialplan = dialplan,
+	    .ops = &ua_ops,
+	};
+	struct dpv_sig *s = rte_zmalloc("dpv_sig", sizeof(*s), RTE_CACHE_LINE_SIZE);
+
+	if (s == NULL) {
+		fprintf(err,
+		        "%s:%u: [dpdk] eal: cannot allocate the signaling state of lcore %u "
+		        "(give EAL more memory with -m)\n",
+		        c->path, c->eal_line, w->lcore_id);
+		return NULL;
+	}
+	s->e = e;
+	s->w = w;
+	s->tsc_per_ms = rte_get_tsc_hz() / 1000;
+
+	snprintf(name, sizeof(name), "dpv_sigtx%u", i);
+	s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK, 256,
+	                                  DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (s->pool == NULL) {
+		fprintf(err,
+		        "%s: [sip] max-transactions: cannot allocate %u signaling mbufs for lcore "
+		        "%u: %s (give EAL more memory with -m, or lower max-transactions)\n",
+		        c->path, c->max_transactions + DPV_SIG_POOL_SLACK, w->lcore_id,
+		        rte_strerror(rte_errno));
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "dpv_siglg%u", i);
+	s->pool_large = rte_pktmbuf_pool_create(name, DPV_SIG_LARGE_MBUFS, 0, DPV_MBUF_PRIV,
+	                                        UINT16_MAX, socket);
+	if (s->pool_large == NULL) {
+		fprintf(err,
+		        "%s:%u: [dpdk] eal: cannot allocate %u large (64 KB) signaling mbufs for "
+		        "lcore %u: %s (give EAL more memory with -m)\n",
+		        c->path, c->eal_line, DPV_SIG_LARGE_MBUFS, w->lcore_id,
+		        rte_strerror(rte_errno));
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "dpv_sigfr%u", i);
+	s->frag_pool = rte_pktmbuf_pool_create(name, DPV_SIG_FRAG_MBUFS, 64, DPV_MBUF_PRIV,
+	                                       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (s->frag_pool == NULL) {
+		fprintf(err,
+		        "%s:%u: [dpdk] eal: cannot allocate %u IPv4 fragment mbufs for lcore %u: "
+		        "%s (give EAL more memory with -m)\n",
+		        c->path, c->eal_line, DPV_SIG_FRAG_MBUFS, w->lcore_id,
+		        rte_strerror(rte_errno));
+		goto fail;
+	}
+	s->media = rtp_media_create(lo, hi);
+	if (s->media == NULL) {
+		fprintf(err,
+		        "%s: [rtp] port-min: cannot create the RTP port pool %u-%u of lcore %u\n",
+		        c->path, lo, hi, w->lcore_id);
+		goto fail;
+	}
+	if (dpv_timer_wheel_init(&s->wheel, DPV_WHEEL_SLOTS, DPV_WHEEL_TICK_MS, 0) < 0) {
+		fprintf(
+		    err,
+		    "%s: [sip]: cannot allocate the SIP timer wheel of lcore %u (%u slots, no key "
+		    "sizes it): out of memory\n",
+		    c->path, w->lcore_id, DPV_WHEEL_SLOTS);
+		goto fail;
+	}
+	ucfg.wheel = &s->wheel;
+	ucfg.ops_arg = s;
+	ucfg.media = &rtp_media_ops;
+	ucfg.media_arg = s->media;
+	s->ua = sip_ua_create(&ucfg);
+	if (s->ua == NULL) {
+		fprintf(err,
+		        "%s: [sip] max-dialogs: cannot create the SIP stack of lcore %u with %u "
+		        "dialogs and %u transactions ([sip] max-transactions): too many for the "
+		        "stack, or out of memory\n",
+		        c->path, w->lcore_id, c->max_dialogs, c->max_transactions);
+		goto fail;
+	}
+	return s;
+fail:
+	sig_free(s);
+	return NULL;
+}
+
 int
 dpv_sig_init(struct dpv_engine *e, FILE *err)
 {
 	const struct dpv_config *c = &e->cfg;
 	unsigned span, nb = e->nb_sig;
-	char name[RTE_MEMPOOL_NAMESIZE];
 
 	if (dialplan_init(c, err) < 0)
 		return -1;
@@ -315,102 +345,36 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	if (span < 2) {
 		fprintf(err, "%s: [rtp] port-min: range too small for %u signaling lcores\n",
 		        c->path, nb);
-		return -1;
+		goto fail;
 	}
 	for (unsigned i = 0; i < nb; i++) {
 		struct dpv_worker *w = e->sig_workers[i];
-		struct dpv_sig *s = rte_zmalloc("dpv_sig", sizeof(*s), RTE_CACHE_LINE_SIZE);
 		uint16_t lo = (uint16_t)(c->rtp_port_min + i * span);
 		uint16_t hi = i + 1 == nb ? c->rtp_port_max : (uint16_t)(lo + span - 1);
-		struct sip_ua_cfg ucfg = {
-		    .index = i,
-		    .nb_uas = nb,
-		    .local_ip = e->ports[0].net.addr,
-		    .local_port = c->sip_port,
-		    .max_transactions = c->max_transactions,
-		    .max_dialogs = c->max_dialogs,
-		    .t1_ms = c->t1_ms,
-		    .t2_ms = c->t2_ms,
-		    .t4_ms = c->t4_ms,
-		    .answer_delay_ms = c->answer_delay_ms,
-		    .dialplan = dialplan,
-		    .ops = &ua_ops,
-		};
+		struct dpv_sig *s = sig_create(e, i, lo, hi, err);
 
-		if (s == NULL) {
-			fprintf(err, "%s: cannot allocate signaling state\n", c->path);
-			return -1;
-		}
-		s->e = e;
-		s->w = w;
-		snprintf(name, sizeof(name), "dpv_sigtx%u", i);
-		s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK,
-		                                  256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		                                  (int)rte_lcore_to_socket_id(w->lcore_id));
-		snprintf(name, sizeof(name), "dpv_siglg%u", i);
-		s->pool_large = rte_pktmbuf_pool_create(name, DPV_SIG_LARGE_MBUFS, 0, 0, UINT16_MAX,
-		                                        (int)rte_lcore_to_socket_id(w->lcore_id));
-		snprintf(name, sizeof(name), "dpv_sigfr%u", i);
-		s->frag_pool = rte_pktmbuf_pool_create(name, DPV_SIG_FRAG_MBUFS, 64, 0,
-		                                       RTE_MBUF_DEFAULT_BUF_SIZE,
-		                                       (int)rte_lcore_to_socket_id(w->lcore_id));
-		if (s->pool == NULL || s->pool_large == NULL || s->frag_pool == NULL) {
-			fprintf(
-			    err,
-			    "%s: [sip] max-transactions: cannot allocate %u signaling mbufs: %s "
-			    "(give EAL more memory with -m, or lower max-transactions)\n",
-			    c->path, c->max_transactions + DPV_SIG_POOL_SLACK,
-			    rte_strerror(rte_errno));
-			rte_mempool_free(s->pool);
-			rte_mempool_free(s->pool_large);
-			rte_mempool_free(s->frag_pool);
-			rte_free(s);
-			return -1;
-		}
-		s->tsc_per_ms = rte_get_tsc_hz() / 1000;
-		s->media = rtp_media_create(lo, hi);
-		if (s->media == NULL ||
-		    dpv_timer_wheel_init(&s->wheel, DPV_WHEEL_SLOTS, DPV_WHEEL_TICK_MS, 0) < 0) {
-			fprintf(err, "%s: [rtp]: cannot create the port pool %u-%u\n", c->path, lo,
-			        hi);
-			return -1;
-		}
-		ucfg.wheel = &s->wheel;
-		ucfg.ops_arg = s;
-		ucfg.media = &rtp_media_ops;
-		ucfg.media_arg = s->media;
-		s->ua = sip_ua_create(&ucfg);
-		if (s->ua == NULL) {
-			fprintf(err,
-			        "%s: [sip] max-transactions: cannot create the SIP stack "
-			        "(%u transactions, %u dialogs)\n",
-			        c->path, c->max_transactions, c->max_dialogs);
-			return -1;
-		}
+		if (s == NULL)
+			goto fail;
 		w->sig = s;
+		w->frag_pool = s->frag_pool;
 	}
-	dpv_sip_handler = sig_input;
-	dpv_sig_tick = sig_tick;
 	return 0;
+fail:
+	/* Undo the lcores set up so far and the dialplan: a failed start leaves nothing behind, and
+	 * another start can make the same pool names again. */
+	dpv_sig_fini(e);
+	return -1;
 }
 
 void
 dpv_sig_fini(struct dpv_engine *e)
 {
 	for (unsigned i = 0; i < e->nb_sig; i++) {
-		struct dpv_sig *s = e->sig_workers[i]->sig;
+		struct dpv_worker *w = e->sig_workers[i];
 
-		if (s == NULL)
-			continue;
-		if (s->ua)
-			sip_ua_destroy(s->ua);
-		rtp_media_destroy(s->media);
-		dpv_timer_wheel_fini(&s->wheel);
-		rte_mempool_free(s->pool);
-		rte_mempool_free(s->pool_large);
-		rte_mempool_free(s->frag_pool);
-		rte_free(s);
-		e->sig_workers[i]->sig = NULL;
+		sig_free(w->sig);
+		w->sig = NULL;
+		w->frag_pool = NULL;
 	}
 	sip_dialplan_destroy(dialplan);
 	dialplan = NULL;

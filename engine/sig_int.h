@@ -23,9 +23,17 @@ struct dpv_sig_cmd {
 	int rc;              /* the UA's answer: 0 or -errno */
 };
 
-/** Create a UA per signaling lcore, the dialplan, the RTP port pools; hook the loop. */
+/** Create a UA per signaling lcore, the dialplan, the RTP port pools. */
 int dpv_sig_init(struct dpv_engine *e, FILE *err);
 void dpv_sig_fini(struct dpv_engine *e);
+/**
+ * Hand @a n classified SIP datagrams (dpv_mbuf_info() filled) to worker @a w's SIP stack, from
+ * its ring or from its own rx; the mbufs are freed. A worker without a SIP stack counts each one
+ * as drop_sip_unhandled.
+ */
+void dpv_sig_input(struct dpv_worker *w, struct rte_mbuf **pkts, unsigned n);
+/** Signaling housekeeping once per loop: SIP timers, the control mailbox. Returns work done. */
+unsigned dpv_sig_tick(struct dpv_worker *w, uint64_t now_tsc);
 /** The UA of worker @a w, or NULL when it has none. */
 struct sip_ua *dpv_sig_worker_ua(const struct dpv_worker *w);
 /** The media negotiation state of worker @a w, or NULL when it has none. */
