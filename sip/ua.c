@@ -1714,7 +1714,7 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 
 	if (uri == NULL || sip_uri_parse(cstr(uri), &u) != 0 || u.scheme != SIP_SCHEME_SIP ||
 	    !dpv_ipv4_parse(u.host, &ip) || strlen(uri) >= UA_URI_MAX ||
-	    (bridge != NULL && strlen(bridge) >= sizeof(s->media.bridge)))
+	    (bridge != NULL && !dpv_bridge_name_valid(bridge, strlen(bridge))))
 		return -EINVAL;
 	s = sess_alloc(ua, true);
 	if (s == NULL)
@@ -1818,7 +1818,7 @@ sip_ua_set_bridge(struct sip_ua *ua, uint64_t session_id, const char *bridge)
 
 	if (s == NULL)
 		return -ENOENT;
-	if (bridge != NULL && strlen(bridge) >= sizeof(s->media.bridge))
+	if (bridge != NULL && !dpv_bridge_name_valid(bridge, strlen(bridge)))
 		return -EINVAL;
 	if (bridge != NULL) {
 		s->media.action = DPV_CALL_BRIDGE;
@@ -1883,9 +1883,10 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	if (cfg == NULL || cfg->wheel == NULL || cfg->ops == NULL || cfg->ops->msg_alloc == NULL ||
 	    cfg->ops->msg_send == NULL || cfg->ops->msg_free == NULL ||
 	    cfg->ops->media_answer == NULL || cfg->ops->media_offer == NULL ||
-	    cfg->max_dialogs == 0 || cfg->max_dialogs > 0xffffff || cfg->max_transactions == 0 ||
-	    cfg->index > 0xffff || (cfg->nb_uas > 1 && cfg->index >= cfg->nb_uas) ||
-	    cfg->t1_ms == 0 || cfg->t2_ms < cfg->t1_ms)
+	    cfg->max_dialogs == 0 || cfg->max_dialogs > SIP_UA_MAX_DIALOGS ||
+	    cfg->max_transactions == 0 || cfg->index > 0xffff ||
+	    (cfg->nb_uas > 1 && cfg->index >= cfg->nb_uas) || cfg->t1_ms == 0 ||
+	    cfg->t2_ms < cfg->t1_ms)
 		return NULL;
 	ua = calloc(1, sizeof(*ua));
 	if (ua == NULL)
