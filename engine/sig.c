@@ -200,7 +200,7 @@ msg_send(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port)
 		m->hash.usr = 0;
 		if (rte_pktmbuf_append(m, (uint16_t)len) == NULL)
 			return -1;
-		if (dpv_net_udp_encap(&p->net, m, s->e->cfg.sip_port, ip, port) < 0) {
+		if (dpv_net_udp_encap(&p->net, m, s->e->cfg.sip.port, ip, port) < 0) {
 			/* Next hop unknown: ask, and let the retransmission timers try again. */
 			s->w->lc[DPV_LC_sip_tx_arp_miss]++;
 			arp_solicit(s, p, ip);
@@ -383,21 +383,15 @@ sig_tick(struct dpv_engine *e, struct dpv_worker *w, uint64_t now_tsc)
 	return work;
 }
 
+/* The dialplan the startup file's check compiled (dpv_config_load); the config owns it. */
 static int
 dialplan_init(const struct dpv_config *c, FILE *err)
 {
-	struct sip_dialplan_rule rules[DPV_MAX_RULES];
-	char msg[256];
-
-	for (unsigned i = 0; i < c->nb_rules; i++) {
-		rules[i].pattern = c->rules[i].pattern;
-		rules[i].action = (enum dpv_call_action)c->rules[i].action;
-		rules[i].reject_code = c->rules[i].reject_code;
-		rules[i].bridge = c->rules[i].bridge[0] ? c->rules[i].bridge : NULL;
-	}
-	dialplan = sip_dialplan_create(rules, c->nb_rules, msg, sizeof(msg));
+	dialplan = c->dialplan.dp;
 	if (dialplan == NULL) {
-		fprintf(err, "%s: [dialplan] rule: %s\n", c->path, msg);
+		fprintf(err,
+		        "%s: [dialplan] rule: no compiled dialplan (the file was not loaded)\n",
+		        c->path);
 		return -1;
 	}
 	return 0;
@@ -413,7 +407,7 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	if (dialplan_init(c, err) < 0)
 		return -1;
 	/* Each signaling lcore owns an equal slice of the RTP range (even-aligned). */
-	span = ((unsigned)(c->rtp_port_max - c->rtp_port_min + 1) / nb) & ~1u;
+	span = ((unsigned)(c->rtp.port_max - c->rtp.port_min + 1) / nb) & ~1u;
 	if (span < 2) {
 		fprintf(err, "%s: [rtp] port-min: range too small for %u signaling lcores\n",
 		        c->path, nb);
@@ -422,19 +416,19 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	for (unsigned i = 0; i < nb; i++) {
 		struct dpv_worker *w = e->sig_workers[i];
 		struct dpv_sig *s = rte_zmalloc("dpv_sig", sizeof(*s), RTE_CACHE_LINE_SIZE);
-		uint16_t lo = (uint16_t)(c->rtp_port_min + i * span);
-		uint16_t hi = i + 1 == nb ? c->rtp_port_max : (uint16_t)(lo + span - 1);
+		uint16_t lo = (uint16_t)(c->rtp.port_min + i * span);
+		uint16_t hi = i + 1 == nb ? c->rtp.port_max : (uint16_t)(lo + span - 1);
 		struct sip_ua_cfg ucfg = {
 		    .index = i,
 		    .nb_uas = nb,
 		    .local_ip = e->ports[0].net.addr,
-		    .local_port = c->sip_port,
-		    .max_transactions = c->max_transactions,
-		    .max_dialogs = c->max_dialogs,
-		    .t1_ms = c->t1_ms,
-		    .t2_ms = c->t2_ms,
-		    .t4_ms = c->t4_ms,
-		    .answer_delay_ms = c->answer_delay_ms,
+		    .local_port = c->sip.port,
+		    .max_transactions = c->sip.max_transactions,
+		    .max_dialogs = c->sip.max_dialogs,
+		    .t1_ms = c->sip.t1_ms,
+		    .t2_ms = c->sip.t2_ms,
+		    .t4_ms = c->sip.t4_ms,
+		    .answer_delay_ms = c->sip.answer_delay_ms,
 		    .dialplan = dialplan,
 		    .ops = &ua_ops,
 		};
@@ -446,9 +440,9 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		s->e = e;
 		s->w = w;
 		snprintf(name, sizeof(name), "dpv_sigtx%u", i);
-		s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK,
-		                                  256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		                                  (int)rte_lcore_to_socket_id(w->lcore_id));
+		s->pool = rte_pktmbuf_pool_create(
+		    name, c->sip.max_transactions + DPV_SIG_POOL_SLACK, 256, 0,
+		    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_lcore_to_socket_id(w->lcore_id));
 		snprintf(name, sizeof(name), "dpv_siglg%u", i);
 		s->pool_large = rte_pktmbuf_pool_create(name, DPV_SIG_LARGE_MBUFS, 0, 0, UINT16_MAX,
 		                                        (int)rte_lcore_to_socket_id(w->lcore_id));
@@ -461,7 +455,7 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 			    err,
 			    "%s: [sip] max-transactions: cannot allocate %u signaling mbufs: %s "
 			    "(give EAL more memory with -m, or lower max-transactions)\n",
-			    c->path, c->max_transactions + DPV_SIG_POOL_SLACK,
+			    c->path, c->sip.max_transactions + DPV_SIG_POOL_SLACK,
 			    rte_strerror(rte_errno));
 			rte_mempool_free(s->pool);
 			rte_mempool_free(s->pool_large);
@@ -484,7 +478,7 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 			fprintf(err,
 			        "%s: [sip] max-transactions: cannot create the SIP stack "
 			        "(%u transactions, %u dialogs)\n",
-			        c->path, c->max_transactions, c->max_dialogs);
+			        c->path, c->sip.max_transactions, c->sip.max_dialogs);
 			return -1;
 		}
 		w->sig = s;
@@ -512,8 +506,7 @@ dpv_sig_fini(struct dpv_engine *e)
 		rte_free(s);
 		e->sig_workers[i]->sig = NULL;
 	}
-	sip_dialplan_destroy(dialplan);
-	dialplan = NULL;
+	dialplan = NULL; /* the config's: dpv_config_free() */
 }
 
 struct sip_ua *

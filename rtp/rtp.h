@@ -1,4 +1,4 @@
-/** @file rtp.h  rtp layer: SDP offer/answer and the media port pool. */
+/** @file rtp.h  rtp layer: SDP offer/answer, the media port pool and its [rtp] section. */
 #ifndef DPV_RTP_H
 #define DPV_RTP_H
 
@@ -208,5 +208,18 @@ int rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
  */
 int rtp_sdp_write_offer(char *buf, size_t cap, uint32_t local_ip, uint16_t local_port,
                         uint64_t sess_id, uint64_t sess_version);
+
+/* ---- startup-file section [rtp] (config.c) ---- */
+
+/** [rtp]: the media port range (the signaling lcores split it into their port pools). */
+struct rtp_conf {
+	uint16_t port_min; /**< even, first RTP port */
+	uint16_t port_max; /**< last port (RTCP of the last even RTP port may be it) */
+};
+
+/** The defaults of every [rtp] key. */
+void rtp_conf_defaults(struct rtp_conf *rc);
+/** The [rtp] section, its keys writing into @a rc; its check wants port-min < port-max. */
+struct dpv_cfg_section rtp_conf_section(struct rtp_conf *rc);
 
 #endif /* DPV_RTP_H */

@@ -194,7 +194,7 @@ start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	alloc_fail = false;
 	now = 1000;
 	cr_assert_eq(dpv_timer_wheel_init(&wheel, 1024, 1, now), 0);
-	dp = sip_dialplan_create(rules, sizeof(rules) / sizeof(rules[0]), err, sizeof(err));
+	dp = sip_dialplan_create(rules, sizeof(rules) / sizeof(rules[0]), err, sizeof(err), NULL);
 	cr_assert_not_null(dp, "%s", err);
 	cfg.dialplan = dp;
 	ua = sip_ua_create(&cfg);
