@@ -636,7 +636,7 @@ main(int argc, char **argv)
 	B.media = rtp_media_create(RTP_MIN, RTP_MAX);
 	B.calls = calloc(B.window, sizeof(*B.calls));
 	B.free_slots = calloc(B.window, sizeof(*B.free_slots));
-	B.dp = sip_dialplan_create(rules, 1, err, sizeof(err));
+	B.dp = sip_dialplan_create(rules, 1, err, sizeof(err), NULL);
 	if (B.pool == NULL || B.to_ua == NULL || B.wire == NULL || B.media == NULL ||
 	    B.calls == NULL || B.free_slots == NULL || B.dp == NULL) {
 		fprintf(stderr, "setup failed (%u mbufs: raise -m?): %s\n", nb_mbufs,

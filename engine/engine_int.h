@@ -13,24 +13,22 @@
 #include <rte_ethdev.h>
 
 #include "dpv.h"
+#include "rtp.h"
+#include "sip.h"
 
 #define DPV_MAX_PORTS   8
 #define DPV_MAX_WORKERS 64
-#define DPV_MAX_RULES   256
 #define DPV_BURST       32
 #define DPV_ARP_ENTRIES 256 /* per port, power of two */
 #define DPV_ERR_LINE    512
 #define DPV_MIN_MTU     576 /* a port reporting less is given 1500 (port.c) */
 
-/* ---- startup file (config.c) ---- */
-
-struct dpv_rule {
-	char pattern[256];
-	enum dpv_call_action action;
-	uint16_t reject_code; /* DPV_CALL_REJECT: 400-699 */
-	char bridge[64];      /* DPV_CALL_BRIDGE: fixed name, "": the first capture */
-	unsigned line;
-};
+/* ---- startup file (config.c) ----
+ *
+ * The engine owns [dpdk], [cpu], [portN] and [control] and the checks across layers; [sip] and
+ * [dialplan] are the sip layer's (sip_conf.h), [rtp] the rtp layer's (rtp.h). lib's reader
+ * (dpv_cfg_load) reads the file against the list of all of them.
+ */
 
 struct dpv_port_conf {
 	bool present;
@@ -56,29 +54,26 @@ struct dpv_config {
 	unsigned sig_ring_size; /* entries per signaling ring, power of two */
 	/* [portN] */
 	struct dpv_port_conf ports[DPV_MAX_PORTS];
-	/* [sip] */
-	uint16_t sip_port;
-	unsigned t1_ms, t2_ms, t4_ms;
-	unsigned max_transactions, max_dialogs;
-	unsigned answer_delay_ms;
-	/* [rtp] */
-	uint16_t rtp_port_min, rtp_port_max;
-	/* [dialplan] */
-	struct dpv_rule rules[DPV_MAX_RULES];
-	unsigned nb_rules;
+	struct sip_conf sip;
+	struct rtp_conf rtp;
+	struct sip_dialplan_conf dialplan; /* with the compiled dialplan: dpv_config_free() */
 	/* [control] */
 	char ctl_socket[108];
 };
 
-/** Fill @a cfg with the defaults of every key. */
+/** Fill @a cfg with the defaults of every key (allocates: dpv_config_free() releases it). */
 void dpv_config_defaults(struct dpv_config *cfg);
 
 /**
- * Read and validate the startup file @a path into @a cfg. Every problem is
- * printed to @a err as one line "FILE:LINE: [section] key: what is wrong".
- * @return the number of problems (0: valid).
+ * Read and validate the startup file @a path into @a cfg (not holding a loaded config: free
+ * that first). Every problem is printed to @a err as one line
+ * "FILE:LINE: [section] key: what is wrong". The dialplan is compiled as the engine runs it
+ * (cfg->dialplan.dp). @return the number of problems (0: valid).
  */
 int dpv_config_load(const char *path, struct dpv_config *cfg, FILE *err);
+
+/** Release what a loaded (or defaulted) config holds: rules, the compiled dialplan. */
+void dpv_config_free(struct dpv_config *cfg);
 
 /**
  * Checks that need the running EAL: every configured port exists. Prints

@@ -118,21 +118,26 @@ main(int argc, char **argv)
 	if (check) {
 		if (problems == 0)
 			printf("%s: OK\n", path);
+		dpv_config_free(&e->cfg);
 		return problems ? 1 : 0;
 	}
-	if (problems)
+	if (problems) {
+		dpv_config_free(&e->cfg);
 		return 1;
+	}
 
 	eargc = eal_args(&e->cfg, ealbuf, sizeof(ealbuf), eargv, lcores, sizeof(lcores), mainc,
 	                 sizeof(mainc));
 	if (eargc < 0) {
 		fprintf(stderr, "%s:%u: [dpdk] eal: too many arguments\n", path, e->cfg.eal_line);
+		dpv_config_free(&e->cfg);
 		return 1;
 	}
 	rc = rte_eal_init(eargc, eargv);
 	if (rc < 0) {
 		fprintf(stderr, "%s:%u: [dpdk] eal: EAL initialisation failed: %s\n", path,
 		        e->cfg.eal_line, rte_strerror(rte_errno));
+		dpv_config_free(&e->cfg);
 		return 1;
 	}
 	rc = rte_log_register_type_and_pick_level("dpvoip", RTE_LOG_INFO);
@@ -144,6 +149,7 @@ main(int argc, char **argv)
 	if (dpv_config_check_ports(&e->cfg, rte_eth_dev_count_avail(), stderr) ||
 	    dpv_runtime_init(e, stderr) < 0 || dpv_sig_init(e, stderr) < 0) {
 		rte_eal_cleanup();
+		dpv_config_free(&e->cfg);
 		return 1;
 	}
 	dpv_sig_ctl_register();
@@ -155,6 +161,7 @@ main(int argc, char **argv)
 		dpv_sig_fini(e);
 		dpv_runtime_fini(e);
 		rte_eal_cleanup();
+		dpv_config_free(&e->cfg);
 		return 1;
 	}
 	if (dpv_telemetry_init(e) < 0)
@@ -196,5 +203,6 @@ main(int argc, char **argv)
 	rcu_unregister_thread();
 	dpv_runtime_fini(e);
 	rte_eal_cleanup();
+	dpv_config_free(&e->cfg); /* after dpv_sig_fini: the UAs used its dialplan */
 	return 0;
 }

@@ -177,7 +177,7 @@ port_flow_sip(struct dpv_engine *e, struct dpv_port *p)
 	struct rte_flow_attr attr = {.ingress = 1};
 	struct rte_flow_item_ipv4 ip_spec = {.hdr.dst_addr = rte_cpu_to_be_32(p->net.addr)};
 	struct rte_flow_item_ipv4 ip_mask = {.hdr.dst_addr = RTE_BE32(0xffffffff)};
-	struct rte_flow_item_udp udp_spec = {.hdr.dst_port = rte_cpu_to_be_16(e->cfg.sip_port)};
+	struct rte_flow_item_udp udp_spec = {.hdr.dst_port = rte_cpu_to_be_16(e->cfg.sip.port)};
 	struct rte_flow_item_udp udp_mask = {.hdr.dst_port = RTE_BE16(0xffff)};
 	struct rte_flow_item pattern[] = {
 	    {.type = RTE_FLOW_ITEM_TYPE_ETH},
@@ -273,9 +273,9 @@ port_init(struct dpv_engine *e, struct dpv_port *p, FILE *err)
 	p->net.addr = pc->addr;
 	p->net.netmask = pc->prefixlen ? ~0u << (32 - pc->prefixlen) : 0;
 	p->net.gateway = pc->gateway;
-	p->net.sip_port = c->sip_port;
-	p->net.rtp_min = c->rtp_port_min;
-	p->net.rtp_max = c->rtp_port_max;
+	p->net.sip_port = c->sip.port;
+	p->net.rtp_min = c->rtp.port_min;
+	p->net.rtp_max = c->rtp.port_max;
 	p->net.arp = &p->arp;
 	rte_eth_macaddr_get(p->port_id, &p->net.mac);
 

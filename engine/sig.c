@@ -52,8 +52,6 @@ struct dpv_sig {
 	    cmd; /* written by the main lcore while FREE, by this lcore while POSTED */
 };
 
-static struct sip_dialplan *dialplan;
-
 static inline uint64_t
 now_ms(const struct dpv_sig *s, uint64_t tsc)
 {
@@ -109,7 +107,7 @@ msg_send(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port)
 
 	if (m->pkt_len == 0 && rte_pktmbuf_append(m, (uint16_t)len) == NULL)
 		return -1;
-	return egress_udp_send(s->w, m, s->e->cfg.sip_port, ip, port) == EGRESS_SENT ? 0 : -1;
+	return egress_udp_send(s->w, m, s->e->cfg.sip.port, ip, port) == EGRESS_SENT ? 0 : -1;
 }
 
 static void
@@ -191,21 +189,14 @@ dpv_sig_tick(struct dpv_worker *w, uint64_t now_tsc)
 	return work;
 }
 
+/* The dialplan the startup file's check compiled (dpv_config_load); the config owns it. */
 static int
-dialplan_init(const struct dpv_config *c, FILE *err)
+dialplan_check(const struct dpv_config *c, FILE *err)
 {
-	struct sip_dialplan_rule rules[DPV_MAX_RULES];
-	char msg[256];
-
-	for (unsigned i = 0; i < c->nb_rules; i++) {
-		rules[i].pattern = c->rules[i].pattern;
-		rules[i].action = (enum dpv_call_action)c->rules[i].action;
-		rules[i].reject_code = c->rules[i].reject_code;
-		rules[i].bridge = c->rules[i].bridge[0] ? c->rules[i].bridge : NULL;
-	}
-	dialplan = sip_dialplan_create(rules, c->nb_rules, msg, sizeof(msg));
-	if (dialplan == NULL) {
-		fprintf(err, "%s: [dialplan] rule: %s\n", c->path, msg);
+	if (c->dialplan.dp == NULL) {
+		fprintf(err,
+		        "%s: [dialplan] rule: no compiled dialplan (the file was not loaded)\n",
+		        c->path);
 		return -1;
 	}
 	return 0;
@@ -242,14 +233,14 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 	    .index = i,
 	    .nb_uas = e->nb_sig,
 	    .local_ip = e->ports[0].net.addr,
-	    .local_port = c->sip_port,
-	    .max_transactions = c->max_transactions,
-	    .max_dialogs = c->max_dialogs,
-	    .t1_ms = c->t1_ms,
-	    .t2_ms = c->t2_ms,
-	    .t4_ms = c->t4_ms,
-	    .answer_delay_ms = c->answer_delay_ms,
-	    .dialplan = dialplan,
+	    .local_port = c->sip.port,
+	    .max_transactions = c->sip.max_transactions,
+	    .max_dialogs = c->sip.max_dialogs,
+	    .t1_ms = c->sip.t1_ms,
+	    .t2_ms = c->sip.t2_ms,
+	    .t4_ms = c->sip.t4_ms,
+	    .answer_delay_ms = c->sip.answer_delay_ms,
+	    .dialplan = c->dialplan.dp,
 	    .ops = &ua_ops,
 	};
 	struct dpv_sig *s = rte_zmalloc("dpv_sig", sizeof(*s), RTE_CACHE_LINE_SIZE);
@@ -266,13 +257,13 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 	s->tsc_per_ms = rte_get_tsc_hz() / 1000;
 
 	snprintf(name, sizeof(name), "dpv_sigtx%u", i);
-	s->pool = rte_pktmbuf_pool_create(name, c->max_transactions + DPV_SIG_POOL_SLACK, 256,
+	s->pool = rte_pktmbuf_pool_create(name, c->sip.max_transactions + DPV_SIG_POOL_SLACK, 256,
 	                                  DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (s->pool == NULL) {
 		fprintf(err,
 		        "%s: [sip] max-transactions: cannot allocate %u signaling mbufs for lcore "
 		        "%u: %s (give EAL more memory with -m, or lower max-transactions)\n",
-		        c->path, c->max_transactions + DPV_SIG_POOL_SLACK, w->lcore_id,
+		        c->path, c->sip.max_transactions + DPV_SIG_POOL_SLACK, w->lcore_id,
 		        rte_strerror(rte_errno));
 		goto fail;
 	}
@@ -323,7 +314,7 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 		        "%s: [sip] max-dialogs: cannot create the SIP stack of lcore %u with %u "
 		        "dialogs and %u transactions ([sip] max-transactions): too many for the "
 		        "stack, or out of memory\n",
-		        c->path, w->lcore_id, c->max_dialogs, c->max_transactions);
+		        c->path, w->lcore_id, c->sip.max_dialogs, c->sip.max_transactions);
 		goto fail;
 	}
 	return s;
@@ -338,10 +329,10 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	const struct dpv_config *c = &e->cfg;
 	unsigned span, nb = e->nb_sig;
 
-	if (dialplan_init(c, err) < 0)
+	if (dialplan_check(c, err) < 0)
 		return -1;
 	/* Each signaling lcore owns an equal slice of the RTP range (even-aligned). */
-	span = ((unsigned)(c->rtp_port_max - c->rtp_port_min + 1) / nb) & ~1u;
+	span = ((unsigned)(c->rtp.port_max - c->rtp.port_min + 1) / nb) & ~1u;
 	if (span < 2) {
 		fprintf(err, "%s: [rtp] port-min: range too small for %u signaling lcores\n",
 		        c->path, nb);
@@ -349,8 +340,8 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	}
 	for (unsigned i = 0; i < nb; i++) {
 		struct dpv_worker *w = e->sig_workers[i];
-		uint16_t lo = (uint16_t)(c->rtp_port_min + i * span);
-		uint16_t hi = i + 1 == nb ? c->rtp_port_max : (uint16_t)(lo + span - 1);
+		uint16_t lo = (uint16_t)(c->rtp.port_min + i * span);
+		uint16_t hi = i + 1 == nb ? c->rtp.port_max : (uint16_t)(lo + span - 1);
 		struct dpv_sig *s = sig_create(e, i, lo, hi, err);
 
 		if (s == NULL)
@@ -360,7 +351,7 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	}
 	return 0;
 fail:
-	/* Undo the lcores set up so far and the dialplan: a failed start leaves nothing behind, and
+	/* Undo the lcores set up so far: a failed start leaves nothing behind, and
 	 * another start can make the same pool names again. */
 	dpv_sig_fini(e);
 	return -1;
@@ -376,8 +367,6 @@ dpv_sig_fini(struct dpv_engine *e)
 		w->sig = NULL;
 		w->frag_pool = NULL;
 	}
-	sip_dialplan_destroy(dialplan);
-	dialplan = NULL;
 }
 
 struct sip_ua *

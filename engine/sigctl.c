@@ -94,8 +94,11 @@ cmd_originate(struct dpv_engine *e, const json_t *req, json_t *reply, const char
 		*error = "URI too long";
 		return -1;
 	}
-	if (bridge && (bridge[0] == '\0' || strlen(bridge) >= sizeof(c.bridge))) {
-		*error = "bridge name must be 1-63 characters";
+	if (bridge && !dpv_bridge_name_valid(bridge, strlen(bridge))) {
+		snprintf(errbuf, sizeof(errbuf),
+		         "bad bridge name '%.*s': 1..%d characters of A-Z a-z 0-9 . _ -",
+		         DPV_BRIDGE_NAME_MAX + 1, bridge, DPV_BRIDGE_NAME_MAX);
+		*error = errbuf;
 		return -1;
 	}
 	if (e->nb_sig == 0) {

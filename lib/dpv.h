@@ -398,4 +398,81 @@ unsigned dpv_defer_reclaim(struct dpv_defer *d,
  * calling QSBR thread is online): before freeing a dpv_gp or what readers may still hold. */
 void dpv_gp_barrier(void);
 
+/* ---- startup file reader (cfg.c) ----
+ *
+ * An INI file read with inih one physical line at a time, so every problem names its line.
+ * Each layer declares the sections it owns as a struct dpv_cfg_section with a key table (in
+ * the style of HAProxy's cfg_kw_list or nginx's ngx_command_t); dpv_cfg_load() reads a file
+ * against the list the program assembles. Every problem is one line
+ * "FILE:LINE: [section] key: what is wrong" and reading goes on, so one run shows them all.
+ * Unknown sections and keys, duplicate keys, empty values and missing required keys and
+ * sections are the reader's; values are the parse functions', whole sections their checks'.
+ */
+
+/** One load in progress: what parse functions and checks report through and ask about. */
+struct dpv_cfg;
+struct dpv_cfg_key;
+struct dpv_cfg_section;
+
+/** Parse @a v (not empty) into @a field; @return 0, or dpv_cfg_err()'s -1. */
+typedef int (*dpv_cfg_parse_fn)(struct dpv_cfg *c, const struct dpv_cfg_key *k, void *field,
+                                const char *v);
+/** Run once the whole file was read, whether the section was in it or not. */
+typedef void (*dpv_cfg_check_fn)(struct dpv_cfg *c, const struct dpv_cfg_section *s);
+
+#define DPV_CFG_REQUIRED 1u  /**< each instance of the section present must set it */
+#define DPV_CFG_POW2     2u  /**< dpv_cfg_parse_uint: a power of two */
+#define DPV_CFG_ZERO_OK  4u  /**< dpv_cfg_parse_uint: 0 is allowed besides min..max */
+#define DPV_CFG_EVEN     8u  /**< dpv_cfg_parse_uint: even */
+#define DPV_CFG_REPEAT   16u /**< may appear many times (each is parsed; its line is the first) */
+
+/** A key: what parses it, and where (offset and size in the section's struct). */
+struct dpv_cfg_key {
+	const char *name; /**< NULL ends a key table */
+	dpv_cfg_parse_fn parse;
+	size_t off, size;
+	uint32_t min, max;   /**< dpv_cfg_parse_uint's range (other parsers may use them) */
+	unsigned flags;      /**< DPV_CFG_* */
+	const char *missing; /**< why a DPV_CFG_REQUIRED key matters, for its error */
+};
+
+/** Offset and size of member @a f of @a type, for a struct dpv_cfg_key. */
+#define DPV_CFG_FIELD(type, f) offsetof(type, f), sizeof(((type *)0)->f)
+
+/** A section. A section without a name is only a check, run in list order (cross-section). */
+struct dpv_cfg_section {
+	const char *name;
+	unsigned instances; /**< 1: [name]; N > 1: [name0]..[nameN-1] */
+	bool required;      /**< at least one instance must be in the file */
+	const struct dpv_cfg_key *keys;
+	void *base;             /**< the struct the keys write into (instance 0) */
+	size_t stride;          /**< instance i is at base + i * stride */
+	dpv_cfg_check_fn check; /**< NULL: none */
+};
+
+/** Read @a path against @a n sections; problems go to @a err (NULL: counted only).
+ *  @return the number of problems (0: valid). */
+int dpv_cfg_load(const char *path, const struct dpv_cfg_section *secs, unsigned n, FILE *err);
+/** Parser: report a problem with the key being parsed, on its line; @return -1. */
+int dpv_cfg_err(struct dpv_cfg *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Check: report a problem on key @a key's line, else (NULL or not set) its section's line. */
+void dpv_cfg_blame(struct dpv_cfg *c, const char *sec, unsigned inst, const char *key,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/** Report on @a line (0: the file) as "[label] key: " (either may be NULL). */
+void dpv_cfg_report(struct dpv_cfg *c, unsigned line, const char *label, const char *key,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/** True when the file set key @a key of section @a sec, instance @a inst. */
+bool dpv_cfg_is_set(const struct dpv_cfg *c, const char *sec, unsigned inst, const char *key);
+/** True when the key holds a usable value: parsed without error, or unset (its default). */
+bool dpv_cfg_usable(const struct dpv_cfg *c, const char *sec, unsigned inst, const char *key);
+/** First line of key @a key, else (NULL or not set) of the section header; 0: neither. */
+unsigned dpv_cfg_line(const struct dpv_cfg *c, const char *sec, unsigned inst, const char *key);
+/** The line being parsed. */
+unsigned dpv_cfg_lineno(const struct dpv_cfg *c);
+/** Unsigned in k->min..k->max, with DPV_CFG_POW2, ZERO_OK, EVEN; a field of 2 or 4 bytes. */
+int dpv_cfg_parse_uint(struct dpv_cfg *c, const struct dpv_cfg_key *k, void *field, const char *v);
+/** A string shorter than k->size (a char array). */
+int dpv_cfg_parse_string(struct dpv_cfg *c, const struct dpv_cfg_key *k, void *field,
+                         const char *v);
+
 #endif /* DPV_H */

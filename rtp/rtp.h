@@ -1,4 +1,5 @@
-/** @file rtp.h  rtp layer: SDP offer/answer, the media port pool, media negotiation. */
+/** @file rtp.h  rtp layer: SDP offer/answer, the media port pool, media negotiation and
+ * the [rtp] section. */
 #ifndef DPV_RTP_H
 #define DPV_RTP_H
 
@@ -237,5 +238,18 @@ const struct rtp_media_stats *rtp_media_stats(const struct rtp_media *rm);
 const struct rtp_portpool *rtp_media_ports(const struct rtp_media *rm);
 /** Fill a media description's peer, payload types and direction from a negotiation. */
 void rtp_media_from_neg(struct dpv_media *m, const struct rtp_sdp_neg *neg);
+
+/* ---- startup-file section [rtp] (config.c) ---- */
+
+/** [rtp]: the media port range (the signaling lcores split it into their port pools). */
+struct rtp_conf {
+	uint16_t port_min; /**< even, first RTP port */
+	uint16_t port_max; /**< last port (RTCP of the last even RTP port may be it) */
+};
+
+/** The defaults of every [rtp] key. */
+void rtp_conf_defaults(struct rtp_conf *rc);
+/** The [rtp] section, its keys writing into @a rc; its check wants port-min < port-max. */
+struct dpv_cfg_section rtp_conf_section(struct rtp_conf *rc);
 
 #endif /* DPV_RTP_H */

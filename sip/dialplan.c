@@ -49,14 +49,18 @@ rules_free(struct sip_dialplan *dp, unsigned n)
 }
 
 struct sip_dialplan *
-sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n, char *err, size_t errlen)
+sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n, char *err, size_t errlen,
+                    int *bad_rule)
 {
 	const char *exprs[SIP_DIALPLAN_MAX_RULES];
 	unsigned flags[SIP_DIALPLAN_MAX_RULES], ids[SIP_DIALPLAN_MAX_RULES];
 	hs_compile_error_t *cerr = NULL;
 	struct sip_dialplan *dp;
+	int bad = -1; /* the rule at fault */
 	unsigned i;
 
+	if (bad_rule != NULL)
+		*bad_rule = -1;
 	if (n == 0 || n > SIP_DIALPLAN_MAX_RULES) {
 		snprintf(err, errlen, "dialplan needs 1..%u rules, got %u", SIP_DIALPLAN_MAX_RULES,
 		         n);
@@ -72,6 +76,7 @@ sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n, char *err
 		struct dp_rule *d = &dp->rules[i];
 		int rc;
 
+		bad = (int)i; /* if this rule fails */
 		if (r->pattern == NULL || r->action == DPV_CALL_NONE ||
 		    r->action >= DPV_CALL_ACTION_MAX) {
 			snprintf(err, errlen, "rule %u: no pattern or unknown action", i);
@@ -124,12 +129,14 @@ sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n, char *err
 		flags[i] = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY | HS_FLAG_DOTALL;
 		ids[i] = i;
 	}
+	bad = -1;
 	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &dp->db, &cerr) !=
 	    HS_SUCCESS) {
-		if (cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < n)
+		if (cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < n) {
 			snprintf(err, errlen, "rule %d (\"%s\"): %s", cerr->expression,
 			         exprs[cerr->expression], cerr->message);
-		else
+			bad = cerr->expression;
+		} else
 			snprintf(err, errlen, "dialplan: %s",
 			         cerr != NULL ? cerr->message : "hyperscan compile failed");
 		hs_free_compile_error(cerr);
@@ -138,6 +145,8 @@ sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n, char *err
 	dp->nb_rules = n;
 	return dp;
 fail:
+	if (bad_rule != NULL)
+		*bad_rule = bad;
 	rules_free(dp, n); /* calloc: rules never reached have has_regex false */
 	free(dp);
 	return NULL;

@@ -59,11 +59,12 @@ struct sip_dialplan;
 struct sip_dialplan_scratch;
 
 /**
- * Compile @a n rules into one dialplan. On failure returns NULL with a message
- * naming the rule ("rule 2 (\"^(a)\\1$\"): ...") in @a err.
+ * Compile @a n rules into one dialplan. On failure returns NULL with a message in @a err: when
+ * one rule is at fault it reads "rule N (\"PATTERN\"): REASON" and N is in *@a bad_rule (which
+ * may be NULL), else *@a bad_rule is -1.
  */
 struct sip_dialplan *sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n,
-                                         char *err, size_t errlen);
+                                         char *err, size_t errlen, int *bad_rule);
 /** Free a dialplan (NULL is fine). Its scratches must be freed first. */
 void sip_dialplan_destroy(struct sip_dialplan *dp);
 /** Number of rules in @a dp. */

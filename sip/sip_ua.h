@@ -70,6 +70,9 @@ struct sip_ua_ops {
  */
 #define SIP_UA_MSG_MAX (65535u + 8192u)
 
+/** Most dialogs one UA holds: a session id keeps the dialog's slot in 24 bits. */
+#define SIP_UA_MAX_DIALOGS 0xffffffu
+
 /** Configuration of one UA. */
 struct sip_ua_cfg {
 	uint32_t index;      /* this UA's index among signaling lcores (in session ids) */
@@ -77,7 +80,7 @@ struct sip_ua_cfg {
 	                        sip_call_id_owner(call_id, nb_uas) maps to index */
 	uint32_t local_ip;   /* the engine's address (ops->local_addr may choose another) */
 	uint16_t local_port; /* SIP port */
-	uint32_t max_transactions, max_dialogs;
+	uint32_t max_transactions, max_dialogs; /* max_dialogs: 1..SIP_UA_MAX_DIALOGS */
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t answer_delay_ms; /* UAS: ring this long before answering (0: answer at once) */
 	const struct sip_dialplan *dialplan; /* shared, read-only; the UA allocates its scratch */
@@ -88,9 +91,6 @@ struct sip_ua_cfg {
 	const struct dpv_media_ops *media;
 	void *media_arg;
 };
-
-/** Most dialogs one UA holds (session ids keep 24 bits for the pool slot). */
-#define SIP_UA_MAX_DIALOGS 0xffffffu
 
 /* Counters of one UA (only its lcore writes them). */
 #define SIP_UA_COUNTERS(X)                                                                         \
@@ -158,14 +158,15 @@ unsigned sip_ua_tick(struct sip_ua *ua, uint64_t now_ms);
 /**
  * Originate a call (UAC INVITE with an SDP offer) to @a uri ("sip:user@A.B.C.D[:port]"; the
  * request goes to that host:port, default 5060). @a bridge may be NULL or a bridge name to
- * join when answered. @return 0 with *session_id, or -errno (-EINVAL bad URI, -ENOSPC pools
- * full).
+ * join when answered. @return 0 with *session_id, or -errno (-EINVAL bad URI or bridge name
+ * (dpv_bridge_name_valid), -ENOSPC pools full).
  */
 int sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_t *session_id);
 /** BYE a confirmed call, CANCEL an unanswered outgoing one, reject an unanswered incoming one
  *  (480). @return 0, or -ENOENT when there is no such session on this UA. */
 int sip_ua_hangup(struct sip_ua *ua, uint64_t session_id);
-/** Change the bridge a session's media belongs to (NULL: none); media_update is called. */
+/** Change the bridge a session's media belongs to (NULL: none); media_update is called.
+ *  @return 0, -ENOENT (no such session) or -EINVAL (dpv_bridge_name_valid refuses it). */
 int sip_ua_set_bridge(struct sip_ua *ua, uint64_t session_id, const char *bridge);
 
 /*

@@ -32,6 +32,22 @@ t "every problem line names the file and line" 0 "" - \
 	bash -c "'$bin' -c '$bad' --check 2>&1 >/dev/null | grep -vcE '^$bad:[0-9]+: ' | grep -qx 0"
 t "a missing file is one problem" 1 "" 1 "$bin" -c /nonexistent/dpvoip.conf --check
 t "the engine refuses to start on a bad file" 1 "" 16 "$bin" -c "$bad"
+# has_line CONF LINE: `--check` on CONF prints exactly LINE among its problems
+has_line() { "$bin" -c "$1" --check 2>&1 >/dev/null | grep -qxF -- "$2"; }
+# Rules the engine's hyperscan refuses (and POSIX regcomp takes) fail --check, each on its line.
+hs=$root/tests/engine/data/bad_dialplan_hs.conf
+t "dialplan rules hyperscan refuses: 3 problems" 1 "" 3 "$bin" -c "$hs" --check
+t "a back-reference, on its line" 0 "" - has_line "$hs" \
+	"$hs:16: [dialplan] rule: bad regex '^(a+)\1\$': Back-references are unsupported."
+t "an unbalanced group, on its line" 0 "" - has_line "$hs" \
+	"$hs:18: [dialplan] rule: bad regex '^(ab\$': Unmatched ( or \\("
+t "a repeated repeat, on its line" 0 "" - has_line "$hs" \
+	"$hs:20: [dialplan] rule: bad regex '^x**\$': Invalid repeat at index 3."
+t "the engine refuses to start on them too" 1 "" 3 "$bin" -c "$hs"
+md=$root/tests/engine/data/bad_max_dialogs.conf
+t "max-dialogs beyond the UA's limit" 1 "" 1 "$bin" -c "$md" --check
+t "max-dialogs, on its line" 0 "" - has_line "$md" \
+	"$md:14: [sip] max-dialogs: 16777216 is out of range (16..16777215)"
 t "no -c is a usage error" 2 "" - "$bin" --check
 t "an unknown option is a usage error" 2 "" - "$bin" -c "$shipped" --frobnicate
 echo "$pass passed, $fail failed"

@@ -35,6 +35,7 @@ load_path(const char *file)
 	errs = NULL;
 	f = open_memstream(&errs, &len);
 	cr_assert_not_null(f);
+	dpv_config_free(&cfg); /* the previous load's */
 	n = dpv_config_load(file, &cfg, f);
 	fclose(f);
 	return n;
@@ -72,6 +73,7 @@ teardown(void)
 {
 	free(errs);
 	errs = NULL;
+	dpv_config_free(&cfg);
 }
 
 TestSuite(config, .fini = teardown);
@@ -112,29 +114,56 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.ports[0].gateway, 0);
 	for (unsigned i = 1; i < DPV_MAX_PORTS; i++)
 		cr_assert(!cfg.ports[i].present);
-	cr_assert_eq(cfg.sip_port, 5060);
-	cr_assert_eq(cfg.t1_ms, 500);
-	cr_assert_eq(cfg.t2_ms, 4000);
-	cr_assert_eq(cfg.t4_ms, 5000);
-	cr_assert_eq(cfg.max_transactions, 65536);
-	cr_assert_eq(cfg.max_dialogs, 65536);
-	cr_assert_eq(cfg.rtp_port_min, 20000);
-	cr_assert_eq(cfg.rtp_port_max, 29999);
-	cr_assert_eq(cfg.nb_rules, 4);
-	cr_assert_str_eq(cfg.rules[0].pattern, "^conf-(.+)$");
-	cr_assert_eq(cfg.rules[0].action, DPV_CALL_BRIDGE);
-	cr_assert_str_eq(cfg.rules[0].bridge, "");
-	cr_assert_eq(cfg.rules[0].line, 42);
-	cr_assert_str_eq(cfg.rules[1].pattern, "^echo$");
-	cr_assert_eq(cfg.rules[1].action, DPV_CALL_ECHO);
-	cr_assert_str_eq(cfg.rules[2].pattern, "^busy$");
-	cr_assert_eq(cfg.rules[2].action, DPV_CALL_REJECT);
-	cr_assert_eq(cfg.rules[2].reject_code, 486);
-	cr_assert_str_eq(cfg.rules[3].pattern, ".*");
-	cr_assert_eq(cfg.rules[3].action, DPV_CALL_TONE);
-	cr_assert_eq(cfg.rules[3].line, 45);
+	cr_assert_eq(cfg.sip.port, 5060);
+	cr_assert_eq(cfg.sip.t1_ms, 500);
+	cr_assert_eq(cfg.sip.t2_ms, 4000);
+	cr_assert_eq(cfg.sip.t4_ms, 5000);
+	cr_assert_eq(cfg.sip.max_transactions, 65536);
+	cr_assert_eq(cfg.sip.max_dialogs, 65536);
+	cr_assert_eq(cfg.rtp.port_min, 20000);
+	cr_assert_eq(cfg.rtp.port_max, 29999);
+	cr_assert_eq(cfg.dialplan.nb_rules, 4);
+	cr_assert_str_eq(cfg.dialplan.rules[0].rule.pattern, "^conf-(.+)$");
+	cr_assert_eq(cfg.dialplan.rules[0].rule.action, DPV_CALL_BRIDGE);
+	cr_assert_null(cfg.dialplan.rules[0].rule.bridge);
+	cr_assert_eq(cfg.dialplan.rules[0].line, 42);
+	cr_assert_str_eq(cfg.dialplan.rules[1].rule.pattern, "^echo$");
+	cr_assert_eq(cfg.dialplan.rules[1].rule.action, DPV_CALL_ECHO);
+	cr_assert_str_eq(cfg.dialplan.rules[2].rule.pattern, "^busy$");
+	cr_assert_eq(cfg.dialplan.rules[2].rule.action, DPV_CALL_REJECT);
+	cr_assert_eq(cfg.dialplan.rules[2].rule.reject_code, 486);
+	cr_assert_str_eq(cfg.dialplan.rules[3].rule.pattern, ".*");
+	cr_assert_eq(cfg.dialplan.rules[3].rule.action, DPV_CALL_TONE);
+	cr_assert_eq(cfg.dialplan.rules[3].line, 45);
 	cr_assert_str_eq(cfg.ctl_socket, "/run/dpvoip/dpvoip.sock");
 	cr_assert_eq(dpv_config_eal_port_estimate(cfg.eal), 1);
+}
+
+/* The check compiles the dialplan the engine runs (sig.c takes cfg.dialplan.dp). */
+Test(config, shipped_dialplan_is_compiled_once_by_the_check)
+{
+	const char *dir = getenv("DPV_TEST_DATA");
+	char file[PATH_MAX];
+	struct sip_dialplan_scratch *sc;
+	struct sip_dialplan_result r;
+
+	cr_assert_not_null(dir);
+	snprintf(file, sizeof(file), "%s/../../engine/dpvoip.conf", dir);
+	cr_assert_eq(load_path(file), 0, "%s", errs);
+	cr_assert_not_null(cfg.dialplan.dp);
+	cr_assert_eq(sip_dialplan_nb_rules(cfg.dialplan.dp), 4);
+	sc = sip_dialplan_scratch_alloc(cfg.dialplan.dp);
+	cr_assert_not_null(sc);
+	cr_assert_eq(sip_dialplan_match(cfg.dialplan.dp, sc, "conf-x", 6, &r), SIP_DP_MATCH);
+	cr_expect_eq(r.rule, 0);
+	cr_expect_str_eq(r.bridge, "x");
+	cr_assert_eq(sip_dialplan_match(cfg.dialplan.dp, sc, "busy", 4, &r), SIP_DP_MATCH);
+	cr_expect_eq(r.reject_code, 486);
+	sip_dialplan_scratch_free(sc);
+	dpv_config_free(&cfg);
+	cr_expect_null(cfg.dialplan.dp);
+	cr_expect_eq(cfg.dialplan.nb_rules, 0);
+	dpv_config_free(&cfg); /* twice is harmless */
 }
 
 Test(config, defaults)
@@ -155,18 +184,18 @@ Test(config, defaults)
 	cr_assert_eq(cfg.ports[0].line, 9);
 	cr_assert_eq(cfg.ports[0].addr, 0x0a000001);
 	cr_assert_eq(cfg.ports[0].prefixlen, 24);
-	cr_assert_eq(cfg.sip_port, 5060);
-	cr_assert_eq(cfg.t1_ms, 500);
-	cr_assert_eq(cfg.t2_ms, 4000);
-	cr_assert_eq(cfg.t4_ms, 5000);
-	cr_assert_eq(cfg.max_transactions, 65536);
-	cr_assert_eq(cfg.max_dialogs, 65536);
-	cr_assert_eq(cfg.rtp_port_min, 20000);
-	cr_assert_eq(cfg.rtp_port_max, 29999);
-	cr_assert_eq(cfg.nb_rules, 1);
-	cr_assert_str_eq(cfg.rules[0].pattern, ".*");
-	cr_assert_eq(cfg.rules[0].action, DPV_CALL_TONE);
-	cr_assert_eq(cfg.rules[0].line, 0);
+	cr_assert_eq(cfg.sip.port, 5060);
+	cr_assert_eq(cfg.sip.t1_ms, 500);
+	cr_assert_eq(cfg.sip.t2_ms, 4000);
+	cr_assert_eq(cfg.sip.t4_ms, 5000);
+	cr_assert_eq(cfg.sip.max_transactions, 65536);
+	cr_assert_eq(cfg.sip.max_dialogs, 65536);
+	cr_assert_eq(cfg.rtp.port_min, 20000);
+	cr_assert_eq(cfg.rtp.port_max, 29999);
+	cr_assert_eq(cfg.dialplan.nb_rules, 1);
+	cr_assert_str_eq(cfg.dialplan.rules[0].rule.pattern, ".*");
+	cr_assert_eq(cfg.dialplan.rules[0].rule.action, DPV_CALL_TONE);
+	cr_assert_eq(cfg.dialplan.rules[0].line, 0);
 	cr_assert_str_eq(cfg.ctl_socket, "/run/dpvoip/dpvoip.sock");
 }
 
@@ -178,9 +207,10 @@ Test(config, defaults_function_matches_empty_keys)
 	dpv_config_defaults(&d);
 	cr_assert_eq(d.rx_desc, cfg.rx_desc);
 	cr_assert_eq(d.sig_ring_size, cfg.sig_ring_size);
-	cr_assert_eq(d.nb_rules, 1);
+	cr_assert_eq(d.dialplan.nb_rules, 1);
 	cr_assert_str_eq(d.ctl_socket, cfg.ctl_socket);
 	cr_assert(!d.ports[0].present);
+	dpv_config_free(&d);
 }
 
 Test(config, two_ports_every_key)
@@ -203,29 +233,30 @@ Test(config, two_ports_every_key)
 	cr_assert_eq(cfg.ports[1].addr, 0xc000020a);
 	cr_assert_eq(cfg.ports[1].prefixlen, 31);
 	cr_assert_eq(cfg.ports[1].gateway, 0xc000020b);
-	cr_assert_eq(cfg.sip_port, 5080);
-	cr_assert_eq(cfg.t1_ms, 250);
-	cr_assert_eq(cfg.t2_ms, 2000);
-	cr_assert_eq(cfg.t4_ms, 3000);
-	cr_assert_eq(cfg.max_transactions, 1024);
-	cr_assert_eq(cfg.max_dialogs, 16777216);
-	cr_assert_eq(cfg.rtp_port_min, 40000);
-	cr_assert_eq(cfg.rtp_port_max, 40999);
-	cr_assert_eq(cfg.nb_rules, 4);
-	cr_assert_str_eq(cfg.rules[0].pattern, "^room (a|b)$");
-	cr_assert_eq(cfg.rules[0].action, DPV_CALL_BRIDGE);
-	cr_assert_str_eq(cfg.rules[0].bridge, "lobby");
-	cr_assert_eq(cfg.rules[0].line, 36);
-	cr_assert_str_eq(cfg.rules[1].pattern, "^conf-([0-9]+)$");
-	cr_assert_eq(cfg.rules[1].action, DPV_CALL_BRIDGE);
-	cr_assert_str_eq(cfg.rules[1].bridge, "");
+	cr_assert_eq(cfg.sip.port, 5080);
+	cr_assert_eq(cfg.sip.t1_ms, 250);
+	cr_assert_eq(cfg.sip.t2_ms, 2000);
+	cr_assert_eq(cfg.sip.t4_ms, 3000);
+	cr_assert_eq(cfg.sip.max_transactions, 1024);
+	/* the UA's own limit (the file once said 16777216, which sip_ua_create refuses) */
+	cr_assert_eq(cfg.sip.max_dialogs, SIP_UA_MAX_DIALOGS);
+	cr_assert_eq(cfg.rtp.port_min, 40000);
+	cr_assert_eq(cfg.rtp.port_max, 40999);
+	cr_assert_eq(cfg.dialplan.nb_rules, 4);
+	cr_assert_str_eq(cfg.dialplan.rules[0].rule.pattern, "^room (a|b)$");
+	cr_assert_eq(cfg.dialplan.rules[0].rule.action, DPV_CALL_BRIDGE);
+	cr_assert_str_eq(cfg.dialplan.rules[0].rule.bridge, "lobby");
+	cr_assert_eq(cfg.dialplan.rules[0].line, 36);
+	cr_assert_str_eq(cfg.dialplan.rules[1].rule.pattern, "^conf-([0-9]+)$");
+	cr_assert_eq(cfg.dialplan.rules[1].rule.action, DPV_CALL_BRIDGE);
+	cr_assert_null(cfg.dialplan.rules[1].rule.bridge);
 	/* ';' is a comment only after a blank */
-	cr_assert_str_eq(cfg.rules[2].pattern, "^busy;x$");
-	cr_assert_eq(cfg.rules[2].action, DPV_CALL_REJECT);
-	cr_assert_eq(cfg.rules[2].reject_code, 486);
+	cr_assert_str_eq(cfg.dialplan.rules[2].rule.pattern, "^busy;x$");
+	cr_assert_eq(cfg.dialplan.rules[2].rule.action, DPV_CALL_REJECT);
+	cr_assert_eq(cfg.dialplan.rules[2].rule.reject_code, 486);
 	/* a two-token action needs a pattern before it */
-	cr_assert_str_eq(cfg.rules[3].pattern, "bridge");
-	cr_assert_eq(cfg.rules[3].action, DPV_CALL_ECHO);
+	cr_assert_str_eq(cfg.dialplan.rules[3].rule.pattern, "bridge");
+	cr_assert_eq(cfg.dialplan.rules[3].rule.action, DPV_CALL_ECHO);
 	cr_assert_str_eq(cfg.ctl_socket, "/tmp/dpv test.sock");
 	cr_assert_eq(dpv_config_eal_port_estimate(cfg.eal), 2);
 }
@@ -318,6 +349,31 @@ Test(config, bad_regex)
 {
 	expect_errors("bad_regex.conf", "13: [dialplan] rule: bad regex '^(x': Unmatched ( or \\(",
 	              NULL);
+}
+
+Test(config, rules_hyperscan_refuses_are_blamed_on_their_own_lines)
+{
+	/* POSIX refuses the unbalanced group while the file is read; the back-reference and the
+	 * repeated repeat only when the check compiles the dialplan as the engine does. */
+	expect_errors("bad_dialplan_hs.conf",
+	              "18: [dialplan] rule: bad regex '^(ab$': Unmatched ( or \\(",
+	              "16: [dialplan] rule: bad regex '^(a+)\\1$': Back-references are "
+	              "unsupported.",
+	              "20: [dialplan] rule: bad regex '^x**$': Invalid repeat at index 3.", NULL);
+	/* the rules POSIX took are kept with their lines; no dialplan for the engine */
+	cr_assert_eq(cfg.dialplan.nb_rules, 6);
+	cr_expect_eq(cfg.dialplan.rules[1].line, 16);
+	cr_expect_str_eq(cfg.dialplan.rules[1].rule.pattern, "^(a+)\\1$");
+	cr_expect_eq(cfg.dialplan.rules[4].line, 20);
+	cr_expect_eq(cfg.dialplan.rules[5].line, 21);
+	cr_expect_null(cfg.dialplan.dp);
+}
+
+Test(config, max_dialogs_is_the_ua_limit)
+{
+	expect_errors("bad_max_dialogs.conf",
+	              "14: [sip] max-dialogs: 16777216 is out of range (16..16777215)", NULL);
+	cr_assert_eq(SIP_UA_MAX_DIALOGS, 16777215);
 }
 
 Test(config, duplicate_key)
@@ -491,14 +547,14 @@ Test(config, rules_gateways_and_eal_abbreviations)
 	    "12: [port1] gateway: 10.0.1.1 is the port's own address",
 	    "15: [port2] gateway: 10.0.2.0 is the network address of the subnet", NULL);
 	/* the good rules are kept, in order, with their lines */
-	cr_assert_eq(cfg.nb_rules, 3);
-	cr_assert_str_eq(cfg.rules[0].pattern, "^(x)$");
-	cr_assert_eq(cfg.rules[0].action, DPV_CALL_BRIDGE);
-	cr_assert_str_eq(cfg.rules[0].bridge, "");
-	cr_assert_eq(cfg.rules[0].line, 21);
-	cr_assert_str_eq(cfg.rules[1].bridge, "room-1.a_b");
-	cr_assert_str_eq(cfg.rules[2].pattern, "a b c");
-	cr_assert_eq(cfg.rules[2].action, DPV_CALL_TONE);
+	cr_assert_eq(cfg.dialplan.nb_rules, 3);
+	cr_assert_str_eq(cfg.dialplan.rules[0].rule.pattern, "^(x)$");
+	cr_assert_eq(cfg.dialplan.rules[0].rule.action, DPV_CALL_BRIDGE);
+	cr_assert_null(cfg.dialplan.rules[0].rule.bridge);
+	cr_assert_eq(cfg.dialplan.rules[0].line, 21);
+	cr_assert_str_eq(cfg.dialplan.rules[1].rule.bridge, "room-1.a_b");
+	cr_assert_str_eq(cfg.dialplan.rules[2].rule.pattern, "a b c");
+	cr_assert_eq(cfg.dialplan.rules[2].rule.action, DPV_CALL_TONE);
 }
 
 Test(config, too_many_rules)
@@ -513,17 +569,18 @@ Test(config, too_many_rules)
 	/* 9 lines of head, then rules on lines 10.. */
 	fprintf(f, "[dpdk]\neal = --no-pci\n[cpu]\nmain-core = 0\ncorelist-media = 1\n"
 	           "corelist-signaling = 1\n[port0]\naddress = 10.0.0.1/8\n[dialplan]\n");
-	for (int i = 0; i <= DPV_MAX_RULES; i++)
+	for (int i = 0; i <= SIP_DIALPLAN_MAX_RULES; i++)
 		fprintf(f, "rule = ^%d$ echo\n", i);
 	fclose(f);
 	cr_assert_eq(load_path(file), 1);
 	snprintf(want, sizeof(want), "%s:%d: [dialplan] rule: too many rules (max %d)\n", file,
-	         10 + DPV_MAX_RULES, DPV_MAX_RULES);
+	         10 + SIP_DIALPLAN_MAX_RULES, SIP_DIALPLAN_MAX_RULES);
 	unlink(file);
 	cr_assert_str_eq(errs, want);
-	cr_assert_eq(cfg.nb_rules, DPV_MAX_RULES);
-	cr_assert_str_eq(cfg.rules[DPV_MAX_RULES - 1].pattern, "^255$");
-	cr_assert_eq(cfg.rules[DPV_MAX_RULES - 1].line, 9 + DPV_MAX_RULES);
+	cr_assert_eq(cfg.dialplan.nb_rules, SIP_DIALPLAN_MAX_RULES);
+	cr_assert_str_eq(cfg.dialplan.rules[SIP_DIALPLAN_MAX_RULES - 1].rule.pattern, "^255$");
+	cr_assert_eq(cfg.dialplan.rules[SIP_DIALPLAN_MAX_RULES - 1].line,
+	             9 + SIP_DIALPLAN_MAX_RULES);
 }
 
 Test(config, directory_is_not_a_file)

@@ -4,6 +4,7 @@
 #include <rte_ring.h>
 
 #include "ctl_helpers.h"
+#include "sig_int.h"
 
 /* Test commands: "echo" returns its request, "fail" fails, "bridge create" echoes its args. */
 static int
@@ -510,6 +511,35 @@ Test(ctl, telemetry_registration)
 	cr_expect_eq(dpv_telemetry_init(NULL), -EINVAL);
 	cr_expect_eq(dpv_telemetry_init(&eng), 0);
 	cr_expect_eq(dpv_telemetry_init(&eng), 0);
+}
+
+/* dpv_bridge_name_valid, the startup file's rule, for `call originate --bridge NAME` too. */
+Test(ctl, originate_refuses_a_bad_bridge_name_and_the_engine_carries_on)
+{
+	struct tclient *c;
+
+	dpv_sig_ctl_register();
+	c = tconnect(sock_path);
+	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
+	          "\"bridge\":\"a b\"}\n");
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name 'a b': 1..63 characters of "
+	                  "A-Z a-z 0-9 . _ -\"}");
+	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
+	          "\"bridge\":\"room/1\"}\n");
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name 'room/1': 1..63 characters "
+	                  "of A-Z a-z 0-9 . _ -\"}");
+	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
+	          "\"bridge\":\"\"}\n");
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name '': 1..63 characters of "
+	                  "A-Z a-z 0-9 . _ -\"}");
+	/* a good name gets past the check (this engine has no signaling lcore to place it) */
+	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
+	          "\"bridge\":\"room-1.a_b\"}\n");
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"no signaling lcore\"}");
+	/* and the engine goes on serving */
+	tsends(c, "{\"cmd\":\"echo\"}\n");
+	cr_expect_line(c, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}");
+	tclose(c);
 }
 
 Test(ctl, binary_garbage_gets_an_error)

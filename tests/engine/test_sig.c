@@ -36,7 +36,7 @@ static const char *const pool_names[] = {"dpv_sigtx0", "dpv_siglg0", "dpv_sigfr0
 static void
 setup(void)
 {
-	char prefix[64];
+	char prefix[64], err[256];
 	char *argv[] = {"test_sig",
 	                "--no-huge",
 	                "-m",
@@ -72,8 +72,12 @@ setup(void)
 	memset(e, 0, sizeof(*e));
 	dpv_config_defaults(&e->cfg);
 	snprintf(e->cfg.path, sizeof(e->cfg.path), "test.conf");
-	e->cfg.max_transactions = 64;
-	e->cfg.max_dialogs = 64;
+	e->cfg.sip.max_transactions = 64;
+	e->cfg.sip.max_dialogs = 64;
+	/* the default ".* tone", compiled as dpv_config_load's check does */
+	e->cfg.dialplan.dp =
+	    sip_dialplan_create(&e->cfg.dialplan.rules[0].rule, 1, err, sizeof(err), NULL);
+	cr_assert_not_null(e->cfg.dialplan.dp, "%s", err);
 	e->start_tsc = rte_rdtsc();
 	e->nb_ports = 1;
 	e->ports[0].port_id = (uint16_t)port;
@@ -137,7 +141,7 @@ Test(sig, init_failing_part_way_frees_what_it_made_and_a_retry_succeeds)
 	char *msg = NULL;
 
 	/* Past the SIP stack's limit (0xffffff): the mempools are made before it refuses. */
-	eng.cfg.max_dialogs = 0x1000000;
+	eng.cfg.sip.max_dialogs = 0x1000000;
 	cr_assert_eq(sig_init(&msg), -1);
 	cr_assert_not_null(strstr(msg, "[sip] max-dialogs"), "names the key: %s", msg);
 	free(msg);
@@ -145,7 +149,7 @@ Test(sig, init_failing_part_way_frees_what_it_made_and_a_retry_succeeds)
 	cr_assert_null(w->sig);
 	cr_assert_null(w->frag_pool);
 
-	eng.cfg.max_dialogs = 64;
+	eng.cfg.sip.max_dialogs = 64;
 	cr_assert_eq(sig_init(&msg), 0, "a second start with good values: %s", msg);
 	free(msg);
 	cr_assert_not_null(w->sig);
@@ -156,11 +160,12 @@ Test(sig, init_failing_part_way_frees_what_it_made_and_a_retry_succeeds)
 	cr_assert_null(w->frag_pool);
 }
 
-Test(sig, a_bad_dialplan_fails_before_any_pool)
+Test(sig, no_dialplan_fails_before_any_pool)
 {
 	char *msg = NULL;
 
-	eng.cfg.nb_rules = 0;
+	sip_dialplan_destroy(eng.cfg.dialplan.dp);
+	eng.cfg.dialplan.dp = NULL;
 	cr_assert_eq(sig_init(&msg), -1);
 	cr_assert_not_null(strstr(msg, "[dialplan] rule"), "%s", msg);
 	free(msg);

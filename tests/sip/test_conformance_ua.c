@@ -240,7 +240,7 @@ suite_init(void)
 	char err[256];
 
 	rcu_register_thread();
-	dp = sip_dialplan_create(rules, sizeof(rules) / sizeof(rules[0]), err, sizeof(err));
+	dp = sip_dialplan_create(rules, sizeof(rules) / sizeof(rules[0]), err, sizeof(err), NULL);
 	cr_assert_not_null(dp, "%s", err);
 }
 

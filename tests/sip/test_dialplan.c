@@ -1,10 +1,15 @@
-/* Dialplan: first match wins, anchors, captures, bad input, bad patterns, counters. */
+/* Dialplan: first match wins, anchors, captures, bad input, bad patterns, counters; the rule
+ * grammar and the [sip] and [dialplan] startup-file sections. */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
 #include "dialplan.h"
+#include "sip_conf.h"
 
 /* DESIGN.md section 4. */
 static const struct sip_dialplan_rule design_rules[] = {
@@ -21,7 +26,7 @@ static char err[256];
 static void
 load(const struct sip_dialplan_rule *rules, unsigned n)
 {
-	dp = sip_dialplan_create(rules, n, err, sizeof(err));
+	dp = sip_dialplan_create(rules, n, err, sizeof(err), NULL);
 	cr_assert_not_null(dp, "create: %s", err);
 	sc = sip_dialplan_scratch_alloc(dp);
 	cr_assert_not_null(sc);
@@ -275,7 +280,7 @@ expect_create_error(const struct sip_dialplan_rule *rules, unsigned n, const cha
 {
 	char e[256] = "";
 
-	cr_expect_null(sip_dialplan_create(rules, n, e, sizeof(e)));
+	cr_expect_null(sip_dialplan_create(rules, n, e, sizeof(e), NULL));
 	cr_expect_str_eq(e, want);
 }
 
@@ -305,9 +310,9 @@ Test(dialplan, bad_patterns_name_the_rule)
 	char e[256] = "";
 
 	expect_create_error(backref, 2, "rule 1 (\"^(a)\\1$\"): Back-references are unsupported.");
-	cr_expect_null(sip_dialplan_create(unbalanced, 3, e, sizeof(e)));
+	cr_expect_null(sip_dialplan_create(unbalanced, 3, e, sizeof(e), NULL));
 	cr_expect_eq(strncmp(e, "rule 2 (\"^(ab$\"): ", 18), 0, "%s", e);
-	cr_expect_null(sip_dialplan_create(posix_bad, 1, e, sizeof(e)));
+	cr_expect_null(sip_dialplan_create(posix_bad, 1, e, sizeof(e), NULL));
 	cr_expect_eq(strncmp(e, "rule 0 (\"^conf-(a{2,1})$\"): ", 28), 0, "%s", e);
 	expect_create_error(no_capture, 1,
 	                    "rule 0 (\"^conf-.+$\"): bridge without a name needs a capture group");
@@ -339,7 +344,7 @@ Test(dialplan, capture_syntax_mismatch_skips_rule)
 
 Test(dialplan, scratch_of_another_dialplan_refused)
 {
-	struct sip_dialplan *other = sip_dialplan_create(design_rules, 2, err, sizeof(err));
+	struct sip_dialplan *other = sip_dialplan_create(design_rules, 2, err, sizeof(err), NULL);
 	struct sip_dialplan_result r;
 
 	cr_assert_not_null(other, "%s", err);
@@ -350,4 +355,195 @@ Test(dialplan, scratch_of_another_dialplan_refused)
 	cr_expect_eq(sip_dialplan_nb_rules(dp), 4);
 	unload();
 	sip_dialplan_destroy(other);
+}
+
+Test(dialplan, create_names_the_bad_rule_by_index)
+{
+	static const struct sip_dialplan_rule rules[] = {
+	    {"^ok$", DPV_CALL_ECHO, 0, NULL},
+	    {"^busy$", DPV_CALL_REJECT, 486, NULL},
+	    {"^x**$", DPV_CALL_TONE, 0, NULL},      /* hyperscan refuses it */
+	    {"^busy$", DPV_CALL_REJECT, 200, NULL}, /* refused before hyperscan is asked */
+	};
+	struct sip_dialplan *d;
+	int bad = 7;
+
+	cr_expect_null(sip_dialplan_create(rules, 3, err, sizeof(err), &bad));
+	cr_expect_eq(bad, 2);
+	cr_expect_str_eq(err, "rule 2 (\"^x**$\"): Invalid repeat at index 3.");
+	cr_expect_null(sip_dialplan_create(rules, 4, err, sizeof(err), &bad));
+	cr_expect_eq(bad, 3);
+	cr_expect_null(sip_dialplan_create(rules, 0, err, sizeof(err), &bad));
+	cr_expect_eq(bad, -1, "no rule at fault");
+	d = sip_dialplan_create(rules, 2, err, sizeof(err), &bad);
+	cr_assert_not_null(d, "%s", err);
+	cr_expect_eq(bad, -1);
+	sip_dialplan_destroy(d);
+}
+
+/* ---- the rule grammar ---- */
+
+static void
+expect_rule(const char *text, const char *pattern, enum dpv_call_action action, uint16_t code,
+            const char *bridge)
+{
+	struct sip_dialplan_rule r;
+	char buf[512], e[256] = "";
+
+	cr_assert_eq(sip_dialplan_rule_parse(text, &r, buf, sizeof(buf), e, sizeof(e)), 0, "%s: %s",
+	             text, e);
+	cr_expect_str_eq(r.pattern, pattern, "%s", text);
+	cr_expect_eq(r.action, action, "%s", text);
+	cr_expect_eq(r.reject_code, code, "%s", text);
+	if (bridge == NULL)
+		cr_expect_null(r.bridge, "%s", text);
+	else
+		cr_expect_str_eq(r.bridge, bridge, "%s", text);
+}
+
+static void
+expect_rule_error(const char *text, const char *want)
+{
+	struct sip_dialplan_rule r;
+	char buf[1024], e[256] = "";
+
+	cr_expect_eq(sip_dialplan_rule_parse(text, &r, buf, sizeof(buf), e, sizeof(e)), -1, "%s",
+	             text);
+	cr_expect_str_eq(e, want, "%s", text);
+}
+
+Test(dialplan, rule_grammar)
+{
+	char longp[400];
+
+	expect_rule("^conf-(.+)$ bridge", "^conf-(.+)$", DPV_CALL_BRIDGE, 0, NULL);
+	expect_rule("^room (a|b)$  bridge   lobby", "^room (a|b)$", DPV_CALL_BRIDGE, 0, "lobby");
+	expect_rule("^busy$ reject 486", "^busy$", DPV_CALL_REJECT, 486, NULL);
+	expect_rule("a b c tone", "a b c", DPV_CALL_TONE, 0, NULL);
+	/* a two-token action needs a pattern before it */
+	expect_rule("bridge echo", "bridge", DPV_CALL_ECHO, 0, NULL);
+	expect_rule("reject 486 echo", "reject 486", DPV_CALL_ECHO, 0, NULL);
+
+	expect_rule_error("echo", "expected 'PATTERN ACTION', got 'echo'");
+	expect_rule_error("x dance",
+	                  "unknown action 'dance' (tone, echo, reject CODE, bridge [NAME])");
+	expect_rule_error("x reject", "action 'reject' needs a SIP status code (400..699)");
+	expect_rule_error("x reject 700", "reject code '700' is not a SIP status code in 400..699");
+	expect_rule_error("x reject 4x6", "reject code '4x6' is not a SIP status code in 400..699");
+	/* the one bridge-name rule, dpv_bridge_name_valid */
+	expect_rule_error("x bridge a/b", "bad bridge name 'a/b': 1..63 characters of A-Z a-z 0-9 "
+	                                  ". _ -");
+	expect_rule_error("^conf$ bridge",
+	                  "'bridge' without a name takes it from the first capture "
+	                  "group, and '^conf$' has none");
+	expect_rule_error("^(x tone", "bad regex '^(x': Unmatched ( or \\(");
+	memset(longp, 'a', 256);
+	strcpy(longp + 256, " tone");
+	expect_rule_error(longp, "pattern longer than 255 characters");
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	{
+		struct sip_dialplan_rule r;
+		char small[16], e[64];
+
+		cr_expect_eq(sip_dialplan_rule_parse(longp, &r, small, sizeof(small), e, sizeof(e)),
+		             -1);
+		cr_expect_str_eq(e, "rule too long");
+	}
+}
+
+/* ---- the [sip] and [dialplan] sections, read by lib's reader ---- */
+
+static struct sip_conf sconf;
+static struct sip_dialplan_conf dconf;
+
+/* Read @a text as a startup file holding only the sip layer's sections; problems in @a out. */
+static int
+read_conf(const char *text, char *out, size_t outlen, char *file)
+{
+	struct dpv_cfg_section secs[2];
+	FILE *f, *e;
+	int fd, n;
+
+	strcpy(file, "/tmp/dpv-test-dialplan-XXXXXX");
+	fd = mkstemp(file);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	sip_conf_defaults(&sconf);
+	sip_dialplan_conf_free(&dconf);
+	sip_dialplan_conf_defaults(&dconf);
+	secs[0] = sip_conf_section(&sconf);
+	secs[1] = sip_dialplan_conf_section(&dconf);
+	memset(out, 0, outlen);
+	e = fmemopen(out, outlen, "w");
+	cr_assert_not_null(e);
+	n = dpv_cfg_load(file, secs, 2, e);
+	fclose(e);
+	unlink(file);
+	return n;
+}
+
+static void
+conf_fini(void)
+{
+	sip_dialplan_conf_free(&dconf);
+}
+
+TestSuite(dialplan_conf, .fini = conf_fini);
+
+Test(dialplan_conf, defaults_compile_to_dot_star_tone)
+{
+	char out[1024], file[64];
+
+	cr_assert_eq(read_conf("[sip]\nport = 5070\n", out, sizeof(out), file), 0, "%s", out);
+	cr_expect_eq(sconf.port, 5070);
+	cr_expect_eq(sconf.max_dialogs, 65536);
+	cr_assert_eq(dconf.nb_rules, 1);
+	cr_expect_str_eq(dconf.rules[0].rule.pattern, ".*");
+	cr_expect_eq(dconf.rules[0].line, 0);
+	cr_assert_not_null(dconf.dp);
+	cr_expect_eq(sip_dialplan_nb_rules(dconf.dp), 1);
+}
+
+Test(dialplan_conf, every_bad_rule_on_its_own_line)
+{
+	static const char text[] = "[sip]\n"                  /* 1 */
+	                           "t1-ms = 600\n"            /* 2 */
+	                           "t2-ms = 500\n"            /* 3 */
+	                           "max-dialogs = 16777216\n" /* 4 */
+	                           "[dialplan]\n"             /* 5 */
+	                           "rule = ^ok$ echo\n"       /* 6 */
+	                           "rule = ^a++$ tone\n"      /* 7: possessive */
+	                           "rule = ^(a)\\1$ tone\n"   /* 8: back-reference */
+	                           "rule = ^(a tone\n"        /* 9: POSIX too */
+	                           "rule = .* tone\n";        /* 10 */
+	char out[2048], want[2048], file[64];
+
+	cr_assert_eq(read_conf(text, out, sizeof(out), file), 5, "%s", out);
+	snprintf(want, sizeof(want),
+	         "%s:4: [sip] max-dialogs: 16777216 is out of range (16..16777215)\n"
+	         "%s:9: [dialplan] rule: bad regex '^(a': Unmatched ( or \\(\n"
+	         "%s:3: [sip] t2-ms: t1-ms (600) must be less than t2-ms (500)\n"
+	         "%s:7: [dialplan] rule: bad regex '^a++$': Possessive quantifiers are not "
+	         "supported.\n"
+	         "%s:8: [dialplan] rule: bad regex '^(a)\\1$': Back-references are unsupported.\n",
+	         file, file, file, file, file);
+	cr_expect_str_eq(out, want);
+	cr_expect_eq(dconf.nb_rules, 4);
+	cr_expect_null(dconf.dp, "a dialplan without the file's bad rules is not the file's");
+}
+
+Test(dialplan_conf, section_without_rule)
+{
+	char out[1024], want[1024], file[64];
+
+	cr_assert_eq(read_conf("[dialplan]\n; nothing\n", out, sizeof(out), file), 1);
+	snprintf(want, sizeof(want),
+	         "%s:1: [dialplan]: no rule: remove the section for the default '.* tone', or add "
+	         "rules\n",
+	         file);
+	cr_expect_str_eq(out, want);
 }

@@ -218,7 +218,7 @@ start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	alloc_fail = false;
 	now = 1000;
 	cr_assert_eq(dpv_timer_wheel_init(&wheel, 1024, 1, now), 0);
-	dp = sip_dialplan_create(rules, sizeof(rules) / sizeof(rules[0]), err, sizeof(err));
+	dp = sip_dialplan_create(rules, sizeof(rules) / sizeof(rules[0]), err, sizeof(err), NULL);
 	cr_assert_not_null(dp, "%s", err);
 	cfg.dialplan = dp;
 	ua = sip_ua_create(&cfg);
@@ -1487,4 +1487,25 @@ Test(uas, hangup_before_the_ack_byes_once_acked)
 	cr_assert(starts(&sent[3], "BYE sip:alice@198.18.0.2:5070 SIP/2.0\r\n"), "%s",
 	          sent[3].data);
 	cr_assert_eq(n_stop, 1);
+}
+
+/* The one bridge-name rule (dpv_bridge_name_valid), whoever asks: nothing sent, nothing changed. */
+Test(uac, bad_bridge_names_are_einval)
+{
+	char longname[DPV_BRIDGE_NAME_MAX + 2];
+	uint64_t id;
+
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	cr_assert_eq(sip_ua_originate(ua, "sip:bob@198.18.0.2:5062", "a b", &id), -EINVAL);
+	cr_assert_eq(sip_ua_originate(ua, "sip:bob@198.18.0.2:5062", "", &id), -EINVAL);
+	cr_assert_eq(sip_ua_originate(ua, "sip:bob@198.18.0.2:5062", longname, &id), -EINVAL);
+	cr_assert_eq(nsent, 0);
+	id = originate();
+	peer_respond(0, 200, fake_answer);
+	cr_assert_eq(sip_ua_set_bridge(ua, id, "room/7"), -EINVAL);
+	cr_assert_eq(last_media.action, DPV_CALL_NONE);
+	longname[DPV_BRIDGE_NAME_MAX] = '\0'; /* 63: the longest name */
+	cr_assert_eq(sip_ua_set_bridge(ua, id, longname), 0);
+	cr_assert_str_eq(last_media.bridge, longname);
 }

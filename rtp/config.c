@@ -1,0 +1,37 @@
+/* The rtp layer's startup-file section, [rtp]: the media port range. */
+#include "rtp.h"
+
+#define RF(f) DPV_CFG_FIELD(struct rtp_conf, f)
+
+static const struct dpv_cfg_key rtp_keys[] = {
+    {"port-min", dpv_cfg_parse_uint, RF(port_min), 1024, 65535, DPV_CFG_EVEN, NULL},
+    {"port-max", dpv_cfg_parse_uint, RF(port_max), 1024, 65535, 0, NULL},
+    {NULL},
+};
+
+void
+rtp_conf_defaults(struct rtp_conf *rc)
+{
+	rc->port_min = 20000;
+	rc->port_max = 29999;
+}
+
+/* rtp_portpool_create needs a port and its RTCP port in the range. */
+static void
+check_rtp(struct dpv_cfg *c, const struct dpv_cfg_section *s)
+{
+	const struct rtp_conf *rc = s->base;
+	const char *key = dpv_cfg_is_set(c, s->name, 0, "port-max") ? "port-max" : "port-min";
+
+	if (dpv_cfg_usable(c, s->name, 0, "port-min") &&
+	    dpv_cfg_usable(c, s->name, 0, "port-max") && rc->port_min >= rc->port_max)
+		dpv_cfg_blame(c, s->name, 0, key, "port-min (%u) must be less than port-max (%u)",
+		              rc->port_min, rc->port_max);
+}
+
+struct dpv_cfg_section
+rtp_conf_section(struct rtp_conf *rc)
+{
+	return (struct dpv_cfg_section){
+	    .name = "rtp", .instances = 1, .keys = rtp_keys, .base = rc, .check = check_rtp};
+}
