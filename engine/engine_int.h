@@ -13,6 +13,7 @@
 #include <rte_ethdev.h>
 
 #include "dpv.h"
+#include "sip.h"
 #include "rtp.h"
 #include "sip.h"
 
@@ -276,8 +277,6 @@ uint32_t dpv_net_next_hop(const struct dpv_net_ctx *ctx, uint32_t dst_ip);
 /** Build an ARP request for @a ip in the empty mbuf @a m. */
 void dpv_net_arp_request(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint32_t ip);
 
-/** Find the Call-ID header value in a SIP datagram; 0 and @a out set, or -1. */
-int dpv_sip_find_callid(const char *msg, uint32_t len, struct dpv_str *out);
 
 /* ---- runtime (main.c, port.c, lcore.c) ---- */
 
@@ -333,11 +332,11 @@ struct dpv_engine {
 
 extern struct dpv_engine dpv_eng;
 
-/** Signaling worker that owns a Call-ID. */
+/** Signaling worker that owns a Call-ID (the sip layer's rule, sip_call_id_owner). */
 static inline struct dpv_worker *
 dpv_sig_owner(const struct dpv_engine *e, struct dpv_str callid)
 {
-	return e->sig_workers[dpv_hash32(callid.p, callid.len) % e->nb_sig];
+	return e->sig_workers[sip_call_id_owner(callid, e->nb_sig)];
 }
 
 /* ---- control socket and telemetry (ctl.c, telemetry.c) ---- */

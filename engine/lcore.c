@@ -50,7 +50,7 @@ sip_owner(const struct dpv_engine *e, struct rte_mbuf *m)
 		uint16_t port;
 	} __rte_packed src = {info->src_ip, info->src_port};
 
-	if (dpv_sip_find_callid(payload, info->payload_len, &key) < 0) {
+	if (sip_peek_call_id(payload, info->payload_len, &key) < 0) {
 		key.p = (const char *)&src;
 		key.len = sizeof(src);
 	}

@@ -1,9 +1,8 @@
 /*
  * L2/L3 on the packet path: ARP (cache, replies, requests), ICMP echo, IPv4
  * and UDP checks, classification into SIP / RTP, UDP replies and frames
- * built from scratch, and the Call-ID finder used to steer SIP. These are
- * pure frame operations on one mbuf; choosing the port, resolving the next
- * hop and fragmenting are egress.c's.
+ * built from scratch. These are pure frame operations on one mbuf; choosing
+ * the port, resolving the next hop and fragmenting are egress.c's.
  *
  * Everything here runs per packet: no heap, locks, logging or syscalls.
  * Frames must sit in one contiguous segment; a chained mbuf is dropped and
@@ -587,101 +586,4 @@ dpv_net_arp_request(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint32_t 
 	arp->arp_data.arp_sip = rte_cpu_to_be_32(ctx->addr);
 	memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
 	arp->arp_data.arp_tip = rte_cpu_to_be_32(ip);
-}
-
-/* ---- Call-ID ---- */
-
-static inline char
-lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
-}
-
-static inline bool
-is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* End of the line starting at @a p (the LF), or NULL when the line is not terminated. */
-static inline const char *
-line_end(const char *p, const char *end)
-{
-	return memchr(p, '\n', (size_t)(end - p));
-}
-
-/* @a p..@a le is a header line; where its value starts when it is Call-ID, else NULL. */
-static const char *
-callid_hcolon(const char *p, const char *le)
-{
-	static const char full[] = "call-id";
-	const char *q;
-
-	if ((size_t)(le - p) >= sizeof(full) - 1) {
-		unsigned i = 0;
-
-		while (i < sizeof(full) - 1 && lower(p[i]) == full[i])
-			i++;
-		if (i == sizeof(full) - 1) {
-			q = p + i;
-			goto colon;
-		}
-	}
-	if (lower(p[0]) != 'i')
-		return NULL;
-	q = p + 1;
-colon:
-	while (q < le && is_wsp(*q))
-		q++;
-	return (q < le && *q == ':') ? q + 1 : NULL;
-}
-
-int
-dpv_sip_find_callid(const char *msg, uint32_t len, struct dpv_str *out)
-{
-	const char *end = msg + len, *p = msg, *eol;
-
-	/* RFC 3261 7.5: CRLFs before the start line are ignored. */
-	while (p < end && (*p == '\r' || *p == '\n'))
-		p++;
-	if (p == end || (eol = line_end(p, end)) == NULL)
-		return -1;
-	/*
-	 * Header lines follow the start line. Each must be complete (end in
-	 * LF): a datagram cut inside the Call-ID line has no trustworthy value.
-	 * A missing blank line after complete lines is left to the parser.
-	 */
-	for (p = eol + 1; p < end; p = eol + 1) {
-		eol = line_end(p, end);
-		if (eol == NULL)
-			return -1;
-		const char *le = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
-		if (le == p)
-			return -1; /* blank line: end of the headers */
-		if (is_wsp(*p))
-			continue; /* a folded continuation, not a header start */
-		const char *v = callid_hcolon(p, le);
-		if (v == NULL)
-			continue;
-		/* SWS after the colon may fold onto following lines. */
-		while (v < le && is_wsp(*v))
-			v++;
-		while (v == le && eol + 1 < end && is_wsp(eol[1])) {
-			p = eol + 1;
-			eol = line_end(p, end);
-			if (eol == NULL)
-				return -1;
-			le = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
-			for (v = p; v < le && is_wsp(*v); v++)
-				;
-		}
-		while (le > v && is_wsp(le[-1]))
-			le--;
-		if (le == v)
-			return -1;
-		out->p = v;
-		out->len = (uint32_t)(le - v);
-		return 0;
-	}
-	return -1;
 }
