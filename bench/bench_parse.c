@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sip_msg.h"
+#include "sip.h"
 
 #define HDRS(m, cseq)                                                                              \
 	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK74bf9;rport\r\n"                            \

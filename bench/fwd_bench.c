@@ -26,7 +26,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
-#include "engine_int.h"
+#include "engine.h"
 
 #define NB_MBUF 16383
 #define DESC    1024

@@ -72,9 +72,9 @@ arp_mac_store(struct dpv_arp_entry *e, const struct rte_ether_addr *mac)
 		__atomic_store_n(&e->mac.addr_bytes[i], mac->addr_bytes[i], __ATOMIC_RELAXED);
 }
 
-/* Learn or refresh; 1 when the entry is new or its MAC changed, else 0. */
-static int
-arp_learn(struct dpv_arp_cache *c, uint32_t ip, const struct rte_ether_addr *mac, uint64_t now_tsc)
+int
+dpv_arp_learn(struct dpv_arp_cache *c, uint32_t ip, const struct rte_ether_addr *mac,
+              uint64_t now_tsc)
 {
 	uint32_t h = arp_hash(ip);
 	struct dpv_arp_entry *pick = NULL, *empty = NULL, *oldest = NULL;
@@ -130,13 +130,6 @@ arp_learn(struct dpv_arp_cache *c, uint32_t ip, const struct rte_ether_addr *mac
 	__atomic_store_n(&pick->updated_tsc, now_tsc, __ATOMIC_RELAXED);
 	__atomic_store_n(&pick->seq, pick_seq + 2, __ATOMIC_RELEASE);
 	return changed;
-}
-
-void
-dpv_arp_learn(struct dpv_arp_cache *c, uint32_t ip, const struct rte_ether_addr *mac,
-              uint64_t now_tsc)
-{
-	arp_learn(c, ip, mac, now_tsc);
 }
 
 int
@@ -232,7 +225,7 @@ arp_input(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint8_t *p, uint32_
 	    rte_is_unicast_ether_addr(&arp->arp_data.arp_sha) &&
 	    !rte_is_zero_ether_addr(&arp->arp_data.arp_sha))
 		counters[DPV_C_arp_learned] +=
-		    arp_learn(ctx->arp, sip, &arp->arp_data.arp_sha, now_tsc);
+		    dpv_arp_learn(ctx->arp, sip, &arp->arp_data.arp_sha, now_tsc);
 
 	if (op != RTE_ARP_OP_REQUEST || tip != ctx->addr)
 		return drop(counters, DPV_C_drop_arp_not_ours);
@@ -507,34 +500,7 @@ udp_headers(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint8_t *p,
 	udp_finish(m, ip, IP_MIN_LEN, udp);
 }
 
-/* The next hop's MAC for @a dst_ip; -1 when off-link with no gateway or not learned yet. */
-static inline int
-next_hop_mac(const struct dpv_net_ctx *ctx, uint32_t dst_ip, struct rte_ether_addr *mac)
-{
-	uint32_t nh = dpv_net_next_hop(ctx, dst_ip);
-
-	return nh == 0 ? -1 : dpv_arp_lookup(ctx->arp, nh, mac);
-}
-
 #define UDP_MAX_PAYLOAD (UINT16_MAX - ETH_LEN - IP_MIN_LEN - UDP_LEN) /* frame length fits */
-
-int
-dpv_net_udp_build(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
-                  uint32_t dst_ip, uint16_t dst_port, const void *payload, uint16_t len)
-{
-	struct rte_ether_addr mac;
-
-	if (next_hop_mac(ctx, dst_ip, &mac) != 0 || len > UDP_MAX_PAYLOAD)
-		return -1;
-	uint8_t *p =
-	    (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + IP_MIN_LEN + UDP_LEN + len));
-	if (p == NULL)
-		return -1;
-	if (len)
-		memcpy(p + ETH_LEN + IP_MIN_LEN + UDP_LEN, payload, len);
-	udp_headers(ctx, m, p, &mac, src_port, dst_ip, dst_port, len);
-	return 0;
-}
 
 int
 dpv_net_udp_frame(const struct dpv_net_ctx *ctx, struct rte_mbuf *m,
@@ -551,17 +517,6 @@ dpv_net_udp_frame(const struct dpv_net_ctx *ctx, struct rte_mbuf *m,
 		return -1;
 	udp_headers(ctx, m, p, mac, src_port, dst_ip, dst_port, (uint16_t)len);
 	return 0;
-}
-
-int
-dpv_net_udp_encap(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint16_t src_port,
-                  uint32_t dst_ip, uint16_t dst_port)
-{
-	struct rte_ether_addr mac;
-
-	if (next_hop_mac(ctx, dst_ip, &mac) != 0)
-		return -1;
-	return dpv_net_udp_frame(ctx, m, &mac, src_port, dst_ip, dst_port);
 }
 
 void

@@ -13,7 +13,7 @@
 
 #include <hs/hs.h>
 
-#include "dialplan.h"
+#include "sip.h"
 
 #define WORDS (SIP_DIALPLAN_MAX_RULES / 64)
 

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sip_msg.h"
+#include "sip.h"
 
 #define SIP_C_TOKEN 0x01 /* RFC 3261 token */
 #define SIP_C_WS    0x02 /* SP HT CR LF: inside a value CR LF only come from folding */

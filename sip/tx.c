@@ -23,7 +23,7 @@
 #include <urcu/rculfhash.h>
 
 #include "dpv.h"
-#include "sip_tx.h"
+#include "sip.h"
 
 #define TX_KEYBUF 384
 

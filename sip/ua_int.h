@@ -17,10 +17,7 @@
 #include <urcu-qsbr.h>
 #include <urcu/rculfhash.h>
 
-#include "dialplan.h"
-#include "sip_msg.h"
-#include "sip_tx.h"
-#include "sip_ua.h"
+#include "sip.h"
 
 #define UA_TAG_MAX 32  /* our own tags */
 #define UA_URI_MAX 192 /* Request-URI of an INVITE we originate */

@@ -82,6 +82,20 @@ else
 	failures+=("clang-format")
 fi
 
+echo "== layering: bench/ and tools/ include public headers only"
+# The build enforces it (each layer exports only its include/ directory, and sip's indirect
+# headers refuse to be included without sip.h); this names the offending line when it fails.
+private=$(git grep -n -E '#include "[a-z_]*_int\.h"' -- bench tools)
+if [ -z "$private" ]; then
+	echo "[layering] public headers only: ok"
+	passed=$((passed + 1))
+else
+	echo "[layering] private headers included:"
+	echo "$private"
+	failed=$((failed + 1))
+	failures+=("layering")
+fi
+
 echo "== fuzz smoke: libFuzzer on the SIP parser, seeded from the corpora"
 fuzz_smoke() {
 	local dir=build-fuzz seeds work

@@ -10,6 +10,7 @@
 #include <rte_udp.h>
 
 #include "engine_int.h"
+#include "frames.h"
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 
@@ -967,11 +968,11 @@ Test(net, udp_build_on_link)
 	struct rte_ether_addr pm = peer_mac;
 
 	fake_mbuf(&fm, NULL, 0);
-	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 20002, PEER_IP, 5070, "abc", 3), -1,
+	cr_assert_eq(frame_udp_build(&ctx, &fm.m, 20002, PEER_IP, 5070, "abc", 3), -1,
 	             "MAC not known yet");
 	cr_assert_eq(fm.m.data_len, 0, "nothing appended on failure");
 	dpv_arp_learn(&arp, PEER_IP, &pm, 1);
-	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 20002, PEER_IP, 5070, "abc", 3), 0);
+	cr_assert_eq(frame_udp_build(&ctx, &fm.m, 20002, PEER_IP, 5070, "abc", 3), 0);
 	cr_assert_eq(fm.m.data_len, 45);
 	cr_assert_eq(fm.m.pkt_len, 45);
 	cr_assert_arr_eq(data(&fm), &peer_mac, 6);
@@ -991,10 +992,10 @@ Test(net, udp_build_off_link_via_gateway)
 	uint32_t far = IP(198, 19, 5, 5);
 
 	fake_mbuf(&fm, NULL, 0);
-	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 20002, far, 30000, "x", 1), -1,
+	cr_assert_eq(frame_udp_build(&ctx, &fm.m, 20002, far, 30000, "x", 1), -1,
 	             "gateway MAC not known yet");
 	dpv_arp_learn(&arp, GW_IP, &gm, 1);
-	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 20002, far, 30000, "x", 1), 0);
+	cr_assert_eq(frame_udp_build(&ctx, &fm.m, 20002, far, 30000, "x", 1), 0);
 	cr_assert_arr_eq(data(&fm), &gw_mac, 6);
 	cr_assert_eq(ip_at(data(&fm))->dst_addr, rte_cpu_to_be_32(far));
 	cr_assert_eq(rte_raw_cksum(ip_at(data(&fm)), 20), 0xffff);
@@ -1002,7 +1003,7 @@ Test(net, udp_build_off_link_via_gateway)
 
 	ctx.gateway = 0;
 	fake_mbuf(&fm, NULL, 0);
-	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 20002, far, 30000, "x", 1), -1,
+	cr_assert_eq(frame_udp_build(&ctx, &fm.m, 20002, far, 30000, "x", 1), -1,
 	             "off-link without a gateway");
 	cr_assert_eq(fm.m.data_len, 0);
 }
@@ -1014,10 +1015,10 @@ Test(net, udp_build_no_room)
 
 	dpv_arp_learn(&arp, PEER_IP, &pm, 1);
 	fake_mbuf(&fm, NULL, 0);
-	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 1, PEER_IP, 2, big, sizeof(big)), -1);
+	cr_assert_eq(frame_udp_build(&ctx, &fm.m, 1, PEER_IP, 2, big, sizeof(big)), -1);
 	cr_assert_eq(fm.m.data_len, 0);
 	/* a length whose frame size wraps 16 bits must not turn into a tiny append */
-	cr_assert_eq(dpv_net_udp_build(&ctx, &fm.m, 1, PEER_IP, 2, huge, UINT16_MAX - 30), -1);
+	cr_assert_eq(frame_udp_build(&ctx, &fm.m, 1, PEER_IP, 2, huge, UINT16_MAX - 30), -1);
 	cr_assert_eq(fm.m.data_len, 0);
 }
 
@@ -1037,16 +1038,16 @@ Test(net, udp_encap_round_trip)
 
 	fake_mbuf(&fm, NULL, 0);
 	memcpy(rte_pktmbuf_append(&fm.m, sizeof(msg) - 1), msg, sizeof(msg) - 1);
-	cr_assert_eq(dpv_net_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1, "MAC unknown");
+	cr_assert_eq(frame_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1, "MAC unknown");
 	cr_assert_eq(fm.m.data_off, RTE_PKTMBUF_HEADROOM, "unchanged on failure");
 	cr_assert_eq(fm.m.data_len, sizeof(msg) - 1);
 
 	fm.m.nb_segs = 2;
 	dpv_arp_learn(&arp, PEER_IP, &pm, 1);
-	cr_assert_eq(dpv_net_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1, "chained");
+	cr_assert_eq(frame_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1, "chained");
 	fm.m.nb_segs = 1;
 
-	cr_assert_eq(dpv_net_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), 0);
+	cr_assert_eq(frame_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), 0);
 	cr_assert_eq(fm.m.data_off, RTE_PKTMBUF_HEADROOM - 42);
 	cr_assert_eq(fm.m.data_len, 42 + sizeof(msg) - 1);
 	cr_assert_eq(fm.m.pkt_len, fm.m.data_len);
@@ -1059,7 +1060,7 @@ Test(net, udp_encap_round_trip)
 	fake_mbuf(&fm, NULL, 0);
 	fm.m.data_off = 41;
 	memcpy(rte_pktmbuf_append(&fm.m, 3), "abc", 3);
-	cr_assert_eq(dpv_net_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1);
+	cr_assert_eq(frame_udp_encap(&ctx, &fm.m, 5060, PEER_IP, 5070), -1);
 	cr_assert_eq(fm.m.data_off, 41);
 	cr_assert_eq(fm.m.data_len, 3);
 }
@@ -1088,4 +1089,3 @@ Test(net, arp_request_exact_and_round_trip)
 	cr_assert_eq(dpv_arp_lookup(&arp, PEER_IP, &got), 0);
 	cr_assert(rte_is_same_ether_addr(&got, &peer_mac));
 }
-

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "engine_int.h"
+#include "frames.h"
 #include "lcore_int.h"
 #include "sig_int.h"
 
@@ -180,7 +181,7 @@ inject(const char *payload)
 
 	cr_assert_not_null(m);
 	cr_assert_eq(
-	    dpv_net_udp_build(&peer, m, 5070, ENG_IP, 5060, payload, (uint16_t)strlen(payload)), 0);
+	    frame_udp_build(&peer, m, 5070, ENG_IP, 5060, payload, (uint16_t)strlen(payload)), 0);
 	cr_assert_eq(rte_ring_enqueue(rx_ring, m), 0);
 }
 

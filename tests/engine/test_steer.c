@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "engine_int.h"
+#include "frames.h"
 #include "lcore_int.h"
 
 #define ENG_IP  0xC6120001u /* 198.18.0.1 */
@@ -122,8 +123,7 @@ inject(uint16_t dport, const char *payload)
 
 	cr_assert_not_null(m);
 	cr_assert_eq(
-	    dpv_net_udp_build(&peer, m, 5060, ENG_IP, dport, payload, (uint16_t)strlen(payload)),
-	    0);
+	    frame_udp_build(&peer, m, 5060, ENG_IP, dport, payload, (uint16_t)strlen(payload)), 0);
 	cr_assert_eq(rte_ring_enqueue(rx_ring, m), 0);
 }
 

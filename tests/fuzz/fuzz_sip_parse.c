@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sip_msg.h"
+#include "sip.h"
 
 static const char *const exts[] = {"timer", "100rel"};
 static const struct sip_check_cfg cfg = {.methods = ~0u, .extensions = exts, .n_extensions = 2};

@@ -11,7 +11,7 @@
 
 #include <criterion/criterion.h>
 
-#include "sip_msg.h"
+#include "sip.h"
 
 /* The corpora directory (DPV_CORPORA, set by meson); fails the test when it is missing. */
 static inline const char *

@@ -13,12 +13,10 @@
 #include <criterion/criterion.h>
 #include <urcu-qsbr.h>
 
-#include "dialplan.h"
+#include "sip.h"
 #include "dpv.h"
 #include "rtp.h"
-#include "sip_msg.h"
 #include "sip_test_helpers.h"
-#include "sip_ua.h"
 #include "ua_int.h" /* white box: the transaction table and live transaction list */
 
 #define T1        500

@@ -8,8 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "dialplan.h"
-#include "sip_conf.h"
+#include "sip.h"
 
 /* DESIGN.md section 4. */
 static const struct sip_dialplan_rule design_rules[] = {

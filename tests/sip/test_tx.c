@@ -7,7 +7,7 @@
 #include <urcu-qsbr.h>
 
 #include "dpv.h"
-#include "sip_tx.h"
+#include "sip.h"
 
 #define T1 500
 #define T2 4000

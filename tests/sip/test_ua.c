@@ -8,11 +8,9 @@
 #include <criterion/criterion.h>
 #include <urcu-qsbr.h>
 
-#include "dialplan.h"
+#include "sip.h"
 #include "dpv.h"
-#include "sip_msg.h"
 #include "sip_test_helpers.h"
-#include "sip_ua.h"
 
 #define T1       500
 #define T2       4000

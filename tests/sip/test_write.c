@@ -3,7 +3,7 @@
 
 #include <criterion/criterion.h>
 
-#include "sip_msg.h"
+#include "sip.h"
 
 static struct sip_msg req, out;
 static char buf[2048];

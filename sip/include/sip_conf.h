@@ -6,11 +6,14 @@
 #ifndef DPV_SIP_CONF_H
 #define DPV_SIP_CONF_H
 
+#ifndef DPV_SIP_H_INSIDE
+#error "include sip.h, the sip layer's one public header"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "dpv.h"
-#include "dialplan.h"
 
 /** [sip]: the SIP port, the UA's sizes and timers (what struct sip_ua_cfg takes). */
 struct sip_conf {

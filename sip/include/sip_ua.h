@@ -9,11 +9,14 @@
 #ifndef DPV_SIP_UA_H
 #define DPV_SIP_UA_H
 
+#ifndef DPV_SIP_H_INSIDE
+#error "include sip.h, the sip layer's one public header"
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "dpv.h"
-#include "sip_types.h"
 
 struct sip_ua;
 struct sip_dialplan;

@@ -20,11 +20,14 @@
 #ifndef DPV_SIP_MSG_H
 #define DPV_SIP_MSG_H
 
+#ifndef DPV_SIP_H_INSIDE
+#error "include sip.h, the sip layer's one public header"
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "dpv.h"
-#include "sip_types.h"
 
 /** Most header lines one message may carry. */
 #define SIP_MAX_HEADERS 64

@@ -2,6 +2,10 @@
 #ifndef DPV_SIP_DIALPLAN_H
 #define DPV_SIP_DIALPLAN_H
 
+#ifndef DPV_SIP_H_INSIDE
+#error "include sip.h, the sip layer's one public header"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -3,6 +3,10 @@
 #ifndef DPV_SIP_TYPES_H
 #define DPV_SIP_TYPES_H
 
+#ifndef DPV_SIP_H_INSIDE
+#error "include sip.h, the sip layer's one public header"
+#endif
+
 #include <stdint.h>
 
 #include "dpv.h"

@@ -2,11 +2,14 @@
 #ifndef DPV_SIP_TX_H
 #define DPV_SIP_TX_H
 
+#ifndef DPV_SIP_H_INSIDE
+#error "include sip.h, the sip layer's one public header"
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "dpv.h"
-#include "sip_types.h"
 
 /*
  * One table per signaling lcore. Everything here runs on that lcore; the table's hash is a
