@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Signaling benchmark: complete calls (INVITE -> 100/180/200 -> ACK -> BYE -> 200) per second
  * on one lcore, with the UA's tables pre-filled to N established calls.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Micro-benchmark: CPU ns per sip_parse() on INVITE/ACK/BYE/200, and per 200 OK written. */
 #include <stdio.h>
 #include <stdlib.h>

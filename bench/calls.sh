@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Signaling cost: complete calls (INVITE -> 100/180/200 -> ACK -> BYE -> 200) on one lcore,
 # with the UA's tables pre-filled to 1k, 100k and 1M established calls.
 # usage: bench/calls.sh [CALLS] [SECONDS] [SIZES...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Bare forwarding path (rx, classify, tx) in packets per second on one lcore:
 #   1. memif between two DPDK processes (forwarder = memif server on CPU 1,
 #      generator = memif client on CPU 0);

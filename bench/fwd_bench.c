@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Bare forwarding path benchmark: rx burst -> dpv_net_input (L2/L3 checks,
  * classify) -> in-place UDP reflect -> tx, on one lcore, against a generator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The startup file: the engine's own sections ([dpdk], [cpu], [portN], [control]) and the
  * checks across layers, and the list of every layer's sections that lib's reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Names of the engine's counters, in the order of their enums. */
 #include "engine_int.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Control socket: line-delimited JSON over a Unix stream socket.
  *

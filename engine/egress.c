@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * UDP/IPv4 egress: the one place where a datagram the engine originates (today: SIP messages,
  * held by the UA and resent as retransmissions) becomes frames on a port. One send, top-down:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* UDP/IPv4 egress (egress.c): the one way a datagram the engine originates leaves a port. */
 #ifndef DPV_EGRESS_INT_H
 #define DPV_EGRESS_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Engine internals shared by the engine's own files: config, ports, lcores, control. What
  * benchmarks and tools may use (L2/L3 and its counters) is engine.h. */
 #ifndef DPV_ENGINE_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Worker lcore loop. One loop per worker CPU runs every role that CPU has. A pass reads
  * top-down:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The worker loop (lcore.c) and the runtime set-up (port.c). */
 #ifndef DPV_LCORE_INT_H
 #define DPV_LCORE_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dpvoip: read the startup file, bring up EAL with the CPUs it names, set up
  * ports and workers, launch the worker loops, and serve the control socket

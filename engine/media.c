@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The media plane's entry from the worker loop: every RTP/RTCP datagram of an rx burst arrives
  * here in one vector. No media flow exists yet, so each one is counted as drop_rtp_no_flow and

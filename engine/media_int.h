@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The worker loop's RTP hand-off (media.c). */
 #ifndef DPV_MEDIA_INT_H
 #define DPV_MEDIA_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * L2/L3 on the packet path: ARP (cache, replies, requests), ICMP echo, IPv4
  * and UDP checks, classification into SIP / RTP, UDP replies and frames

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Runtime set-up: workers and their roles, signaling rings, and every
  * configured DPDK port with its pool, queues, offloads and (where the PMD

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Signaling glue: one SIP UA per signaling lcore, fed with the SIP datagrams
  * steered to that lcore, sending through mbufs on the lcore's own tx queues,

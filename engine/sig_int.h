@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Signaling glue (sig.c): the SIP UA of each signaling lcore and its mailbox. */
 #ifndef DPV_SIG_INT_H
 #define DPV_SIG_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control commands of the signaling side: sessions, call originate, call hangup. */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The `stats` object: engine, per-lcore and per-port counters, drops by cause.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DPDK telemetry commands under /dpvoip/.
  *

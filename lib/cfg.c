@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The startup-file reader: INI read with inih against the sections each layer registers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CPU sets and the DPDK -l list syntax ("1-3,5"). */
 #include <errno.h>
 #include <stdlib.h>

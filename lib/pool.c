@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fixed-size object pool: one cache-aligned block carved into equal objects, and a stack of
  * free indices, so get and put are O(1) and nothing is allocated after create. A per-object

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Grace-period cookies over call_rcu. liburcu 0.13 (Debian 12) has no
  * start_poll_synchronize_rcu/poll_state_synchronize_rcu (they arrived in 0.14), so this builds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Zero-copy strings, the bounded appender, IPv4 text, call actions and bridge names. */
 #include <stdarg.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Hashed timer wheel. A timer lives in slot (expire_ms / tick_ms) & mask and keeps its absolute
  * tick, so timeouts longer than one rotation (Timer C, 64*T1) simply stay in their slot for more

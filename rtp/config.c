@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The rtp layer's startup-file section, [rtp]: the media port range. */
 #include "rtp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Media negotiation for the signaling layer (struct dpv_media_ops, lib/dpv.h): SDP offer and
  * answer with the rtp layer's own parser and writer, and the session's RTP port from this

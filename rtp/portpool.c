@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Media port pool: a FIFO ring of free port slots plus an in-use flag per slot. */
 #include <stdlib.h>
 

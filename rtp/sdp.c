@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SDP (RFC 4566) parsing into views over the body, RFC 3264 answer choice, and
  * the answer/offer writers. Every read is bounded by the view it works on; no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Call-IDs and the steering contract: a call belongs to one signaling lcore, the one
  * sip_call_id_owner() names for its Call-ID. The engine finds the Call-ID of a datagram with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The sip layer's startup-file sections: [sip] (the UA's port, timers and sizes) and
  * [dialplan] (its rules). The limits are the UA's and the dialplan's own, and the dialplan

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The dialog (RFC 3261 12): its identifiers and peer-given strings in one per-session arena,
  * the route set and remote target, and the checks an in-dialog request passes (12.2.2).

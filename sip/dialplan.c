@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Dialplan: every rule in one hyperscan database, so a user part is scanned once
  * whatever the number of rules. Hyperscan reports matches in end-offset order,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SIP message accessors: error table, methods, lazy list iterators, UAS checks, URI compare. */
 #include <string.h>
 #include <strings.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SIP message parser: framing, start line, header table, eager fields (RFC 3261 7, 18.3, 25). */
 #include <stddef.h>
 #include <string.h>

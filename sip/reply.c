@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Responses the UA sends: on a server transaction (which keeps the last one for
  * retransmissions), statelessly (checks, overload), and to requests that failed to parse.

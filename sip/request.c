@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Requests the UA sends: the INVITE it originates, the ACKs (13.2.2.4 for a 2xx, 17.1.1.3 for
  * a 3xx-6xx), CANCEL (9.1) and BYE (15.1.1), and the client transactions that carry them.

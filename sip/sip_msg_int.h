@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Character classes and scanning helpers shared by parse.c, msg.c and write.c. */
 #ifndef DPV_SIP_MSG_INT_H
 #define DPV_SIP_MSG_INT_H

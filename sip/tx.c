@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SIP transactions: RFC 3261 section 17 with the RFC 6026 Accepted state on both INVITE
  * machines, UDP (unreliable transport) timer values.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SIP user agent core (RFC 3261 UDP): the UA object, its input and tick, its message buffers,
  * and what it keeps beside each transaction.

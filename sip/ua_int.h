@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * UA internals, shared by the UA's files (one concept each):
  *   ua.c       the UA itself: create/destroy, input, tick, counters, message buffers, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The UAC: calls the engine originates (INVITE with an SDP offer, ACK of the 2xx, ACK and
  * report of a 3xx-6xx), responses in, and hanging up any session (BYE, CANCEL, or a final

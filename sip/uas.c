@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The UAS: requests in, by method. INVITE -> 100 -> 180 -> 200 with the SDP answer (after the
  * answer delay), the 200 resent until the ACK (13.3.1.4); re-INVITE; CANCEL -> 200 + 487; BYE;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SIP message writer: responses (RFC 3261 8.2.6) and UAC requests into a caller's buffer. */
 #include <string.h>
 

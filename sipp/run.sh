@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Run one SIPp scenario of this directory against an engine and report.
 # usage: sipp/run.sh SCENARIO.xml SERVICE TARGET LOCAL_IP [extra sipp args...]
 #   e.g. sipp/run.sh uac_basic.xml tone 198.18.0.1:5060 198.18.0.2 -m 200 -r 50

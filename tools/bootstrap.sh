@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Install what dpvoip needs to build, test and demo on Debian 12. Idempotent:
 # only missing packages are fetched. Runs as root (a fresh Debian 12 root has no
 # sudo), or as a user with sudo.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # dpvoip demo, on a fresh Debian 12 machine as root: installs what is missing,
 # builds, brings up a namespace rig (veth pair; the engine on one end through
 # DPDK's af_packet PMD with the shipped startup file, a peer host on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dpvoipctl: drive a running dpvoip engine over its control socket.
  *

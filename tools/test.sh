@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build dpvoip and run every test: unit (Criterion), the same units under
 # ASan+UBSan, conformance, and integration tests in network namespaces.
 # Exits non-zero when anything failed; the last line is "N passed, N failed".

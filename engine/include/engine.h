@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file engine.h  engine layer: the packet path's building blocks that benchmarks, load
  * generators and tools drive directly: L2/L3 classification and frame building on one port

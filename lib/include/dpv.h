@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file dpv.h  lib layer: small shared pieces (strings, CPU sets, hashing, logging, RCU). */
 #ifndef DPV_H
 #define DPV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file rtp.h  rtp layer: SDP offer/answer, the media port pool, media negotiation and
  * the [rtp] section. */
 #ifndef DPV_RTP_H

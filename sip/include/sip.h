@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file sip.h  sip layer: the one header other layers include. It brings the parser and
  * writer (sip_msg.h), transactions (sip_tx.h), the dialplan (sip_dialplan.h), the user agent

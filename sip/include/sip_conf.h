@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file sip_conf.h  sip layer: the startup-file sections it owns, [sip] and [dialplan]
  * (config.c). The program puts sip_conf_section() and sip_dialplan_conf_section() in the list

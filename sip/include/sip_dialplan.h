@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file dialplan.h  sip layer: the dialplan, matched on the Request-URI user part. */
 #ifndef DPV_SIP_DIALPLAN_H
 #define DPV_SIP_DIALPLAN_H

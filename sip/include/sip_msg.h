@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file sip_msg.h  SIP message parser and writer (RFC 3261): zero-copy views into a datagram.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /** @file sip_tx.h  SIP transaction layer (RFC 3261 section 17, RFC 6026), UDP timer values. */
 #ifndef DPV_SIP_TX_H
 #define DPV_SIP_TX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Types every part of the SIP layer shares. Included by sip.h; no other layer includes it directly.
  */
 #ifndef DPV_SIP_TYPES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file sip_ua.h  The SIP user agent core: dialogs and sessions over the transaction layer,
  * the UAS call flow routed by the dialplan, the UAC side the engine originates calls with.

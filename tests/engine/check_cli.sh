@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # `dpvoip --check` as a user runs it: the shipped file is valid, a broken one gets exit 1 and
 # one "FILE:LINE: ..." line per problem on stderr (and nothing on stdout), bad usage exit 2.
 # usage: check_cli.sh DPVOIP SOURCE_ROOT

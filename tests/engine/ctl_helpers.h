@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Test helpers for the control socket: a fake engine and a client driven by dpv_ctl_poll. */
 #ifndef DPV_TEST_CTL_HELPERS_H
 #define DPV_TEST_CTL_HELPERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Test frames: what a peer host puts on the wire, built with the engine's own L2/L3 pieces. */
 #ifndef DPV_TESTS_ENGINE_FRAMES_H
 #define DPV_TESTS_ENGINE_FRAMES_H

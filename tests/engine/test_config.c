@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The startup file: exact values from good files, exact problem lines from bad ones. */
 #include <limits.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control socket, the stats object and telemetry registration, without EAL. */
 #include <sys/stat.h>
 

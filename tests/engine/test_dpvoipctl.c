@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The dpvoipctl binary (path in env DPVOIPCTL) against a control socket that
  * this test serves with dpv_ctl_poll while the tool runs.

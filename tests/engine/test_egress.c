@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * UDP/IPv4 egress (engine/egress.c) on two ring PMD ports: the route, ARP on a miss, framing
  * once per held message, and fragments over the MTU. One worker sends from the test thread;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* L2/L3 (engine/net.c): crafted frames in fake mbufs, exact verdicts, counters and bytes. */
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The signaling side (engine/sig.c) on a ring PMD port: start-up that fails part way leaves
  * nothing behind, and a SIP request goes through the worker loop's direct calls (classify,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Software SIP steering in the worker loop: a media worker polls a ring PMD
  * port and hands each SIP datagram to the signaling lcore that owns its

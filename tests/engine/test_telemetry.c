@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * /dpvoip/... telemetry commands, through DPDK's own telemetry socket: EAL
  * runs in memory without hugepages or PCI, the test is the telemetry client.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A two-port engine: a call that arrives on port 1 is answered with port 1's address in its
  * Contact, its SDP c= and o=, and the Via of the requests the engine sends in it; a call on

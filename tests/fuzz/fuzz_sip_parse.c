@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target: sip_parse, the lazy iterators, the UAS checks and the response writer.
  * Oracle beyond "no crash": a response written from a request that parsed must parse. */
 #include <stdint.h>

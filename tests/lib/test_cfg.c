@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib's startup-file reader against a small fake section table: [box] (every kind of key,
  * including a repeated one with a parser of its own), [slot0]..[slot3] (multi-instance, with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* DPDK -l style CPU lists: parsing, and formatting back. */
 #include <criterion/criterion.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* lib strings: views, unsigned parse, the appender, IPv4 text, bridge names, call actions. */
 #include <criterion/criterion.h>
 

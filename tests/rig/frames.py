@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Send crafted Ethernet frames out of an interface (run inside the peer namespace).
 
 usage: frames.py IFACE DST_MAC SRC_IP DST_IP KIND COUNT

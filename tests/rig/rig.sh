@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Test rig: two network namespaces joined by a veth pair, the engine on one
 # end through DPDK's af_packet PMD, a peer host on the other. Sourced by the
 # rig tests and by tools/demo.sh. Addresses come from 198.18.0.0/15 only.

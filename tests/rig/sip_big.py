@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Send an OPTIONS whose answer is larger than the MTU and check the answer arrives whole.
 
 usage: sip_big.py LOCAL_IP ENGINE_IP NUM_VIAS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Read one number out of `dpvoipctl --json stats` on stdin.
 
 Path elements are dict keys or list indexes; '*' sums over every element of a

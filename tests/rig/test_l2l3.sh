@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The engine on af_packet in a namespace rig answers ARP and ping, steers SIP
 # to a signaling lcore and RTP-range UDP to a media lcore, and counts every
 # malformed frame under its own drop cause. Runs the 2-core layout: main-core

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The engine starts, answers its control socket and stops cleanly on other PMDs than af_packet:
 # null, tap (with its kernel side in the engine's namespace), pcap (reading a capture file and
 # writing one) and memif (server with no peer). Each runs in a namespace of its own.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Separate CPUs per role: main-core 0, media on CPU 1, signaling on CPU 2. SIP
 # received by the media lcore crosses the signaling ring to the signaling
 # lcore, and the answer (an OPTIONS 200 from the UA) goes back out. Needs 3

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # SIP call flows against the engine on af_packet, with SIPp as the real peer in
 # the peer namespace: OPTIONS, a basic call, reject, CANCEL, hold/resume,
 # 200 calls at 50 calls/s, calls under 10% loss each way (nftables on the

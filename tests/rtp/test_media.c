@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Media negotiation for the signaling layer: rtp_media_ops over the SDP code and a port pool. */
 #include <string.h>
 

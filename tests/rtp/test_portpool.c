@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Media port pool: exact allocation order, exhaustion, FIFO reuse, bad frees. */
 #include <criterion/criterion.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SDP: parse real offers field by field, negotiate, and write exact answers. */
 #include <dirent.h>
 #include <stdio.h>

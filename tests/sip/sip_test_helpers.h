@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers the SIP test files share: corpus access and reading back what the UA sent. */
 #ifndef DPV_TESTS_SIP_TEST_HELPERS_H
 #define DPV_TESTS_SIP_TEST_HELPERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The steering peek: the Call-ID of a SIP datagram before any parse (sip/callid.c). Corpus
  * messages are checked against the parser in test_conformance.c. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Corpus conformance: RFC 4475 and RFC 5118 torture messages against the outcomes their
  * READMEs list, and the 4527 PROTOS c07-sip cases through parse, check and write.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Conformance through the server path: the RFC 4475 / RFC 5118 torture messages and the 4527
  * PROTOS c07-sip cases fed to sip_ua_input of a UA with the DESIGN.md dialplan and the real SDP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Dialplan: first match wins, anchors, captures, bad input, bad patterns, counters; the rule
  * grammar and the [sip] and [dialplan] startup-file sections. */
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SIP parser: valid forms, every error code, lazy iterators, URI helpers, UAS checks. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* UA core: UAS call flow by the dialplan, dialogs, CANCEL/BYE/re-INVITE, UAC, listing. */
 #include <errno.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SIP writer: byte-exact responses and requests, bounds, parse(write(x)) round trips. */
 #include <string.h>
 
