@@ -21,6 +21,7 @@
 
 #include "egress_int.h"
 #include "engine_int.h"
+#include "ring_ports.h"
 #include "lcore_int.h"
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
@@ -47,62 +48,16 @@ worker(void)
 static void
 port_setup(unsigned i, uint32_t addr, uint32_t gateway)
 {
-	struct dpv_port *p = &eng.ports[i];
-	struct rte_eth_conf conf;
-	char name[16];
-	int id;
-
-	snprintf(name, sizeof(name), "rx%u", i);
-	rx_ring[i] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "tx%u", i);
-	tx_ring[i] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(name, sizeof(name), "r%u", i);
-	id = rte_eth_from_rings(name, &rx_ring[i], 1, &tx_ring[i], 1, 0);
-	cr_assert_geq(id, 0);
-	memset(&conf, 0, sizeof(conf));
-	cr_assert_eq(rte_eth_dev_configure((uint16_t)id, 1, 1, &conf), 0);
-	cr_assert_eq(rte_eth_rx_queue_setup((uint16_t)id, 0, 512, 0, NULL, port_pool), 0);
-	cr_assert_eq(rte_eth_tx_queue_setup((uint16_t)id, 0, 512, 0, NULL), 0);
-	cr_assert_eq(rte_eth_dev_start((uint16_t)id), 0);
-
-	p->port_id = (uint16_t)id;
-	p->pool = port_pool;
-	p->mtu = RTE_ETHER_MTU;
-	p->net = (struct dpv_net_ctx){
-	    .port_id = (uint16_t)id,
-	    .addr = addr,
-	    .netmask = 0xffffff00,
-	    .gateway = gateway,
-	    .sip_port = 5060,
-	    .rtp_min = 20000,
-	    .rtp_max = 29999,
-	    .arp = &p->arp,
-	};
-	rte_eth_macaddr_get((uint16_t)id, &p->net.mac);
-	worker()->txb[id] = rte_zmalloc(NULL, RTE_ETH_TX_BUFFER_SIZE(DPV_BURST), 0);
-	cr_assert_not_null(worker()->txb[id]);
-	rte_eth_tx_buffer_init(worker()->txb[id], DPV_BURST);
+	test_ring_port(&eng, i, port_pool, addr, gateway, 1, &rx_ring[i], &tx_ring[i]);
+	test_worker_txb(worker(), eng.ports[i].port_id);
 }
 
 static void
 setup(void)
 {
-	char prefix[64];
-	char *argv[] = {"test_egress",
-	                "--no-huge",
-	                "-m",
-	                "64",
-	                "--no-pci",
-	                "--no-shconf",
-	                "--no-telemetry",
-	                "--log-level=lib.eal:error",
-	                "-l",
-	                "0",
-	                prefix};
 	struct dpv_worker *w = worker();
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=dpvegress%d", (int)getpid());
-	cr_assert_geq(rte_eal_init(RTE_DIM(argv), argv), 0, "EAL init");
+	test_eal_init("dpvegress", "64");
 	port_pool =
 	    rte_pktmbuf_pool_create("port", 1023, 0, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	msg_pool =

@@ -22,6 +22,7 @@
 
 #include "engine_int.h"
 #include "frames.h"
+#include "ring_ports.h"
 #include "lcore_int.h"
 #include "sig_int.h"
 
@@ -38,39 +39,15 @@ static const char *const pool_names[] = {"dpv_sigtx0", "dpv_siglg0", "dpv_sigfr0
 static void
 setup(void)
 {
-	char prefix[64], err[256];
-	char *argv[] = {"test_sig",
-	                "--no-huge",
-	                "-m",
-	                "128",
-	                "--no-pci",
-	                "--no-shconf",
-	                "--no-telemetry",
-	                "--log-level=lib.eal:error",
-	                "-l",
-	                "0",
-	                prefix};
+	char err[256];
 	struct dpv_engine *e = &eng;
 	struct dpv_worker *w = &e->workers[0];
-	struct rte_eth_conf conf;
-	int port;
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=dpvsig%d", (int)getpid());
-	cr_assert_geq(rte_eal_init(RTE_DIM(argv), argv), 0, "EAL init");
+	test_eal_init("dpvsig", "128");
 	rcu_register_thread();
 	pool =
 	    rte_pktmbuf_pool_create("port", 1023, 0, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	cr_assert_not_null(pool);
-	rx_ring = rte_ring_create("rx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	tx_ring = rte_ring_create("tx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	port = rte_eth_from_rings("r0", &rx_ring, 1, &tx_ring, 1, 0);
-	cr_assert_geq(port, 0);
-	memset(&conf, 0, sizeof(conf));
-	cr_assert_eq(rte_eth_dev_configure((uint16_t)port, 1, 1, &conf), 0);
-	cr_assert_eq(rte_eth_rx_queue_setup((uint16_t)port, 0, 512, 0, NULL, pool), 0);
-	cr_assert_eq(rte_eth_tx_queue_setup((uint16_t)port, 0, 512, 0, NULL), 0);
-	cr_assert_eq(rte_eth_dev_start((uint16_t)port), 0);
-
 	memset(e, 0, sizeof(*e));
 	dpv_config_defaults(&e->cfg);
 	snprintf(e->cfg.path, sizeof(e->cfg.path), "test.conf");
@@ -81,20 +58,8 @@ setup(void)
 	    sip_dialplan_create(&e->cfg.dialplan.rules[0].rule, 1, err, sizeof(err), NULL);
 	cr_assert_not_null(e->cfg.dialplan.dp, "%s", err);
 	e->start_tsc = rte_rdtsc();
+	test_ring_port(e, 0, pool, ENG_IP, 0, 1, &rx_ring, &tx_ring);
 	e->nb_ports = 1;
-	e->ports[0].port_id = (uint16_t)port;
-	e->ports[0].pool = pool;
-	e->ports[0].mtu = RTE_ETHER_MTU;
-	e->ports[0].net = (struct dpv_net_ctx){
-	    .port_id = (uint16_t)port,
-	    .addr = ENG_IP,
-	    .netmask = 0xffffff00,
-	    .sip_port = 5060,
-	    .rtp_min = 20000,
-	    .rtp_max = 29999,
-	    .arp = &e->ports[0].arp,
-	};
-	rte_eth_macaddr_get((uint16_t)port, &e->ports[0].net.mac);
 
 	/* One worker with both roles, owning every Call-ID. */
 	e->nb_workers = 1;
@@ -103,8 +68,7 @@ setup(void)
 	w->roles = DPV_ROLE_MEDIA | DPV_ROLE_SIGNALING;
 	w->sig_index = 0;
 	w->sig_ring = rte_ring_create("sig0", 16, 0, RING_F_SC_DEQ);
-	w->txb[port] = rte_zmalloc(NULL, RTE_ETH_TX_BUFFER_SIZE(DPV_BURST), 0);
-	rte_eth_tx_buffer_init(w->txb[port], DPV_BURST);
+	test_worker_txb(w, e->ports[0].port_id);
 	e->sig_workers[e->nb_sig++] = w;
 
 	peer.mac = (struct rte_ether_addr){{0x02, 0, 0, 0, 0, 0x02}};

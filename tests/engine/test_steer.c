@@ -20,6 +20,7 @@
 
 #include "engine_int.h"
 #include "frames.h"
+#include "ring_ports.h"
 #include "lcore_int.h"
 
 #define ENG_IP  0xC6120001u /* 198.18.0.1 */
@@ -35,56 +36,18 @@ static struct dpv_arp_cache peer_arp;
 static void
 setup(void)
 {
-	char prefix[64];
-	char *argv[] = {"test_steer",
-	                "--no-huge",
-	                "-m",
-	                "64",
-	                "--no-pci",
-	                "--no-shconf",
-	                "--no-telemetry",
-	                "--log-level=lib.eal:error",
-	                "-l",
-	                "0",
-	                prefix};
 	struct dpv_engine *e = &dpv_eng;
-	struct rte_eth_conf conf;
-	int port;
+	uint16_t port;
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=dpvsteer%d", (int)getpid());
-	cr_assert_geq(rte_eal_init(RTE_DIM(argv), argv), 0, "EAL init");
-	pool = rte_pktmbuf_pool_create("steer", 1023, 0,
-	                               RTE_ALIGN(sizeof(struct dpv_pkt_info), RTE_MBUF_PRIV_ALIGN),
-	                               RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	test_eal_init("dpvsteer", "64");
+	pool =
+	    rte_pktmbuf_pool_create("steer", 1023, 0, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	cr_assert_not_null(pool);
-	rx_ring = rte_ring_create("rx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	tx_ring = rte_ring_create("tx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	/* Every worker has its own tx queue; here they all drain into one ring. */
-	struct rte_ring *tx_rings[NB_SIG + 1] = {tx_ring, tx_ring, tx_ring};
-
-	port = rte_eth_from_rings("r0", &rx_ring, 1, tx_rings, NB_SIG + 1, 0);
-	cr_assert_geq(port, 0);
-	memset(&conf, 0, sizeof(conf));
-	cr_assert_eq(rte_eth_dev_configure((uint16_t)port, 1, NB_SIG + 1, &conf), 0);
-	cr_assert_eq(rte_eth_rx_queue_setup((uint16_t)port, 0, 512, 0, NULL, pool), 0);
-	for (uint16_t q = 0; q < NB_SIG + 1; q++)
-		cr_assert_eq(rte_eth_tx_queue_setup((uint16_t)port, q, 512, 0, NULL), 0);
-	cr_assert_eq(rte_eth_dev_start((uint16_t)port), 0);
-
 	memset(e, 0, sizeof(*e));
+	/* Every worker has its own tx queue; here they all drain into one ring. */
+	test_ring_port(e, 0, pool, ENG_IP, 0, NB_SIG + 1, &rx_ring, &tx_ring);
 	e->nb_ports = 1;
-	e->ports[0].port_id = (uint16_t)port;
-	e->ports[0].pool = pool;
-	e->ports[0].net = (struct dpv_net_ctx){
-	    .port_id = (uint16_t)port,
-	    .addr = ENG_IP,
-	    .netmask = 0xffffff00,
-	    .sip_port = 5060,
-	    .rtp_min = 20000,
-	    .rtp_max = 29999,
-	    .arp = &e->ports[0].arp,
-	};
-	rte_eth_macaddr_get((uint16_t)port, &e->ports[0].net.mac);
+	port = e->ports[0].port_id;
 
 	/* Worker 0: media only. Workers 1 and 2: signaling only, each with its ring. */
 	e->nb_workers = NB_SIG + 1;
@@ -95,8 +58,7 @@ setup(void)
 		w->lcore_id = i;
 		w->txq = (uint16_t)i;
 		w->sig_index = -1;
-		w->txb[port] = rte_zmalloc(NULL, RTE_ETH_TX_BUFFER_SIZE(DPV_BURST), 0);
-		rte_eth_tx_buffer_init(w->txb[port], DPV_BURST);
+		test_worker_txb(w, port);
 		if (i == 0) {
 			w->roles = DPV_ROLE_MEDIA;
 			continue;

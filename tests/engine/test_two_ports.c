@@ -21,6 +21,7 @@
 
 #include "engine_int.h"
 #include "frames.h"
+#include "ring_ports.h"
 #include "lcore_int.h"
 #include "sig_int.h"
 
@@ -38,24 +39,11 @@ static struct dpv_arp_cache peer_arp[NB_PORTS];
 static void
 setup(void)
 {
-	char prefix[64], err[256], name[16];
-	char *argv[] = {"test_two_ports",
-	                "--no-huge",
-	                "-m",
-	                "128",
-	                "--no-pci",
-	                "--no-shconf",
-	                "--no-telemetry",
-	                "--log-level=lib.eal:error",
-	                "-l",
-	                "0",
-	                prefix};
+	char err[256];
 	struct dpv_engine *e = &eng;
 	struct dpv_worker *w = &e->workers[0];
-	struct rte_eth_conf conf;
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=dpv2p%d", (int)getpid());
-	cr_assert_geq(rte_eal_init(RTE_DIM(argv), argv), 0, "EAL init");
+	test_eal_init("dpv2p", "128");
 	rcu_register_thread();
 	pool =
 	    rte_pktmbuf_pool_create("port", 1023, 0, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
@@ -77,43 +65,15 @@ setup(void)
 	w->sig_ring = rte_ring_create("sig0", 16, 0, RING_F_SC_DEQ);
 	e->sig_workers[e->nb_sig++] = w;
 	for (unsigned p = 0; p < NB_PORTS; p++) {
-		struct dpv_port *dp = &e->ports[p];
-		int id;
-
-		snprintf(name, sizeof(name), "rx%u", p);
-		rx_ring[p] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "tx%u", p);
-		tx_ring[p] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "r%u", p);
-		id = rte_eth_from_rings(name, &rx_ring[p], 1, &tx_ring[p], 1, 0);
-		cr_assert_eq(id, (int)p);
-		memset(&conf, 0, sizeof(conf));
-		cr_assert_eq(rte_eth_dev_configure((uint16_t)id, 1, 1, &conf), 0);
-		cr_assert_eq(rte_eth_rx_queue_setup((uint16_t)id, 0, 512, 0, NULL, pool), 0);
-		cr_assert_eq(rte_eth_tx_queue_setup((uint16_t)id, 0, 512, 0, NULL), 0);
-		cr_assert_eq(rte_eth_dev_start((uint16_t)id), 0);
-		dp->port_id = (uint16_t)id;
-		dp->pool = pool;
-		dp->mtu = RTE_ETHER_MTU;
-		dp->net = (struct dpv_net_ctx){
-		    .port_id = (uint16_t)id,
-		    .addr = eng_ip[p],
-		    .netmask = 0xffffff00,
-		    .sip_port = 5060,
-		    .rtp_min = 20000,
-		    .rtp_max = 29999,
-		    .arp = &dp->arp,
-		};
-		rte_eth_macaddr_get((uint16_t)id, &dp->net.mac);
-		w->txb[id] = rte_zmalloc(NULL, RTE_ETH_TX_BUFFER_SIZE(DPV_BURST), 0);
-		rte_eth_tx_buffer_init(w->txb[id], DPV_BURST);
+		test_ring_port(e, p, pool, eng_ip[p], 0, 1, &rx_ring[p], &tx_ring[p]);
+		test_worker_txb(w, e->ports[p].port_id);
 
 		peer[p].mac = (struct rte_ether_addr){{0x02, 0, 0, 0, 1, (uint8_t)p}};
 		peer[p].addr = peer_ip[p];
 		peer[p].netmask = 0xffffff00;
 		peer[p].sip_port = 5070;
 		peer[p].arp = &peer_arp[p];
-		dpv_arp_learn(&peer_arp[p], eng_ip[p], &dp->net.mac, 0);
+		dpv_arp_learn(&peer_arp[p], eng_ip[p], &e->ports[p].net.mac, 0);
 	}
 	cr_assert_eq(dpv_sig_init(e, stderr), 0);
 }
