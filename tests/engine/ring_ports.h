@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -82,6 +83,24 @@ test_ring_port(struct dpv_engine *e, unsigned i, struct rte_mempool *pool, uint3
 	    .arp = &p->arp,
 	};
 	rte_eth_macaddr_get((uint16_t)id, &p->net.mac);
+}
+
+/* A zeroed engine with the default config, small SIP pools and the default dialplan (".* tone")
+ * compiled as dpv_config_load's check does. */
+static inline void
+test_engine_config(struct dpv_engine *e)
+{
+	char err[256];
+
+	memset(e, 0, sizeof(*e));
+	dpv_config_defaults(&e->cfg);
+	snprintf(e->cfg.path, sizeof(e->cfg.path), "test.conf");
+	e->cfg.sip.max_transactions = 64;
+	e->cfg.sip.max_dialogs = 64;
+	e->cfg.dialplan.dp =
+	    sip_dialplan_create(&e->cfg.dialplan.rules[0].rule, 1, err, sizeof(err), NULL);
+	cr_assert_not_null(e->cfg.dialplan.dp, "%s", err);
+	e->start_tsc = rte_rdtsc();
 }
 
 /* Worker @a w's tx buffer on port @a port_id. */

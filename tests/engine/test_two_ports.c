@@ -39,7 +39,6 @@ static struct dpv_arp_cache peer_arp[NB_PORTS];
 static void
 setup(void)
 {
-	char err[256];
 	struct dpv_engine *e = &eng;
 	struct dpv_worker *w = &e->workers[0];
 
@@ -48,15 +47,7 @@ setup(void)
 	pool =
 	    rte_pktmbuf_pool_create("port", 1023, 0, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	cr_assert_not_null(pool);
-	memset(e, 0, sizeof(*e));
-	dpv_config_defaults(&e->cfg);
-	snprintf(e->cfg.path, sizeof(e->cfg.path), "test.conf");
-	e->cfg.sip.max_transactions = 64;
-	e->cfg.sip.max_dialogs = 64;
-	e->cfg.dialplan.dp =
-	    sip_dialplan_create(&e->cfg.dialplan.rules[0].rule, 1, err, sizeof(err), NULL);
-	cr_assert_not_null(e->cfg.dialplan.dp, "%s", err);
-	e->start_tsc = rte_rdtsc();
+	test_engine_config(e);
 	e->nb_ports = NB_PORTS;
 	e->nb_workers = 1;
 	w->eng = e;
