@@ -290,7 +290,7 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 		        rte_strerror(rte_errno));
 		goto fail;
 	}
-	s->media = rtp_media_create(lo, hi);
+	s->media = rtp_media_create(&(struct rtp_media_cfg){.port_min = lo, .port_max = hi});
 	if (s->media == NULL) {
 		fprintf(err,
 		        "%s: [rtp] port-min: cannot create the RTP port pool %u-%u of lcore %u\n",

@@ -301,6 +301,10 @@ parse_attr(struct dpv_str v, struct rtp_sdp *sdp, struct rtp_sdp_media *m)
 		return parse_fmtp(val, m);
 	if (DPV_STR_CASEEQ_LIT(name, "rtcp"))
 		return parse_rtcp(val, m);
+	if (DPV_STR_CASEEQ_LIT(name, "rtcp-mux")) {
+		m->rtcp_mux = true; /* RFC 5761 5.1.1 */
+		return RTP_SDP_OK;
+	}
 	if (DPV_STR_CASEEQ_LIT(name, "ptime")) {
 		if (dpv_str_to_u32(trim(val), 10000, &n) < 0 || n == 0)
 			return RTP_SDP_E_BAD_ATTR;
@@ -506,7 +510,10 @@ rtp_sdp_negotiate(const struct rtp_sdp *offer, struct rtp_sdp_neg *neg)
 	}
 	neg->remote_ip = c->ip4;
 	neg->remote_port = m->port;
-	neg->remote_rtcp_port = m->rtcp_port ? m->rtcp_port : (uint16_t)(m->port + 1);
+	neg->rtcp_mux = m->rtcp_mux;
+	neg->remote_rtcp_port = m->rtcp_mux    ? m->port
+	                        : m->rtcp_port ? m->rtcp_port
+	                                       : (uint16_t)(m->port + 1);
 	neg->ptime = m->ptime;
 	neg->offer_dir = m->dir ? m->dir : offer->dir ? offer->dir : RTP_DIR_SENDRECV;
 	/* RFC 2543 hold: the offerer wants nothing sent to it. */
@@ -621,6 +628,8 @@ rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
 			}
 		}
 		dpv_buf_printf(&w, "a=ptime:20\r\na=%s\r\n", dir_name(neg->answer_dir));
+		if (neg->rtcp_mux)
+			dpv_buf_printf(&w, "a=rtcp-mux\r\n"); /* RFC 5761 5.1.1: accepted */
 	}
 	return w_end(&w);
 }

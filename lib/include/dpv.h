@@ -147,6 +147,7 @@ struct dpv_media {
 	uint8_t codec;   /**< the G.711 law pt stands for: 0 PCMU, 8 PCMA */
 	int16_t te_pt;   /**< telephone-event payload type, -1 when none */
 	bool send, recv; /**< direction from the engine's side after offer/answer */
+	bool rtcp_mux;   /**< RTP and RTCP share local_port and remote_port (RFC 5761) */
 };
 
 /**

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_ring.h>
+#include <urcu-qsbr.h>
+
 #include "dpv.h"
 
 /* ---- media port pool (portpool.c) ----
@@ -138,6 +141,7 @@ struct rtp_sdp_media {
 	enum rtp_dir dir;         /**< media-level direction attribute */
 	uint32_t ptime;           /**< a=ptime, 0: not given */
 	uint16_t rtcp_port;       /**< a=rtcp, 0: not given */
+	bool rtcp_mux;            /**< a=rtcp-mux (RFC 5761) */
 	struct rtp_sdp_conn rtcp_conn;
 	unsigned line; /**< line number of the m= line */
 };
@@ -164,11 +168,13 @@ struct rtp_sdp_neg {
 	struct dpv_str te_fmtp; /**< offered telephone-event a=fmtp value, empty if none */
 	uint32_t remote_ip;     /**< host byte order; 0 when the offer holds with c=0.0.0.0 */
 	uint16_t remote_port;   /**< where to send RTP */
-	uint16_t remote_rtcp_port; /**< a=rtcp, else remote_port + 1 */
-	uint32_t ptime;            /**< offered ptime, 0: not given */
-	enum rtp_dir offer_dir;    /**< effective direction of the offer (see rtp_sdp_negotiate) */
-	enum rtp_dir answer_dir;   /**< direction to put in the answer */
-	bool hold;                 /**< offer is on hold (sendonly, inactive or c=0.0.0.0) */
+	uint16_t
+	    remote_rtcp_port;   /**< remote_port with rtcp-mux, else a=rtcp, else remote_port + 1 */
+	bool rtcp_mux;          /**< the offer has a=rtcp-mux: the answer accepts it */
+	uint32_t ptime;         /**< offered ptime, 0: not given */
+	enum rtp_dir offer_dir; /**< effective direction of the offer (see rtp_sdp_negotiate) */
+	enum rtp_dir answer_dir; /**< direction to put in the answer */
+	bool hold;               /**< offer is on hold (sendonly, inactive or c=0.0.0.0) */
 };
 
 /** Name of an error code ("malformed line", ...). */
@@ -211,6 +217,147 @@ int rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
 int rtp_sdp_write_offer(char *buf, size_t cap, uint32_t local_ip, uint16_t local_port,
                         uint64_t sess_id, uint64_t sess_version);
 
+/* ---- media flows (flow.c) ----
+ *
+ * What the packet path knows of a local RTP port: an immutable struct rtp_flow per port,
+ * published by the port's owner (the signaling lcore whose pool slice holds it) with
+ * rcu_assign_pointer and replaced by copy-and-swap, read by media lcores under RCU without
+ * locks. A replaced or removed flow goes back to its writer's pool after a grace period, and a
+ * port goes back to the port pool only after its flow is gone, so no media lcore can see a
+ * recycled port's old flow. Each publish of a port gets a new generation: per-lcore state
+ * keyed by port (stream statistics, a learned source) resets when it changes.
+ */
+
+/** Source latching (RFC 3550 leaves it to the application; the RTP Bleed class is why it is
+ *  strict by default). */
+enum rtp_latch {
+	RTP_LATCH_STRICT, /**< only the address and port the peer's SDP names */
+	RTP_LATCH_LEARN,  /**< the signaled IP on any port: the first packet locks the port */
+};
+
+/** One local RTP port's media, as the packet path uses it. */
+struct rtp_flow {
+	uint64_t session_id;
+	uint32_t gen;                /**< set by rtp_flow_publish */
+	enum dpv_call_action action; /**< TONE, ECHO, BRIDGE or NONE */
+	uint32_t bridge_id;          /**< DPV_CALL_BRIDGE: the bridge's slot, or UINT32_MAX */
+	uint32_t local_ip;
+	uint16_t local_port; /**< even; RTCP on local_port + 1 unless rtcp_mux */
+	uint16_t peer_port, peer_rtcp_port;
+	uint32_t peer_ip; /**< 0: nothing to send to, nothing accepted (c=0.0.0.0 hold) */
+	bool rtcp_mux;
+	bool send;     /**< the engine sends to the peer */
+	bool recv;     /**< the engine takes what the peer sends */
+	uint8_t latch; /**< enum rtp_latch */
+	uint8_t pt, codec;
+	int16_t te_pt;
+	uint16_t media_lcore; /**< TONE: the media lcore (0..nb_media-1) that sends it */
+	struct dpv_defer_node limbo;
+};
+
+/** What media lcores keep per port besides the flow: the learned sources, the last packet. */
+struct rtp_flow_slot {
+	struct rtp_flow *flow; /**< RCU: rtp_flow_get() */
+	uint64_t latch[2];     /**< learned source of RTP [0] and RTCP [1]: see rtp_latch_ok */
+	uint64_t last_rx_tsc;  /**< last packet accepted from the peer (any media lcore) */
+	uint32_t gen;          /**< the owner's generation counter for this port */
+};
+
+/** Media lcores a table can hand tone flows to. */
+#define RTP_MAX_MEDIA_LCORES 64
+
+/** The flows of every local RTP port, and the rings that tell media lcores of tone flows. */
+struct rtp_flow_table {
+	uint16_t port_min; /**< even */
+	uint32_t nb_slots; /**< one per even port in [port_min, port_max] */
+	uint32_t nb_media; /**< media lcores (tone rings) */
+	struct rtp_flow_slot *slots;
+	struct rte_ring *tone_ring[RTP_MAX_MEDIA_LCORES]; /**< ports of new tone flows, by lcore */
+};
+
+/** A table for the RTP ports in [@a port_min, @a port_max] and @a nb_media media lcores (tone
+ *  rings of @a ring_size entries each). NULL on error. */
+struct rtp_flow_table *rtp_flow_table_create(uint16_t port_min, uint16_t port_max,
+                                             uint32_t nb_media, uint32_t ring_size);
+/** Free it (no flow may be published any more, no reader left). */
+void rtp_flow_table_destroy(struct rtp_flow_table *t);
+
+/** The slot of local port @a port (RTP or its RTCP port + 1), or NULL when out of range. */
+static inline struct rtp_flow_slot *
+rtp_flow_slot(const struct rtp_flow_table *t, uint16_t port)
+{
+	uint32_t i = (uint32_t)(port - t->port_min) >> 1;
+
+	return port >= t->port_min && i < t->nb_slots ? &t->slots[i] : NULL;
+}
+
+/** Reader: the flow in @a s, or NULL (inside an RCU read-side section). */
+static inline const struct rtp_flow *
+rtp_flow_get(const struct rtp_flow_slot *s)
+{
+	return rcu_dereference(s->flow);
+}
+
+/**
+ * Reader: may a packet from @a ip:@a port reach @a f's stream (@a rtcp: its RTCP)? Strict: the
+ * SDP's address and port only. Learn: the SDP's IP on any port; the first such packet locks the
+ * port (one CAS on the slot's latch word, tagged with the flow's generation) and it never moves
+ * again. Either way nothing from another address is accepted or latches anything.
+ */
+static inline bool
+rtp_latch_ok(const struct rtp_flow *f, struct rtp_flow_slot *s, bool rtcp, uint32_t ip,
+             uint16_t port)
+{
+	uint16_t want = rtcp ? f->peer_rtcp_port : f->peer_port;
+	uint64_t *lw = &s->latch[rtcp], cur, mine;
+
+	if (ip != f->peer_ip || ip == 0)
+		return false;
+	if (f->latch == RTP_LATCH_STRICT)
+		return port == want;
+	mine = UINT64_C(1) << 63 | (uint64_t)(f->gen & 0x7fff) << 48 | (uint64_t)port;
+	cur = __atomic_load_n(lw, __ATOMIC_ACQUIRE);
+	for (;;) {
+		if ((cur >> 63) && ((cur >> 48) & 0x7fff) == (f->gen & 0x7fff))
+			return (uint16_t)cur == port;
+		if (__atomic_compare_exchange_n(lw, &cur, mine, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			return true;
+	}
+}
+
+/** Reader: where to send @a f's RTP (@a rtcp: RTCP) now: the latched port when learning has
+ *  locked one, else the SDP's. */
+static inline uint16_t
+rtp_flow_dst_port(const struct rtp_flow *f, const struct rtp_flow_slot *s, bool rtcp)
+{
+	uint64_t cur = __atomic_load_n(&s->latch[rtcp], __ATOMIC_ACQUIRE);
+
+	if (f->latch == RTP_LATCH_LEARN && (cur >> 63) &&
+	    ((cur >> 48) & 0x7fff) == (f->gen & 0x7fff))
+		return (uint16_t)cur;
+	return rtcp ? f->peer_rtcp_port : f->peer_port;
+}
+
+struct rtp_flow_writer;
+
+/** The writer of the ports a signaling lcore owns, with a pool of @a nb_flows flows. */
+struct rtp_flow_writer *rtp_flow_writer_create(struct rtp_flow_table *t, uint32_t nb_flows);
+/** Remove its flows, wait for readers, free it. */
+void rtp_flow_writer_destroy(struct rtp_flow_writer *w);
+/**
+ * Writer: publish a copy of @a f for port f->local_port (a new generation), retiring the flow
+ * it replaces; a TONE flow is announced on its media lcore's ring. @return 0, -ENOMEM (no flow
+ * free until a grace period ends), -ERANGE (port outside the table).
+ */
+int rtp_flow_publish(struct rtp_flow_writer *w, const struct rtp_flow *f);
+/** Writer: unpublish port @a port's flow (nothing reaches it any more). */
+void rtp_flow_remove(struct rtp_flow_writer *w, uint16_t port);
+/** Writer: back to the pool what a grace period released; returns how many. */
+unsigned rtp_flow_writer_reclaim(struct rtp_flow_writer *w);
+/** Writer: flows published now. */
+uint32_t rtp_flow_writer_count(const struct rtp_flow_writer *w);
+
 /* ---- media negotiation for the signaling layer (media.c) ----
  *
  * rtp_media_ops implements struct dpv_media_ops (lib/dpv.h) with the SDP code above and a port
@@ -224,19 +371,50 @@ struct rtp_media;
 struct rtp_media_stats {
 	uint64_t sdp_rejected;    /**< an offer or answer we could not parse or take: 488 */
 	uint64_t ports_exhausted; /**< no free RTP port: 503 */
+	uint64_t flows_exhausted; /**< no flow object free (until a grace period ends) */
+	uint64_t media_timeouts;  /**< calls whose peer sent nothing for the timeout */
+};
+
+/** What one lcore's media negotiation works with. */
+struct rtp_media_cfg {
+	uint16_t port_min, port_max;  /**< this lcore's slice of the RTP range */
+	struct rtp_flow_table *flows; /**< NULL: negotiation only, no media plane */
+	uint8_t latch;                /**< enum rtp_latch of the flows it publishes */
+	uint32_t nb_media;            /**< media lcores: tone flows are spread over them */
+	/**
+	 * The session of @a m leaves bridge @a leave and/or joins bridge @a join (either NULL).
+	 * The owner does it (the bridge layer is above this one) and reports the slot a join got
+	 * with rtp_media_bridge_joined(). NULL: bridges are not served.
+	 */
+	void (*bridge_change)(void *arg, const struct dpv_media *m, const char *leave,
+	                      const char *join);
+	void *bridge_arg;
 };
 
 /** The ops a UA negotiates media through; their arg is a struct rtp_media. */
 extern const struct dpv_media_ops rtp_media_ops;
 
-/** Media state for one lcore with the RTP ports in [@a port_min, @a port_max]; NULL on error. */
-struct rtp_media *rtp_media_create(uint16_t port_min, uint16_t port_max);
-/** Free it (NULL is fine). */
+/** Media state for one lcore; NULL on error (no port fits the slice, no memory). */
+struct rtp_media *rtp_media_create(const struct rtp_media_cfg *cfg);
+/** Free it, its flows removed (NULL is fine). */
 void rtp_media_destroy(struct rtp_media *rm);
 /** Counters. */
 const struct rtp_media_stats *rtp_media_stats(const struct rtp_media *rm);
 /** The lcore's port pool (for its counters). */
 const struct rtp_portpool *rtp_media_ports(const struct rtp_media *rm);
+/** The session on @a port joined @a bridge, which is slot @a bridge_id: its flow says so from
+ *  now on. -ENOENT when the port's session or its bridge changed meanwhile (nothing done). */
+int rtp_media_bridge_joined(struct rtp_media *rm, uint16_t port, uint64_t session_id,
+                            const char *bridge, uint32_t bridge_id);
+/** Flows and ports a grace period has released go back; returns how many. Call each tick. */
+unsigned rtp_media_reclaim(struct rtp_media *rm);
+/**
+ * Look at up to @a max_scan ports (round robin) for calls whose peer should send RTP and sent
+ * none for @a timeout_tsc: @a cb gets each such session once. @return how many.
+ */
+unsigned rtp_media_timeouts(struct rtp_media *rm, uint64_t now_tsc, uint64_t timeout_tsc,
+                            uint32_t max_scan, void (*cb)(void *arg, uint64_t session_id),
+                            void *arg);
 /** Fill a media description's peer, payload types and direction from a negotiation. */
 void rtp_media_from_neg(struct dpv_media *m, const struct rtp_sdp_neg *neg);
 

@@ -18,7 +18,8 @@ static char buf[2048];
 static void
 setup(void)
 {
-	rm = rtp_media_create(20000, 20003); /* two ports: 20000 and 20002 */
+	/* two ports: 20000 and 20002; negotiation only */
+	rm = rtp_media_create(&(struct rtp_media_cfg){.port_min = 20000, .port_max = 20003});
 	cr_assert_not_null(rm);
 }
 

@@ -166,7 +166,7 @@ ua_start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	n5xx_own = 0;
 	now = 1000;
 	cr_assert_eq(dpv_timer_wheel_init(&wheel, 1024, 1, now), 0);
-	media = rtp_media_create(20000, 29999);
+	media = rtp_media_create(&(struct rtp_media_cfg){.port_min = 20000, .port_max = 29999});
 	cr_assert_not_null(media);
 	cfg.media_arg = media;
 	ua = sip_ua_create(&cfg);
