@@ -196,6 +196,7 @@ bridge_create(struct bridge_writer *w, const char *name, bool persistent, uint64
 	ms->n = 0;
 	b = &t->slots[w->index + w->free_k[w->nb_free - 1] * t->nb_owners];
 	memcpy(b->name, name, len + 1);
+	b->gen++;
 	b->persistent = persistent;
 	b->created_ms = now_ms;
 	b->members = ms;
@@ -298,14 +299,14 @@ bridge_find(struct bridge_table *t, const char *name)
 }
 
 const struct bridge *
-bridge_get(const struct bridge_table *t, uint32_t id)
+bridge_get(const struct bridge_table *t, uint32_t id, uint32_t gen)
 {
 	const struct bridge *b;
 
 	if (id >= t->size)
 		return NULL;
 	b = &t->slots[id];
-	return __atomic_load_n(&b->live, __ATOMIC_ACQUIRE) ? b : NULL;
+	return __atomic_load_n(&b->live, __ATOMIC_ACQUIRE) && b->gen == gen ? b : NULL;
 }
 
 unsigned

@@ -354,7 +354,7 @@ static const struct dpv_cfg_key control_keys[] = {
     {NULL},
 };
 
-#define MAX_SECTIONS 8
+#define MAX_SECTIONS 10
 
 /* The file's sections in the order "unknown section" lists them and their checks run; the
  * section without a name is the check across [sip] and [rtp]. @return how many. */
@@ -382,6 +382,7 @@ sections(struct dpv_config *cfg, struct dpv_cfg_section s[MAX_SECTIONS])
 	s[n++] = rtp_conf_section(&cfg->rtp);
 	s[n++] = (struct dpv_cfg_section){.base = cfg, .check = check_sip_in_rtp};
 	s[n++] = sip_dialplan_conf_section(&cfg->dialplan);
+	s[n++] = bridge_conf_section(&cfg->bridge);
 	s[n++] = (struct dpv_cfg_section){
 	    .name = "control", .instances = 1, .keys = control_keys, .base = cfg};
 	return n;
@@ -399,6 +400,7 @@ dpv_config_defaults(struct dpv_config *cfg)
 	sip_conf_defaults(&cfg->sip);
 	rtp_conf_defaults(&cfg->rtp);
 	sip_dialplan_conf_defaults(&cfg->dialplan);
+	bridge_conf_defaults(&cfg->bridge);
 	snprintf(cfg->ctl_socket, sizeof(cfg->ctl_socket), "/run/dpvoip/dpvoip.sock");
 }
 

@@ -13,3 +13,9 @@ const char *const dpv_lcore_counter_names[DPV_LC_MAX] = {
     DPV_LCORE_COUNTERS(DPV_X)
 #undef DPV_X
 };
+
+const char *const dpv_sig_counter_names[DPV_SIG_C_MAX] = {
+#define DPV_X(n) #n,
+    DPV_SIG_COUNTERS(DPV_X)
+#undef DPV_X
+};

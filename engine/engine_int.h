@@ -14,6 +14,7 @@
 #include <rte_ring.h>
 #include <rte_ethdev.h>
 
+#include "bridge.h"
 #include "dpv.h"
 #include "engine.h"
 #include "rtp.h"
@@ -57,6 +58,7 @@ struct dpv_config {
 	struct sip_conf sip;
 	struct rtp_conf rtp;
 	struct sip_dialplan_conf dialplan; /* with the compiled dialplan: dpv_config_free() */
+	struct bridge_conf bridge;
 	/* [control] */
 	char ctl_socket[108];
 };
@@ -97,6 +99,22 @@ int dpv_config_eal_port_estimate(const char *eal);
 	X(sip_tx_arp_miss)                                                                         \
 	X(sip_tx_fragmented)
 
+/* Counters of a signaling lcore's glue (sig.c), beside the UA's and the rtp layer's. */
+#define DPV_SIG_COUNTERS(X)                                                                        \
+	X(msg_no_buffer)      /* no free message for another lcore */                              \
+	X(msg_ring_full)      /* another lcore's message ring full */                              \
+	X(bridge_join_failed) /* the bridge was full, or no slot was free */                       \
+	X(media_timeouts)     /* calls ended for [rtp] media-timeout-s without RTP */
+
+enum dpv_sig_counter {
+#define DPV_X(n) DPV_SIG_C_##n,
+	DPV_SIG_COUNTERS(DPV_X)
+#undef DPV_X
+	    DPV_SIG_C_MAX
+};
+
+extern const char *const dpv_sig_counter_names[DPV_SIG_C_MAX];
+
 enum dpv_lcore_counter {
 #define DPV_X(n) DPV_LC_##n,
 	DPV_LCORE_COUNTERS(DPV_X)
@@ -121,9 +139,11 @@ struct dpv_worker {
 	unsigned lcore_id;
 	unsigned roles;            /* DPV_ROLE_* */
 	int sig_index;             /* index among signaling workers, -1 if none */
+	int media_index;           /* index among media workers, -1 if none */
 	uint16_t rxq;              /* rx queue on every port (media role, or hw-steered SIP) */
 	uint16_t txq;              /* own tx queue on every port */
 	struct rte_ring *sig_ring; /* signaling role: SIP steered to this lcore */
+	struct rte_ring *msg_ring; /* signaling role: struct sig_msg for this lcore (sigmsg.c) */
 	struct dpv_sig *sig;       /* signaling role: the SIP stack of this lcore (sig.c) */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
 	/* egress (egress.c): IPv4 fragments of datagrams over the MTU are copied into frag_pool
@@ -152,9 +172,15 @@ struct dpv_engine {
 	unsigned nb_workers;
 	struct dpv_worker *sig_workers[DPV_MAX_WORKERS]; /* by sig_index */
 	unsigned nb_sig;
+	struct dpv_worker *media_workers[DPV_MAX_WORKERS]; /* by media_index */
+	unsigned nb_media;
 	struct dpv_port ports[DPV_MAX_PORTS];
 	unsigned nb_ports;
 	uint64_t start_tsc;
+	struct rte_mempool *sig_msgs; /* struct sig_msg (sigmsg.c) */
+	struct rtp_flow_table *flows; /* every local RTP port's flow (media plane) */
+	struct bridge_table *bridges; /* every bridge */
+	uint64_t events_posted;       /* event.c */
 	volatile bool quit;
 };
 

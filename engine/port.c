@@ -30,6 +30,7 @@ workers_init(struct dpv_engine *e, FILE *err)
 		all.bits[i] |= c->signaling.bits[i];
 	e->nb_workers = 0;
 	e->nb_sig = 0;
+	e->nb_media = 0;
 	DPV_CPUSET_FOREACH(cpu, &all)
 	{
 		struct dpv_worker *w = &e->workers[e->nb_workers];
@@ -47,10 +48,13 @@ workers_init(struct dpv_engine *e, FILE *err)
 		w->eng = e;
 		w->lcore_id = cpu;
 		w->sig_index = -1;
+		w->media_index = -1;
 		w->txq = (uint16_t)e->nb_workers;
 		if (dpv_cpuset_isset(&c->media, cpu)) {
 			w->roles |= DPV_ROLE_MEDIA;
 			w->rxq = (uint16_t)rxq++;
+			w->media_index = (int)e->nb_media;
+			e->media_workers[e->nb_media++] = w;
 		}
 		if (dpv_cpuset_isset(&c->signaling, cpu)) {
 			char name[RTE_RING_NAMESIZE];

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Signaling glue: one SIP UA per signaling lcore, fed with the SIP datagrams
- * steered to that lcore, sending through mbufs on the lcore's own tx queues,
- * negotiating media with the rtp layer, and taking originate/hangup commands
- * from the control socket through a one-slot mailbox polled by the loop.
+ * Signaling glue: one SIP UA per signaling lcore, fed with the SIP datagrams steered to that
+ * lcore, sending through mbufs on the lcore's own tx queues, negotiating media with the rtp
+ * layer (which publishes the media flows), writing the bridges bridge_owner() gives it, and
+ * taking messages (sigmsg.c) from the control socket and from the other signaling lcores:
+ * a session joins a bridge by message to the bridge's owner, which answers with the bridge's
+ * slot for the session's flow.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 
 #include "egress_int.h"
 #include "engine_int.h"
+#include "event_int.h"
 #include "rtp.h"
 #include "sig_int.h"
 #include "sip.h"
@@ -25,13 +28,10 @@
 #define DPV_WHEEL_TICK_MS   1
 #define DPV_SIG_LARGE_MBUFS 255
 #define DPV_SIG_FRAG_MBUFS  4095
-#define DPV_SIG_POOL_SLACK  1024 /* beyond one held message per transaction: ARP, ACKs */
-
-enum dpv_cmd_state {
-	CMD_FREE,
-	CMD_POSTED,
-	CMD_DONE,
-};
+#define DPV_SIG_POOL_SLACK  1024  /* beyond one held message per transaction: ARP, ACKs */
+#define DPV_SIG_MSG_RING    4096  /* messages waiting for one signaling lcore */
+#define DPV_SIG_MSGS        16383 /* messages in flight, engine-wide */
+#define DPV_TONE_RING       4096  /* new tone flows waiting for one media lcore */
 
 struct dpv_sig {
 	struct dpv_engine *e;
@@ -46,11 +46,14 @@ struct dpv_sig {
 	struct rte_mempool *frag_pool;
 	struct dpv_worker *w;
 	struct sip_ua *ua;
-	struct rtp_media *media; /* SDP and this lcore's slice of the RTP ports */
+	struct rtp_media *media;       /* SDP, this lcore's slice of the RTP ports, their flows */
+	struct bridge_writer *bridges; /* the bridges this lcore owns */
+	unsigned index;                /* among signaling lcores */
+	uint32_t nb_ports;             /* RTP ports of its slice */
 	struct dpv_timer_wheel wheel;
 	uint64_t tsc_per_ms;
-	struct dpv_sig_cmd
-	    cmd; /* written by the main lcore while FREE, by this lcore while POSTED */
+	uint64_t next_timeout_scan; /* TSC of the next media-timeout scan */
+	uint64_t cnt[DPV_SIG_C_MAX];
 };
 
 static inline uint64_t
@@ -126,12 +129,15 @@ local_addr(void *arg, uint32_t peer_ip)
 	return egress_route(s->e, peer_ip)->net.addr;
 }
 
+static void session_state(void *arg, uint64_t session_id, enum sip_sess_state st);
+
 static const struct sip_ua_ops ua_ops = {
     .msg_alloc = msg_alloc,
     .msg_alloc_large = msg_alloc_large,
     .msg_send = msg_send,
     .msg_free = msg_free,
     .local_addr = local_addr,
+    .session_state = session_state,
 };
 
 void
@@ -153,39 +159,251 @@ dpv_sig_input(struct dpv_worker *w, struct rte_mbuf **pkts, unsigned n)
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
+/* ---- bridges: the owner's side ---- */
+
 static void
-cmd_run(struct dpv_sig *s, struct dpv_sig_cmd *c)
+post_event(struct dpv_sig *s, enum dpv_event_type type, const char *bridge, uint64_t session_id)
 {
-	switch (c->op) {
-	case DPV_CMD_ORIGINATE:
-		c->rc = sip_ua_originate(s->ua, c->uri, c->bridge[0] ? c->bridge : NULL,
-		                         &c->session_id);
-		break;
-	case DPV_CMD_HANGUP:
-		c->rc = sip_ua_hangup(s->ua, c->session_id);
-		break;
-	case DPV_CMD_SET_BRIDGE:
-		c->rc = sip_ua_set_bridge(s->ua, c->session_id, c->bridge[0] ? c->bridge : NULL);
-		break;
-	default:
-		c->rc = -EINVAL;
-	}
+	struct dpv_event ev = {.type = type, .session_id = session_id};
+
+	if (bridge != NULL)
+		snprintf(ev.bridge, sizeof(ev.bridge), "%s", bridge);
+	dpv_event_post(s->e, &ev);
 }
+
+/* Answer a join: the session's lcore gets the slot (or the error) for its flow. */
+static void
+post_joined(struct dpv_sig *s, const struct sig_msg *join, const struct bridge *b, int rc)
+{
+	struct sig_msg *m = sig_msg_alloc(s->e, SIG_MSG_BRIDGE_JOINED);
+
+	if (m == NULL) {
+		s->cnt[DPV_SIG_C_msg_no_buffer]++;
+		return;
+	}
+	m->from = (uint16_t)s->index;
+	m->rc = rc;
+	m->session_id = join->session_id;
+	m->port = join->port;
+	memcpy(m->bridge, join->bridge, sizeof(m->bridge));
+	if (b != NULL) {
+		m->bridge_id = b->id;
+		m->bridge_gen = b->gen;
+	}
+	if (sig_msg_post(s->e, join->from, m) != 0)
+		s->cnt[DPV_SIG_C_msg_ring_full]++;
+}
+
+/* A session joins: the bridge is made when it does not exist (a dialplan or originate
+ * bridge: it goes when its last member leaves). */
+static int
+bridge_join(struct dpv_sig *s, const struct sig_msg *m)
+{
+	struct bridge_member mem = {.session_id = m->session_id, .port = m->port};
+	struct bridge *b = bridge_writer_find(s->bridges, m->bridge);
+	int rc = 0;
+
+	if (b == NULL) {
+		rc = bridge_create(s->bridges, m->bridge, false, now_ms(s, rte_rdtsc()), &b);
+		if (rc < 0) {
+			s->cnt[DPV_SIG_C_bridge_join_failed]++;
+			post_joined(s, m, NULL, rc);
+			return rc;
+		}
+		post_event(s, DPV_EV_BRIDGE_CREATED, b->name, 0);
+	}
+	rc = bridge_member_add(s->bridges, b, &mem);
+	if (rc < 0 && rc != -EEXIST) {
+		s->cnt[DPV_SIG_C_bridge_join_failed]++;
+		if (bridge_members(b)->n == 0 && !b->persistent) {
+			bridge_destroy(s->bridges, b);
+			post_event(s, DPV_EV_BRIDGE_DESTROYED, m->bridge, 0);
+		}
+		post_joined(s, m, NULL, rc);
+		return rc;
+	}
+	if (rc != -EEXIST)
+		post_event(s, DPV_EV_MEMBER_JOINED, b->name, m->session_id);
+	post_joined(s, m, b, 0);
+	return 0;
+}
+
+static int
+bridge_leave(struct dpv_sig *s, const struct sig_msg *m)
+{
+	struct bridge *b = bridge_writer_find(s->bridges, m->bridge);
+	int left;
+
+	if (b == NULL)
+		return -ENOENT;
+	left = bridge_member_remove(s->bridges, b, m->session_id);
+	if (left < 0)
+		return left;
+	post_event(s, DPV_EV_MEMBER_LEFT, b->name, m->session_id);
+	if (left == 0 && !b->persistent) {
+		bridge_destroy(s->bridges, b);
+		post_event(s, DPV_EV_BRIDGE_DESTROYED, m->bridge, 0);
+	}
+	return 0;
+}
+
+/* The control socket destroys a bridge: its members are told to leave it first. */
+static int
+bridge_destroy_cmd(struct dpv_sig *s, const struct sig_msg *m)
+{
+	struct bridge *b = bridge_writer_find(s->bridges, m->bridge);
+	const struct bridge_members *ms;
+
+	if (b == NULL)
+		return -ENOENT;
+	ms = b->members;
+	for (uint32_t i = 0; i < ms->n; i++) {
+		struct sig_msg *g = sig_msg_alloc(s->e, SIG_MSG_BRIDGE_GONE);
+
+		if (g == NULL) {
+			s->cnt[DPV_SIG_C_msg_no_buffer]++;
+			continue;
+		}
+		g->from = (uint16_t)s->index;
+		g->session_id = ms->m[i].session_id;
+		memcpy(g->bridge, b->name, sizeof(g->bridge));
+		if (sig_msg_post(s->e, sip_ua_session_owner(g->session_id), g) != 0)
+			s->cnt[DPV_SIG_C_msg_ring_full]++;
+		post_event(s, DPV_EV_MEMBER_LEFT, b->name, ms->m[i].session_id);
+	}
+	bridge_destroy(s->bridges, b);
+	post_event(s, DPV_EV_BRIDGE_DESTROYED, m->bridge, 0);
+	return 0;
+}
+
+/* ---- bridges: the session's side (rtp_media's bridge_change hook) ---- */
+
+static void
+post_membership(struct dpv_sig *s, enum sig_msg_type type, const struct dpv_media *m,
+                const char *bridge)
+{
+	struct sig_msg *msg = sig_msg_alloc(s->e, type);
+
+	if (msg == NULL) {
+		s->cnt[DPV_SIG_C_msg_no_buffer]++;
+		return;
+	}
+	msg->from = (uint16_t)s->index;
+	msg->session_id = m->session_id;
+	msg->port = m->local_port;
+	snprintf(msg->bridge, sizeof(msg->bridge), "%s", bridge);
+	if (sig_msg_post(s->e, bridge_owner(bridge, s->e->nb_sig), msg) != 0)
+		s->cnt[DPV_SIG_C_msg_ring_full]++;
+}
+
+static void
+bridge_change(void *arg, const struct dpv_media *m, const char *leave, const char *join)
+{
+	struct dpv_sig *s = arg;
+
+	if (leave != NULL)
+		post_membership(s, SIG_MSG_BRIDGE_LEAVE, m, leave);
+	if (join != NULL)
+		post_membership(s, SIG_MSG_BRIDGE_JOIN, m, join);
+}
+
+/* ---- messages ---- */
+
+void
+dpv_sig_handle(struct dpv_worker *w, struct sig_msg *m)
+{
+	struct dpv_sig *s = w->sig;
+	int rc = -EINVAL;
+
+	if (s == NULL) {
+		sig_msg_done(w->eng, m, -ENOENT);
+		return;
+	}
+	switch (m->type) {
+	case SIG_MSG_ORIGINATE:
+		rc = sip_ua_originate(s->ua, m->uri, m->bridge[0] ? m->bridge : NULL,
+		                      &m->session_id);
+		break;
+	case SIG_MSG_HANGUP:
+		rc = sip_ua_hangup(s->ua, m->session_id);
+		break;
+	case SIG_MSG_SET_BRIDGE:
+	case SIG_MSG_BRIDGE_GONE:
+		rc = sip_ua_set_bridge(s->ua, m->session_id,
+		                       m->bridge[0] && m->type == SIG_MSG_SET_BRIDGE ? m->bridge
+		                                                                     : NULL);
+		break;
+	case SIG_MSG_BRIDGE_CREATE: {
+		struct bridge *b;
+
+		rc = bridge_create(s->bridges, m->bridge, true, now_ms(s, rte_rdtsc()), &b);
+		if (rc == 0)
+			post_event(s, DPV_EV_BRIDGE_CREATED, m->bridge, 0);
+		break;
+	}
+	case SIG_MSG_BRIDGE_DESTROY:
+		rc = bridge_destroy_cmd(s, m);
+		break;
+	case SIG_MSG_BRIDGE_JOIN:
+		rc = bridge_join(s, m);
+		break;
+	case SIG_MSG_BRIDGE_LEAVE:
+		rc = bridge_leave(s, m);
+		break;
+	case SIG_MSG_BRIDGE_JOINED:
+		rc = m->rc;
+		if (rc == 0)
+			rc = rtp_media_bridge_joined(s->media, m->port, m->session_id, m->bridge,
+			                             m->bridge_id, m->bridge_gen);
+		break;
+	}
+	sig_msg_done(w->eng, m, rc);
+}
+
+/* ---- media timeouts ---- */
+
+static void
+media_timeout(void *arg, uint64_t session_id)
+{
+	struct dpv_sig *s = arg;
+	struct dpv_event ev = {.type = DPV_EV_MEDIA_TIMEOUT, .session_id = session_id};
+
+	s->cnt[DPV_SIG_C_media_timeouts]++;
+	dpv_event_post(s->e, &ev);
+	(void)sip_ua_hangup(s->ua, session_id);
+}
+
+static void
+session_state(void *arg, uint64_t session_id, enum sip_sess_state st)
+{
+	struct dpv_sig *s = arg;
+	struct dpv_event ev = {.type = DPV_EV_SESSION, .session_id = session_id, .state = st};
+
+	dpv_event_post(s->e, &ev);
+}
+
+#define TIMEOUT_SCAN_MS 100 /* how often a slice of the ports is looked at */
 
 unsigned
 dpv_sig_tick(struct dpv_worker *w, uint64_t now_tsc)
 {
 	struct dpv_sig *s = w->sig;
+	const struct dpv_config *c;
 	unsigned work;
 
 	if (s == NULL)
 		return 0;
+	c = &s->e->cfg;
 	work = sip_ua_tick(s->ua, now_ms(s, now_tsc));
-
-	if (__atomic_load_n(&s->cmd.state, __ATOMIC_ACQUIRE) == CMD_POSTED) {
-		cmd_run(s, &s->cmd);
-		__atomic_store_n(&s->cmd.state, CMD_DONE, __ATOMIC_RELEASE);
-		work++;
+	work += sig_msg_poll(w);
+	work += rtp_media_reclaim(s->media);
+	work += bridge_writer_reclaim(s->bridges);
+	if (c->rtp.media_timeout_s && now_tsc >= s->next_timeout_scan) {
+		/* every port once a second, a tenth at a time */
+		s->next_timeout_scan = now_tsc + TIMEOUT_SCAN_MS * s->tsc_per_ms;
+		work += rtp_media_timeouts(s->media, now_tsc,
+		                           (uint64_t)c->rtp.media_timeout_s * 1000 * s->tsc_per_ms,
+		                           s->nb_ports / 10 + 1, media_timeout, s);
 	}
 	return work;
 }
@@ -212,6 +430,11 @@ sig_free(struct dpv_sig *s)
 		return;
 	sip_ua_destroy(s->ua);
 	rtp_media_destroy(s->media);
+	bridge_writer_destroy(s->bridges);
+	if (s->w != NULL) {
+		rte_ring_free(s->w->msg_ring);
+		s->w->msg_ring = NULL;
+	}
 	dpv_timer_wheel_fini(&s->wheel);
 	rte_mempool_free(s->pool);
 	rte_mempool_free(s->pool_large);
@@ -290,7 +513,31 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 		        rte_strerror(rte_errno));
 		goto fail;
 	}
-	s->media = rtp_media_create(&(struct rtp_media_cfg){.port_min = lo, .port_max = hi});
+	s->index = i;
+	s->nb_ports = ((uint32_t)hi - lo + 1) / 2;
+	snprintf(name, sizeof(name), "dpv_sigmsg%u", i);
+	w->msg_ring = rte_ring_create(name, DPV_SIG_MSG_RING, socket, RING_F_SC_DEQ);
+	if (w->msg_ring == NULL) {
+		fprintf(err,
+		        "%s:%u: [dpdk] eal: cannot allocate the message ring of lcore %u: %s\n",
+		        c->path, c->eal_line, w->lcore_id, rte_strerror(rte_errno));
+		goto fail;
+	}
+	s->bridges = bridge_writer_create(e->bridges, i);
+	if (s->bridges == NULL) {
+		fprintf(err, "%s: [bridge] max-bridges: cannot allocate the bridges of lcore %u\n",
+		        c->path, w->lcore_id);
+		goto fail;
+	}
+	s->media = rtp_media_create(&(struct rtp_media_cfg){
+	    .port_min = lo,
+	    .port_max = hi,
+	    .flows = e->flows,
+	    .latch = c->rtp.latching,
+	    .nb_media = e->nb_media,
+	    .bridge_change = bridge_change,
+	    .bridge_arg = s,
+	});
 	if (s->media == NULL) {
 		fprintf(err,
 		        "%s: [rtp] port-min: cannot create the RTP port pool %u-%u of lcore %u\n",
@@ -339,6 +586,25 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 		        c->path, nb);
 		goto fail;
 	}
+	if (sig_msg_init(e, DPV_SIG_MSGS) < 0) {
+		fprintf(err, "%s:%u: [dpdk] eal: cannot allocate %u signaling messages\n", c->path,
+		        c->eal_line, DPV_SIG_MSGS);
+		goto fail;
+	}
+	e->flows =
+	    rtp_flow_table_create(c->rtp.port_min, c->rtp.port_max, e->nb_media, DPV_TONE_RING);
+	if (e->flows == NULL) {
+		fprintf(err, "%s: [rtp] port-min: cannot allocate the media flows of %u-%u\n",
+		        c->path, c->rtp.port_min, c->rtp.port_max);
+		goto fail;
+	}
+	e->bridges = bridge_table_create(
+	    &(struct bridge_table_cfg){.max_bridges = c->bridge.max_bridges, .nb_owners = nb});
+	if (e->bridges == NULL) {
+		fprintf(err, "%s: [bridge] max-bridges: cannot allocate %u bridges for %u lcores\n",
+		        c->path, c->bridge.max_bridges, nb);
+		goto fail;
+	}
 	for (unsigned i = 0; i < nb; i++) {
 		struct dpv_worker *w = e->sig_workers[i];
 		uint16_t lo = (uint16_t)(c->rtp.port_min + i * span);
@@ -368,6 +634,12 @@ dpv_sig_fini(struct dpv_engine *e)
 		w->sig = NULL;
 		w->frag_pool = NULL;
 	}
+	/* every writer is gone and has waited for its readers */
+	bridge_table_destroy(e->bridges);
+	e->bridges = NULL;
+	rtp_flow_table_destroy(e->flows);
+	e->flows = NULL;
+	sig_msg_fini(e);
 }
 
 struct sip_ua *
@@ -387,33 +659,4 @@ dpv_sig_ua(struct dpv_engine *e, unsigned index)
 {
 	return index < e->nb_sig && e->sig_workers[index]->sig ? e->sig_workers[index]->sig->ua
 	                                                       : NULL;
-}
-
-int
-dpv_sig_command(struct dpv_engine *e, unsigned index, struct dpv_sig_cmd *c, unsigned timeout_ms)
-{
-	struct dpv_sig *s;
-	uint64_t deadline;
-
-	if (index >= e->nb_sig || (s = e->sig_workers[index]->sig) == NULL)
-		return -ENOENT;
-	if (__atomic_load_n(&s->cmd.state, __ATOMIC_ACQUIRE) == CMD_DONE)
-		s->cmd.state = CMD_FREE; /* the answer of an earlier command nobody waited for */
-	if (s->cmd.state != CMD_FREE)
-		return -EBUSY;
-	s->cmd.op = c->op;
-	memcpy(s->cmd.uri, c->uri, sizeof(s->cmd.uri));
-	memcpy(s->cmd.bridge, c->bridge, sizeof(s->cmd.bridge));
-	s->cmd.session_id = c->session_id;
-	__atomic_store_n(&s->cmd.state, CMD_POSTED, __ATOMIC_RELEASE);
-	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
-	while (__atomic_load_n(&s->cmd.state, __ATOMIC_ACQUIRE) != CMD_DONE) {
-		if (rte_get_timer_cycles() > deadline)
-			return -ETIMEDOUT;
-		rte_delay_us_sleep(200);
-	}
-	c->rc = s->cmd.rc;
-	c->session_id = s->cmd.session_id;
-	s->cmd.state = CMD_FREE;
-	return 0;
 }

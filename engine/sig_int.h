@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Signaling glue (sig.c): the SIP UA of each signaling lcore and its mailbox. */
+/* Signaling glue (sig.c): the SIP UA of each signaling lcore, and the messages it takes. */
 #ifndef DPV_SIG_INT_H
 #define DPV_SIG_INT_H
 
@@ -8,21 +8,58 @@
 struct sip_ua;
 struct rtp_media;
 
-enum dpv_cmd_op {
-	DPV_CMD_ORIGINATE,
-	DPV_CMD_HANGUP,
-	DPV_CMD_SET_BRIDGE,
+/* ---- messages to signaling lcores (sigmsg.c) ---- */
+
+enum sig_msg_type {
+	SIG_MSG_ORIGINATE,      /* main: sip_ua_originate(uri, bridge) -> session_id */
+	SIG_MSG_HANGUP,         /* main: sip_ua_hangup(session_id) */
+	SIG_MSG_SET_BRIDGE,     /* main: sip_ua_set_bridge(session_id, bridge or "") */
+	SIG_MSG_BRIDGE_CREATE,  /* main -> owner: a bridge made by the control socket */
+	SIG_MSG_BRIDGE_DESTROY, /* main -> owner */
+	SIG_MSG_BRIDGE_JOIN,    /* session's lcore -> owner: session_id, port, from */
+	SIG_MSG_BRIDGE_LEAVE,   /* session's lcore -> owner: session_id */
+	SIG_MSG_BRIDGE_JOINED,  /* owner -> session's lcore: bridge_id, bridge_gen (rc < 0: not) */
+	SIG_MSG_BRIDGE_GONE,    /* owner -> session's lcore: its bridge was destroyed */
 };
 
-/* A command from the main lcore to a signaling lcore. */
-struct dpv_sig_cmd {
-	uint32_t state;
-	enum dpv_cmd_op op;
+#define SIG_FROM_MAIN UINT16_MAX
+
+/* A message; the fields each type uses are in its comment. */
+struct sig_msg {
+	enum sig_msg_type type;
+	uint32_t refs; /* 2 while a caller waits (sig_msg_call) */
+	uint32_t done; /* the handler answered (release) */
+	int rc;        /* its answer: 0 or -errno */
+	uint16_t from; /* the sender's signaling index, SIG_FROM_MAIN for the main lcore */
+	uint16_t port; /* a member's local RTP port */
+	uint32_t bridge_id, bridge_gen;
+	uint64_t session_id; /* in, and out for ORIGINATE */
+	char bridge[DPV_BRIDGE_NAME_MAX + 1];
 	char uri[256];
-	char bridge[64];
-	uint64_t session_id; /* in: HANGUP/SET_BRIDGE; out: ORIGINATE */
-	int rc;              /* the UA's answer: 0 or -errno */
 };
+
+/** The engine's message pool (dpv_sig_init). */
+int sig_msg_init(struct dpv_engine *e, unsigned nb_msgs);
+void sig_msg_fini(struct dpv_engine *e);
+/** A zeroed message of @a type with one reference (any lcore), or NULL when none is free. */
+struct sig_msg *sig_msg_alloc(struct dpv_engine *e, enum sig_msg_type type);
+/** Drop a reference; the last one frees. */
+void sig_msg_put(struct dpv_engine *e, struct sig_msg *m);
+/** Hand @a m (and its reference) to signaling lcore @a to without waiting. 0, or -ENOENT/-ENOBUFS
+ *  with @a m freed. */
+int sig_msg_post(struct dpv_engine *e, unsigned to, struct sig_msg *m);
+/**
+ * Main lcore: post @a m to @a to and wait up to @a timeout_ms for its answer. 0: m->rc and the
+ * out fields are set and the caller sig_msg_put()s it; -ENOENT, -ENOBUFS, -ETIMEDOUT: @a m is
+ * no longer the caller's.
+ */
+int sig_msg_call(struct dpv_engine *e, unsigned to, struct sig_msg *m, unsigned timeout_ms);
+/** Handler: answer @a m with @a rc and drop the handler's reference. */
+void sig_msg_done(struct dpv_engine *e, struct sig_msg *m, int rc);
+/** Handle the messages waiting for worker @a w (its loop); returns how many. */
+unsigned sig_msg_poll(struct dpv_worker *w);
+/** Handle one message (sig.c). */
+void dpv_sig_handle(struct dpv_worker *w, struct sig_msg *m);
 
 /** Create a UA per signaling lcore, the dialplan, the RTP port pools. */
 int dpv_sig_init(struct dpv_engine *e, FILE *err);
@@ -41,12 +78,6 @@ struct sip_ua *dpv_sig_worker_ua(const struct dpv_worker *w);
 const struct rtp_media *dpv_sig_worker_media(const struct dpv_worker *w);
 /** The UA of signaling lcore @a index, or NULL. */
 struct sip_ua *dpv_sig_ua(struct dpv_engine *e, unsigned index);
-/**
- * Run @a c on signaling lcore @a index and wait up to @a timeout_ms (main lcore only).
- * @return 0 with c->rc and c->session_id set, -EBUSY, -ENOENT or -ETIMEDOUT.
- */
-int dpv_sig_command(struct dpv_engine *e, unsigned index, struct dpv_sig_cmd *c,
-                    unsigned timeout_ms);
 /** Register the control commands: sessions, call originate, call hangup. */
 void dpv_sig_ctl_register(void);
 

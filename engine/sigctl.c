@@ -64,13 +64,17 @@ arg0(const json_t *req)
 	return json_string_value(json_array_get(args, 0));
 }
 
+/*
+ * Run @a m on signaling lcore @a index and wait for its answer. 0 with @a m the caller's to
+ * read and sig_msg_put(); -1 with *error set (and @a m gone) when it was not answered.
+ */
 static int
-run(struct dpv_engine *e, unsigned index, struct dpv_sig_cmd *c, const char **error)
+call(struct dpv_engine *e, unsigned index, struct sig_msg *m, const char **error)
 {
-	int rc = dpv_sig_command(e, index, c, CMD_TIMEOUT_MS);
+	int rc = sig_msg_call(e, index, m, CMD_TIMEOUT_MS);
 
-	if (rc == -EBUSY)
-		*error = "signaling lcore busy with an earlier command; try again";
+	if (rc == -ENOBUFS)
+		*error = "signaling lcore has too many messages waiting; try again";
 	else if (rc == -ETIMEDOUT)
 		*error = "signaling lcore did not answer within 2 s";
 	else if (rc < 0)
@@ -78,20 +82,31 @@ run(struct dpv_engine *e, unsigned index, struct dpv_sig_cmd *c, const char **er
 	return rc < 0 ? -1 : 0;
 }
 
+/* A message for the control plane to send, or NULL with *error set. */
+static struct sig_msg *
+msg_new(struct dpv_engine *e, enum sig_msg_type type, const char **error)
+{
+	struct sig_msg *m = sig_msg_alloc(e, type);
+
+	if (m == NULL)
+		*error = e->nb_sig == 0 ? "no signaling lcore" : "no free message; try again";
+	return m;
+}
+
 static int
 cmd_originate(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
 {
 	static unsigned next;
-	struct dpv_sig_cmd c = {.op = DPV_CMD_ORIGINATE};
 	const char *uri = arg0(req);
 	const char *bridge = json_string_value(json_object_get(req, "bridge"));
-	unsigned index;
+	struct sig_msg *m;
+	int rc;
 
 	if (uri == NULL) {
 		*error = "usage: call originate URI [--bridge NAME]";
 		return -1;
 	}
-	if (strlen(uri) >= sizeof(c.uri)) {
+	if (strlen(uri) >= sizeof(m->uri)) {
 		*error = "URI too long";
 		return -1;
 	}
@@ -106,54 +121,77 @@ cmd_originate(struct dpv_engine *e, const json_t *req, json_t *reply, const char
 		*error = "no signaling lcore";
 		return -1;
 	}
-	strcpy(c.uri, uri);
-	if (bridge)
-		strcpy(c.bridge, bridge);
-	index = next++ % e->nb_sig;
-	if (run(e, index, &c, error) < 0)
+	m = msg_new(e, SIG_MSG_ORIGINATE, error);
+	if (m == NULL)
 		return -1;
-	if (c.rc < 0) {
+	strcpy(m->uri, uri);
+	if (bridge)
+		strcpy(m->bridge, bridge);
+	if (call(e, next++ % e->nb_sig, m, error) < 0)
+		return -1;
+	rc = m->rc;
+	if (rc == 0)
+		json_object_set_new(reply, "session", json_integer((json_int_t)m->session_id));
+	sig_msg_put(e, m);
+	if (rc < 0) {
 		snprintf(errbuf, sizeof(errbuf), "cannot originate to %s: %s", uri,
-		         c.rc == -EINVAL   ? "bad URI (want sip:user@A.B.C.D[:port])"
-		         : c.rc == -ENOSPC ? "no free session, transaction or RTP port"
-		                           : strerror(-c.rc));
+		         rc == -EINVAL   ? "bad URI (want sip:user@A.B.C.D[:port])"
+		         : rc == -ENOSPC ? "no free session, transaction or RTP port"
+		                         : strerror(-rc));
 		*error = errbuf;
 		return -1;
 	}
-	json_object_set_new(reply, "session", json_integer((json_int_t)c.session_id));
+	return 0;
+}
+
+/* The session id in args[0]; -1 with *error set when it is none, or no lcore has it. */
+static int
+session_arg(struct dpv_engine *e, const char *id, uint64_t *out, const char **error)
+{
+	char *end;
+
+	errno = 0;
+	*out = id != NULL ? strtoull(id, &end, 10) : 0;
+	if (id == NULL || errno || *end || end == id) {
+		*error = "SESSION must be a session id (dpvoipctl sessions)";
+		return -1;
+	}
+	if (sip_ua_session_owner(*out) >= e->nb_sig) {
+		snprintf(errbuf, sizeof(errbuf), "no session %s", id);
+		*error = errbuf;
+		return -1;
+	}
 	return 0;
 }
 
 static int
 cmd_hangup(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
 {
-	struct dpv_sig_cmd c = {.op = DPV_CMD_HANGUP};
 	const char *id = arg0(req);
-	char *end;
+	struct sig_msg *m;
+	uint64_t sid;
+	int rc;
 
 	if (id == NULL) {
 		*error = "usage: call hangup SESSION";
 		return -1;
 	}
-	errno = 0;
-	c.session_id = strtoull(id, &end, 10);
-	if (errno || *end || end == id) {
-		*error = "SESSION must be a session id (dpvoipctl sessions)";
+	if (session_arg(e, id, &sid, error) < 0)
 		return -1;
-	}
-	if (sip_ua_session_owner(c.session_id) >= e->nb_sig) {
+	m = msg_new(e, SIG_MSG_HANGUP, error);
+	if (m == NULL)
+		return -1;
+	m->session_id = sid;
+	if (call(e, sip_ua_session_owner(sid), m, error) < 0)
+		return -1;
+	rc = m->rc;
+	sig_msg_put(e, m);
+	if (rc < 0) {
 		snprintf(errbuf, sizeof(errbuf), "no session %s", id);
 		*error = errbuf;
 		return -1;
 	}
-	if (run(e, sip_ua_session_owner(c.session_id), &c, error) < 0)
-		return -1;
-	if (c.rc < 0) {
-		snprintf(errbuf, sizeof(errbuf), "no session %s", id);
-		*error = errbuf;
-		return -1;
-	}
-	json_object_set_new(reply, "session", json_integer((json_int_t)c.session_id));
+	json_object_set_new(reply, "session", json_integer((json_int_t)sid));
 	return 0;
 }
 

@@ -1,12 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The rtp layer's startup-file section, [rtp]: the media port range. */
+/* The rtp layer's startup-file section, [rtp]: the media port range, latching, timeouts. */
+#include <string.h>
+
 #include "rtp.h"
 
 #define RF(f) DPV_CFG_FIELD(struct rtp_conf, f)
 
+static int
+parse_latching(struct dpv_cfg *c, const struct dpv_cfg_key *k, void *field, const char *v)
+{
+	if (strcmp(v, "strict") == 0)
+		*(uint8_t *)field = RTP_LATCH_STRICT;
+	else if (strcmp(v, "learn") == 0)
+		*(uint8_t *)field = RTP_LATCH_LEARN;
+	else
+		return dpv_cfg_err(c, "'%s' is not a latching mode (strict, learn)", v);
+	return 0;
+}
+
 static const struct dpv_cfg_key rtp_keys[] = {
     {"port-min", dpv_cfg_parse_uint, RF(port_min), 1024, 65535, DPV_CFG_EVEN, NULL},
     {"port-max", dpv_cfg_parse_uint, RF(port_max), 1024, 65535, 0, NULL},
+    {"latching", parse_latching, RF(latching), 0, 0, 0, NULL},
+    {"media-timeout-s", dpv_cfg_parse_uint, RF(media_timeout_s), 1, 86400, DPV_CFG_ZERO_OK, NULL},
     {NULL},
 };
 
@@ -15,6 +31,8 @@ rtp_conf_defaults(struct rtp_conf *rc)
 {
 	rc->port_min = 20000;
 	rc->port_max = 29999;
+	rc->latching = RTP_LATCH_STRICT;
+	rc->media_timeout_s = 60;
 }
 
 /* rtp_portpool_create needs a port and its RTCP port in the range. */

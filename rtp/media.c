@@ -23,7 +23,7 @@
 /* What this lcore keeps per port of its slice. */
 struct media_port {
 	uint64_t session_id;
-	uint32_t bridge_id;                   /* slot of the bridge it joined, or UINT32_MAX */
+	uint32_t bridge_id, bridge_gen;       /* slot of the bridge it joined, or UINT32_MAX */
 	char bridge[DPV_BRIDGE_NAME_MAX + 1]; /* the bridge it asked to join ("": none) */
 	bool published;                       /* a flow is out for it */
 	bool expects_rtp;                     /* the peer sends: media timeout applies */
@@ -249,6 +249,7 @@ media_update(void *arg, const struct dpv_media *m)
 	f->session_id = m->session_id;
 	f->action = m->action;
 	f->bridge_id = mp->bridge_id;
+	f->bridge_gen = mp->bridge_gen;
 	f->local_ip = m->local_ip;
 	f->local_port = m->local_port;
 	f->peer_ip = m->remote_ip;
@@ -301,7 +302,7 @@ media_stop(void *arg, const struct dpv_media *m)
 
 int
 rtp_media_bridge_joined(struct rtp_media *rm, uint16_t port, uint64_t session_id,
-                        const char *bridge, uint32_t bridge_id)
+                        const char *bridge, uint32_t bridge_id, uint32_t bridge_gen)
 {
 	struct media_port *mp = port_of(rm, port);
 
@@ -309,8 +310,10 @@ rtp_media_bridge_joined(struct rtp_media *rm, uint16_t port, uint64_t session_id
 	if (mp == NULL || mp->session_id != session_id || strcmp(mp->bridge, bridge) != 0)
 		return -ENOENT;
 	mp->bridge_id = bridge_id;
+	mp->bridge_gen = bridge_gen;
 	if (mp->published && mp->flow.action == DPV_CALL_BRIDGE) {
 		mp->flow.bridge_id = bridge_id;
+		mp->flow.bridge_gen = bridge_gen;
 		publish(rm, mp);
 	}
 	return 0;

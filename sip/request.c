@@ -95,7 +95,7 @@ ua_send_bye(struct sip_ua *ua, struct ua_sess *s)
 	ua_media_stop(ua, s);
 	ua_token(ua, branch, sizeof(branch), SIP_MAGIC_COOKIE);
 	fill_dialog(ua, s, SIP_METHOD_BYE, branch, ++s->dlg.local_cseq, &f);
-	s->state = SIP_SESS_TERMINATING;
+	ua_sess_set_state(ua, s, SIP_SESS_TERMINATING);
 	if (send_client(ua, s, &f, s->dlg.peer_ip, s->dlg.peer_port, NULL) != 0)
 		ua_sess_end(ua, s); /* no buffer or transaction: nothing left to wait for */
 }
@@ -116,7 +116,7 @@ ua_send_cancel(struct sip_ua *ua, struct ua_sess *s)
 
 	fill_invite(ua, s, SIP_METHOD_CANCEL, &f);
 	s->uac.cancel_pending = false;
-	s->state = SIP_SESS_TERMINATING;
+	ua_sess_set_state(ua, s, SIP_SESS_TERMINATING);
 	(void)send_client(ua, s, &f, s->uac.dst_ip, s->uac.dst_port, NULL);
 	dpv_timer_arm(ua->cfg.wheel, &s->uac.t_cancel, ua_now(ua) + 64ull * ua->t1, cancel_timeout,
 	              s);

@@ -105,7 +105,16 @@ ua_sess_insert(struct sip_ua *ua, struct ua_sess *s)
 		return false;
 	s->life = UA_LIFE_LIVE;
 	ua->cnt[SIP_UA_C_sessions_active]++;
+	ua_sess_set_state(ua, s, s->state); /* the control plane hears of it from now on */
 	return true;
+}
+
+void
+ua_sess_set_state(struct sip_ua *ua, struct ua_sess *s, enum sip_sess_state st)
+{
+	s->state = st;
+	if (s->life == UA_LIFE_LIVE && ua->ops->session_state != NULL)
+		ua->ops->session_state(ua->arg, s->id, st);
 }
 
 bool
@@ -179,8 +188,8 @@ ua_sess_end(struct sip_ua *ua, struct ua_sess *s)
 
 	if (ua_sess_ended(s))
 		return;
+	ua_sess_set_state(ua, s, SIP_SESS_TERMINATED);
 	s->life = UA_LIFE_ENDED;
-	s->state = SIP_SESS_TERMINATED;
 	ua_uas_stop_timers(ua, s);
 	dpv_timer_cancel(ua->cfg.wheel, &s->uac.t_cancel);
 	ua_media_stop(ua, s);

@@ -217,6 +217,8 @@ void ua_sess_end(struct sip_ua *ua, struct ua_sess *s);
 void ua_sess_retire(struct sip_ua *ua, struct ua_sess *s);
 unsigned ua_sess_reclaim(struct sip_ua *ua);
 bool ua_sess_ended(const struct ua_sess *s);
+/* Set the state; the owner hears of it (ops->session_state) while the session is listed. */
+void ua_sess_set_state(struct sip_ua *ua, struct ua_sess *s, enum sip_sess_state st);
 /* The session's media: negotiated through ua->media, stopped once. */
 void ua_media_stop(struct sip_ua *ua, struct ua_sess *s);
 void ua_media_update(struct sip_ua *ua, struct ua_sess *s);

@@ -17,7 +17,7 @@ uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *
 	if (code < 200) {
 		if (m->to.has_tag && s->state == SIP_SESS_CALLING) {
 			if (ua_dlg_set(s, DF_REMOTE_TAG, m->to.tag))
-				s->state = SIP_SESS_EARLY;
+				ua_sess_set_state(ua, s, SIP_SESS_EARLY);
 		}
 		if (s->uac.cancel_pending)
 			ua_send_cancel(ua, s);
@@ -54,7 +54,7 @@ uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *
 		ua_send_bye(ua, s);
 		return;
 	}
-	s->state = SIP_SESS_CONFIRMED;
+	ua_sess_set_state(ua, s, SIP_SESS_CONFIRMED);
 	ua_media_update(ua, s);
 }
 
@@ -169,7 +169,7 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 		return n == -503 ? -ENOSPC : -EIO;
 	}
 	s->media_on = true;
-	s->state = SIP_SESS_CALLING;
+	ua_sess_set_state(ua, s, SIP_SESS_CALLING);
 	if (!ua_sess_insert(ua, s)) {
 		ua_sess_end(ua, s);
 		return -EEXIST;
@@ -224,6 +224,10 @@ sip_ua_set_bridge(struct sip_ua *ua, uint64_t session_id, const char *bridge)
 
 	if (s == NULL)
 		return -ENOENT;
+	/* one bridge at a time: leave it (NULL) before joining another */
+	if (bridge != NULL && s->media.action == DPV_CALL_BRIDGE &&
+	    strcmp(s->media.bridge, bridge) != 0)
+		return -EBUSY;
 	if (set_bridge(s, bridge) != 0)
 		return -EINVAL;
 	if (s->state == SIP_SESS_CONFIRMED && s->media_on)

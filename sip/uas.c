@@ -66,7 +66,7 @@ send_2xx(struct sip_ua *ua, struct ua_sess *s)
 	s->uas.tx = NULL;
 	s->uas.phase = UA_INV_ACK_WAIT;
 	if (!s->uas.reinvite) {
-		s->state = SIP_SESS_ANSWERED;
+		ua_sess_set_state(ua, s, SIP_SESS_ANSWERED);
 		CNT(ua, calls_answered);
 	}
 	s->uas.retx_ms = ua->t1;
@@ -203,7 +203,7 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	snprintf(s->peer_uri, sizeof(s->peer_uri), "%.*s", (int)m->from.uri.raw.len,
 	         m->from.uri.raw.p);
 	s->uas.cseq = m->cseq;
-	s->state = SIP_SESS_INCOMING;
+	ua_sess_set_state(ua, s, SIP_SESS_INCOMING);
 	s->media.action = dr.action;
 	if (dr.action == DPV_CALL_BRIDGE)
 		memcpy(s->media.bridge, dr.bridge, dr.bridge_len + 1u);
@@ -299,7 +299,7 @@ uas_ack(struct sip_ua *ua, const struct sip_msg *m)
 	ua_msg_free(ua, s->uas.resp_2xx);
 	s->uas.resp_2xx = NULL;
 	s->uas.reinvite = false;
-	s->state = SIP_SESS_CONFIRMED;
+	ua_sess_set_state(ua, s, SIP_SESS_CONFIRMED);
 	if (s->uas.offer_in_2xx) {
 		s->uas.offer_in_2xx = false;
 		/* no answer, or one we cannot take: end the call (13.3.1.4 leaves it to us) */

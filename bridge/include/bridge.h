@@ -46,6 +46,7 @@ struct bridge_members {
 struct bridge {
 	char name[DPV_BRIDGE_NAME_MAX + 1];
 	uint32_t id;
+	uint32_t gen;        /**< one more each time the slot holds a new bridge */
 	uint16_t owner;      /**< signaling lcore index */
 	bool persistent;     /**< made by the control socket: lives until destroyed there */
 	bool live;           /**< published (readers check it after the lookup) */
@@ -103,8 +104,9 @@ struct bridge *bridge_writer_find(struct bridge_writer *w, const char *name);
 
 /** Reader: bridge @a name, or NULL. */
 const struct bridge *bridge_find(struct bridge_table *t, const char *name);
-/** Reader: the bridge in slot @a id, or NULL when the slot holds none. */
-const struct bridge *bridge_get(const struct bridge_table *t, uint32_t id);
+/** Reader: the bridge in slot @a id of generation @a gen, or NULL when the slot holds none, or
+ *  another one (a flow that still names a destroyed bridge never reaches its successor). */
+const struct bridge *bridge_get(const struct bridge_table *t, uint32_t id, uint32_t gen);
 /** Reader: the members of @a b (never NULL for a live bridge). */
 static inline const struct bridge_members *
 bridge_members(const struct bridge *b)
@@ -118,5 +120,17 @@ unsigned bridge_foreach(struct bridge_table *t, void (*cb)(const struct bridge *
 uint32_t bridge_table_count(const struct bridge_table *t);
 /** Slots in the table. */
 uint32_t bridge_table_size(const struct bridge_table *t);
+
+/* ---- startup-file section [bridge] (config.c) ---- */
+
+/** [bridge]. */
+struct bridge_conf {
+	uint32_t max_bridges; /**< slots in the table, split between the signaling lcores */
+};
+
+/** The defaults of every [bridge] key. */
+void bridge_conf_defaults(struct bridge_conf *bc);
+/** The [bridge] section, its keys writing into @a bc. */
+struct dpv_cfg_section bridge_conf_section(struct bridge_conf *bc);
 
 #endif /* DPV_BRIDGE_H */

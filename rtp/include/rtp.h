@@ -241,6 +241,7 @@ struct rtp_flow {
 	uint32_t gen;                /**< set by rtp_flow_publish */
 	enum dpv_call_action action; /**< TONE, ECHO, BRIDGE or NONE */
 	uint32_t bridge_id;          /**< DPV_CALL_BRIDGE: the bridge's slot, or UINT32_MAX */
+	uint32_t bridge_gen;         /**< and that slot's generation (bridge_get) */
 	uint32_t local_ip;
 	uint16_t local_port; /**< even; RTCP on local_port + 1 unless rtcp_mux */
 	uint16_t peer_port, peer_rtcp_port;
@@ -402,10 +403,10 @@ void rtp_media_destroy(struct rtp_media *rm);
 const struct rtp_media_stats *rtp_media_stats(const struct rtp_media *rm);
 /** The lcore's port pool (for its counters). */
 const struct rtp_portpool *rtp_media_ports(const struct rtp_media *rm);
-/** The session on @a port joined @a bridge, which is slot @a bridge_id: its flow says so from
- *  now on. -ENOENT when the port's session or its bridge changed meanwhile (nothing done). */
+/** The session on @a port joined @a bridge, slot @a bridge_id of @a bridge_gen: its flow says so
+ * from now on. -ENOENT when the port's session or its bridge changed meanwhile (nothing done). */
 int rtp_media_bridge_joined(struct rtp_media *rm, uint16_t port, uint64_t session_id,
-                            const char *bridge, uint32_t bridge_id);
+                            const char *bridge, uint32_t bridge_id, uint32_t bridge_gen);
 /** Flows and ports a grace period has released go back; returns how many. Call each tick. */
 unsigned rtp_media_reclaim(struct rtp_media *rm);
 /**
@@ -422,8 +423,10 @@ void rtp_media_from_neg(struct dpv_media *m, const struct rtp_sdp_neg *neg);
 
 /** [rtp]: the media port range (the signaling lcores split it into their port pools). */
 struct rtp_conf {
-	uint16_t port_min; /**< even, first RTP port */
-	uint16_t port_max; /**< last port (RTCP of the last even RTP port may be it) */
+	uint16_t port_min;        /**< even, first RTP port */
+	uint16_t port_max;        /**< last port (RTCP of the last even RTP port may be it) */
+	uint8_t latching;         /**< enum rtp_latch: "strict" (default) or "learn" */
+	uint32_t media_timeout_s; /**< end a call whose peer sent no RTP this long (0: off) */
 };
 
 /** The defaults of every [rtp] key. */

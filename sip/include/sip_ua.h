@@ -66,6 +66,11 @@ struct sip_ua_ops {
 	 * order): where a session's Via, Contact and SDP c= point. Asked once per session.
 	 */
 	uint32_t (*local_addr)(void *arg, uint32_t peer_ip);
+	/**
+	 * Optional. Session @a session_id (listed by sip_ua_sessions) is now in state @a st: once
+	 * when it enters the table, on each change, and TERMINATED when it leaves.
+	 */
+	void (*session_state)(void *arg, uint64_t session_id, enum sip_sess_state st);
 };
 
 /**

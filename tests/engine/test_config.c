@@ -277,7 +277,7 @@ Test(config, unknown_section)
 {
 	expect_errors("bad_unknown_section.conf",
 	              "12: [foo]: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, "
-	              "dialplan, control)",
+	              "dialplan, bridge, control)",
 	              NULL);
 }
 
@@ -513,10 +513,10 @@ Test(config, syntax_problems)
 	              "4: [dpdk]: missing key name before '='",
 	              "6: [dpdk] mbufs: 99999999999 is out of range (0 or 1023..4194303)",
 	              "7: []: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, dialplan, "
-	              "control)",
+	              "bridge, control)",
 	              "9: [port0] address: prefix length 0 out of range (1..32)",
 	              "10: [port00]: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, "
-	              "dialplan, control)",
+	              "dialplan, bridge, control)",
 	              "15: [cpu] idle-sleep-us: 1000001 is out of range (0..1000000)",
 	              "17: [cpu] tx-desc: unknown key", "21: [port1] main-core: unknown key",
 	              "20: [port1] gateway: 10.0.0.2 is outside the port's subnet /32", NULL);
