@@ -253,4 +253,39 @@ void rtp_conf_defaults(struct rtp_conf *rc);
 /** The [rtp] section, its keys writing into @a rc; its check wants port-min < port-max. */
 struct dpv_cfg_section rtp_conf_section(struct rtp_conf *rc);
 
+/* ---- G.711 (g711.c) ----
+ *
+ * ITU-T G.711 mu-law (PCMU) and A-law (PCMA) between 16-bit linear samples and 8-bit
+ * characters, with the standard's bit inversions (A-law XOR 0x55, mu-law complement). Encoding
+ * is sign-magnitude, symmetric about zero; decoding gives the middle of the quantisation
+ * interval (A-law +-8 .. +-32256, mu-law 0 .. +-32124). mu-law 0xFF (+0) and 0x7F (-0) both
+ * decode to 0, which encodes as 0xFF: encode(decode(c)) == c for every other character of
+ * either law. The conversion tables are constant data built with the library.
+ */
+
+/** mu-law character of a linear sample. */
+uint8_t rtp_g711_ulaw_encode(int16_t x);
+/** Linear sample of a mu-law character. */
+int16_t rtp_g711_ulaw_decode(uint8_t u);
+/** A-law character of a linear sample. */
+uint8_t rtp_g711_alaw_encode(int16_t x);
+/** Linear sample of an A-law character. */
+int16_t rtp_g711_alaw_decode(uint8_t a);
+/** mu-law character -> A-law character of its decoded sample. */
+extern const uint8_t rtp_g711_ulaw_to_alaw[256];
+/** A-law character -> mu-law character of its decoded sample. */
+extern const uint8_t rtp_g711_alaw_to_ulaw[256];
+/** Convert @a len characters at @a payload in place through @a table (one of the two above). */
+void rtp_g711_convert(uint8_t *payload, uint32_t len, const uint8_t table[256]);
+
+/* ---- tone (tone.c) ---- */
+
+/**
+ * Write @a n samples of the 440 Hz tone (-10 dBm0, peak 0.22 of full scale) in @a codec
+ * (RTP_PT_PCMA, else PCMU) to @a out, the first being sample @a first_sample of the stream (its
+ * RTP timestamp at 8000 Hz): frames written back to back are phase-continuous (the phase jumps
+ * once when the timestamp wraps, every 2^32 samples).
+ */
+void rtp_tone_fill(uint8_t codec, uint32_t first_sample, uint8_t *out, uint32_t n);
+
 #endif /* DPV_RTP_H */
