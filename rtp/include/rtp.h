@@ -288,4 +288,99 @@ void rtp_g711_convert(uint8_t *payload, uint32_t len, const uint8_t table[256]);
  */
 void rtp_tone_fill(uint8_t codec, uint32_t first_sample, uint8_t *out, uint32_t n);
 
+/* ---- RTP and RTCP headers (packet.c) ----
+ *
+ * Views of RTP and RTCP packets in a byte buffer (RFC 3550), filled by functions that read
+ * nothing beyond the length given. Errors are negative, with stable names (rtp_pkt_strerror)
+ * that fit counter names.
+ */
+
+#define RTP_HDR_LEN  12 /* fixed RTP header */
+#define RTCP_PT_SR   200
+#define RTCP_PT_RR   201
+#define RTCP_PT_SDES 202
+#define RTCP_PT_BYE  203
+#define RTCP_PT_APP  204
+#define RTCP_SR_LEN  28 /* SR header, SSRC and sender info, before its report blocks */
+#define RTCP_RR_LEN  8  /* RR header and SSRC */
+#define RTCP_RB_LEN  24 /* a report block */
+
+/** What rtp_hdr_parse and rtcp_parse return: 0, or one of these. */
+enum rtp_pkt_err {
+	RTP_PKT_OK = 0,
+	RTP_E_SHORT = -1,          /**< shorter than the 12-byte fixed header */
+	RTP_E_VERSION = -2,        /**< version is not 2 */
+	RTP_E_CSRC = -3,           /**< the CSRC list runs beyond the packet */
+	RTP_E_EXT_HDR = -4,        /**< X set and the 4-byte extension header runs beyond it */
+	RTP_E_EXT_LEN = -5,        /**< the extension's length runs beyond the packet */
+	RTP_E_PAD_ZERO = -6,       /**< P set and the padding count is 0 */
+	RTP_E_PAD_LEN = -7,        /**< P set and the padding count exceeds the payload */
+	RTCP_E_SHORT = -8,         /**< shorter than an RR header and SSRC (8 bytes) */
+	RTCP_E_VERSION = -9,       /**< a packet's version is not 2 */
+	RTCP_E_FIRST_PT = -10,     /**< the first packet is neither SR nor RR */
+	RTCP_E_TRUNC = -11,        /**< a packet's length runs beyond the datagram */
+	RTCP_E_TRAILING = -12,     /**< 1-3 bytes after the last packet */
+	RTCP_E_PAD_NOT_LAST = -13, /**< P set on a packet other than the last */
+	RTCP_E_PAD = -14,          /**< padding count 0, or beyond the last packet's body */
+	RTCP_E_REPORT_LEN = -15,   /**< the SR/RR is too short for its sender info and blocks */
+	RTP_PKT_E_MIN = -16
+};
+
+/** An RTP packet's header, as rtp_hdr_parse found it. */
+struct rtp_hdr_view {
+	uint8_t pt;           /**< payload type (7 bits) */
+	bool marker;          /**< M bit */
+	uint8_t cc;           /**< CSRC count; the CSRCs are at offset 12 */
+	bool ext;             /**< X bit: a header extension follows the CSRCs */
+	uint16_t seq;         /**< sequence number */
+	uint16_t ext_profile; /**< the extension's first 16 bits (0 without one) */
+	uint32_t ts;          /**< timestamp */
+	uint32_t ssrc;        /**< synchronisation source */
+	uint32_t ext_len;     /**< bytes of extension data after its 4-byte header (0: none) */
+	uint32_t hdr_len;     /**< fixed header, CSRCs and extension: the payload's offset */
+	uint32_t payload_len; /**< payload bytes, padding excluded */
+	uint32_t pad_len;     /**< padding bytes at the end, its count included (0: none) */
+};
+
+/** A report block (RFC 3550 6.4.1). */
+struct rtcp_rb {
+	uint32_t ssrc;         /**< the source it reports on */
+	uint8_t fraction_lost; /**< lost since the previous report, in 1/256 */
+	int32_t cum_lost;      /**< cumulative lost, 24-bit signed */
+	uint32_t ext_max_seq;  /**< extended highest sequence number received */
+	uint32_t jitter;       /**< interarrival jitter, timestamp units */
+	uint32_t lsr;  /**< middle 32 bits of the NTP time of the last SR received, 0: none */
+	uint32_t dlsr; /**< delay since that SR, 1/65536 s */
+};
+
+/** What a receiver takes from a compound RTCP packet (rtcp_parse). */
+struct rtcp_view {
+	uint8_t pt;           /**< RTCP_PT_SR or RTCP_PT_RR: the first packet */
+	uint8_t rc;           /**< report blocks in it */
+	uint8_t nb_pkts;      /**< packets in the compound (at most 255 counted) */
+	bool bye;             /**< one of them is a BYE */
+	uint32_t ssrc;        /**< the sender's SSRC */
+	uint32_t rb_off;      /**< offset of the first report block (rtcp_rb_read; rc of them) */
+	uint64_t ntp;         /**< SR: the NTP timestamp (0 for an RR) */
+	uint32_t ntp_mid;     /**< SR: its middle 32 bits, what our next LSR says */
+	uint32_t rtp_ts;      /**< SR: the RTP timestamp of the same instant */
+	uint32_t pkt_count;   /**< SR: packets sent */
+	uint32_t octet_count; /**< SR: payload octets sent */
+	struct rtcp_rb rb;    /**< the first report block when rc > 0 */
+};
+
+/** Stable name of a packet error ("rtp_short", "rtcp_trunc", "ok"; "unknown" for others). */
+const char *rtp_pkt_strerror(int err);
+/** Parse the RTP header of @a len bytes at @a p into @a v. @return 0 or an RTP_E_* error. */
+int rtp_hdr_parse(const uint8_t *p, uint32_t len, struct rtp_hdr_view *v);
+/** RFC 5761 section 4 demultiplexing on an rtcp-mux port: true when the second byte is 192..223
+ *  (RTCP packet types 192-223; RTP payload types 64-95 with the marker bit look the same). */
+bool rtp_is_rtcp(const uint8_t *p, uint32_t len);
+/** Validate a compound RTCP packet (RFC 3550 6.1, A.2: version 2 throughout, lengths adding up
+ *  to @a len, the first an SR or RR, padding only in the last) and fill @a v.
+ *  @return 0 or an RTCP_E_* error. */
+int rtcp_parse(const uint8_t *p, uint32_t len, struct rtcp_view *v);
+/** Read the 24-byte report block at @a p (p + rb_off + 24 * i of a parsed packet). */
+void rtcp_rb_read(const uint8_t *p, struct rtcp_rb *rb);
+
 #endif /* DPV_RTP_H */
