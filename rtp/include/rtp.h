@@ -383,4 +383,60 @@ int rtcp_parse(const uint8_t *p, uint32_t len, struct rtcp_view *v);
 /** Read the 24-byte report block at @a p (p + rb_off + 24 * i of a parsed packet). */
 void rtcp_rb_read(const uint8_t *p, struct rtcp_rb *rb);
 
+/* ---- stream statistics (stats.c) ----
+ *
+ * What a receiver keeps per RTP source (RFC 3550 A.1, A.3, A.8): rtp_rx_update on every packet
+ * of the source, the getters when writing a report. A new SSRC is a new source: rtp_rx_init.
+ * The source is valid after MIN_SEQUENTIAL (2) packets in sequence; a jump of MAX_DROPOUT
+ * (3000) or more is believed, and the stream restarted, when the next packet follows it.
+ * Packets up to MAX_MISORDER (100) behind the highest are late: a duplicate when a 64-packet
+ * window says it was seen, else reordered. As in RFC 3550, duplicates count as received, so the
+ * cumulative loss may go negative.
+ */
+
+/** Receive statistics of one source. Fields are read-only outside stats.c. */
+struct rtp_rx_stats {
+	uint64_t seen;           /**< bit i: sequence max_seq - i was received */
+	uint32_t cycles;         /**< sequence wraps, times 65536 */
+	uint32_t base_seq;       /**< first sequence number of the (re)started stream */
+	uint32_t bad_seq;        /**< the sequence number that would confirm a jump */
+	uint32_t received;       /**< packets counted since the stream (re)started */
+	uint32_t expected_prior; /**< expected at the last rtp_rx_fraction_lost */
+	uint32_t received_prior; /**< received at the last rtp_rx_fraction_lost */
+	uint32_t transit;        /**< arrival - timestamp of the previous packet */
+	uint32_t jitter16;       /**< interarrival jitter in timestamp units, times 16 */
+	uint32_t duplicates;     /**< packets seen twice (since rtp_rx_init) */
+	uint32_t reordered;      /**< packets that came late but first (since rtp_rx_init) */
+	uint32_t rejected;       /**< packets not counted: probation, unconfirmed jumps */
+	uint16_t max_seq;        /**< highest sequence number */
+	uint8_t probation;       /**< packets in sequence still needed for a valid source */
+	uint8_t flags;
+};
+_Static_assert(sizeof(struct rtp_rx_stats) == 56, "rtp_rx_stats is 56 bytes");
+
+#define RTP_RX_LOST_MAX 0x7fffff /* cumulative lost clamps to 24 bits signed */
+#define RTP_RX_LOST_MIN -0x800000
+
+/** Start a new source. */
+void rtp_rx_init(struct rtp_rx_stats *s);
+/** Account a packet: @a seq, its timestamp @a ts and its @a arrival time in timestamp units
+ *  (the caller converts). @return true when counted, false during probation or a jump. */
+bool rtp_rx_update(struct rtp_rx_stats *s, uint16_t seq, uint32_t ts, uint32_t arrival);
+/** True once the source has passed probation. */
+bool rtp_rx_valid(const struct rtp_rx_stats *s);
+/** Extended highest sequence number received (cycles + max_seq). */
+uint32_t rtp_rx_ext_max_seq(const struct rtp_rx_stats *s);
+/** Packets expected since the stream (re)started (0 before it is valid). */
+uint32_t rtp_rx_expected(const struct rtp_rx_stats *s);
+/** Cumulative packets lost, expected - received, clamped to 24 bits signed (RFC 3550 6.4.1). */
+int32_t rtp_rx_cum_lost(const struct rtp_rx_stats *s);
+/** Fraction lost since the previous call, in 1/256 (0 when none or more came), and start the
+ *  next interval: call it once per report. */
+uint8_t rtp_rx_fraction_lost(struct rtp_rx_stats *s);
+/** Interarrival jitter in timestamp units. */
+uint32_t rtp_rx_jitter(const struct rtp_rx_stats *s);
+/** Fill a report block's fraction (starting the next interval), cumulative lost, extended highest
+ *  sequence and jitter; its ssrc, lsr and dlsr are the caller's. */
+void rtp_rx_fill_rb(struct rtp_rx_stats *s, struct rtcp_rb *rb);
+
 #endif /* DPV_RTP_H */
