@@ -439,4 +439,36 @@ uint32_t rtp_rx_jitter(const struct rtp_rx_stats *s);
  *  sequence and jitter; its ssrc, lsr and dlsr are the caller's. */
 void rtp_rx_fill_rb(struct rtp_rx_stats *s, struct rtcp_rb *rb);
 
+/* ---- RTCP reports (rtcp.c) ----
+ *
+ * The compound packet a media stream sends every rtcp_interval_ms: an SR (RFC 3550 6.4.1), or an
+ * RR (6.4.2) when we have sent nothing, with at most one report block, then an SDES with our
+ * CNAME (6.5; 6.1: every compound has both). The interval is the 5 s minimum, randomised
+ * (6.3.1): with two parties and RTCP at a few hundred bytes, the bandwidth share never raises it
+ * above the minimum. Nothing is timer-reconsidered (6.3.6), so no e - 3/2 compensation.
+ */
+
+#define RTCP_SDES_CNAME  1
+#define RTCP_INTERVAL_MS 5000
+#define RTCP_REPORT_MAX  320 /* longest rtcp_write_report: SR, a block, a 255-byte CNAME */
+
+/** What one report says. */
+struct rtcp_report {
+	uint32_t ssrc;        /**< ours */
+	uint64_t ntp;         /**< SR: wallclock now, NTP format (32.32 seconds since 1900) */
+	uint32_t rtp_ts;      /**< SR: the RTP timestamp of that instant */
+	uint32_t pkt_count;   /**< packets sent; 0 writes an RR */
+	uint32_t octet_count; /**< payload octets sent */
+	bool has_rb;          /**< a report block about rb.ssrc follows */
+	struct rtcp_rb rb;    /**< its cum_lost is clamped to 24 bits */
+	struct dpv_str cname; /**< 1..255 bytes */
+};
+
+/** Write @a r as a compound packet into @a buf. @return its length (a multiple of 4), or -1
+ *  when it does not fit @a cap (nothing is written beyond it) or the CNAME is empty or too long. */
+int rtcp_write_report(uint8_t *buf, uint32_t cap, const struct rtcp_report *r);
+/** Milliseconds to the next report: 5000 times a factor in [0.5, 1.5) from @a random, uniform
+ *  when it is (2500 .. 7499). */
+uint32_t rtcp_interval_ms(uint32_t random);
+
 #endif /* DPV_RTP_H */
