@@ -477,4 +477,60 @@ int dpv_cfg_parse_uint(struct dpv_cfg *c, const struct dpv_cfg_key *k, void *fie
 int dpv_cfg_parse_string(struct dpv_cfg *c, const struct dpv_cfg_key *k, void *field,
                          const char *v);
 
+/* ---- Internet checksum ----
+ *
+ * Incremental update of a 16-bit ones' complement checksum (IPv4 header, UDP) when a field
+ * changes, per RFC 1624 equation 3: HC' = ~(~HC + ~m + m'). Every value is taken as it is stored
+ * in the header (network byte order, read with memcpy or as rte_be16_t/rte_be32_t): the
+ * ones' complement sum does not depend on byte order as long as all of them agree.
+ */
+
+/** Fold a 32-bit sum of 16-bit words into 16 bits with end-around carry. */
+static inline uint16_t
+dpv_cksum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/** Checksum @a cksum after a 16-bit word of the covered data changes from @a old_w to @a new_w. */
+static inline uint16_t
+dpv_cksum_update16(uint16_t cksum, uint16_t old_w, uint16_t new_w)
+{
+	return (uint16_t)~dpv_cksum_fold((uint32_t)(uint16_t)~cksum + (uint16_t)~old_w + new_w);
+}
+
+/** Checksum @a cksum after a 32-bit word (an IPv4 address) changes from @a old_w to @a new_w. */
+static inline uint16_t
+dpv_cksum_update32(uint16_t cksum, uint32_t old_w, uint32_t new_w)
+{
+	uint32_t sum = (uint32_t)(uint16_t)~cksum;
+
+	sum += (uint16_t) ~(old_w >> 16) + (uint32_t)(uint16_t) ~(old_w & 0xffff);
+	sum += (new_w >> 16) + (new_w & 0xffff);
+	return (uint16_t)~dpv_cksum_fold(sum);
+}
+
+/** A UDP checksum field after a 16-bit change: 0 (no checksum, RFC 768) stays 0, and a
+ *  computed 0 is sent as 0xFFFF. */
+static inline uint16_t
+dpv_udp_cksum_update16(uint16_t cksum, uint16_t old_w, uint16_t new_w)
+{
+	if (cksum == 0)
+		return 0;
+	cksum = dpv_cksum_update16(cksum, old_w, new_w);
+	return cksum == 0 ? 0xffff : cksum;
+}
+
+/** dpv_udp_cksum_update16 for a 32-bit word (an address in the pseudo-header). */
+static inline uint16_t
+dpv_udp_cksum_update32(uint16_t cksum, uint32_t old_w, uint32_t new_w)
+{
+	if (cksum == 0)
+		return 0;
+	cksum = dpv_cksum_update32(cksum, old_w, new_w);
+	return cksum == 0 ? 0xffff : cksum;
+}
+
 #endif /* DPV_H */

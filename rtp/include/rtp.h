@@ -434,4 +434,222 @@ void rtp_conf_defaults(struct rtp_conf *rc);
 /** The [rtp] section, its keys writing into @a rc; its check wants port-min < port-max. */
 struct dpv_cfg_section rtp_conf_section(struct rtp_conf *rc);
 
+/* ---- G.711 (g711.c) ----
+ *
+ * ITU-T G.711 mu-law (PCMU) and A-law (PCMA) between 16-bit linear samples and 8-bit
+ * characters, with the standard's bit inversions (A-law XOR 0x55, mu-law complement). Encoding
+ * is sign-magnitude, symmetric about zero; decoding gives the middle of the quantisation
+ * interval (A-law +-8 .. +-32256, mu-law 0 .. +-32124). mu-law 0xFF (+0) and 0x7F (-0) both
+ * decode to 0, which encodes as 0xFF: encode(decode(c)) == c for every other character of
+ * either law. The conversion tables are constant data built with the library.
+ */
+
+/** mu-law character of a linear sample. */
+uint8_t rtp_g711_ulaw_encode(int16_t x);
+/** Linear sample of a mu-law character. */
+int16_t rtp_g711_ulaw_decode(uint8_t u);
+/** A-law character of a linear sample. */
+uint8_t rtp_g711_alaw_encode(int16_t x);
+/** Linear sample of an A-law character. */
+int16_t rtp_g711_alaw_decode(uint8_t a);
+/** mu-law character -> A-law character of its decoded sample. */
+extern const uint8_t rtp_g711_ulaw_to_alaw[256];
+/** A-law character -> mu-law character of its decoded sample. */
+extern const uint8_t rtp_g711_alaw_to_ulaw[256];
+/** Convert @a len characters at @a payload in place through @a table (one of the two above). */
+void rtp_g711_convert(uint8_t *payload, uint32_t len, const uint8_t table[256]);
+
+/* ---- tone (tone.c) ---- */
+
+/**
+ * Write @a n samples of the 440 Hz tone (-10 dBm0, peak 0.22 of full scale) in @a codec
+ * (RTP_PT_PCMA, else PCMU) to @a out, the first being sample @a first_sample of the stream (its
+ * RTP timestamp at 8000 Hz): frames written back to back are phase-continuous (the phase jumps
+ * once when the timestamp wraps, every 2^32 samples).
+ */
+void rtp_tone_fill(uint8_t codec, uint32_t first_sample, uint8_t *out, uint32_t n);
+
+/* ---- RTP and RTCP headers (packet.c) ----
+ *
+ * Views of RTP and RTCP packets in a byte buffer (RFC 3550), filled by functions that read
+ * nothing beyond the length given. Errors are negative, with stable names (rtp_pkt_strerror)
+ * that fit counter names.
+ */
+
+#define RTP_HDR_LEN  12 /* fixed RTP header */
+#define RTCP_PT_SR   200
+#define RTCP_PT_RR   201
+#define RTCP_PT_SDES 202
+#define RTCP_PT_BYE  203
+#define RTCP_PT_APP  204
+#define RTCP_SR_LEN  28 /* SR header, SSRC and sender info, before its report blocks */
+#define RTCP_RR_LEN  8  /* RR header and SSRC */
+#define RTCP_RB_LEN  24 /* a report block */
+
+/** What rtp_hdr_parse and rtcp_parse return: 0, or one of these. */
+enum rtp_pkt_err {
+	RTP_PKT_OK = 0,
+	RTP_E_SHORT = -1,          /**< shorter than the 12-byte fixed header */
+	RTP_E_VERSION = -2,        /**< version is not 2 */
+	RTP_E_CSRC = -3,           /**< the CSRC list runs beyond the packet */
+	RTP_E_EXT_HDR = -4,        /**< X set and the 4-byte extension header runs beyond it */
+	RTP_E_EXT_LEN = -5,        /**< the extension's length runs beyond the packet */
+	RTP_E_PAD_ZERO = -6,       /**< P set and the padding count is 0 */
+	RTP_E_PAD_LEN = -7,        /**< P set and the padding count exceeds the payload */
+	RTCP_E_SHORT = -8,         /**< shorter than an RR header and SSRC (8 bytes) */
+	RTCP_E_VERSION = -9,       /**< a packet's version is not 2 */
+	RTCP_E_FIRST_PT = -10,     /**< the first packet is neither SR nor RR */
+	RTCP_E_TRUNC = -11,        /**< a packet's length runs beyond the datagram */
+	RTCP_E_TRAILING = -12,     /**< 1-3 bytes after the last packet */
+	RTCP_E_PAD_NOT_LAST = -13, /**< P set on a packet other than the last */
+	RTCP_E_PAD = -14,          /**< padding count 0, or beyond the last packet's body */
+	RTCP_E_REPORT_LEN = -15,   /**< the SR/RR is too short for its sender info and blocks */
+	RTP_PKT_E_MIN = -16
+};
+
+/** An RTP packet's header, as rtp_hdr_parse found it. */
+struct rtp_hdr_view {
+	uint8_t pt;           /**< payload type (7 bits) */
+	bool marker;          /**< M bit */
+	uint8_t cc;           /**< CSRC count; the CSRCs are at offset 12 */
+	bool ext;             /**< X bit: a header extension follows the CSRCs */
+	uint16_t seq;         /**< sequence number */
+	uint16_t ext_profile; /**< the extension's first 16 bits (0 without one) */
+	uint32_t ts;          /**< timestamp */
+	uint32_t ssrc;        /**< synchronisation source */
+	uint32_t ext_len;     /**< bytes of extension data after its 4-byte header (0: none) */
+	uint32_t hdr_len;     /**< fixed header, CSRCs and extension: the payload's offset */
+	uint32_t payload_len; /**< payload bytes, padding excluded */
+	uint32_t pad_len;     /**< padding bytes at the end, its count included (0: none) */
+};
+
+/** A report block (RFC 3550 6.4.1). */
+struct rtcp_rb {
+	uint32_t ssrc;         /**< the source it reports on */
+	uint8_t fraction_lost; /**< lost since the previous report, in 1/256 */
+	int32_t cum_lost;      /**< cumulative lost, 24-bit signed */
+	uint32_t ext_max_seq;  /**< extended highest sequence number received */
+	uint32_t jitter;       /**< interarrival jitter, timestamp units */
+	uint32_t lsr;  /**< middle 32 bits of the NTP time of the last SR received, 0: none */
+	uint32_t dlsr; /**< delay since that SR, 1/65536 s */
+};
+
+/** What a receiver takes from a compound RTCP packet (rtcp_parse). */
+struct rtcp_view {
+	uint8_t pt;           /**< RTCP_PT_SR or RTCP_PT_RR: the first packet */
+	uint8_t rc;           /**< report blocks in it */
+	uint8_t nb_pkts;      /**< packets in the compound (at most 255 counted) */
+	bool bye;             /**< one of them is a BYE */
+	uint32_t ssrc;        /**< the sender's SSRC */
+	uint32_t rb_off;      /**< offset of the first report block (rtcp_rb_read; rc of them) */
+	uint64_t ntp;         /**< SR: the NTP timestamp (0 for an RR) */
+	uint32_t ntp_mid;     /**< SR: its middle 32 bits, what our next LSR says */
+	uint32_t rtp_ts;      /**< SR: the RTP timestamp of the same instant */
+	uint32_t pkt_count;   /**< SR: packets sent */
+	uint32_t octet_count; /**< SR: payload octets sent */
+	struct rtcp_rb rb;    /**< the first report block when rc > 0 */
+};
+
+/** Stable name of a packet error ("rtp_short", "rtcp_trunc", "ok"; "unknown" for others). */
+const char *rtp_pkt_strerror(int err);
+/** Parse the RTP header of @a len bytes at @a p into @a v. @return 0 or an RTP_E_* error. */
+int rtp_hdr_parse(const uint8_t *p, uint32_t len, struct rtp_hdr_view *v);
+/** RFC 5761 section 4 demultiplexing on an rtcp-mux port: true when the second byte is 192..223
+ *  (RTCP packet types 192-223; RTP payload types 64-95 with the marker bit look the same). */
+bool rtp_is_rtcp(const uint8_t *p, uint32_t len);
+/** Validate a compound RTCP packet (RFC 3550 6.1, A.2: version 2 throughout, lengths adding up
+ *  to @a len, the first an SR or RR, padding only in the last) and fill @a v.
+ *  @return 0 or an RTCP_E_* error. */
+int rtcp_parse(const uint8_t *p, uint32_t len, struct rtcp_view *v);
+/** Read the 24-byte report block at @a p (p + rb_off + 24 * i of a parsed packet). */
+void rtcp_rb_read(const uint8_t *p, struct rtcp_rb *rb);
+
+/* ---- stream statistics (stats.c) ----
+ *
+ * What a receiver keeps per RTP source (RFC 3550 A.1, A.3, A.8): rtp_rx_update on every packet
+ * of the source, the getters when writing a report. A new SSRC is a new source: rtp_rx_init.
+ * The source is valid after MIN_SEQUENTIAL (2) packets in sequence; a jump of MAX_DROPOUT
+ * (3000) or more is believed, and the stream restarted, when the next packet follows it.
+ * Packets up to MAX_MISORDER (100) behind the highest are late: a duplicate when a 64-packet
+ * window says it was seen, else reordered. As in RFC 3550, duplicates count as received, so the
+ * cumulative loss may go negative.
+ */
+
+/** Receive statistics of one source. Fields are read-only outside stats.c. */
+struct rtp_rx_stats {
+	uint64_t seen;           /**< bit i: sequence max_seq - i was received */
+	uint32_t cycles;         /**< sequence wraps, times 65536 */
+	uint32_t base_seq;       /**< first sequence number of the (re)started stream */
+	uint32_t bad_seq;        /**< the sequence number that would confirm a jump */
+	uint32_t received;       /**< packets counted since the stream (re)started */
+	uint32_t expected_prior; /**< expected at the last rtp_rx_fraction_lost */
+	uint32_t received_prior; /**< received at the last rtp_rx_fraction_lost */
+	uint32_t transit;        /**< arrival - timestamp of the previous packet */
+	uint32_t jitter16;       /**< interarrival jitter in timestamp units, times 16 */
+	uint32_t duplicates;     /**< packets seen twice (since rtp_rx_init) */
+	uint32_t reordered;      /**< packets that came late but first (since rtp_rx_init) */
+	uint32_t rejected;       /**< packets not counted: probation, unconfirmed jumps */
+	uint16_t max_seq;        /**< highest sequence number */
+	uint8_t probation;       /**< packets in sequence still needed for a valid source */
+	uint8_t flags;
+};
+_Static_assert(sizeof(struct rtp_rx_stats) == 56, "rtp_rx_stats is 56 bytes");
+
+#define RTP_RX_LOST_MAX 0x7fffff /* cumulative lost clamps to 24 bits signed */
+#define RTP_RX_LOST_MIN -0x800000
+
+/** Start a new source. */
+void rtp_rx_init(struct rtp_rx_stats *s);
+/** Account a packet: @a seq, its timestamp @a ts and its @a arrival time in timestamp units
+ *  (the caller converts). @return true when counted, false during probation or a jump. */
+bool rtp_rx_update(struct rtp_rx_stats *s, uint16_t seq, uint32_t ts, uint32_t arrival);
+/** True once the source has passed probation. */
+bool rtp_rx_valid(const struct rtp_rx_stats *s);
+/** Extended highest sequence number received (cycles + max_seq). */
+uint32_t rtp_rx_ext_max_seq(const struct rtp_rx_stats *s);
+/** Packets expected since the stream (re)started (0 before it is valid). */
+uint32_t rtp_rx_expected(const struct rtp_rx_stats *s);
+/** Cumulative packets lost, expected - received, clamped to 24 bits signed (RFC 3550 6.4.1). */
+int32_t rtp_rx_cum_lost(const struct rtp_rx_stats *s);
+/** Fraction lost since the previous call, in 1/256 (0 when none or more came), and start the
+ *  next interval: call it once per report. */
+uint8_t rtp_rx_fraction_lost(struct rtp_rx_stats *s);
+/** Interarrival jitter in timestamp units. */
+uint32_t rtp_rx_jitter(const struct rtp_rx_stats *s);
+/** Fill a report block's fraction (starting the next interval), cumulative lost, extended highest
+ *  sequence and jitter; its ssrc, lsr and dlsr are the caller's. */
+void rtp_rx_fill_rb(struct rtp_rx_stats *s, struct rtcp_rb *rb);
+
+/* ---- RTCP reports (rtcp.c) ----
+ *
+ * The compound packet a media stream sends every rtcp_interval_ms: an SR (RFC 3550 6.4.1), or an
+ * RR (6.4.2) when we have sent nothing, with at most one report block, then an SDES with our
+ * CNAME (6.5; 6.1: every compound has both). The interval is the 5 s minimum, randomised
+ * (6.3.1): with two parties and RTCP at a few hundred bytes, the bandwidth share never raises it
+ * above the minimum. Nothing is timer-reconsidered (6.3.6), so no e - 3/2 compensation.
+ */
+
+#define RTCP_SDES_CNAME  1
+#define RTCP_INTERVAL_MS 5000
+#define RTCP_REPORT_MAX  320 /* longest rtcp_write_report: SR, a block, a 255-byte CNAME */
+
+/** What one report says. */
+struct rtcp_report {
+	uint32_t ssrc;        /**< ours */
+	uint64_t ntp;         /**< SR: wallclock now, NTP format (32.32 seconds since 1900) */
+	uint32_t rtp_ts;      /**< SR: the RTP timestamp of that instant */
+	uint32_t pkt_count;   /**< packets sent; 0 writes an RR */
+	uint32_t octet_count; /**< payload octets sent */
+	bool has_rb;          /**< a report block about rb.ssrc follows */
+	struct rtcp_rb rb;    /**< its cum_lost is clamped to 24 bits */
+	struct dpv_str cname; /**< 1..255 bytes */
+};
+
+/** Write @a r as a compound packet into @a buf. @return its length (a multiple of 4), or -1
+ *  when it does not fit @a cap (nothing is written beyond it) or the CNAME is empty or too long. */
+int rtcp_write_report(uint8_t *buf, uint32_t cap, const struct rtcp_report *r);
+/** Milliseconds to the next report: 5000 times a factor in [0.5, 1.5) from @a random, uniform
+ *  when it is (2500 .. 7499). */
+uint32_t rtcp_interval_ms(uint32_t random);
+
 #endif /* DPV_RTP_H */
