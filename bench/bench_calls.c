@@ -634,7 +634,8 @@ main(int argc, char **argv)
 	    rte_pktmbuf_pool_create("bench_mbuf", nb_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	B.to_ua = rte_ring_create("to_ua", ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	B.wire = rte_ring_create("wire", ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	B.media = rtp_media_create(&(struct rtp_media_cfg){.port_min = RTP_MIN, .port_max = RTP_MAX});
+	B.media =
+	    rtp_media_create(&(struct rtp_media_cfg){.port_min = RTP_MIN, .port_max = RTP_MAX});
 	B.calls = calloc(B.window, sizeof(*B.calls));
 	B.free_slots = calloc(B.window, sizeof(*B.free_slots));
 	B.dp = sip_dialplan_create(rules, 1, err, sizeof(err), NULL);
