@@ -135,7 +135,7 @@ port_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port, struc
 	if (nsip)
 		sip_steer_burst(e, w, sip, nsip);
 	if (nrtp)
-		media_rtp_input(w, rtp, nrtp);
+		media_rtp_input(w, rtp, nrtp, now);
 	if (ndrop)
 		rte_pktmbuf_free_bulk(drop, ndrop);
 }
@@ -170,6 +170,8 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 	}
 	if (w->roles & DPV_ROLE_SIGNALING)
 		work += dpv_sig_tick(w, now);
+	if (w->roles & DPV_ROLE_MEDIA)
+		work += media_tick(w, now);
 	for (unsigned p = 0; p < e->nb_ports; p++) {
 		uint16_t id = e->ports[p].port_id;
 

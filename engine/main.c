@@ -19,6 +19,7 @@
 
 #include "engine_int.h"
 #include "lcore_int.h"
+#include "media_int.h"
 #include "sig_int.h"
 
 #define DPV_MAX_EAL_ARGS 64
@@ -148,7 +149,8 @@ main(int argc, char **argv)
 
 	rcu_register_thread();
 	if (dpv_config_check_ports(&e->cfg, rte_eth_dev_count_avail(), stderr) ||
-	    dpv_runtime_init(e, stderr) < 0 || dpv_sig_init(e, stderr) < 0) {
+	    dpv_runtime_init(e, stderr) < 0 || dpv_sig_init(e, stderr) < 0 ||
+	    dpv_media_init(e, stderr) < 0) {
 		rte_eal_cleanup();
 		dpv_config_free(&e->cfg);
 		return 1;
@@ -159,6 +161,7 @@ main(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "%s: [control] socket: cannot open %s: %s\n", path,
 		        e->cfg.ctl_socket, strerror(-rc));
+		dpv_media_fini(e);
 		dpv_sig_fini(e);
 		dpv_runtime_fini(e);
 		rte_eal_cleanup();
@@ -200,6 +203,7 @@ main(int argc, char **argv)
 	DPV_LOG(INFO, "shutting down");
 	rte_eal_mp_wait_lcore();
 	dpv_ctl_close();
+	dpv_media_fini(e);
 	dpv_sig_fini(e);
 	rcu_unregister_thread();
 	dpv_runtime_fini(e);
