@@ -132,6 +132,7 @@ enum dpv_role {
 };
 
 struct dpv_sig;
+struct media_lcore;
 
 /* One worker lcore: its roles, queues, ring and counters. Written only by its own lcore. */
 struct dpv_worker {
@@ -145,6 +146,7 @@ struct dpv_worker {
 	struct rte_ring *sig_ring; /* signaling role: SIP steered to this lcore */
 	struct rte_ring *msg_ring; /* signaling role: struct sig_msg for this lcore (sigmsg.c) */
 	struct dpv_sig *sig;       /* signaling role: the SIP stack of this lcore (sig.c) */
+	struct media_lcore *media; /* media role: its media plane state (media.c) */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
 	/* egress (egress.c): IPv4 fragments of datagrams over the MTU are copied into frag_pool
 	 * (lent by the signaling state, sig.c; NULL: this worker sends nothing that large) */

@@ -13,7 +13,8 @@
 	X(bad_source)     /* not from the address and port the call latched */                     \
 	X(not_receiving)  /* the peer's direction says it does not send (hold, inactive) */        \
 	X(flood)          /* over the port's packet budget */                                      \
-	X(not_joined)     /* a bridge call whose bridge is not (or no longer) there */
+	X(not_joined)     /* a bridge call whose bridge is not (or no longer) there */             \
+	X(held)           /* echo to a peer that does not receive (hold) */
 
 enum dpv_media_drop {
 #define DPV_X(n) DPV_MD_##n,
@@ -39,8 +40,26 @@ struct dpv_media_port_stats {
 	uint32_t jitter;            /* interarrival jitter, timestamp units (A.8) */
 };
 
-/** Per media lcore state (media.c); NULL on workers without the media role. */
-struct media_lcore;
+/** Totals of media lcore @a media_index over every port (any thread, racy). */
+void dpv_media_lcore_totals(const struct dpv_engine *e, unsigned media_index,
+                            struct dpv_media_port_stats *out);
+
+/** The addresses (host order) of a forwarded datagram, as received or as sent. */
+struct media_fwd_addr {
+	uint32_t src_ip, dst_ip;
+	uint16_t src_port, dst_port;
+};
+
+/**
+ * Write the Ethernet/IPv4/UDP headers (42 bytes, no IP options) at @a frame for a datagram of
+ * @a udp_len UDP bytes whose payload follows them unchanged, received as @a in with UDP
+ * checksum @a in_cksum (as stored) and sent as @a out: the IP checksum is computed over the
+ * header, the UDP one updated from @a in_cksum for the new addresses and ports (RFC 1624), so
+ * the payload is never read.
+ */
+void media_fwd_headers(uint8_t *frame, const struct rte_ether_addr *src_mac,
+                       const struct rte_ether_addr *dst_mac, const struct media_fwd_addr *in,
+                       const struct media_fwd_addr *out, uint16_t udp_len, uint16_t in_cksum);
 
 /** Allocate every media worker's state (after dpv_runtime_init and dpv_sig_init). 0 or -errno. */
 int dpv_media_init(struct dpv_engine *e, FILE *err);

@@ -23,6 +23,9 @@ static const struct dpv_cfg_key rtp_keys[] = {
     {"port-max", dpv_cfg_parse_uint, RF(port_max), 1024, 65535, 0, NULL},
     {"latching", parse_latching, RF(latching), 0, 0, 0, NULL},
     {"media-timeout-s", dpv_cfg_parse_uint, RF(media_timeout_s), 1, 86400, DPV_CFG_ZERO_OK, NULL},
+    {"flood-pps", dpv_cfg_parse_uint, RF(flood_pps), 1, 1000000, DPV_CFG_ZERO_OK, NULL},
+    {"flood-burst", dpv_cfg_parse_uint, RF(flood_burst), 1, 100000, 0, NULL},
+    {"media-mbufs", dpv_cfg_parse_uint, RF(media_mbufs), 1024, 1048576, 0, NULL},
     {NULL},
 };
 
@@ -33,6 +36,12 @@ rtp_conf_defaults(struct rtp_conf *rc)
 	rc->port_max = 29999;
 	rc->latching = RTP_LATCH_STRICT;
 	rc->media_timeout_s = 60;
+	/* G.711 at 20 ms is 50 packets/s, telephone-event adds as many during a digit, RTCP a
+	 * few: four times the voice rate is never reached by a phone, and a port flooded beyond
+	 * it costs the lcore no more than that. */
+	rc->flood_pps = 200;
+	rc->flood_burst = 50;
+	rc->media_mbufs = 8192;
 }
 
 /* rtp_portpool_create needs a port and its RTCP port in the range. */

@@ -54,6 +54,18 @@
 	X(drop_udp_port)                                                                           \
 	X(drop_sig_ring_full)                                                                      \
 	X(drop_rtp_no_flow)                                                                        \
+	X(drop_rtp_malformed)                                                                      \
+	X(drop_rtcp_malformed)                                                                     \
+	X(drop_rtp_bad_source)                                                                     \
+	X(drop_rtp_not_receiving)                                                                  \
+	X(drop_rtp_flood)                                                                          \
+	X(drop_rtp_not_joined)                                                                     \
+	X(drop_rtp_held)                                                                           \
+	X(drop_rtp_arp_miss)                                                                       \
+	X(drop_rtp_no_mbuf)                                                                        \
+	X(rx_rtcp)                                                                                 \
+	X(tx_rtp)                                                                                  \
+	X(tx_rtcp)                                                                                 \
 	X(drop_tx_full)                                                                            \
 	X(drop_sip_unhandled)
 

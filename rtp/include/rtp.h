@@ -427,6 +427,9 @@ struct rtp_conf {
 	uint16_t port_max;        /**< last port (RTCP of the last even RTP port may be it) */
 	uint8_t latching;         /**< enum rtp_latch: "strict" (default) or "learn" */
 	uint32_t media_timeout_s; /**< end a call whose peer sent no RTP this long (0: off) */
+	uint32_t flood_pps;       /**< packets a port takes per second, sustained (0: no limit) */
+	uint32_t flood_burst;     /**< and in a burst above that rate */
+	uint32_t media_mbufs;     /**< mbufs of each media lcore's pool (copies, tone, reports) */
 };
 
 /** The defaults of every [rtp] key. */

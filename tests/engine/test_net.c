@@ -598,6 +598,17 @@ Test(net, udp_bad_checksum)
 	ASSERT_COUNTERS(cnt, DPV_C_drop_udp_cksum, DPV_C_rx_udp);
 }
 
+/* RTP is relayed with its checksum updated, not verified: the receiver drops a corrupted one. */
+Test(net, rtp_checksum_not_verified)
+{
+	uint8_t b[128];
+	uint16_t n = udp_frame(b, 1000, 20000, "rtp");
+
+	b[n - 1] ^= 0x20;
+	cr_assert_eq(input(&fm, b, n), DPV_V_RTP);
+	ASSERT_COUNTERS(cnt, NONE, DPV_C_rx_udp, DPV_C_rx_rtp);
+}
+
 Test(net, udp_checksum_zero_accepted)
 {
 	uint8_t b[128];
