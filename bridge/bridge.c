@@ -150,8 +150,7 @@ bridge_writer_destroy(struct bridge_writer *w)
 		if (b->live)
 			bridge_destroy(w, b);
 	}
-	dpv_gp_barrier();
-	bridge_writer_reclaim(w);
+	dpv_defer_drain(&w->limbo, release, w);
 	free(w->free_k);
 	dpv_pool_free(w->arrays);
 	free(w);

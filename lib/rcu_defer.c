@@ -116,3 +116,17 @@ dpv_defer_reclaim(struct dpv_defer *d, void (*release)(struct dpv_defer_node *n,
 	}
 	return k;
 }
+
+void
+dpv_defer_drain(struct dpv_defer *d, void (*release)(struct dpv_defer_node *n, void *arg),
+                void *arg)
+{
+	/* A reclaim polls, and a poll may issue the next request: its callback would write into
+	 * d after a plain barrier-then-reclaim returned. Loop until nothing is parked or asked. */
+	for (;;) {
+		dpv_defer_reclaim(d, release, arg);
+		if (d->head == NULL && !d->gp.in_flight && !d->gp.want_next)
+			return;
+		dpv_gp_barrier();
+	}
+}

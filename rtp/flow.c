@@ -169,8 +169,7 @@ rtp_flow_writer_destroy(struct rtp_flow_writer *w)
 		if (f != NULL && dpv_pool_index(w->pool, f) >= 0)
 			retire(w, s, NULL);
 	}
-	dpv_gp_barrier();
-	rtp_flow_writer_reclaim(w);
+	dpv_defer_drain(&w->limbo, release, w);
 	dpv_pool_free(w->pool);
 	free(w);
 }

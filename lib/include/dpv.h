@@ -396,6 +396,10 @@ void dpv_defer_add(struct dpv_defer *d, struct dpv_defer_node *n);
  * returns how many. */
 unsigned dpv_defer_reclaim(struct dpv_defer *d,
                            void (*release)(struct dpv_defer_node *n, void *arg), void *arg);
+/** Release every parked node, waiting for grace periods as needed, and return with no
+ * grace-period request in flight, so @a d (and what embeds it) may be freed. Teardown only. */
+void dpv_defer_drain(struct dpv_defer *d, void (*release)(struct dpv_defer_node *n, void *arg),
+                     void *arg);
 /** Wait for every queued call_rcu callback and then a grace period (offline meanwhile when the
  * calling QSBR thread is online): before freeing a dpv_gp or what readers may still hold. */
 void dpv_gp_barrier(void);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <pthread.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,4 +214,28 @@ Test(gp, defer_releases_in_order_once_each_grace_period_ends)
 	cr_assert_eq(d.count, 0);
 	cr_assert_null(d.head);
 	cr_assert_null(d.tail);
+}
+
+/* The teardown case: nodes parked across two requests, the second not yet issued. A barrier
+ * and one reclaim would issue it and return with its callback still to write into d. */
+Test(gp, drain_releases_everything_and_leaves_no_request_in_flight)
+{
+	struct obj o[3] = {{.id = 20}, {.id = 21}, {.id = 22}};
+	struct released r = {.n = 0};
+	struct dpv_defer *d = malloc(sizeof(*d));
+
+	cr_assert_not_null(d);
+	dpv_defer_init(d);
+	dpv_defer_add(d, &o[0].link);
+	dpv_defer_add(d, &o[1].link);
+	dpv_defer_add(d, &o[2].link);
+	cr_assert(d->gp.in_flight && d->gp.want_next, "request 1 in flight, request 2 wanted");
+	dpv_defer_drain(d, release, &r);
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.ids[0], 20);
+	cr_assert_eq(r.ids[2], 22);
+	cr_assert_eq(d->count, 0);
+	cr_assert(!d->gp.in_flight, "no callback may still be queued against d");
+	cr_assert(!d->gp.want_next);
+	free(d);
 }
