@@ -224,6 +224,7 @@ Test(dpvoipctl, stats_table)
 	                        "\n"
 	                        "lcores:\n"
 	                        "                     lcore 3          lcore 4\n"
+	                        "  cpu                3                4\n"
 	                        "  roles              media,signaling  signaling\n"
 	                        "  rxq                0                -\n"
 	                        "  txq                1                2\n"
