@@ -253,6 +253,10 @@ check_cpu(struct dpv_cfg *c, const struct dpv_cfg_section *s)
 	if (dpv_cpuset_count(&workers) > DPV_MAX_WORKERS) {
 		dpv_cfg_blame(c, "cpu", 0, NULL, "%u worker CPUs, at most %d are supported",
 		              dpv_cpuset_count(&workers), DPV_MAX_WORKERS);
+	} else if (cfg->sig_per_cpu > 1 && !cfg->cpu_threads) {
+		dpv_cfg_blame(c, "cpu", 0, "signaling-per-cpu",
+		              "%u signaling lcores per CPU need shared-cpu = threads",
+		              cfg->sig_per_cpu);
 	} else if (cfg->cpu_threads) {
 		struct dpv_lcore_slot plan[DPV_MAX_WORKERS];
 		char why[128];
@@ -280,23 +284,35 @@ dpv_lcore_plan(const struct dpv_config *c, struct dpv_lcore_slot *out, unsigned 
 	{
 		unsigned roles = (dpv_cpuset_isset(&c->media, cpu) ? DPV_ROLE_MEDIA : 0) |
 		                 (dpv_cpuset_isset(&c->signaling, cpu) ? DPV_ROLE_SIGNALING : 0);
-		bool split = c->cpu_threads && roles == (DPV_ROLE_MEDIA | DPV_ROLE_SIGNALING);
+		bool threads = c->cpu_threads && (roles & DPV_ROLE_SIGNALING);
+		/* signaling threads on this CPU, and the lcore ids above the CPUs they take */
+		unsigned nsig = threads ? (c->sig_per_cpu ? c->sig_per_cpu : 1) : 0;
+		unsigned extra = threads ? nsig - !(roles & DPV_ROLE_MEDIA) : 0;
+		unsigned total = threads ? nsig + !!(roles & DPV_ROLE_MEDIA) : 1;
 
-		if (n + 1 + split > max) {
+		if (n + total > max) {
 			snprintf(why, whylen, "more than %u worker threads", max);
 			return -1;
 		}
-		if (cpu >= RTE_MAX_LCORE || (split && next_id >= RTE_MAX_LCORE)) {
+		if (cpu >= RTE_MAX_LCORE || next_id + extra > RTE_MAX_LCORE) {
 			snprintf(why, whylen,
 			         "CPU %u needs an lcore id of %u or more, DPDK has %d lcore ids",
-			         cpu, split ? next_id : cpu, RTE_MAX_LCORE);
+			         cpu, cpu >= RTE_MAX_LCORE ? cpu : next_id + extra - 1,
+			         RTE_MAX_LCORE);
 			return -1;
 		}
-		if (split) {
-			out[n++] = (struct dpv_lcore_slot){cpu, cpu, DPV_ROLE_MEDIA};
-			out[n++] = (struct dpv_lcore_slot){next_id++, cpu, DPV_ROLE_SIGNALING};
-		} else {
+		if (!threads) {
 			out[n++] = (struct dpv_lcore_slot){cpu, cpu, roles};
+			continue;
+		}
+		/* the CPU's own lcore id goes to its first thread: media when it has that role */
+		if (roles & DPV_ROLE_MEDIA)
+			out[n++] = (struct dpv_lcore_slot){cpu, cpu, DPV_ROLE_MEDIA};
+		for (unsigned k = 0; k < nsig; k++) {
+			bool first = k == 0 && !(roles & DPV_ROLE_MEDIA);
+
+			out[n++] = (struct dpv_lcore_slot){first ? cpu : next_id++, cpu,
+			                                   DPV_ROLE_SIGNALING};
 		}
 	}
 	return (int)n;
@@ -402,6 +418,7 @@ static const struct dpv_cfg_key cpu_keys[] = {
     {"idle-sleep-us", dpv_cfg_parse_uint, CF(idle_sleep_us), 0, 1000000, 0, NULL},
     {"sig-ring-size", dpv_cfg_parse_uint, CF(sig_ring_size), 256, 1048576, DPV_CFG_POW2, NULL},
     {"shared-cpu", parse_shared_cpu, CF(cpu_threads), 0, 0, 0, NULL},
+    {"signaling-per-cpu", dpv_cfg_parse_uint, CF(sig_per_cpu), 1, 16, 0, NULL},
     {NULL},
 };
 
@@ -460,6 +477,7 @@ dpv_config_defaults(struct dpv_config *cfg)
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
 	cfg->sig_ring_size = 4096;
+	cfg->sig_per_cpu = 1;
 	sip_conf_defaults(&cfg->sip);
 	rtp_conf_defaults(&cfg->rtp);
 	sip_dialplan_conf_defaults(&cfg->dialplan);

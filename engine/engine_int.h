@@ -54,6 +54,7 @@ struct dpv_config {
 	unsigned idle_sleep_us;
 	unsigned sig_ring_size; /* entries per signaling ring, power of two */
 	bool cpu_threads;       /* shared-cpu = threads: a thread per role on a CPU in both lists */
+	unsigned sig_per_cpu; /* signaling-per-cpu: signaling lcores per signaling CPU (threads) */
 	/* [portN] */
 	struct dpv_port_conf ports[DPV_MAX_PORTS];
 	struct sip_conf sip;

@@ -110,7 +110,7 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.sig_ring_size, 4096);
 	cr_assert(cfg.ports[0].present);
 	cr_assert(!cfg.cpu_threads, "shared-cpu defaults to loop");
-	cr_assert_eq(cfg.ports[0].line, 26);
+	cr_assert_eq(cfg.ports[0].line, 27);
 	cr_assert_eq(cfg.ports[0].addr, 0xc6120001);
 	cr_assert_eq(cfg.ports[0].prefixlen, 24);
 	cr_assert_eq(cfg.ports[0].gateway, 0);
@@ -128,7 +128,7 @@ Test(config, shipped_file)
 	cr_assert_str_eq(cfg.dialplan.rules[0].rule.pattern, "^conf-(.+)$");
 	cr_assert_eq(cfg.dialplan.rules[0].rule.action, DPV_CALL_BRIDGE);
 	cr_assert_null(cfg.dialplan.rules[0].rule.bridge);
-	cr_assert_eq(cfg.dialplan.rules[0].line, 43);
+	cr_assert_eq(cfg.dialplan.rules[0].line, 44);
 	cr_assert_str_eq(cfg.dialplan.rules[1].rule.pattern, "^echo$");
 	cr_assert_eq(cfg.dialplan.rules[1].rule.action, DPV_CALL_ECHO);
 	cr_assert_str_eq(cfg.dialplan.rules[2].rule.pattern, "^busy$");
@@ -136,7 +136,7 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.dialplan.rules[2].rule.reject_code, 486);
 	cr_assert_str_eq(cfg.dialplan.rules[3].rule.pattern, ".*");
 	cr_assert_eq(cfg.dialplan.rules[3].rule.action, DPV_CALL_TONE);
-	cr_assert_eq(cfg.dialplan.rules[3].line, 46);
+	cr_assert_eq(cfg.dialplan.rules[3].line, 47);
 	cr_assert_str_eq(cfg.ctl_socket, "/run/dpvoip/dpvoip.sock");
 	cr_assert_eq(dpv_config_eal_port_estimate(cfg.eal), 1);
 }
@@ -667,5 +667,34 @@ Test(config, shared_cpu_unknown_mode)
 {
 	expect_errors("bad_shared_cpu.conf",
 	              "8: [cpu] shared-cpu: 'together' is not a way to share a CPU (loop, threads)",
+	              NULL);
+}
+
+Test(config, signaling_per_cpu_adds_signaling_lcores_on_the_cpu)
+{
+	struct dpv_config c = {.main_core = 0, .cpu_threads = true, .sig_per_cpu = 2};
+	struct dpv_lcore_slot plan[DPV_MAX_WORKERS];
+	char why[128];
+	const unsigned want[][3] = {
+	    {1, 1, DPV_ROLE_MEDIA},     {3, 1, DPV_ROLE_SIGNALING}, {4, 1, DPV_ROLE_SIGNALING},
+	    {2, 2, DPV_ROLE_SIGNALING}, {5, 2, DPV_ROLE_SIGNALING},
+	};
+
+	dpv_cpuset_set(&c.media, 1);
+	dpv_cpuset_set(&c.signaling, 1);
+	dpv_cpuset_set(&c.signaling, 2);
+	cr_assert_eq(dpv_lcore_plan(&c, plan, DPV_MAX_WORKERS, why, sizeof(why)), 5, "%s", why);
+	for (unsigned i = 0; i < 5; i++) {
+		cr_expect_eq(plan[i].lcore_id, want[i][0], "worker %u", i);
+		cr_expect_eq(plan[i].cpu, want[i][1], "worker %u", i);
+		cr_expect_eq(plan[i].roles, want[i][2], "worker %u", i);
+	}
+}
+
+Test(config, signaling_per_cpu_needs_threads)
+{
+	expect_errors("bad_signaling_per_cpu.conf",
+	              "8: [cpu] signaling-per-cpu: 2 signaling lcores per CPU need shared-cpu = "
+	              "threads",
 	              NULL);
 }
