@@ -518,3 +518,66 @@ Test(media, fwd_headers_checksum_matches_full_recomputation)
 		cr_assert_eq(udp->dgram_cksum, 0);
 	}
 }
+
+/* [rtp] media-timeout-s: a call whose peer sends nothing is ended with a BYE, once; a call
+ * whose RTP keeps coming is not. Real time: the timeout is 1 s, the wait bounded at 8 s. */
+Test(media, a_silent_call_is_ended_by_the_media_timeout)
+{
+	uint16_t silent = call("echo", 30, 40030, "0", "sendrecv");
+	uint16_t talking = call("echo", 31, 40032, "0", "sendrecv");
+	const struct rtp_media_stats *ms = rtp_media_stats(dpv_sig_worker_media(&eng.workers[0]));
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), next_rtp = 0;
+	uint64_t bye_at = 0;
+	unsigned byes_silent = 0, byes_talking = 0;
+	char branch[64] = "";
+	uint16_t seq = 0;
+	uint8_t b[200];
+	struct out o[16];
+
+	cr_assert_neq(silent, talking);
+	eng.cfg.rtp.media_timeout_s = 1;
+	/* run until the silent call's BYE, plus 1 s to see nothing else ends */
+	while (rte_rdtsc() - start < 8 * hz && (bye_at == 0 || rte_rdtsc() - bye_at < hz)) {
+		unsigned n;
+
+		if (rte_rdtsc() >= next_rtp) {
+			uint16_t len = rtp_pkt(b, 0, seq, seq * 160u, 0x0a0b0c0d, 0x11, 160);
+
+			seq++;
+			inject(40032, talking, b, len);
+			next_rtp = rte_rdtsc() + hz / 20;
+		}
+		poll_n(1);
+		n = collect(o, RTE_DIM(o));
+		for (unsigned i = 0; i < n; i++) {
+			char msg[1600];
+
+			if (o[i].dst_port != 5070)
+				continue; /* echoed RTP */
+			snprintf(msg, sizeof(msg), "%.*s", o[i].len, (const char *)o[i].payload);
+			if (strncmp(msg, "BYE ", 4) != 0)
+				continue;
+			if (strstr(msg, "\r\nCall-ID: media30@198.18.0.2\r\n") != NULL) {
+				const char *br = strstr(msg, "branch=");
+				char this[64];
+
+				cr_assert_not_null(br);
+				snprintf(this, sizeof(this), "%.*s", (int)strcspn(br, ";\r\n"), br);
+				/* the peer does not answer: Timer E retransmits the same request */
+				if (strcmp(this, branch) != 0)
+					byes_silent++;
+				snprintf(branch, sizeof(branch), "%s", this);
+				if (bye_at == 0)
+					bye_at = rte_rdtsc();
+			}
+			if (strstr(msg, "\r\nCall-ID: media31@198.18.0.2\r\n") != NULL)
+				byes_talking++;
+		}
+	}
+	cr_assert_neq(bye_at, 0, "the silent call got no BYE within 8 s");
+	cr_expect_geq(bye_at - start, hz, "not before the timeout (%.2f s)",
+	              (double)(bye_at - start) / hz);
+	cr_expect_eq(byes_silent, 1, "one BYE transaction (its retransmissions aside)");
+	cr_expect_eq(byes_talking, 0, "the call whose RTP flows stays up");
+	cr_expect_eq(ms->media_timeouts, 1);
+}
