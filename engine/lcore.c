@@ -203,6 +203,8 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 
 		w->pc[id][DPV_C_tx] += rte_eth_tx_buffer_flush(id, w->txq, w->txb[id]);
 	}
+	if (work)
+		w->lc[DPV_LC_busy_cycles] += rte_rdtsc() - now;
 	return work;
 }
 
