@@ -186,18 +186,21 @@ find_line(const char *s, const char *prefix)
 /* Set up a call to @a user from the peer's RTP port @a rtp with @a codec ("0" PCMU, "8" PCMA)
  * and @a dir; returns the engine's RTP port from the answer. */
 static uint16_t
-call(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir)
+call_te(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir,
+        unsigned te_pt)
 {
-	char sdp[512], inv[2048], ack[1024], tag[64];
+	char sdp[512], inv[2048], ack[1024], tag[64], te[80] = "";
 	char buf[4096];
 	struct out o[8];
 	unsigned n;
 	int len;
 
+	if (te_pt != 0)
+		snprintf(te, sizeof(te), " %u\r\na=rtpmap:%u telephone-event/8000", te_pt, te_pt);
 	len = snprintf(sdp, sizeof(sdp),
 	               "v=0\r\no=p 1 1 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\nt=0 0\r\n"
-	               "m=audio %u RTP/AVP %s 101\r\na=rtpmap:101 telephone-event/8000\r\na=%s\r\n",
-	               rtp, codec, dir);
+	               "m=audio %u RTP/AVP %s%s\r\na=%s\r\n",
+	               rtp, codec, te, dir);
 	snprintf(inv, sizeof(inv),
 	         "INVITE sip:%s@198.18.0.1 SIP/2.0\r\n"
 	         "Via: SIP/2.0/UDP 198.18.0.2:5070;branch=z9hG4bKi%u\r\n"
@@ -238,6 +241,13 @@ call(const char *user, unsigned id, uint16_t rtp, const char *codec, const char 
 	}
 	cr_assert_fail("no 200 to the INVITE of %s", user);
 	return 0;
+}
+
+/* call_te with telephone-event on payload type 101 */
+static uint16_t
+call(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir)
+{
+	return call_te(user, id, rtp, codec, dir, 101);
 }
 
 /* End call @a id (set up by call() with @a tag) with a BYE. */
@@ -580,4 +590,52 @@ Test(media, a_silent_call_is_ended_by_the_media_timeout)
 	cr_expect_eq(byes_silent, 1, "one BYE transaction (its retransmissions aside)");
 	cr_expect_eq(byes_talking, 0, "the call whose RTP flows stays up");
 	cr_expect_eq(ms->media_timeouts, 1);
+}
+
+/* DTMF (RFC 4733 telephone-event) is forwarded like audio: untouched to a member with the
+ * same payload type, renumbered for one that negotiated another, never converted as G.711,
+ * and not sent to a member that negotiated none. */
+Test(media, telephone_events_cross_the_bridge_renumbered_per_member)
+{
+	uint16_t a = call_te("conf-d", 40, 40400, "0", "sendrecv", 101);
+	uint16_t b = call_te("conf-d", 41, 40410, "0", "sendrecv", 101);
+	uint16_t c = call_te("conf-d", 42, 40420, "8", "sendrecv", 96);
+	uint16_t d = call_te("conf-d", 43, 40430, "0", "sendrecv", 0);
+	/* event 5, end bit, volume 10, duration 800 */
+	uint8_t ev[16] = {0x80, 101,  0,    50,   0, 0,    0x3e, 0x80,
+	                  0xde, 0xad, 0xbe, 0xef, 5, 0x8a, 0x03, 0x20};
+	unsigned seen_b = 0, seen_c = 0, n;
+	struct out o[8];
+
+	cr_assert(a && b && c && d);
+	poll_n(8);
+	(void)collect(o, RTE_DIM(o));
+	inject(40400, a, ev, sizeof(ev));
+	poll_n(2);
+	n = collect(o, RTE_DIM(o));
+	cr_assert_eq(n, 2, "B and C; D negotiated no telephone-event (got %u)", n);
+	for (unsigned i = 0; i < n; i++) {
+		cr_assert(o[i].cksum_ok);
+		cr_assert_eq(o[i].len, sizeof(ev));
+		cr_assert_eq(memcmp(o[i].payload + 2, ev + 2, sizeof(ev) - 2), 0,
+		             "seq, ts, SSRC and the event untouched (no law conversion)");
+		if (o[i].dst_port == 40410) {
+			seen_b++;
+			cr_assert_eq(o[i].payload[1], 101);
+		} else {
+			cr_assert_eq(o[i].dst_port, 40420);
+			seen_c++;
+			cr_assert_eq(o[i].payload[1], 96, "renumbered to C's payload type");
+		}
+	}
+	cr_assert_eq(seen_b, 1);
+	cr_assert_eq(seen_c, 1);
+	/* the marker bit survives renumbering */
+	ev[1] = 0x80 | 101;
+	inject(40400, a, ev, sizeof(ev));
+	poll_n(2);
+	n = collect(o, RTE_DIM(o));
+	cr_assert_eq(n, 2);
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_eq(o[i].payload[1], o[i].dst_port == 40420 ? (0x80 | 96) : (0x80 | 101));
 }
