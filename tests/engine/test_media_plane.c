@@ -639,3 +639,62 @@ Test(media, telephone_events_cross_the_bridge_renumbered_per_member)
 	for (unsigned i = 0; i < n; i++)
 		cr_assert_eq(o[i].payload[1], o[i].dst_port == 40420 ? (0x80 | 96) : (0x80 | 101));
 }
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Where the engine is the endpoint (tone) it sends its own RTCP to port + 1 of the peer: an SR
+ * counting what it sent, with a report block on what it received from the peer (one packet of
+ * ten lost). Real time: the first report comes 2.5 to 7.5 s in (RFC 3550 6.3.1's spread). */
+Test(media, a_tone_sends_its_own_sender_report_with_what_it_received)
+{
+	uint16_t port = call("tone", 50, 40500, "0", "sendrecv");
+	uint64_t hz = rte_get_tsc_hz(), deadline = rte_rdtsc() + 10 * hz;
+	uint32_t tone_ssrc = 0, sent = 0;
+	struct rtcp_view v;
+	bool got_sr = false;
+	uint8_t b[200];
+	struct out o[16];
+
+	for (uint16_t seq = 1; seq <= 10; seq++) {
+		uint16_t len = rtp_pkt(b, 0, seq, seq * 160u, 0x5eed5eed, 0xff, 160);
+
+		if (seq != 4) /* the peer's packet 4 is lost on the way */
+			inject(40500, port, b, len);
+		poll_n(1);
+	}
+	while (!got_sr && rte_rdtsc() < deadline) {
+		unsigned n;
+
+		poll_n(1);
+		n = collect(o, RTE_DIM(o));
+		for (unsigned i = 0; i < n && !got_sr; i++) {
+			if (o[i].dst_port == 40500) {
+				tone_ssrc = be32(o[i].payload + 8);
+				sent++;
+				continue;
+			}
+			cr_assert_eq(o[i].dst_port, 40501, "RTCP to the peer's port + 1");
+			cr_assert_eq(o[i].src_port, port + 1, "from the engine's RTCP port");
+			cr_assert(o[i].cksum_ok);
+			cr_assert_eq(rtcp_parse(o[i].payload, o[i].len, &v), 0);
+			got_sr = true;
+		}
+	}
+	cr_assert(got_sr, "no RTCP report within 10 s");
+	cr_assert_eq(v.pt, RTCP_PT_SR, "the tone has sent: a sender report");
+	cr_expect_eq(v.ssrc, tone_ssrc, "the SR's SSRC is the tone's");
+	/* the report and the tone packet of the same pass may leave in either order */
+	cr_expect(v.pkt_count == sent || v.pkt_count == sent + 1,
+	          "it counts the tone packets sent before it: %u, %u seen", v.pkt_count, sent);
+	cr_expect_eq(v.octet_count, v.pkt_count * 160);
+	cr_assert_eq(v.rc, 1);
+	cr_expect_eq(v.rb.ssrc, 0x5eed5eedu, "the block reports on the peer's stream");
+	cr_expect_eq(v.rb.cum_lost, 1);
+	cr_expect_eq(v.rb.ext_max_seq, 10);
+	/* RFC 3550 A.1: the source is valid from its second packet, so 9 expected, 8 received */
+	cr_expect_eq(v.rb.fraction_lost, 256 / 9);
+}
