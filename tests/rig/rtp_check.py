@@ -10,9 +10,8 @@
   rtp_check.py count CALL sent|recv   print a count (for counter comparisons)
   rtp_check.py between CALL EV1 EV2 MIN MAX   SIPp's event EV2 came MIN..MAX s after EV1
 
-CALL is a path prefix: CALL.json is what rtp_peer.py recorded, CALL.bye (.hold, .resume,
-.ack) the times SIPp took as the message went by (its gettimeofday action: an <exec date>
-runs late, after a fork). Each prints what it found and exits 0 when the
+CALL is a path prefix: CALL.json is what rtp_peer.py recorded, CALL.log SIPp's log of the
+call with the times it took messages as they went by ("bye", "hold", "resume", ...). Each prints what it found and exits 0 when the
 check holds. Timing is asserted with tolerance: a stream counts as delivered when at least
 90% of what was sent over the window (every member in the call, none hung up) arrived.
 """
@@ -31,13 +30,16 @@ def load(call):
 
 
 def when(call, event):
-    """The time SIPp took for event (its gettimeofday: "SECONDS MICROSECONDS"), +inf if none."""
+    """The time SIPp took for event (a line "EVENT SECONDS MICROSECONDS" of its log), or +inf."""
     try:
-        with open(call + "." + event) as f:
-            sec, usec = f.read().split()
-        return float(sec) + float(usec) / 1e6
+        with open(call + ".log") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 3 and parts[0] == event:
+                    return float(parts[1]) + float(parts[2]) / 1e6
     except (OSError, ValueError):
-        return float("inf")
+        pass
+    return float("inf")
 
 
 def fail(msg):

@@ -2,7 +2,8 @@
 """An RTP peer for the media rig test (tests/rig/test_media.sh), standard library only.
 
 Run inside the peer namespace. Binds LOCAL (RTP) and LOCAL+1 (RTCP), waits (bounded) for
-the engine's answered port in --port-file (written by sipp/uac_media.xml: "PORT PT"), then
+the engine's answered port in --port-file (SIPp's log of sipp/uac_media*.xml: "port PORT PT"),
+then
 sends G.711-sized RTP (12-byte header, 160 payload bytes) to it at --pps for --send-s
 seconds and records every datagram it receives, with its kernel arrival time
 (SO_TIMESTAMPNS), for --listen-s seconds from the start. Writes a JSON record to --out:
@@ -68,9 +69,10 @@ def wait_port(path, timeout):
     while time.monotonic() < end:
         try:
             with open(path) as f:
-                parts = f.read().split()
-            if len(parts) >= 1 and parts[0].isdigit():
-                return int(parts[0])
+                for line in f:
+                    parts = line.split()
+                    if len(parts) >= 2 and parts[0] == "port" and parts[1].isdigit():
+                        return int(parts[1])
         except FileNotFoundError:
             pass
         time.sleep(0.02)
