@@ -654,6 +654,12 @@ dpv_sig_worker_media(const struct dpv_worker *w)
 	return w->sig ? w->sig->media : NULL;
 }
 
+const uint64_t *
+dpv_sig_worker_counters(const struct dpv_worker *w)
+{
+	return w->sig ? w->sig->cnt : NULL;
+}
+
 struct sip_ua *
 dpv_sig_ua(struct dpv_engine *e, unsigned index)
 {

@@ -76,6 +76,8 @@ unsigned dpv_sig_tick(struct dpv_worker *w, uint64_t now_tsc);
 struct sip_ua *dpv_sig_worker_ua(const struct dpv_worker *w);
 /** The media negotiation state of worker @a w, or NULL when it has none. */
 const struct rtp_media *dpv_sig_worker_media(const struct dpv_worker *w);
+/** The glue counters (DPV_SIG_C_*) of worker @a w, or NULL when it is no signaling lcore. */
+const uint64_t *dpv_sig_worker_counters(const struct dpv_worker *w);
 /** The UA of signaling lcore @a index, or NULL. */
 struct sip_ua *dpv_sig_ua(struct dpv_engine *e, unsigned index);
 /** Register the control commands: sessions, call originate, call hangup. */

@@ -58,9 +58,19 @@ lcore_json(const struct dpv_worker *w)
 		                    json_integer(rtp_media_stats(rm)->sdp_rejected));
 		json_object_set_new(rtp, "ports_exhausted",
 		                    json_integer(rtp_media_stats(rm)->ports_exhausted));
+		json_object_set_new(rtp, "flows_exhausted",
+		                    json_integer(rtp_media_stats(rm)->flows_exhausted));
 		json_object_set_new(rtp, "ports_in_use", json_integer(ps.in_use));
 		json_object_set_new(rtp, "ports_free", json_integer(ps.avail));
 		json_object_set_new(o, "rtp", rtp);
+	}
+	if (dpv_sig_worker_counters(w) != NULL) {
+		const uint64_t *sc = dpv_sig_worker_counters(w);
+		json_t *sig = json_object();
+
+		for (unsigned c = 0; c < DPV_SIG_C_MAX; c++)
+			json_object_set_new(sig, dpv_sig_counter_names[c], json_integer(sc[c]));
+		json_object_set_new(o, "sig", sig);
 	}
 	if (w->sig_ring != NULL) {
 		json_t *r = json_object();

@@ -72,6 +72,12 @@ send_2xx(struct sip_ua *ua, struct ua_sess *s)
 	s->uas.retx_ms = ua->t1;
 	dpv_timer_arm(ua->cfg.wheel, &s->uas.t_retx, now + ua->t1, retx_cb, s);
 	dpv_timer_arm(ua->cfg.wheel, &s->uas.t_ack, now + 64ull * ua->t1, ack_timeout, s);
+	/* The 2xx carries our answer: the media it describes holds from now (RFC 3264 6: the
+	 * answerer must be ready to receive once it answered, and a sendonly or inactive offer
+	 * means send nothing more), not only from the ACK an RTT later (or never, when it is lost
+	 * until a retransmission). An answer that comes in the ACK is applied there. */
+	if (!s->uas.offer_in_2xx)
+		ua_media_update(ua, s);
 }
 
 static void
@@ -308,8 +314,8 @@ uas_ack(struct sip_ua *ua, const struct sip_msg *m)
 			ua_send_bye(ua, s);
 			return;
 		}
+		ua_media_update(ua, s); /* the answer came now; one in our 2xx holds since then */
 	}
-	ua_media_update(ua, s);
 	if (s->uas.bye_after_ack) {
 		s->uas.bye_after_ack = false;
 		ua_send_bye(ua, s);

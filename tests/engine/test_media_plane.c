@@ -183,13 +183,14 @@ find_line(const char *s, const char *prefix)
 	return p + strlen(prefix);
 }
 
-/* Set up a call to @a user from the peer's RTP port @a rtp with @a codec ("0" PCMU, "8" PCMA)
- * and @a dir; returns the engine's RTP port from the answer. */
+/* Set up a call to @a user from the peer's RTP port @a rtp with @a codec ("0" PCMU, "8" PCMA),
+ * @a dir and telephone-event on @a te_pt (0: none), ACKed when @a ack; returns the engine's
+ * RTP port from the answer. */
 static uint16_t
-call_te(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir,
-        unsigned te_pt)
+call_full(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir,
+          unsigned te_pt, bool ack)
 {
-	char sdp[512], inv[2048], ack[1024], tag[64], te[80] = "";
+	char sdp[512], inv[2048], ack_msg[1024], tag[64], te[80] = "";
 	char buf[4096];
 	struct out o[8];
 	unsigned n;
@@ -227,14 +228,16 @@ call_te(const char *user, unsigned id, uint16_t rtp, const char *codec, const ch
 		snprintf(tag, sizeof(tag), "%.*s", (int)strcspn(p + 4, "\r\n;"), p + 4);
 		snprintf(last_tag, sizeof(last_tag), "%s", tag);
 		port = (uint16_t)strtoul(find_line(buf, "m=audio "), &end, 10);
-		snprintf(ack, sizeof(ack),
+		if (!ack)
+			return port;
+		snprintf(ack_msg, sizeof(ack_msg),
 		         "ACK sip:%s@198.18.0.1 SIP/2.0\r\n"
 		         "Via: SIP/2.0/UDP 198.18.0.2:5070;branch=z9hG4bKa%u\r\n"
 		         "From: <sip:p@198.18.0.2>;tag=f%u\r\nTo: <sip:%s@198.18.0.1>;tag=%s\r\n"
 		         "Call-ID: media%u@198.18.0.2\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"
 		         "Content-Length: 0\r\n\r\n",
 		         user, id, id, user, tag, id);
-		inject(5070, 5060, ack, (uint16_t)strlen(ack));
+		inject(5070, 5060, ack_msg, (uint16_t)strlen(ack_msg));
 		poll_n(4);
 		(void)collect(o, RTE_DIM(o));
 		return port;
@@ -243,11 +246,24 @@ call_te(const char *user, unsigned id, uint16_t rtp, const char *codec, const ch
 	return 0;
 }
 
-/* call_te with telephone-event on payload type 101 */
+/* call_full with telephone-event on payload type 101, ACKed */
 static uint16_t
 call(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir)
 {
-	return call_te(user, id, rtp, codec, dir, 101);
+	return call_full(user, id, rtp, codec, dir, 101, true);
+}
+
+static uint16_t
+call_te(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir,
+        unsigned te_pt)
+{
+	return call_full(user, id, rtp, codec, dir, te_pt, true);
+}
+
+static uint16_t
+call_ack(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir, bool ack)
+{
+	return call_full(user, id, rtp, codec, dir, 101, ack);
 }
 
 /* End call @a id (set up by call() with @a tag) with a BYE. */
@@ -364,6 +380,25 @@ Test(media, echo_reflects_from_the_engine_port)
 	cr_assert_eq(memcmp(o[0].payload, b, len), 0);
 	cr_assert(o[0].cksum_ok);
 	cr_assert_eq(pc[DPV_C_tx_rtp], 1);
+}
+
+/* RFC 3264 6: once the 200 with the answer is out, its media holds; the ACK may come later. */
+Test(media, media_flows_from_the_200_before_the_ack)
+{
+	uint16_t port = call_ack("echo", 4, 40030, "0", "sendrecv", false);
+	uint8_t b[200];
+	struct out o[4];
+	uint16_t len = rtp_pkt(b, 0, 9, 2000, 0x55667788, 0x33, 160);
+
+	poll_n(2);
+	(void)collect(o, RTE_DIM(o)); /* 200 retransmissions, if any */
+	inject(40030, port, b, len);
+	poll_n(2);
+	cr_assert_eq(collect(o, RTE_DIM(o)), 1, "echoed before the ACK");
+	cr_assert_eq(o[0].src_port, port);
+	cr_assert_eq(o[0].dst_port, 40030);
+	cr_assert_eq(memcmp(o[0].payload, b, len), 0);
+	cr_assert_eq(pc[DPV_C_drop_rtp_no_flow], 0);
 }
 
 Test(media, strict_latching_drops_other_sources_and_malformed_packets)

@@ -53,6 +53,8 @@ rig_down() {
 	engine_stop
 	ip netns del "$RIG_ENG" 2>/dev/null
 	ip netns del "$RIG_PEER" 2>/dev/null
+	# RIG_KEEP=DIR: keep the logs and records there (debugging a failed run)
+	[ -z "${RIG_KEEP:-}" ] || { rm -rf "$RIG_KEEP"; cp -r "$RIG_DIR" "$RIG_KEEP"; }
 	rm -rf "$RIG_DIR"
 }
 
