@@ -18,6 +18,7 @@
 #include <rte_log.h>
 
 #include "engine_int.h"
+#include "event_int.h"
 #include "lcore_int.h"
 #include "media_int.h"
 #include "sig_int.h"
@@ -150,7 +151,7 @@ main(int argc, char **argv)
 	rcu_register_thread();
 	if (dpv_config_check_ports(&e->cfg, rte_eth_dev_count_avail(), stderr) ||
 	    dpv_runtime_init(e, stderr) < 0 || dpv_sig_init(e, stderr) < 0 ||
-	    dpv_media_init(e, stderr) < 0) {
+	    dpv_media_init(e, stderr) < 0 || dpv_event_init(e, DPV_EVENT_QUEUE) < 0) {
 		rte_eal_cleanup();
 		dpv_config_free(&e->cfg);
 		return 1;
@@ -161,6 +162,7 @@ main(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "%s: [control] socket: cannot open %s: %s\n", path,
 		        e->cfg.ctl_socket, strerror(-rc));
+		dpv_event_fini(e);
 		dpv_media_fini(e);
 		dpv_sig_fini(e);
 		dpv_runtime_fini(e);
@@ -203,6 +205,7 @@ main(int argc, char **argv)
 	DPV_LOG(INFO, "shutting down");
 	rte_eal_mp_wait_lcore();
 	dpv_ctl_close();
+	dpv_event_fini(e);
 	dpv_media_fini(e);
 	dpv_sig_fini(e);
 	rcu_unregister_thread();

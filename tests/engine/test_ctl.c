@@ -83,11 +83,13 @@ expected_stats(void)
 	json_array_append_new(json_object_get(lc[0], "roles"), json_string("signaling"));
 	json_array_append_new(json_object_get(lc[1], "roles"), json_string("signaling"));
 	json_object_set_new(lc[1], "rxq", json_null());
-	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i,s:i},s:[o,o],s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
+	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i},s:[o,o],"
+	                 "s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
 	                 "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz",
-	                 0, "sessions", 0, "lcores", lc[0], lc[1], "ports", "port", 5, "name",
-	                 "net_test0", "mac", "02:00:5e:10:00:01", "address", "198.18.0.1/24",
-	                 "counters", counters, "drops", drops);
+	                 0, "sessions", 0, "bridges", 0, "events_posted", 0, "events_dropped", 0,
+	                 "subscribers", 0, "subscribers_dropped", 0, "lcores", lc[0], lc[1],
+	                 "ports", "port", 5, "name", "net_test0", "mac", "02:00:5e:10:00:01",
+	                 "address", "198.18.0.1/24", "counters", counters, "drops", drops);
 }
 
 Test(ctl, stats_sums_counters_over_workers)
@@ -143,7 +145,9 @@ Test(ctl, stats_of_an_empty_engine)
 	json_t *drops = json_object_get(st, "drops");
 	char *s = json_dumps(json_object_get(st, "engine"), JSON_COMPACT);
 
-	cr_expect_str_eq(s, "{\"uptime_s\":0,\"workers\":0,\"ports\":0,\"hz\":0,\"sessions\":0}");
+	cr_expect_str_eq(s, "{\"uptime_s\":0,\"workers\":0,\"ports\":0,\"hz\":0,\"sessions\":0,"
+	                    "\"bridges\":0,\"events_posted\":0,\"events_dropped\":0,"
+	                    "\"subscribers\":0,\"subscribers_dropped\":0}");
 	cr_expect_eq(json_array_size(json_object_get(st, "lcores")), 0);
 	cr_expect_eq(json_array_size(json_object_get(st, "ports")), 0);
 	/* Every drop cause is listed even when zero. */
@@ -168,7 +172,9 @@ Test(ctl, help_lists_registered_and_builtin_commands)
 	                  "{\"command\":\"fail silent\",\"help\":\"\"},"
 	                  "{\"command\":\"help\",\"help\":\"list the commands and what they do\"},"
 	                  "{\"command\":\"stats\",\"help\":\"engine, per-lcore and per-port "
-	                  "counters, drops by cause\"}]}");
+	                  "counters, drops by cause\"},"
+	                  "{\"command\":\"subscribe\",\"help\":\"stream one JSON line per event "
+	                  "(sessions, bridges, members) until disconnected\"}]}");
 	tclose(c);
 }
 
@@ -523,15 +529,17 @@ Test(ctl, originate_refuses_a_bad_bridge_name_and_the_engine_carries_on)
 	c = tconnect(sock_path);
 	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
 	          "\"bridge\":\"a b\"}\n");
-	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name 'a b': 1..63 characters of "
-	                  "A-Z a-z 0-9 . _ -\"}");
+	cr_expect_line(c,
+	               "{\"ok\":false,\"error\":\"invalid bridge name 'a b': 1..63 characters of "
+	               "A-Z a-z 0-9 . _ -\"}");
 	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
 	          "\"bridge\":\"room/1\"}\n");
-	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name 'room/1': 1..63 characters "
-	                  "of A-Z a-z 0-9 . _ -\"}");
+	cr_expect_line(c,
+	               "{\"ok\":false,\"error\":\"invalid bridge name 'room/1': 1..63 characters "
+	               "of A-Z a-z 0-9 . _ -\"}");
 	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
 	          "\"bridge\":\"\"}\n");
-	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name '': 1..63 characters of "
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"invalid bridge name '': 1..63 characters of "
 	                  "A-Z a-z 0-9 . _ -\"}");
 	/* a good name gets past the check (this engine has no signaling lcore to place it) */
 	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
