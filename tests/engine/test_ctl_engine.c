@@ -510,3 +510,154 @@ Test(ctl_engine, originate_into_a_bridge_and_hang_up)
 	tclose(c);
 	tclose(s);
 }
+
+/* Poll `sessions` until the one session's @a key is @a want (an integer, or a string); returns
+ * that session. Bounded. */
+static json_t *
+wait_session(struct tclient *c, const char *key, json_int_t want_int, const char *want_str)
+{
+	for (int i = 0; i < 200; i++) {
+		json_t *r = req_json(c, "{\"cmd\":\"sessions\"}");
+		json_t *o = json_array_get(json_object_get(r, "sessions"), 0);
+		json_t *v = json_object_get(o, key);
+
+		if (v != NULL &&
+		    (want_str ? json_is_string(v) && strcmp(json_string_value(v), want_str) == 0
+		              : json_integer_value(v) == want_int)) {
+			json_incref(o);
+			json_decref(r);
+			return o;
+		}
+		json_decref(r);
+		rte_delay_us_sleep(5000);
+	}
+	cr_assert_fail("session %s never became what was wanted", key);
+	return NULL;
+}
+
+/* An RTP packet of 160 payload bytes. */
+static uint16_t
+rtp_pkt(uint8_t *b, uint16_t seq, uint32_t ts)
+{
+	memset(b, 0x55, 172);
+	b[0] = 0x80;
+	b[1] = 0;
+	b[2] = (uint8_t)(seq >> 8);
+	b[3] = (uint8_t)seq;
+	b[4] = (uint8_t)(ts >> 24);
+	b[5] = (uint8_t)(ts >> 16);
+	b[6] = (uint8_t)(ts >> 8);
+	b[7] = (uint8_t)ts;
+	b[8] = 0x11;
+	b[9] = 0x22;
+	b[10] = 0x33;
+	b[11] = 0x44;
+	return 172;
+}
+
+/* A call moves into a control-socket bridge, between bridges and out; the bridge stays. */
+Test(ctl_engine, a_call_joins_and_leaves_control_bridges)
+{
+	struct tclient *s = tsubscribe(), *c = tconnect(sock_path);
+	char tag[64], r[256], want[256];
+	uint8_t pkt[200];
+	uint16_t port;
+	uint64_t id;
+	json_t *o;
+
+	req(c, "{\"cmd\":\"bridge create\",\"args\":[\"b1\"]}", "{\"ok\":true,\"bridge\":\"b1\"}");
+	expect_event(s, "{\"event\":\"bridge-created\",\"bridge\":\"b1\"}");
+	port = uas_call("echo", 5, 40200, tag);
+	id = event_session(s, "incoming");
+	cr_assert_eq(event_session(s, "answered"), id);
+	cr_assert_eq(event_session(s, "confirmed"), id);
+
+	/* echo: one packet in, one out, and the session shows them */
+	inject(40200, port, pkt, rtp_pkt(pkt, 1, 160));
+	o = wait_session(c, "tx_pkts", 1, NULL);
+	cr_expect_eq(json_integer_value(json_object_get(o, "id")), (json_int_t)id);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "action")), "echo");
+	cr_expect_str_eq(json_string_value(json_object_get(o, "latched")), "198.18.0.2:40200");
+	cr_expect_str_eq(json_string_value(json_object_get(o, "remote_media")), "198.18.0.2:40200");
+	cr_expect_eq(json_integer_value(json_object_get(o, "rx_pkts")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(o, "rx_bytes")), 172);
+	cr_expect_eq(json_integer_value(json_object_get(o, "tx_bytes")), 172);
+	cr_expect_eq(json_integer_value(json_object_get(o, "rx_lost")), 0);
+	json_decref(o);
+
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge add\",\"args\":[\"b1\",\"%" PRIu64 "\"]}", id);
+	snprintf(want, sizeof(want), "{\"ok\":true,\"bridge\":\"b1\",\"session\":%" PRIu64 "}", id);
+	req(c, r, want);
+	expect_event(s, "{\"event\":\"member-joined\",\"bridge\":\"b1\",\"session\":%" PRIu64 "}",
+	             id);
+	snprintf(want, sizeof(want),
+	         "{\"ok\":false,\"error\":\"session %" PRIu64 " is in bridge b1 already\"}", id);
+	req(c, r, want);
+	req(c, "{\"cmd\":\"bridge create\",\"args\":[\"b2\"]}", "{\"ok\":true,\"bridge\":\"b2\"}");
+	expect_event(s, "{\"event\":\"bridge-created\",\"bridge\":\"b2\"}");
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge add\",\"args\":[\"b2\",\"%" PRIu64 "\"]}", id);
+	snprintf(want, sizeof(want),
+	         "{\"ok\":false,\"error\":\"session %" PRIu64
+	         " is in bridge b1: remove it first\"}",
+	         id);
+	req(c, r, want);
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge remove\",\"args\":[\"b2\",\"%" PRIu64 "\"]}", id);
+	snprintf(want, sizeof(want),
+	         "{\"ok\":false,\"error\":\"session %" PRIu64 " is not in bridge b2\"}", id);
+	req(c, r, want);
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge remove\",\"args\":[\"b1\",\"%" PRIu64 "\"]}", id);
+	snprintf(want, sizeof(want), "{\"ok\":true,\"bridge\":\"b1\",\"session\":%" PRIu64 "}", id);
+	req(c, r, want);
+	expect_event(s, "{\"event\":\"member-left\",\"bridge\":\"b1\",\"session\":%" PRIu64 "}",
+	             id);
+	/* a control-socket bridge outlives its last member */
+	req(c, "{\"cmd\":\"bridges\"}",
+	    "{\"ok\":true,\"bridges\":[{\"name\":\"b1\",\"origin\":\"control\",\"count\":0,"
+	    "\"members\":[]},{\"name\":\"b2\",\"origin\":\"control\",\"count\":0,\"members\":[]}]"
+	    "}");
+
+	/* destroying a bridge with a member: it leaves, and its call stays up without media */
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge add\",\"args\":[\"b2\",\"%" PRIu64 "\"]}", id);
+	snprintf(want, sizeof(want), "{\"ok\":true,\"bridge\":\"b2\",\"session\":%" PRIu64 "}", id);
+	req(c, r, want);
+	expect_event(s, "{\"event\":\"member-joined\",\"bridge\":\"b2\",\"session\":%" PRIu64 "}",
+	             id);
+	req(c, "{\"cmd\":\"bridge destroy\",\"args\":[\"b2\"]}", "{\"ok\":true,\"bridge\":\"b2\"}");
+	expect_event(s, "{\"event\":\"member-left\",\"bridge\":\"b2\",\"session\":%" PRIu64 "}",
+	             id);
+	expect_event(s, "{\"event\":\"bridge-destroyed\",\"bridge\":\"b2\"}");
+	o = wait_session(c, "action", 0, "none");
+	cr_expect_str_eq(json_string_value(json_object_get(o, "state")), "confirmed");
+	cr_expect_str_eq(json_string_value(json_object_get(o, "bridge")), "");
+	json_decref(o);
+	req(c, r, "{\"ok\":false,\"error\":\"no such bridge b2\"}");
+
+	uas_bye("echo", 5, tag);
+	cr_expect_eq(event_session(s, "terminated"), id);
+	req(c, "{\"cmd\":\"bridges\"}",
+	    "{\"ok\":true,\"bridges\":[{\"name\":\"b1\",\"origin\":\"control\",\"count\":0,"
+	    "\"members\":[]}]}");
+	req(c, "{\"cmd\":\"sessions\"}", "{\"ok\":true,\"sessions\":[]}");
+	tclose(c);
+	tclose(s);
+}
+
+/* [rtp] media-timeout-s: a call whose peer sends no RTP is ended, and subscribers hear why. */
+Test(ctl_timeout, media_timeout_is_an_event_before_the_bye)
+{
+	struct tclient *s = tsubscribe();
+	char tag[64], bye[2048];
+	uint64_t id;
+
+	(void)uas_call("tone", 9, 40300, tag);
+	id = event_session(s, "incoming");
+	cr_assert_eq(event_session(s, "answered"), id);
+	cr_assert_eq(event_session(s, "confirmed"), id);
+	/* within [rtp] media-timeout-s and one scan of the ports (tline waits up to 5 s) */
+	expect_event(s, "{\"event\":\"media-timeout\",\"session\":%" PRIu64 "}", id);
+	cr_assert_eq(event_session(s, "terminating"), id);
+	wait_sip("BYE ", bye, sizeof(bye));
+	respond(bye, 200, NULL);
+	cr_assert_eq(event_session(s, "terminated"), id);
+	tclose(s);
+}
