@@ -630,6 +630,17 @@ Test(ctl_engine, a_call_joins_and_leaves_control_bridges)
 	cr_expect_str_eq(json_string_value(json_object_get(o, "state")), "confirmed");
 	cr_expect_str_eq(json_string_value(json_object_get(o, "bridge")), "");
 	json_decref(o);
+	/* what it sends now goes nowhere, counted */
+	{
+		const volatile uint64_t *nj =
+		    &eng.workers[0].pc[eng.ports[0].port_id][DPV_C_drop_rtp_not_joined];
+		uint64_t deadline = rte_rdtsc() + 5 * rte_get_tsc_hz();
+
+		inject(40200, port, pkt, rtp_pkt(pkt, 2, 320));
+		while (*nj == 0 && rte_rdtsc() < deadline)
+			rte_delay_us_sleep(1000);
+		cr_expect_eq(*nj, 1);
+	}
 	req(c, r, "{\"ok\":false,\"error\":\"no such bridge b2\"}");
 
 	uas_bye("echo", 5, tag);
