@@ -98,6 +98,8 @@ dpv_ctl_register(const struct dpv_ctl_cmd *cmd)
 	ctl_cmds[ctl_nb_cmds++] = *cmd;
 }
 
+static void ctl_events(struct dpv_engine *e);
+
 /* ---- built-in commands ---- */
 
 static int
@@ -137,6 +139,8 @@ ctl_cmd_subscribe(struct dpv_engine *e, const json_t *req, json_t *reply, const 
 			*error = msg;
 			return -1;
 		}
+		/* what was queued before this request is not this client's to hear */
+		ctl_events(e);
 		c->sub = true;
 		ctl.nb_subs++;
 		__atomic_store_n(&e->subscribers, ctl.nb_subs, __ATOMIC_RELAXED);
@@ -161,13 +165,6 @@ ctl_out(struct ctl_client *c, const char *s, size_t n)
 		return;
 	if (c->out_off > 0 && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
-	/* A subscriber that lags too far behind is let go rather than buffered without end. */
-	if (c->sub && c->out_len - c->out_off + n > CTL_SUB_MAX_OUT) {
-		c->dead = true;
-		if (ctl.e != NULL)
-			ctl.e->subscribers_dropped++;
-		return;
-	}
 	if (c->out_len + n > c->out_cap && c->out_off > 0) {
 		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
 		c->out_len -= c->out_off;
@@ -474,9 +471,20 @@ ctl_events(struct dpv_engine *e)
 		for (unsigned k = 0; k < got; k++) {
 			size_t len = dpv_event_format(&evs[k], line, sizeof(line));
 
-			for (unsigned i = 0; i < ctl.nb_clients; i++)
-				if (ctl.clients[i].sub)
-					ctl_out(&ctl.clients[i], line, len);
+			for (unsigned i = 0; i < ctl.nb_clients; i++) {
+				struct ctl_client *c = &ctl.clients[i];
+
+				if (!c->sub || c->dead)
+					continue;
+				/* one that lags too far behind is let go, not buffered without end
+				 */
+				if (c->out_len - c->out_off + len > CTL_SUB_MAX_OUT) {
+					c->dead = true;
+					e->subscribers_dropped++;
+					continue;
+				}
+				ctl_out(c, line, len);
+			}
 		}
 		total += got;
 	} while (got == RTE_DIM(evs) && total < CTL_EVENTS_PER_POLL);

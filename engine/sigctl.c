@@ -303,7 +303,7 @@ bridge_peek(struct dpv_engine *e, const char *name)
 
 struct bridge_list {
 	const struct dpv_engine *e;
-	json_t *sessions; /* id -> {direction, remote_media} */
+	json_t *sessions; /* id -> {direction, remote_media} of the bridged sessions */
 	json_t *arr;
 };
 
@@ -313,6 +313,8 @@ session_index(const struct sip_sess_info *si, void *arg)
 	json_t *idx = arg;
 	char id[24], remote[32];
 
+	if (si->action != DPV_CALL_BRIDGE)
+		return;
 	snprintf(id, sizeof(id), "%" PRIu64, si->id);
 	addr_str(si->remote_ip, si->remote_port, remote);
 	json_object_set_new(idx, id,
