@@ -549,6 +549,14 @@ print_stats(const json_t *st)
 	       (long long)json_integer_value(json_object_get(eng, "workers")),
 	       (long long)json_integer_value(json_object_get(eng, "ports")),
 	       (long long)json_integer_value(json_object_get(eng, "hz")));
+	printf("        %lld sessions, %lld bridges, events %lld posted %lld dropped, %lld "
+	       "subscribers (%lld dropped)\n",
+	       (long long)json_integer_value(json_object_get(eng, "sessions")),
+	       (long long)json_integer_value(json_object_get(eng, "bridges")),
+	       (long long)json_integer_value(json_object_get(eng, "events_posted")),
+	       (long long)json_integer_value(json_object_get(eng, "events_dropped")),
+	       (long long)json_integer_value(json_object_get(eng, "subscribers")),
+	       (long long)json_integer_value(json_object_get(eng, "subscribers_dropped")));
 
 	if (is_object_array(lcores)) {
 		printf("\nlcores:\n");

@@ -268,6 +268,8 @@ Test(dpvoipctl, stats_table)
 	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "stats", NULL});
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_str_eq(r.out, "engine: uptime 0s, 2 workers, 1 ports, tsc 0 Hz\n"
+	                        "        0 sessions, 0 bridges, events 0 posted 0 dropped, 0 "
+	                        "subscribers (0 dropped)\n"
 	                        "\n"
 	                        "lcores:\n"
 	                        "                     lcore 3          lcore 4\n"
