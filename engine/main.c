@@ -151,7 +151,15 @@ main(int argc, char **argv)
 	rcu_register_thread();
 	if (dpv_config_check_ports(&e->cfg, rte_eth_dev_count_avail(), stderr) ||
 	    dpv_runtime_init(e, stderr) < 0 || dpv_sig_init(e, stderr) < 0 ||
-	    dpv_media_init(e, stderr) < 0 || dpv_event_init(e, DPV_EVENT_QUEUE) < 0) {
+	    dpv_media_init(e, stderr) < 0) {
+		rte_eal_cleanup();
+		dpv_config_free(&e->cfg);
+		return 1;
+	}
+	rc = dpv_event_init(e, DPV_EVENT_QUEUE);
+	if (rc < 0) {
+		fprintf(stderr, "%s: cannot allocate the event queue (%u events): %s\n", path,
+		        DPV_EVENT_QUEUE, strerror(-rc));
 		rte_eal_cleanup();
 		dpv_config_free(&e->cfg);
 		return 1;
