@@ -64,6 +64,8 @@ start(unsigned media_timeout_s)
 	e->cfg.rtp.media_mbufs = 1024;
 	e->cfg.rtp.media_timeout_s = media_timeout_s;
 	e->cfg.bridge.max_bridges = 2;
+	e->cfg.sip.max_dialogs = 128; /* a full bridge and one more */
+	e->cfg.sip.max_transactions = 256;
 	e->cfg.idle_sleep_us = 100; /* two CPUs shared with the test thread and others */
 	test_ring_port(e, 0, pool, ENG_IP, 0, 1, &rx_ring, &tx_ring);
 	e->nb_ports = 1;
@@ -649,6 +651,55 @@ Test(ctl_engine, a_call_joins_and_leaves_control_bridges)
 	    "{\"ok\":true,\"bridges\":[{\"name\":\"b1\",\"origin\":\"control\",\"count\":0,"
 	    "\"members\":[]}]}");
 	req(c, "{\"cmd\":\"sessions\"}", "{\"ok\":true,\"sessions\":[]}");
+	tclose(c);
+	tclose(s);
+}
+
+/* A bridge holds BRIDGE_MAX_MEMBERS: `bridge add` says so, a dialplan join past it is counted. */
+Test(ctl_engine, a_full_bridge)
+{
+	struct tclient *s = tsubscribe(), *c = tconnect(sock_path);
+	char tag[64], r[256], want[256];
+	uint64_t id;
+	json_t *st;
+
+	for (unsigned i = 0; i < BRIDGE_MAX_MEMBERS; i++) {
+		(void)uas_call("conf-big", 100 + i, (uint16_t)(41000 + 2 * i), tag);
+		id = event_session(s, "incoming");
+		cr_assert_eq(event_session(s, "answered"), id);
+		cr_assert_eq(event_session(s, "confirmed"), id);
+		if (i == 0)
+			expect_event(s, "{\"event\":\"bridge-created\",\"bridge\":\"big\"}");
+		expect_event(
+		    s, "{\"event\":\"member-joined\",\"bridge\":\"big\",\"session\":%" PRIu64 "}",
+		    id);
+	}
+	/* one more by the dialplan: answered, but no member */
+	(void)uas_call("conf-big", 200, 42000, tag);
+	id = event_session(s, "incoming");
+	cr_assert_eq(event_session(s, "answered"), id);
+	cr_assert_eq(event_session(s, "confirmed"), id);
+	/* and one more by the control socket */
+	(void)uas_call("tone", 201, 42002, tag);
+	id = event_session(s, "incoming");
+	cr_assert_eq(event_session(s, "answered"), id);
+	cr_assert_eq(event_session(s, "confirmed"), id);
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge add\",\"args\":[\"big\",\"%" PRIu64 "\"]}", id);
+	snprintf(want, sizeof(want), "{\"ok\":false,\"error\":\"bridge big full (%d members)\"}",
+	         BRIDGE_MAX_MEMBERS);
+	req(c, r, want);
+	st = req_json(c, "{\"cmd\":\"stats\"}");
+	cr_expect_eq(
+	    json_integer_value(json_object_get(
+	        json_object_get(
+	            json_array_get(json_object_get(json_object_get(st, "stats"), "lcores"), 0),
+	            "sig"),
+	        "bridge_join_failed")),
+	    1);
+	cr_expect_eq(json_integer_value(json_object_get(
+	                 json_object_get(json_object_get(st, "stats"), "engine"), "bridges")),
+	             1);
+	json_decref(st);
 	tclose(c);
 	tclose(s);
 }
