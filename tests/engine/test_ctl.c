@@ -791,3 +791,22 @@ Test(ctl, subscribers_are_limited)
 	tclose(extra);
 	dpv_event_fini(&eng);
 }
+
+Test(ctl, a_subscriber_that_half_closes_keeps_its_stream)
+{
+	struct tclient *s;
+
+	cr_assert_eq(dpv_event_init(&eng, 64), 0);
+	s = tsubscribe();
+	cr_assert_eq(shutdown(s->fd, SHUT_WR), 0);
+	for (int i = 0; i < 5; i++)
+		dpv_ctl_poll(&eng, 0);
+	post_joined(3);
+	cr_expect_line(s, "{\"event\":\"member-joined\",\"bridge\":\"room\",\"session\":3}");
+	cr_expect_eq(eng.subscribers, 1);
+	tclose(s);
+	for (int i = 0; i < POLL_ROUNDS && eng.subscribers != 0; i++)
+		dpv_ctl_poll(&eng, 10);
+	cr_expect_eq(eng.subscribers, 0, "gone once it closed");
+	dpv_event_fini(&eng);
+}
