@@ -29,7 +29,7 @@ static struct dpv_net_ctx peer;
 static struct dpv_arp_cache peer_arp;
 static struct sip_dialplan_rule rules[3];
 static char rule_buf[3][64];
-static pthread_t worker;
+static pthread_t workers[2];
 
 static void *
 worker_main(void *arg)
@@ -38,8 +38,10 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* The engine with @a nb_sig signaling lcores: worker 0 media and signaling, worker 1 (if any)
+ * signaling only, steered to by worker 0. */
 static void
-start(unsigned media_timeout_s)
+start(unsigned media_timeout_s, unsigned nb_sig)
 {
 	static const char *const text[] = {"^conf-(.+)$ bridge", "^echo$ echo", ".* tone"};
 	struct dpv_engine *e = &eng;
@@ -63,14 +65,14 @@ start(unsigned media_timeout_s)
 	cr_assert_not_null(e->cfg.dialplan.dp, "%s", err);
 	e->cfg.rtp.media_mbufs = 1024;
 	e->cfg.rtp.media_timeout_s = media_timeout_s;
-	e->cfg.bridge.max_bridges = 2;
+	e->cfg.bridge.max_bridges = 2 * nb_sig;
 	e->cfg.sip.max_dialogs = 128; /* a full bridge and one more */
 	e->cfg.sip.max_transactions = 256;
 	e->cfg.idle_sleep_us = 100; /* two CPUs shared with the test thread and others */
-	test_ring_port(e, 0, pool, ENG_IP, 0, 1, &rx_ring, &tx_ring);
+	test_ring_port(e, 0, pool, ENG_IP, 0, (uint16_t)nb_sig, &rx_ring, &tx_ring);
 	e->nb_ports = 1;
 
-	e->nb_workers = 1;
+	e->nb_workers = nb_sig;
 	w->eng = e;
 	w->lcore_id = 0;
 	w->roles = DPV_ROLE_MEDIA | DPV_ROLE_SIGNALING;
@@ -80,6 +82,19 @@ start(unsigned media_timeout_s)
 	test_worker_txb(w, e->ports[0].port_id);
 	e->sig_workers[e->nb_sig++] = w;
 	e->media_workers[e->nb_media++] = w;
+	if (nb_sig == 2) {
+		struct dpv_worker *w1 = &e->workers[1];
+
+		w1->eng = e;
+		w1->lcore_id = 1;
+		w1->roles = DPV_ROLE_SIGNALING;
+		w1->sig_index = 1;
+		w1->media_index = -1;
+		w1->txq = 1;
+		w1->sig_ring = rte_ring_create("sig1", 64, 0, RING_F_SC_DEQ);
+		test_worker_txb(w1, e->ports[0].port_id);
+		e->sig_workers[e->nb_sig++] = w1;
+	}
 
 	peer.mac = (struct rte_ether_addr){{0x02, 0, 0, 0, 0, 0x02}};
 	peer.addr = PEER_IP;
@@ -97,27 +112,35 @@ start(unsigned media_timeout_s)
 	make_tmpdir();
 	dpv_sig_ctl_register();
 	cr_assert_eq(dpv_ctl_open(e, sock_path), 0);
-	cr_assert_eq(pthread_create(&worker, NULL, worker_main, w), 0);
+	for (unsigned i = 0; i < e->nb_workers; i++)
+		cr_assert_eq(pthread_create(&workers[i], NULL, worker_main, &e->workers[i]), 0);
 	rcu_thread_offline(); /* as the main lcore: online only inside commands */
 }
 
 static void
 setup(void)
 {
-	start(0);
+	start(0, 1);
 }
 
 static void
 setup_timeout(void)
 {
-	start(1);
+	start(1, 1);
+}
+
+static void
+setup_two(void)
+{
+	start(0, 2);
 }
 
 static void
 teardown(void)
 {
 	__atomic_store_n(&eng.quit, true, __ATOMIC_RELAXED);
-	pthread_join(worker, NULL);
+	for (unsigned i = 0; i < eng.nb_workers; i++)
+		pthread_join(workers[i], NULL);
 	rcu_thread_online();
 	rm_tmpdir();
 	dpv_event_fini(&eng);
@@ -127,6 +150,7 @@ teardown(void)
 
 TestSuite(ctl_engine, .init = setup, .fini = teardown);
 TestSuite(ctl_timeout, .init = setup_timeout, .fini = teardown);
+TestSuite(ctl_two, .init = setup_two, .fini = teardown);
 
 /* ---- the SIP peer ---- */
 
@@ -721,5 +745,128 @@ Test(ctl_timeout, media_timeout_is_an_event_before_the_bye)
 	wait_sip("BYE ", bye, sizeof(bye));
 	respond(bye, 200, NULL);
 	cr_assert_eq(event_session(s, "terminated"), id);
+	tclose(s);
+}
+
+/* The first "PREFIX<n>" name (n from 0) that bridge_owner gives to signaling lcore @a owner. */
+static void
+name_owned_by(char *out, size_t cap, const char *prefix, unsigned owner)
+{
+	for (unsigned n = 0; n < 1000; n++) {
+		snprintf(out, cap, "%s%u", prefix, n);
+		if (bridge_owner(out, 2) == owner)
+			return;
+	}
+	cr_assert_fail("no name for owner %u", owner);
+}
+
+/* The first call id from @a from whose Call-ID (ctlID@198.18.0.2) lcore @a owner owns. */
+static unsigned
+call_owned_by(unsigned from, unsigned owner)
+{
+	char cid[64];
+
+	for (unsigned id = from; id < from + 1000; id++) {
+		snprintf(cid, sizeof(cid), "ctl%u@198.18.0.2", id);
+		if (sip_call_id_owner(dpv_cstr(cid), 2) == owner)
+			return id;
+	}
+	cr_assert_fail("no Call-ID for owner %u", owner);
+	return 0;
+}
+
+/* Two signaling lcores: bridges and sessions on different ones, by message both ways. */
+Test(ctl_two, bridges_and_sessions_on_different_lcores)
+{
+	struct tclient *s = tsubscribe(), *c = tconnect(sock_path);
+	char b0[16], b1[16], conf[32], r[256], want[512], tag0[64], tag1[64];
+	unsigned c0 = call_owned_by(1, 0), c1 = call_owned_by(1, 1);
+	uint64_t id0, id1;
+
+	name_owned_by(b0, sizeof(b0), "x", 0);
+	name_owned_by(b1, sizeof(b1), "y", 1);
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge create\",\"args\":[\"%s\"]}", b1);
+	snprintf(want, sizeof(want), "{\"ok\":true,\"bridge\":\"%s\"}", b1);
+	req(c, r, want);
+	expect_event(s, "{\"event\":\"bridge-created\",\"bridge\":\"%s\"}", b1);
+
+	/* a call on lcore 0 into a control bridge of lcore 1 */
+	(void)uas_call("echo", c0, 40400, tag0);
+	id0 = event_session(s, "incoming");
+	cr_assert_eq(sip_ua_session_owner(id0), 0);
+	cr_assert_eq(event_session(s, "answered"), id0);
+	cr_assert_eq(event_session(s, "confirmed"), id0);
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge add\",\"args\":[\"%s\",\"%" PRIu64 "\"]}", b1,
+	         id0);
+	snprintf(want, sizeof(want), "{\"ok\":true,\"bridge\":\"%s\",\"session\":%" PRIu64 "}", b1,
+	         id0);
+	req(c, r, want);
+	expect_event(s, "{\"event\":\"member-joined\",\"bridge\":\"%s\",\"session\":%" PRIu64 "}",
+	             b1, id0);
+
+	/* a call on lcore 1 into a dialplan bridge of lcore 0 */
+	name_owned_by(b0, sizeof(b0), "z", 0);
+	snprintf(conf, sizeof(conf), "conf-%s", b0);
+	(void)uas_call(conf, c1, 40402, tag1);
+	id1 = event_session(s, "incoming");
+	cr_assert_eq(sip_ua_session_owner(id1), 1);
+	cr_assert_eq(event_session(s, "answered"), id1);
+	cr_assert_eq(event_session(s, "confirmed"), id1);
+	expect_event(s, "{\"event\":\"bridge-created\",\"bridge\":\"%s\"}", b0);
+	expect_event(s, "{\"event\":\"member-joined\",\"bridge\":\"%s\",\"session\":%" PRIu64 "}",
+	             b0, id1);
+	{
+		json_t *j = req_json(c, "{\"cmd\":\"bridges\"}");
+		json_t *bs = json_object_get(j, "bridges");
+		/* by name: y... (lcore 1's) before z... (lcore 0's) */
+		json_t *y = json_array_get(bs, 0), *x = json_array_get(bs, 1);
+
+		cr_expect_eq(json_array_size(bs), 2);
+		cr_expect_str_eq(json_string_value(json_object_get(x, "name")), b0);
+		cr_expect_str_eq(json_string_value(json_object_get(x, "origin")), "dialplan");
+		cr_expect_eq(json_integer_value(json_object_get(
+		                 json_array_get(json_object_get(x, "members"), 0), "session")),
+		             (json_int_t)id1);
+		cr_expect_str_eq(json_string_value(json_object_get(y, "name")), b1);
+		cr_expect_str_eq(json_string_value(json_object_get(y, "origin")), "control");
+		cr_expect_eq(json_integer_value(json_object_get(
+		                 json_array_get(json_object_get(y, "members"), 0), "session")),
+		             (json_int_t)id0);
+		json_decref(j);
+	}
+	/* lcore 1 destroys its bridge; lcore 0's session leaves it and stays up */
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge destroy\",\"args\":[\"%s\"]}", b1);
+	snprintf(want, sizeof(want), "{\"ok\":true,\"bridge\":\"%s\"}", b1);
+	req(c, r, want);
+	expect_event(s, "{\"event\":\"member-left\",\"bridge\":\"%s\",\"session\":%" PRIu64 "}", b1,
+	             id0);
+	expect_event(s, "{\"event\":\"bridge-destroyed\",\"bridge\":\"%s\"}", b1);
+	/* and moves into lcore 0's dialplan bridge, then the dialplan call leaves it */
+	snprintf(r, sizeof(r), "{\"cmd\":\"bridge add\",\"args\":[\"%s\",\"%" PRIu64 "\"]}", b0,
+	         id0);
+	for (int i = 0; i < 1000; i++) { /* the member leaves b1 by message: bounded wait */
+		json_t *j = req_json(c, r);
+		bool ok = json_is_true(json_object_get(j, "ok"));
+
+		json_decref(j);
+		if (ok)
+			break;
+		rte_delay_us_sleep(5000);
+		cr_assert_lt(i, 999, "session %" PRIu64 " never left %s", id0, b1);
+	}
+	expect_event(s, "{\"event\":\"member-joined\",\"bridge\":\"%s\",\"session\":%" PRIu64 "}",
+	             b0, id0);
+	uas_bye(conf, c1, tag1);
+	cr_assert_eq(event_session(s, "terminated"), id1);
+	expect_event(s, "{\"event\":\"member-left\",\"bridge\":\"%s\",\"session\":%" PRIu64 "}", b0,
+	             id1);
+	uas_bye("echo", c0, tag0);
+	cr_assert_eq(event_session(s, "terminated"), id0);
+	expect_event(s, "{\"event\":\"member-left\",\"bridge\":\"%s\",\"session\":%" PRIu64 "}", b0,
+	             id0);
+	expect_event(s, "{\"event\":\"bridge-destroyed\",\"bridge\":\"%s\"}", b0);
+	req(c, "{\"cmd\":\"bridges\"}", "{\"ok\":true,\"bridges\":[]}");
+	cr_expect_eq(eng.events_dropped, 0);
+	tclose(c);
 	tclose(s);
 }
