@@ -68,7 +68,7 @@ start(unsigned media_timeout_s, unsigned nb_sig)
 	e->cfg.bridge.max_bridges = 2 * nb_sig;
 	e->cfg.sip.max_dialogs = 128; /* a full bridge and one more */
 	e->cfg.sip.max_transactions = 256;
-	e->cfg.idle_sleep_us = 100; /* two CPUs shared with the test thread and others */
+	e->cfg.idle_sleep_us = 500; /* two CPUs shared with the test thread and other tests */
 	test_ring_port(e, 0, pool, ENG_IP, 0, (uint16_t)nb_sig, &rx_ring, &tx_ring);
 	e->nb_ports = 1;
 
