@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_config.h>
+
 #include "engine_int.h"
 
 /* The CPUs online here, read once per load: [cpu] may only name those. */
@@ -248,9 +250,72 @@ check_cpu(struct dpv_cfg *c, const struct dpv_cfg_section *s)
 		    "overlapping roles: CPU %u is also in %s (the main lcore must not be a "
 		    "worker)",
 		    cfg->main_core, also);
-	if (dpv_cpuset_count(&workers) > DPV_MAX_WORKERS)
+	if (dpv_cpuset_count(&workers) > DPV_MAX_WORKERS) {
 		dpv_cfg_blame(c, "cpu", 0, NULL, "%u worker CPUs, at most %d are supported",
 		              dpv_cpuset_count(&workers), DPV_MAX_WORKERS);
+	} else if (cfg->sig_per_cpu > 1 && !cfg->cpu_threads) {
+		dpv_cfg_blame(c, "cpu", 0, "signaling-per-cpu",
+		              "%u signaling lcores per CPU need shared-cpu = threads",
+		              cfg->sig_per_cpu);
+	} else if (cfg->cpu_threads) {
+		struct dpv_lcore_slot plan[DPV_MAX_WORKERS];
+		char why[128];
+
+		if (dpv_lcore_plan(cfg, plan, DPV_MAX_WORKERS, why, sizeof(why)) < 0)
+			dpv_cfg_blame(c, "cpu", 0, "shared-cpu", "%s", why);
+	}
+}
+
+int
+dpv_lcore_plan(const struct dpv_config *c, struct dpv_lcore_slot *out, unsigned max, char *why,
+               size_t whylen)
+{
+	struct dpv_cpuset all = c->media;
+	unsigned cpu, n = 0, next_id;
+
+	for (unsigned i = 0; i < DPV_MAX_CPUS / 64; i++)
+		all.bits[i] |= c->signaling.bits[i];
+	/* ids for the second thread of a shared CPU: above every CPU named, main-core included */
+	next_id = c->main_core + 1;
+	DPV_CPUSET_FOREACH(cpu, &all)
+	if (cpu + 1 > next_id)
+		next_id = cpu + 1;
+	DPV_CPUSET_FOREACH(cpu, &all)
+	{
+		unsigned roles = (dpv_cpuset_isset(&c->media, cpu) ? DPV_ROLE_MEDIA : 0) |
+		                 (dpv_cpuset_isset(&c->signaling, cpu) ? DPV_ROLE_SIGNALING : 0);
+		bool threads = c->cpu_threads && (roles & DPV_ROLE_SIGNALING);
+		/* signaling threads on this CPU, and the lcore ids above the CPUs they take */
+		unsigned nsig = threads ? (c->sig_per_cpu ? c->sig_per_cpu : 1) : 0;
+		unsigned extra = threads ? nsig - !(roles & DPV_ROLE_MEDIA) : 0;
+		unsigned total = threads ? nsig + !!(roles & DPV_ROLE_MEDIA) : 1;
+
+		if (n + total > max) {
+			snprintf(why, whylen, "more than %u worker threads", max);
+			return -1;
+		}
+		if (cpu >= RTE_MAX_LCORE || next_id + extra > RTE_MAX_LCORE) {
+			snprintf(why, whylen,
+			         "CPU %u needs an lcore id of %u or more, DPDK has %d lcore ids",
+			         cpu, cpu >= RTE_MAX_LCORE ? cpu : next_id + extra - 1,
+			         RTE_MAX_LCORE);
+			return -1;
+		}
+		if (!threads) {
+			out[n++] = (struct dpv_lcore_slot){cpu, cpu, roles};
+			continue;
+		}
+		/* the CPU's own lcore id goes to its first thread: media when it has that role */
+		if (roles & DPV_ROLE_MEDIA)
+			out[n++] = (struct dpv_lcore_slot){cpu, cpu, DPV_ROLE_MEDIA};
+		for (unsigned k = 0; k < nsig; k++) {
+			bool first = k == 0 && !(roles & DPV_ROLE_MEDIA);
+
+			out[n++] = (struct dpv_lcore_slot){first ? cpu : next_id++, cpu,
+			                                   DPV_ROLE_SIGNALING};
+		}
+	}
+	return (int)n;
 }
 
 static void
@@ -330,6 +395,19 @@ static const struct dpv_cfg_key dpdk_keys[] = {
     {NULL},
 };
 
+static int
+parse_shared_cpu(struct dpv_cfg *c, const struct dpv_cfg_key *k, void *field, const char *v)
+{
+	(void)k;
+	if (strcmp(v, "loop") == 0)
+		*(bool *)field = false;
+	else if (strcmp(v, "threads") == 0)
+		*(bool *)field = true;
+	else
+		return dpv_cfg_err(c, "'%s' is not a way to share a CPU (loop, threads)", v);
+	return 0;
+}
+
 static const struct dpv_cfg_key cpu_keys[] = {
     {"main-core", parse_cpu, CF(main_core), 0, DPV_MAX_CPUS - 1, DPV_CFG_REQUIRED,
      "the main lcore needs a CPU"},
@@ -339,6 +417,8 @@ static const struct dpv_cfg_key cpu_keys[] = {
      "the signaling role has no CPU"},
     {"idle-sleep-us", dpv_cfg_parse_uint, CF(idle_sleep_us), 0, 1000000, 0, NULL},
     {"sig-ring-size", dpv_cfg_parse_uint, CF(sig_ring_size), 256, 1048576, DPV_CFG_POW2, NULL},
+    {"shared-cpu", parse_shared_cpu, CF(cpu_threads), 0, 0, 0, NULL},
+    {"signaling-per-cpu", dpv_cfg_parse_uint, CF(sig_per_cpu), 1, 16, 0, NULL},
     {NULL},
 };
 
@@ -397,6 +477,7 @@ dpv_config_defaults(struct dpv_config *cfg)
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
 	cfg->sig_ring_size = 4096;
+	cfg->sig_per_cpu = 1;
 	sip_conf_defaults(&cfg->sip);
 	rtp_conf_defaults(&cfg->rtp);
 	sip_dialplan_conf_defaults(&cfg->dialplan);

@@ -53,6 +53,8 @@ struct dpv_config {
 	struct dpv_cpuset signaling;
 	unsigned idle_sleep_us;
 	unsigned sig_ring_size; /* entries per signaling ring, power of two */
+	bool cpu_threads;       /* shared-cpu = threads: a thread per role on a CPU in both lists */
+	unsigned sig_per_cpu; /* signaling-per-cpu: signaling lcores per signaling CPU (threads) */
 	/* [portN] */
 	struct dpv_port_conf ports[DPV_MAX_PORTS];
 	struct sip_conf sip;
@@ -62,6 +64,22 @@ struct dpv_config {
 	/* [control] */
 	char ctl_socket[108];
 };
+
+/** One worker thread of the [cpu] layout. */
+struct dpv_lcore_slot {
+	unsigned lcore_id; /* the EAL lcore it runs as */
+	unsigned cpu;      /* the CPU that lcore is pinned to */
+	unsigned roles;    /* DPV_ROLE_* */
+};
+
+/**
+ * The worker layout [cpu] gives, in CPU order. A CPU in both role lists is one worker with
+ * both roles in one loop (shared-cpu = loop), or two workers pinned to it, media first
+ * (shared-cpu = threads): the second runs as an lcore id above every CPU the file names.
+ * Returns the number of workers, or -1 (reason in @a why) when they do not fit.
+ */
+int dpv_lcore_plan(const struct dpv_config *c, struct dpv_lcore_slot *out, unsigned max, char *why,
+                   size_t whylen);
 
 /** Fill @a cfg with the defaults of every key (allocates: dpv_config_free() releases it). */
 void dpv_config_defaults(struct dpv_config *cfg);
@@ -97,7 +115,8 @@ int dpv_config_eal_port_estimate(const char *eal);
 	X(sip_processed)                                                                           \
 	X(sip_tx_no_mbuf)                                                                          \
 	X(sip_tx_arp_miss)                                                                         \
-	X(sip_tx_fragmented)
+	X(sip_tx_fragmented)                                                                       \
+	X(busy_cycles) /* TSC cycles in loop passes that did work: per packet, cycles it cost */
 
 /* Counters of a signaling lcore's glue (sig.c), beside the UA's and the rtp layer's. */
 #define DPV_SIG_COUNTERS(X)                                                                        \
@@ -138,15 +157,21 @@ struct media_lcore;
 struct dpv_worker {
 	struct dpv_engine *eng; /* the engine this worker belongs to */
 	unsigned lcore_id;
-	unsigned roles;            /* DPV_ROLE_* */
-	int sig_index;             /* index among signaling workers, -1 if none */
-	int media_index;           /* index among media workers, -1 if none */
-	uint16_t rxq;              /* rx queue on every port (media role, or hw-steered SIP) */
-	uint16_t txq;              /* own tx queue on every port */
-	struct rte_ring *sig_ring; /* signaling role: SIP steered to this lcore */
-	struct rte_ring *msg_ring; /* signaling role: struct sig_msg for this lcore (sigmsg.c) */
-	struct dpv_sig *sig;       /* signaling role: the SIP stack of this lcore (sig.c) */
-	struct media_lcore *media; /* media role: its media plane state (media.c) */
+	unsigned cpu;    /* the CPU its lcore is pinned to */
+	unsigned roles;  /* DPV_ROLE_* */
+	int sig_index;   /* index among signaling workers, -1 if none */
+	int media_index; /* index among media workers, -1 if none */
+	uint16_t rxq;    /* rx queue on every port (media role, or hw-steered SIP) */
+	uint16_t txq;    /* own tx queue on every port that has it */
+	/* A signaling-only worker on a port with fewer tx queues than workers (af_packet's
+	 * qpairs) hands its frames to a media worker's tx_handoff ring: tx_via[port] is that
+	 * worker, NULL where this one has its own queue. */
+	struct dpv_worker *tx_via[DPV_MAX_PORTS];
+	struct rte_ring *tx_handoff; /* media role: frames other workers hand over (MP/SC) */
+	struct rte_ring *sig_ring;   /* signaling role: SIP steered to this lcore */
+	struct rte_ring *msg_ring;   /* signaling role: struct sig_msg for this lcore (sigmsg.c) */
+	struct dpv_sig *sig;         /* signaling role: the SIP stack of this lcore (sig.c) */
+	struct media_lcore *media;   /* media role: its media plane state (media.c) */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
 	/* egress (egress.c): IPv4 fragments of datagrams over the MTU are copied into frag_pool
 	 * (lent by the signaling state, sig.c; NULL: this worker sends nothing that large) */

@@ -140,6 +140,30 @@ port_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port, struc
 		rte_pktmbuf_free_bulk(drop, ndrop);
 }
 
+void
+dpv_tx_handoff(struct dpv_worker *w, uint16_t port_id, struct rte_mbuf *m)
+{
+	m->port = port_id;
+	if (rte_ring_mp_enqueue(w->tx_via[port_id]->tx_handoff, m) != 0) {
+		w->pc[port_id][DPV_C_drop_tx_handoff_full]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->pc[port_id][DPV_C_tx_handed_off]++;
+}
+
+/* Frames signaling-only workers handed over: out through this worker's own queues. */
+static unsigned
+tx_handoff_drain(struct dpv_worker *w)
+{
+	struct rte_mbuf *pkts[DPV_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(w->tx_handoff, (void **)pkts, DPV_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		dpv_tx(w, pkts[i]->port, pkts[i]);
+	return n;
+}
+
 /* One pass over every queue and ring this worker owns; returns the work done. */
 unsigned
 dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
@@ -172,11 +196,15 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 		work += dpv_sig_tick(w, now);
 	if (w->roles & DPV_ROLE_MEDIA)
 		work += media_tick(w, now);
+	if (w->tx_handoff != NULL)
+		work += tx_handoff_drain(w);
 	for (unsigned p = 0; p < e->nb_ports; p++) {
 		uint16_t id = e->ports[p].port_id;
 
 		w->pc[id][DPV_C_tx] += rte_eth_tx_buffer_flush(id, w->txq, w->txb[id]);
 	}
+	if (work)
+		w->lc[DPV_LC_busy_cycles] += rte_rdtsc() - now;
 	return work;
 }
 

@@ -5,10 +5,17 @@
 
 #include "engine_int.h"
 
+/** Hand @a m to the worker that transmits for @a w on @a port_id (w->tx_via). */
+void dpv_tx_handoff(struct dpv_worker *w, uint16_t port_id, struct rte_mbuf *m);
+
 /** Queue @a m for transmission on @a port_id from worker @a w (buffered; flushed each loop). */
 static inline void
 dpv_tx(struct dpv_worker *w, uint16_t port_id, struct rte_mbuf *m)
 {
+	if (unlikely(w->tx_via[port_id] != NULL)) {
+		dpv_tx_handoff(w, port_id, m);
+		return;
+	}
 	w->pc[port_id][DPV_C_tx] += rte_eth_tx_buffer(port_id, w->txq, w->txb[port_id], m);
 }
 

@@ -43,20 +43,47 @@ on_signal(int sig)
 	__atomic_store_n(&dpv_eng.quit, true, __ATOMIC_RELAXED);
 }
 
+/* The lcore options [cpu] gives: "-l LIST" when every worker runs as the lcore of its own CPU,
+ * "--lcores" with lcore@cpu pairs when shared-cpu = threads puts two on one CPU. */
+static int
+lcore_arg(const struct dpv_config *c, char *out, size_t outlen, bool *pairs)
+{
+	struct dpv_lcore_slot plan[DPV_MAX_WORKERS];
+	char why[128];
+	int n = dpv_lcore_plan(c, plan, DPV_MAX_WORKERS, why, sizeof(why));
+	size_t len;
+
+	if (n < 0)
+		return -1;
+	*pairs = c->cpu_threads;
+	if (!*pairs) {
+		struct dpv_cpuset all = c->media;
+
+		for (unsigned i = 0; i < DPV_MAX_CPUS / 64; i++)
+			all.bits[i] |= c->signaling.bits[i];
+		dpv_cpuset_set(&all, c->main_core);
+		dpv_cpuset_format(&all, out, outlen);
+		return 0;
+	}
+	len = (size_t)snprintf(out, outlen, "%u@%u", c->main_core, c->main_core);
+	for (int i = 0; i < n && len < outlen; i++)
+		len += (size_t)snprintf(out + len, outlen - len, ",%u@%u", plan[i].lcore_id,
+		                        plan[i].cpu);
+	return len < outlen ? 0 : -1;
+}
+
 /* Split the [dpdk] eal string on whitespace (no quoting: EAL values have no spaces) and add the
  * lcore arguments derived from [cpu]. */
 static int
 eal_args(const struct dpv_config *c, char *buf, size_t buflen, char **argv, char *lcores,
          size_t lcoreslen, char *mainc, size_t mainclen)
 {
-	struct dpv_cpuset all = c->media;
 	int argc = 0;
 	char *save = NULL;
+	bool pairs;
 
-	for (unsigned i = 0; i < DPV_MAX_CPUS / 64; i++)
-		all.bits[i] |= c->signaling.bits[i];
-	dpv_cpuset_set(&all, c->main_core);
-	dpv_cpuset_format(&all, lcores, lcoreslen);
+	if (lcore_arg(c, lcores, lcoreslen, &pairs) < 0)
+		return -1;
 	snprintf(mainc, mainclen, "%u", c->main_core);
 	snprintf(buf, buflen, "%s", c->eal);
 
@@ -66,7 +93,7 @@ eal_args(const struct dpv_config *c, char *buf, size_t buflen, char **argv, char
 			return -1;
 		argv[argc++] = tok;
 	}
-	argv[argc++] = "-l";
+	argv[argc++] = pairs ? "--lcores" : "-l";
 	argv[argc++] = lcores;
 	argv[argc++] = "--main-lcore";
 	argv[argc++] = mainc;
@@ -86,7 +113,7 @@ main(int argc, char **argv)
 	struct dpv_engine *e = &dpv_eng;
 	const char *path = NULL;
 	bool check = false;
-	char ealbuf[sizeof(e->cfg.eal)], lcores[512], mainc[16];
+	char ealbuf[sizeof(e->cfg.eal)], lcores[1024], mainc[16];
 	char *eargv[DPV_MAX_EAL_ARGS];
 	int opt, eargc, problems, rc;
 
@@ -195,7 +222,7 @@ main(int argc, char **argv)
 			e->quit = true;
 			break;
 		}
-		DPV_LOG(INFO, "worker on lcore %u: %s%s", w->lcore_id,
+		DPV_LOG(INFO, "worker on lcore %u (CPU %u): %s%s", w->lcore_id, w->cpu,
 		        (w->roles & DPV_ROLE_MEDIA) ? "media " : "",
 		        (w->roles & DPV_ROLE_SIGNALING) ? "signaling" : "");
 	}

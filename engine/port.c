@@ -17,60 +17,62 @@
 #include "engine_int.h"
 #include "lcore_int.h"
 
-#define DPV_POOL_CACHE 256
+#define DPV_POOL_CACHE      256
+#define DPV_TX_HANDOFF_RING 1024 /* frames in flight from signaling-only workers */
 
 static int
 workers_init(struct dpv_engine *e, FILE *err)
 {
 	struct dpv_config *c = &e->cfg;
-	struct dpv_cpuset all = c->media;
-	unsigned cpu, rxq = 0;
+	struct dpv_lcore_slot plan[DPV_MAX_WORKERS];
+	char why[128];
+	unsigned rxq = 0;
+	int n = dpv_lcore_plan(c, plan, DPV_MAX_WORKERS, why, sizeof(why));
 
-	for (unsigned i = 0; i < DPV_MAX_CPUS / 64; i++)
-		all.bits[i] |= c->signaling.bits[i];
+	if (n < 0) {
+		fprintf(err, "%s: [cpu]: %s\n", c->path, why);
+		return -1;
+	}
 	e->nb_workers = 0;
 	e->nb_sig = 0;
 	e->nb_media = 0;
-	DPV_CPUSET_FOREACH(cpu, &all)
-	{
+	for (int i = 0; i < n; i++) {
 		struct dpv_worker *w = &e->workers[e->nb_workers];
+		unsigned lcore = plan[i].lcore_id;
 
-		if (e->nb_workers == DPV_MAX_WORKERS) {
-			fprintf(err, "%s: [cpu]: more than %d worker CPUs\n", c->path,
-			        DPV_MAX_WORKERS);
-			return -1;
-		}
-		if (!rte_lcore_is_enabled(cpu)) {
-			fprintf(err, "%s: [cpu]: CPU %u is not available to DPDK\n", c->path, cpu);
+		if (!rte_lcore_is_enabled(lcore)) {
+			fprintf(err, "%s: [cpu]: CPU %u is not available to DPDK\n", c->path,
+			        plan[i].cpu);
 			return -1;
 		}
 		memset(w, 0, sizeof(*w));
 		w->eng = e;
-		w->lcore_id = cpu;
+		w->lcore_id = lcore;
+		w->cpu = plan[i].cpu;
 		w->sig_index = -1;
 		w->media_index = -1;
-		w->txq = (uint16_t)e->nb_workers;
-		if (dpv_cpuset_isset(&c->media, cpu)) {
+		if (plan[i].roles & DPV_ROLE_MEDIA) {
 			w->roles |= DPV_ROLE_MEDIA;
+			w->txq = (uint16_t)e->nb_media;
 			w->rxq = (uint16_t)rxq++;
 			w->media_index = (int)e->nb_media;
 			e->media_workers[e->nb_media++] = w;
 		}
-		if (dpv_cpuset_isset(&c->signaling, cpu)) {
+		if (plan[i].roles & DPV_ROLE_SIGNALING) {
 			char name[RTE_RING_NAMESIZE];
 
 			w->roles |= DPV_ROLE_SIGNALING;
 			w->sig_index = (int)e->nb_sig;
 			e->sig_workers[e->nb_sig++] = w;
-			snprintf(name, sizeof(name), "dpv_sig%u", cpu);
+			snprintf(name, sizeof(name), "dpv_sig%u", lcore);
 			w->sig_ring =
 			    rte_ring_create(name, c->sig_ring_size,
-			                    (int)rte_lcore_to_socket_id(cpu), RING_F_SC_DEQ);
+			                    (int)rte_lcore_to_socket_id(lcore), RING_F_SC_DEQ);
 			if (w->sig_ring == NULL) {
 				fprintf(
 				    err,
 				    "%s: [cpu] sig-ring-size: cannot create ring for CPU %u: %s\n",
-				    c->path, cpu, rte_strerror(rte_errno));
+				    c->path, plan[i].cpu, rte_strerror(rte_errno));
 				return -1;
 			}
 		}
@@ -78,10 +80,57 @@ workers_init(struct dpv_engine *e, FILE *err)
 	}
 	/* Signaling-only workers get the queues after the media ones, used only where rte_flow
 	 * steers SIP to them (dpv_worker_poll checks the port's hw_sip_steer). */
-	for (unsigned i = 0; i < e->nb_workers; i++)
-		if (!(e->workers[i].roles & DPV_ROLE_MEDIA))
-			e->workers[i].rxq = (uint16_t)rxq++;
+	for (unsigned i = 0, k = 0; i < e->nb_workers; i++) {
+		struct dpv_worker *w = &e->workers[i];
+
+		if (w->roles & DPV_ROLE_MEDIA)
+			continue;
+		w->rxq = (uint16_t)rxq++;
+		/* tx queues too: the media workers' first, so a port with fewer than one per
+		 * worker still has one for each media worker */
+		w->txq = (uint16_t)(e->nb_media + k++);
+	}
 	return 0;
+}
+
+/* A media worker's ring for frames of signaling-only workers without a tx queue of their own
+ * on some port (set_tx_via). */
+static int
+tx_handoff_init(struct dpv_engine *e, FILE *err)
+{
+	for (unsigned m = 0; m < e->nb_media; m++) {
+		struct dpv_worker *w = e->media_workers[m];
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "dpv_txh%u", w->lcore_id);
+		w->tx_handoff =
+		    rte_ring_create(name, DPV_TX_HANDOFF_RING,
+		                    (int)rte_lcore_to_socket_id(w->lcore_id), RING_F_SC_DEQ);
+		if (w->tx_handoff == NULL) {
+			fprintf(err, "%s: cannot create the tx hand-off ring of lcore %u: %s\n",
+			        e->cfg.path, w->lcore_id, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Signaling-only workers whose tx queue the port does not have send through a media worker. */
+static bool
+set_tx_via(struct dpv_engine *e, struct dpv_port *p)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < e->nb_workers; i++) {
+		struct dpv_worker *w = &e->workers[i];
+
+		w->tx_via[p->port_id] = NULL;
+		if (w->txq < p->nb_txq)
+			continue;
+		w->tx_via[p->port_id] = e->media_workers[(unsigned)w->sig_index % e->nb_media];
+		any = true;
+	}
+	return any;
 }
 
 /* Number of rx queues: one per media worker, plus one per signaling-only worker when SIP may be
@@ -107,6 +156,7 @@ port_queues_setup(struct dpv_engine *e, struct dpv_port *p, unsigned nb_rxq, FIL
 	struct rte_eth_conf conf;
 	uint16_t rx_desc = (uint16_t)c->rx_desc, tx_desc = (uint16_t)c->tx_desc;
 	int socket = rte_eth_dev_socket_id(p->port_id);
+	unsigned nb_txq;
 	int rc;
 
 	if (socket < 0)
@@ -114,14 +164,16 @@ port_queues_setup(struct dpv_engine *e, struct dpv_port *p, unsigned nb_rxq, FIL
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc < 0)
 		goto fail;
-	if (nb_rxq > info.max_rx_queues || e->nb_workers > info.max_tx_queues) {
+	/* Media workers need a tx queue each; signaling-only ones use theirs where the port has
+	 * it and hand frames to a media worker where not (set_tx_via). */
+	nb_txq = RTE_MIN(e->nb_workers, (unsigned)info.max_tx_queues);
+	if (nb_rxq > info.max_rx_queues || e->nb_media > nb_txq) {
 		fprintf(
 		    err,
 		    "%s:%u: [port%u]: port %s has %u rx / %u tx queues, the CPU roles need %u rx / "
 		    "%u tx (for af_packet add qpairs=%u to its --vdev)\n",
 		    c->path, c->ports[p->port_id].line, p->port_id, p->name, info.max_rx_queues,
-		    info.max_tx_queues, nb_rxq, e->nb_workers,
-		    nb_rxq > e->nb_workers ? nb_rxq : e->nb_workers);
+		    info.max_tx_queues, nb_rxq, e->nb_media, RTE_MAX(nb_rxq, e->nb_media));
 		return -1;
 	}
 	memset(&conf, 0, sizeof(conf));
@@ -139,7 +191,7 @@ port_queues_setup(struct dpv_engine *e, struct dpv_port *p, unsigned nb_rxq, FIL
 	p->net.rx_l3_cksum_offload = conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	p->net.rx_l4_cksum_offload = conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
 
-	rc = rte_eth_dev_configure(p->port_id, (uint16_t)nb_rxq, (uint16_t)e->nb_workers, &conf);
+	rc = rte_eth_dev_configure(p->port_id, (uint16_t)nb_rxq, (uint16_t)nb_txq, &conf);
 	if (rc < 0)
 		goto fail;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &rx_desc, &tx_desc);
@@ -154,13 +206,13 @@ port_queues_setup(struct dpv_engine *e, struct dpv_port *p, unsigned nb_rxq, FIL
 		if (rc < 0)
 			goto fail;
 	}
-	for (uint16_t q = 0; q < e->nb_workers; q++) {
+	for (uint16_t q = 0; q < nb_txq; q++) {
 		rc = rte_eth_tx_queue_setup(p->port_id, q, tx_desc, (unsigned)socket, NULL);
 		if (rc < 0)
 			goto fail;
 	}
 	p->nb_rxq = (uint16_t)nb_rxq;
-	p->nb_txq = (uint16_t)e->nb_workers;
+	p->nb_txq = (uint16_t)nb_txq;
 	return 0;
 fail:
 	fprintf(err, "%s:%u: [port%u]: cannot set up port %s: %s\n", c->path,
@@ -260,10 +312,17 @@ port_init(struct dpv_engine *e, struct dpv_port *p, FILE *err)
 	const struct dpv_config *c = &e->cfg;
 	const struct dpv_port_conf *pc = &c->ports[p->port_id];
 	unsigned sig_only = rxq_count(e, true) - rxq_count(e, false);
-	unsigned nb_rxq = rxq_count(e, sig_only > 0);
+	unsigned nb_rxq;
 	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_eth_dev_info info;
 	int rc;
 
+	/* Queues for hardware SIP steering only where the port has them (af_packet's qpairs
+	 * are fixed at probe): otherwise the media lcores steer SIP. */
+	if (sig_only && (rte_eth_dev_info_get(p->port_id, &info) != 0 ||
+	                 info.max_rx_queues < rxq_count(e, true)))
+		sig_only = 0;
+	nb_rxq = rxq_count(e, sig_only > 0);
 	rte_eth_dev_get_name_by_port(p->port_id, p->name);
 	snprintf(name, sizeof(name), "dpv_mbuf_p%u", p->port_id);
 	p->pool = rte_pktmbuf_pool_create(
@@ -349,6 +408,8 @@ dpv_runtime_init(struct dpv_engine *e, FILE *err)
 
 	if (workers_init(e, err) < 0)
 		return -1;
+	if (e->nb_media < e->nb_workers && tx_handoff_init(e, err) < 0)
+		return -1;
 	e->nb_ports = 0;
 	for (uint16_t id = 0; id < DPV_MAX_PORTS; id++) {
 		if (!c->ports[id].present)
@@ -356,6 +417,11 @@ dpv_runtime_init(struct dpv_engine *e, FILE *err)
 		e->ports[e->nb_ports].port_id = id;
 		if (port_init(e, &e->ports[e->nb_ports], err) < 0)
 			return -1;
+		if (set_tx_via(e, &e->ports[e->nb_ports]))
+			DPV_LOG(INFO,
+			        "port %u has %u tx queues for %u workers: signaling-only workers "
+			        "send through the media workers",
+			        id, e->ports[e->nb_ports].nb_txq, e->nb_workers);
 		e->nb_ports++;
 	}
 	return tx_buffers_init(e, err);
@@ -373,5 +439,12 @@ dpv_runtime_fini(struct dpv_engine *e)
 		for (unsigned p = 0; p < DPV_MAX_PORTS; p++)
 			rte_free(e->workers[i].txb[p]);
 		rte_ring_free(e->workers[i].sig_ring);
+		if (e->workers[i].tx_handoff != NULL) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_dequeue(e->workers[i].tx_handoff, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(e->workers[i].tx_handoff);
+		}
 	}
 }

@@ -30,6 +30,7 @@ lcore_json(const struct dpv_worker *w)
 	json_t *roles = json_array();
 
 	json_object_set_new(o, "lcore", json_integer(w->lcore_id));
+	json_object_set_new(o, "cpu", json_integer(w->cpu));
 	if (w->roles & DPV_ROLE_MEDIA)
 		json_array_append_new(roles, json_string("media"));
 	if (w->roles & DPV_ROLE_SIGNALING)

@@ -10,6 +10,7 @@
  * control plane finds a session's lcore and slot from its id alone.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ua_int.h"
@@ -57,13 +58,20 @@ ua_sess_find(struct sip_ua *ua, struct dpv_str call_id, struct dpv_str ltag)
 struct ua_sess *
 ua_sess_alloc(struct sip_ua *ua, bool outgoing, uint32_t peer_ip)
 {
+	enum {
+		ARENA_OFF = offsetof(struct ua_sess, dlg) + offsetof(struct ua_dialog, arena),
+		ARENA_END = ARENA_OFF + UA_DLG_MAX,
+	};
 	struct ua_sess *s = dpv_pool_get(ua->sess_pool);
 	int64_t slot;
 
 	if (s == NULL)
 		return NULL;
 	slot = dpv_pool_index(ua->sess_pool, s);
-	memset(s, 0, sizeof(*s));
+	/* Everything but the dialog's 2 KB string arena, which is read only within the lengths
+	 * in dlen (zeroed here): clearing it cost as much as the rest of the session. */
+	memset(s, 0, ARENA_OFF);
+	memset((char *)s + ARENA_END, 0, sizeof(*s) - ARENA_END);
 	s->ua = ua;
 	s->slot = (uint32_t)slot;
 	ua->by_slot[slot] = s;

@@ -25,6 +25,7 @@
 #define DPV_PORT_COUNTERS(X)                                                                       \
 	X(rx)                                                                                      \
 	X(tx)                                                                                      \
+	X(tx_handed_off)                                                                           \
 	X(rx_arp)                                                                                  \
 	X(rx_icmp)                                                                                 \
 	X(rx_udp)                                                                                  \
@@ -67,6 +68,7 @@
 	X(tx_rtp)                                                                                  \
 	X(tx_rtcp)                                                                                 \
 	X(drop_tx_full)                                                                            \
+	X(drop_tx_handoff_full)                                                                    \
 	X(drop_sip_unhandled)
 
 enum dpv_port_counter {

@@ -29,12 +29,13 @@ fake_engine(void)
 	memset(&eng, 0, sizeof(eng));
 	eng.nb_workers = 2;
 	eng.workers[0] = (struct dpv_worker){.lcore_id = 3,
+	                                     .cpu = 3,
 	                                     .roles = DPV_ROLE_MEDIA | DPV_ROLE_SIGNALING,
 	                                     .sig_index = 0,
 	                                     .rxq = 0,
 	                                     .txq = 1};
 	eng.workers[1] = (struct dpv_worker){
-	    .lcore_id = 4, .roles = DPV_ROLE_SIGNALING, .sig_index = 1, .txq = 2};
+	    .lcore_id = 4, .cpu = 4, .roles = DPV_ROLE_SIGNALING, .sig_index = 1, .txq = 2};
 	eng.workers[0].lc[DPV_LC_iter_busy] = 5;
 	eng.workers[0].lc[DPV_LC_sip_steered] = 7;
 	eng.workers[1].lc[DPV_LC_sig_dequeued] = 7;

@@ -109,7 +109,8 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.idle_sleep_us, 0);
 	cr_assert_eq(cfg.sig_ring_size, 4096);
 	cr_assert(cfg.ports[0].present);
-	cr_assert_eq(cfg.ports[0].line, 25);
+	cr_assert(!cfg.cpu_threads, "shared-cpu defaults to loop");
+	cr_assert_eq(cfg.ports[0].line, 27);
 	cr_assert_eq(cfg.ports[0].addr, 0xc6120001);
 	cr_assert_eq(cfg.ports[0].prefixlen, 24);
 	cr_assert_eq(cfg.ports[0].gateway, 0);
@@ -127,7 +128,7 @@ Test(config, shipped_file)
 	cr_assert_str_eq(cfg.dialplan.rules[0].rule.pattern, "^conf-(.+)$");
 	cr_assert_eq(cfg.dialplan.rules[0].rule.action, DPV_CALL_BRIDGE);
 	cr_assert_null(cfg.dialplan.rules[0].rule.bridge);
-	cr_assert_eq(cfg.dialplan.rules[0].line, 42);
+	cr_assert_eq(cfg.dialplan.rules[0].line, 44);
 	cr_assert_str_eq(cfg.dialplan.rules[1].rule.pattern, "^echo$");
 	cr_assert_eq(cfg.dialplan.rules[1].rule.action, DPV_CALL_ECHO);
 	cr_assert_str_eq(cfg.dialplan.rules[2].rule.pattern, "^busy$");
@@ -135,7 +136,7 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.dialplan.rules[2].rule.reject_code, 486);
 	cr_assert_str_eq(cfg.dialplan.rules[3].rule.pattern, ".*");
 	cr_assert_eq(cfg.dialplan.rules[3].rule.action, DPV_CALL_TONE);
-	cr_assert_eq(cfg.dialplan.rules[3].line, 45);
+	cr_assert_eq(cfg.dialplan.rules[3].line, 47);
 	cr_assert_str_eq(cfg.ctl_socket, "/run/dpvoip/dpvoip.sock");
 	cr_assert_eq(dpv_config_eal_port_estimate(cfg.eal), 1);
 }
@@ -608,4 +609,92 @@ Test(config, crlf_lines_and_nul_bytes)
 	cr_assert_str_eq(cfg.eal, "--no-pci");
 	cr_assert_eq(cfg.mbufs, 0);
 	cr_assert_eq(cfg.ports[0].line, 8);
+}
+
+Test(config, shared_cpu_threads_gives_each_role_its_own_lcore)
+{
+	struct dpv_lcore_slot plan[DPV_MAX_WORKERS];
+	char why[128];
+
+	cr_assert_eq(load("shared_cpu_threads.conf"), 0, "%s", errs);
+	cr_assert(cfg.cpu_threads);
+	cr_assert_eq(dpv_lcore_plan(&cfg, plan, DPV_MAX_WORKERS, why, sizeof(why)), 2);
+	cr_expect_eq(plan[0].lcore_id, 1);
+	cr_expect_eq(plan[0].cpu, 1);
+	cr_expect_eq(plan[0].roles, DPV_ROLE_MEDIA);
+	cr_expect_eq(plan[1].lcore_id, 2, "the next id above every CPU named");
+	cr_expect_eq(plan[1].cpu, 1);
+	cr_expect_eq(plan[1].roles, DPV_ROLE_SIGNALING);
+	/* the default shares the CPU in one loop */
+	cfg.cpu_threads = false;
+	cr_assert_eq(dpv_lcore_plan(&cfg, plan, DPV_MAX_WORKERS, why, sizeof(why)), 1);
+	cr_expect_eq(plan[0].lcore_id, 1);
+	cr_expect_eq(plan[0].roles, DPV_ROLE_MEDIA | DPV_ROLE_SIGNALING);
+}
+
+Test(config, shared_cpu_plan_over_overlapping_lists)
+{
+	struct dpv_config c = {.main_core = 0, .cpu_threads = true};
+	struct dpv_lcore_slot plan[DPV_MAX_WORKERS];
+	char why[128];
+	const unsigned want[][3] = {
+	    {1, 1, DPV_ROLE_MEDIA}, {2, 2, DPV_ROLE_MEDIA},     {5, 2, DPV_ROLE_SIGNALING},
+	    {3, 3, DPV_ROLE_MEDIA}, {6, 3, DPV_ROLE_SIGNALING}, {4, 4, DPV_ROLE_SIGNALING},
+	};
+
+	for (unsigned cpu = 1; cpu <= 3; cpu++)
+		dpv_cpuset_set(&c.media, cpu);
+	for (unsigned cpu = 2; cpu <= 4; cpu++)
+		dpv_cpuset_set(&c.signaling, cpu);
+	cr_assert_eq(dpv_lcore_plan(&c, plan, DPV_MAX_WORKERS, why, sizeof(why)), 6);
+	for (unsigned i = 0; i < 6; i++) {
+		cr_expect_eq(plan[i].lcore_id, want[i][0], "worker %u", i);
+		cr_expect_eq(plan[i].cpu, want[i][1], "worker %u", i);
+		cr_expect_eq(plan[i].roles, want[i][2], "worker %u", i);
+	}
+	cr_assert_eq(dpv_lcore_plan(&c, plan, 5, why, sizeof(why)), -1);
+	cr_expect_str_eq(why, "more than 5 worker threads");
+	/* a shared CPU 127 would need lcore id 128: DPDK has 0..RTE_MAX_LCORE-1 */
+	memset(&c.media, 0, sizeof(c.media));
+	memset(&c.signaling, 0, sizeof(c.signaling));
+	dpv_cpuset_set(&c.media, RTE_MAX_LCORE - 1);
+	dpv_cpuset_set(&c.signaling, RTE_MAX_LCORE - 1);
+	cr_assert_eq(dpv_lcore_plan(&c, plan, DPV_MAX_WORKERS, why, sizeof(why)), -1);
+	cr_expect_str_eq(why, "CPU 127 needs an lcore id of 128 or more, DPDK has 128 lcore ids");
+}
+
+Test(config, shared_cpu_unknown_mode)
+{
+	expect_errors("bad_shared_cpu.conf",
+	              "8: [cpu] shared-cpu: 'together' is not a way to share a CPU (loop, threads)",
+	              NULL);
+}
+
+Test(config, signaling_per_cpu_adds_signaling_lcores_on_the_cpu)
+{
+	struct dpv_config c = {.main_core = 0, .cpu_threads = true, .sig_per_cpu = 2};
+	struct dpv_lcore_slot plan[DPV_MAX_WORKERS];
+	char why[128];
+	const unsigned want[][3] = {
+	    {1, 1, DPV_ROLE_MEDIA},     {3, 1, DPV_ROLE_SIGNALING}, {4, 1, DPV_ROLE_SIGNALING},
+	    {2, 2, DPV_ROLE_SIGNALING}, {5, 2, DPV_ROLE_SIGNALING},
+	};
+
+	dpv_cpuset_set(&c.media, 1);
+	dpv_cpuset_set(&c.signaling, 1);
+	dpv_cpuset_set(&c.signaling, 2);
+	cr_assert_eq(dpv_lcore_plan(&c, plan, DPV_MAX_WORKERS, why, sizeof(why)), 5, "%s", why);
+	for (unsigned i = 0; i < 5; i++) {
+		cr_expect_eq(plan[i].lcore_id, want[i][0], "worker %u", i);
+		cr_expect_eq(plan[i].cpu, want[i][1], "worker %u", i);
+		cr_expect_eq(plan[i].roles, want[i][2], "worker %u", i);
+	}
+}
+
+Test(config, signaling_per_cpu_needs_threads)
+{
+	expect_errors("bad_signaling_per_cpu.conf",
+	              "8: [cpu] signaling-per-cpu: 2 signaling lcores per CPU need shared-cpu = "
+	              "threads",
+	              NULL);
 }

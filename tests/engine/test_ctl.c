@@ -72,8 +72,8 @@ expected_stats(void)
 	const uint64_t busy[2] = {5, 0}, steered[2] = {7, 0}, dequeued[2] = {0, 7};
 
 	for (unsigned w = 0; w < 2; w++) {
-		lc[w] = json_pack("{s:i,s:[],s:i,s:i}", "lcore", 3 + w, "roles", "rxq", 0, "txq",
-		                  1 + w);
+		lc[w] = json_pack("{s:i,s:i,s:[],s:i,s:i}", "lcore", 3 + w, "cpu", 3 + w, "roles",
+		                  "rxq", 0, "txq", 1 + w);
 		for (unsigned c = 0; c < DPV_LC_MAX; c++)
 			json_object_set_new(lc[w], dpv_lcore_counter_names[c], json_integer(0));
 		json_object_set_new(lc[w], "iter_busy", json_integer(busy[w]));

@@ -186,18 +186,21 @@ find_line(const char *s, const char *prefix)
 /* Set up a call to @a user from the peer's RTP port @a rtp with @a codec ("0" PCMU, "8" PCMA)
  * and @a dir; returns the engine's RTP port from the answer. */
 static uint16_t
-call(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir)
+call_te(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir,
+        unsigned te_pt)
 {
-	char sdp[512], inv[2048], ack[1024], tag[64];
+	char sdp[512], inv[2048], ack[1024], tag[64], te[80] = "";
 	char buf[4096];
 	struct out o[8];
 	unsigned n;
 	int len;
 
+	if (te_pt != 0)
+		snprintf(te, sizeof(te), " %u\r\na=rtpmap:%u telephone-event/8000", te_pt, te_pt);
 	len = snprintf(sdp, sizeof(sdp),
 	               "v=0\r\no=p 1 1 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\nt=0 0\r\n"
-	               "m=audio %u RTP/AVP %s 101\r\na=rtpmap:101 telephone-event/8000\r\na=%s\r\n",
-	               rtp, codec, dir);
+	               "m=audio %u RTP/AVP %s%s\r\na=%s\r\n",
+	               rtp, codec, te, dir);
 	snprintf(inv, sizeof(inv),
 	         "INVITE sip:%s@198.18.0.1 SIP/2.0\r\n"
 	         "Via: SIP/2.0/UDP 198.18.0.2:5070;branch=z9hG4bKi%u\r\n"
@@ -238,6 +241,13 @@ call(const char *user, unsigned id, uint16_t rtp, const char *codec, const char 
 	}
 	cr_assert_fail("no 200 to the INVITE of %s", user);
 	return 0;
+}
+
+/* call_te with telephone-event on payload type 101 */
+static uint16_t
+call(const char *user, unsigned id, uint16_t rtp, const char *codec, const char *dir)
+{
+	return call_te(user, id, rtp, codec, dir, 101);
 }
 
 /* End call @a id (set up by call() with @a tag) with a BYE. */
@@ -517,4 +527,174 @@ Test(media, fwd_headers_checksum_matches_full_recomputation)
 		media_fwd_headers(frame, &s, &d, &in, &out, (uint16_t)(8 + plen), 0);
 		cr_assert_eq(udp->dgram_cksum, 0);
 	}
+}
+
+/* [rtp] media-timeout-s: a call whose peer sends nothing is ended with a BYE, once; a call
+ * whose RTP keeps coming is not. Real time: the timeout is 1 s, the wait bounded at 8 s. */
+Test(media, a_silent_call_is_ended_by_the_media_timeout)
+{
+	uint16_t silent = call("echo", 30, 40030, "0", "sendrecv");
+	uint16_t talking = call("echo", 31, 40032, "0", "sendrecv");
+	const struct rtp_media_stats *ms = rtp_media_stats(dpv_sig_worker_media(&eng.workers[0]));
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), next_rtp = 0;
+	uint64_t bye_at = 0;
+	unsigned byes_silent = 0, byes_talking = 0;
+	char branch[64] = "";
+	uint16_t seq = 0;
+	uint8_t b[200];
+	struct out o[16];
+
+	cr_assert_neq(silent, talking);
+	eng.cfg.rtp.media_timeout_s = 1;
+	/* run until the silent call's BYE, plus 1 s to see nothing else ends */
+	while (rte_rdtsc() - start < 8 * hz && (bye_at == 0 || rte_rdtsc() - bye_at < hz)) {
+		unsigned n;
+
+		if (rte_rdtsc() >= next_rtp) {
+			uint16_t len = rtp_pkt(b, 0, seq, seq * 160u, 0x0a0b0c0d, 0x11, 160);
+
+			seq++;
+			inject(40032, talking, b, len);
+			next_rtp = rte_rdtsc() + hz / 20;
+		}
+		poll_n(1);
+		n = collect(o, RTE_DIM(o));
+		for (unsigned i = 0; i < n; i++) {
+			char msg[1600];
+
+			if (o[i].dst_port != 5070)
+				continue; /* echoed RTP */
+			snprintf(msg, sizeof(msg), "%.*s", o[i].len, (const char *)o[i].payload);
+			if (strncmp(msg, "BYE ", 4) != 0)
+				continue;
+			if (strstr(msg, "\r\nCall-ID: media30@198.18.0.2\r\n") != NULL) {
+				const char *br = strstr(msg, "branch=");
+				char this[64];
+
+				cr_assert_not_null(br);
+				snprintf(this, sizeof(this), "%.*s", (int)strcspn(br, ";\r\n"), br);
+				/* the peer does not answer: Timer E retransmits the same request */
+				if (strcmp(this, branch) != 0)
+					byes_silent++;
+				snprintf(branch, sizeof(branch), "%s", this);
+				if (bye_at == 0)
+					bye_at = rte_rdtsc();
+			}
+			if (strstr(msg, "\r\nCall-ID: media31@198.18.0.2\r\n") != NULL)
+				byes_talking++;
+		}
+	}
+	cr_assert_neq(bye_at, 0, "the silent call got no BYE within 8 s");
+	cr_expect_geq(bye_at - start, hz, "not before the timeout (%.2f s)",
+	              (double)(bye_at - start) / hz);
+	cr_expect_eq(byes_silent, 1, "one BYE transaction (its retransmissions aside)");
+	cr_expect_eq(byes_talking, 0, "the call whose RTP flows stays up");
+	cr_expect_eq(ms->media_timeouts, 1);
+}
+
+/* DTMF (RFC 4733 telephone-event) is forwarded like audio: untouched to a member with the
+ * same payload type, renumbered for one that negotiated another, never converted as G.711,
+ * and not sent to a member that negotiated none. */
+Test(media, telephone_events_cross_the_bridge_renumbered_per_member)
+{
+	uint16_t a = call_te("conf-d", 40, 40400, "0", "sendrecv", 101);
+	uint16_t b = call_te("conf-d", 41, 40410, "0", "sendrecv", 101);
+	uint16_t c = call_te("conf-d", 42, 40420, "8", "sendrecv", 96);
+	uint16_t d = call_te("conf-d", 43, 40430, "0", "sendrecv", 0);
+	/* event 5, end bit, volume 10, duration 800 */
+	uint8_t ev[16] = {0x80, 101,  0,    50,   0, 0,    0x3e, 0x80,
+	                  0xde, 0xad, 0xbe, 0xef, 5, 0x8a, 0x03, 0x20};
+	unsigned seen_b = 0, seen_c = 0, n;
+	struct out o[8];
+
+	cr_assert(a && b && c && d);
+	poll_n(8);
+	(void)collect(o, RTE_DIM(o));
+	inject(40400, a, ev, sizeof(ev));
+	poll_n(2);
+	n = collect(o, RTE_DIM(o));
+	cr_assert_eq(n, 2, "B and C; D negotiated no telephone-event (got %u)", n);
+	for (unsigned i = 0; i < n; i++) {
+		cr_assert(o[i].cksum_ok);
+		cr_assert_eq(o[i].len, sizeof(ev));
+		cr_assert_eq(memcmp(o[i].payload + 2, ev + 2, sizeof(ev) - 2), 0,
+		             "seq, ts, SSRC and the event untouched (no law conversion)");
+		if (o[i].dst_port == 40410) {
+			seen_b++;
+			cr_assert_eq(o[i].payload[1], 101);
+		} else {
+			cr_assert_eq(o[i].dst_port, 40420);
+			seen_c++;
+			cr_assert_eq(o[i].payload[1], 96, "renumbered to C's payload type");
+		}
+	}
+	cr_assert_eq(seen_b, 1);
+	cr_assert_eq(seen_c, 1);
+	/* the marker bit survives renumbering */
+	ev[1] = 0x80 | 101;
+	inject(40400, a, ev, sizeof(ev));
+	poll_n(2);
+	n = collect(o, RTE_DIM(o));
+	cr_assert_eq(n, 2);
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_eq(o[i].payload[1], o[i].dst_port == 40420 ? (0x80 | 96) : (0x80 | 101));
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Where the engine is the endpoint (tone) it sends its own RTCP to port + 1 of the peer: an SR
+ * counting what it sent, with a report block on what it received from the peer (one packet of
+ * ten lost). Real time: the first report comes 2.5 to 7.5 s in (RFC 3550 6.3.1's spread). */
+Test(media, a_tone_sends_its_own_sender_report_with_what_it_received)
+{
+	uint16_t port = call("tone", 50, 40500, "0", "sendrecv");
+	uint64_t hz = rte_get_tsc_hz(), deadline = rte_rdtsc() + 10 * hz;
+	uint32_t tone_ssrc = 0, sent = 0;
+	struct rtcp_view v;
+	bool got_sr = false;
+	uint8_t b[200];
+	struct out o[16];
+
+	for (uint16_t seq = 1; seq <= 10; seq++) {
+		uint16_t len = rtp_pkt(b, 0, seq, seq * 160u, 0x5eed5eed, 0xff, 160);
+
+		if (seq != 4) /* the peer's packet 4 is lost on the way */
+			inject(40500, port, b, len);
+		poll_n(1);
+	}
+	while (!got_sr && rte_rdtsc() < deadline) {
+		unsigned n;
+
+		poll_n(1);
+		n = collect(o, RTE_DIM(o));
+		for (unsigned i = 0; i < n && !got_sr; i++) {
+			if (o[i].dst_port == 40500) {
+				tone_ssrc = be32(o[i].payload + 8);
+				sent++;
+				continue;
+			}
+			cr_assert_eq(o[i].dst_port, 40501, "RTCP to the peer's port + 1");
+			cr_assert_eq(o[i].src_port, port + 1, "from the engine's RTCP port");
+			cr_assert(o[i].cksum_ok);
+			cr_assert_eq(rtcp_parse(o[i].payload, o[i].len, &v), 0);
+			got_sr = true;
+		}
+	}
+	cr_assert(got_sr, "no RTCP report within 10 s");
+	cr_assert_eq(v.pt, RTCP_PT_SR, "the tone has sent: a sender report");
+	cr_expect_eq(v.ssrc, tone_ssrc, "the SR's SSRC is the tone's");
+	/* the report and the tone packet of the same pass may leave in either order */
+	cr_expect(v.pkt_count == sent || v.pkt_count == sent + 1,
+	          "it counts the tone packets sent before it: %u, %u seen", v.pkt_count, sent);
+	cr_expect_eq(v.octet_count, v.pkt_count * 160);
+	cr_assert_eq(v.rc, 1);
+	cr_expect_eq(v.rb.ssrc, 0x5eed5eedu, "the block reports on the peer's stream");
+	cr_expect_eq(v.rb.cum_lost, 1);
+	cr_expect_eq(v.rb.ext_max_seq, 10);
+	/* RFC 3550 A.1: the source is valid from its second packet, so 9 expected, 8 received */
+	cr_expect_eq(v.rb.fraction_lost, 256 / 9);
 }

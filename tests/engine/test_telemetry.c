@@ -87,7 +87,8 @@ Test(telemetry, drops)
 	    "\"udp_len\":0,\"udp_cksum\":0,\"udp_port\":1,\"sig_ring_full\":0,"
 	    "\"rtp_no_flow\":0,\"rtp_malformed\":0,\"rtcp_malformed\":0,\"rtp_bad_source\":0,"
 	    "\"rtp_not_receiving\":0,\"rtp_flood\":0,\"rtp_not_joined\":0,\"rtp_held\":0,"
-	    "\"rtp_arp_miss\":0,\"rtp_no_mbuf\":0,\"tx_full\":0,\"sip_unhandled\":0}}");
+	    "\"rtp_arp_miss\":0,\"rtp_no_mbuf\":0,\"tx_full\":0,\"tx_handoff_full\":0,\"sip_"
+	    "unhandled\":0}}");
 }
 
 Test(telemetry, stats)
@@ -109,16 +110,18 @@ Test(telemetry, stats)
 Test(telemetry, lcores)
 {
 	const char *one = tel("/dpvoip/lcores,4");
-	cr_expect(starts_with(one, "{\"/dpvoip/lcores\":{\"lcore\":4,\"txq\":2,\"iter_busy\":0,"
-	                           "\"iter_idle\":0,\"idle_sleeps\":0,\"sip_steered\":0,"),
-	          "%s", one);
+	cr_expect(
+	    starts_with(one, "{\"/dpvoip/lcores\":{\"lcore\":4,\"cpu\":4,\"txq\":2,\"iter_busy\":0,"
+	                     "\"iter_idle\":0,\"idle_sleeps\":0,\"sip_steered\":0,"),
+	    "%s", one);
 	cr_expect_neq(strstr(one, "\"sig_dequeued\":7,"), NULL, "%s", one);
 	cr_expect_neq(strstr(one, ",\"roles\":\"signaling\"}}"), NULL, "%s", one);
 	const char *all = tel("/dpvoip/lcores");
-	cr_expect(starts_with(all, "{\"/dpvoip/lcores\":{\"3\":{\"lcore\":3,\"rxq\":0,\"txq\":1,"
-	                           "\"iter_busy\":5,"),
+	cr_expect(starts_with(
+	              all, "{\"/dpvoip/lcores\":{\"3\":{\"lcore\":3,\"cpu\":3,\"rxq\":0,\"txq\":1,"
+	                   "\"iter_busy\":5,"),
 	          "%s", all);
-	cr_expect_neq(strstr(all, "\"4\":{\"lcore\":4,\"txq\":2,"), NULL, "%s", all);
+	cr_expect_neq(strstr(all, "\"4\":{\"lcore\":4,\"cpu\":4,\"txq\":2,"), NULL, "%s", all);
 	cr_expect_str_eq(tel("/dpvoip/lcores,99"), "{\"/dpvoip/lcores\":null}");
 	cr_expect_str_eq(tel("/dpvoip/lcores,x"), "{\"/dpvoip/lcores\":null}");
 }

@@ -57,18 +57,21 @@ rig_down() {
 }
 
 # rig_conf MEDIA SIGNALING [extra lines...]: a startup file for the rig; prints its path.
+# RIG_CPU_EXTRA, when set, is one more line for [cpu] (e.g. "shared-cpu = threads");
+# RIG_QPAIRS, when set, is the af_packet port's queue pairs (one per media worker).
 rig_conf() {
 	local media=$1 sig=$2
 	shift 2
 	local f=$RIG_DIR/dpvoip.conf
 	{
 		echo "[dpdk]"
-		echo "eal = --no-huge -m 512 --no-pci --file-prefix=dpv$RIG_ID --vdev=net_af_packet0,iface=dpv0 --log-level=lib.eal:error"
+		echo "eal = --no-huge -m 512 --no-pci --file-prefix=dpv$RIG_ID --vdev=net_af_packet0,iface=dpv0${RIG_QPAIRS:+,qpairs=$RIG_QPAIRS} --log-level=lib.eal:error"
 		echo "[cpu]"
 		echo "main-core = 0"
 		echo "corelist-media = $media"
 		echo "corelist-signaling = $sig"
 		echo "idle-sleep-us = 100"
+		if [ -n "${RIG_CPU_EXTRA:-}" ]; then echo "$RIG_CPU_EXTRA"; fi
 		echo "[port0]"
 		echo "address = $RIG_ENG_IP/24"
 		echo "[control]"
