@@ -10,7 +10,13 @@
  * writing and still get every reply.
  *
  * Commands come from a registration table: each layer registers its own
- * (dpv_ctl_register) and this file only knows `stats` and `help`.
+ * (dpv_ctl_register) and this file only knows `stats`, `help` and `subscribe`.
+ *
+ * `subscribe` turns a client into a subscriber: after its reply, every event the lcores post
+ * (event.c) reaches it as one JSON line, for as long as it stays connected. Each poll drains the
+ * event queue and writes to subscribers without blocking; a subscriber whose unsent output
+ * passes CTL_SUB_MAX_OUT is disconnected and counted (subscribers_dropped), so a client that
+ * stops reading never holds the main lcore or the engine's memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,18 +32,24 @@
 #include <jansson.h>
 
 #include "engine_int.h"
+#include "event_int.h"
 
-#define CTL_MAX_CMDS       128
-#define CTL_MAX_CLIENTS    64
-#define CTL_MAX_LINE       65536      /* bytes in one request line, newline excluded */
-#define CTL_MAX_OUT        (16 << 20) /* unread replies before a client is dropped */
-#define CTL_READS_PER_POLL 16         /* fairness between clients within one poll */
+#define CTL_MAX_CMDS        128
+#define CTL_MAX_CLIENTS     64
+#define CTL_MAX_LINE        65536      /* bytes in one request line, newline excluded */
+#define CTL_MAX_OUT         (16 << 20) /* unread replies before a client is dropped */
+#define CTL_READS_PER_POLL  16         /* fairness between clients within one poll */
+#define CTL_MAX_SUBSCRIBERS 16
+#define CTL_SUB_MAX_OUT     (256 << 10) /* unsent bytes a subscriber may lag behind */
+#define CTL_SUB_POLL_MS     10          /* longest wait in poll while someone subscribes */
+#define CTL_EVENTS_PER_POLL 4096        /* events taken from the queue in one poll */
 
 struct ctl_client {
 	int fd;
 	bool eof;     /* peer closed its write side: flush replies, then close */
 	bool dead;    /* close at the end of this poll */
 	bool discard; /* dropping the rest of an over-long line */
+	bool sub;     /* subscribed: events are written to it */
 	char *line;
 	size_t len, cap;
 	char *out;
@@ -49,6 +61,9 @@ static unsigned ctl_nb_cmds;
 
 static struct {
 	int fd;
+	struct dpv_engine *e;
+	struct ctl_client *cur; /* the client whose request is being served */
+	unsigned nb_subs;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client clients[CTL_MAX_CLIENTS];
 	unsigned nb_clients;
@@ -83,6 +98,8 @@ dpv_ctl_register(const struct dpv_ctl_cmd *cmd)
 	ctl_cmds[ctl_nb_cmds++] = *cmd;
 }
 
+static void ctl_events(struct dpv_engine *e);
+
 /* ---- built-in commands ---- */
 
 static int
@@ -105,9 +122,38 @@ ctl_cmd_help(struct dpv_engine *e, const json_t *req, json_t *reply, const char 
 	return 0;
 }
 
+static int
+ctl_cmd_subscribe(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
+{
+	static char msg[64];
+	struct ctl_client *c = ctl.cur;
+
+	if (c == NULL) {
+		*error = "subscribe needs a control-socket client";
+		return -1;
+	}
+	if (!c->sub) {
+		if (ctl.nb_subs == CTL_MAX_SUBSCRIBERS) {
+			snprintf(msg, sizeof(msg), "too many subscribers (limit %d)",
+			         CTL_MAX_SUBSCRIBERS);
+			*error = msg;
+			return -1;
+		}
+		/* what was queued before this request is not this client's to hear */
+		ctl_events(e);
+		c->sub = true;
+		ctl.nb_subs++;
+		__atomic_store_n(&e->subscribers, ctl.nb_subs, __ATOMIC_RELAXED);
+	}
+	json_object_set_new(reply, "subscribed", json_true());
+	return 0;
+}
+
 static const struct dpv_ctl_cmd ctl_builtin[] = {
     {"help", ctl_cmd_help, "list the commands and what they do"},
     {"stats", ctl_cmd_stats, "engine, per-lcore and per-port counters, drops by cause"},
+    {"subscribe", ctl_cmd_subscribe,
+     "stream one JSON line per event (sessions, bridges, members) until disconnected"},
 };
 
 /* ---- clients: output ---- */
@@ -119,6 +165,11 @@ ctl_out(struct ctl_client *c, const char *s, size_t n)
 		return;
 	if (c->out_off > 0 && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
+	if (c->out_len + n > c->out_cap && c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
 	if (c->out_len + n > c->out_cap) {
 		size_t cap = c->out_cap ? c->out_cap : 4096;
 
@@ -236,6 +287,7 @@ ctl_request(struct dpv_engine *e, struct ctl_client *c, const char *line, size_t
 	const json_t *cmd;
 	const struct dpv_ctl_cmd *def;
 	const char *error = NULL;
+	int rc;
 
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		len--;
@@ -279,7 +331,10 @@ ctl_request(struct dpv_engine *e, struct ctl_client *c, const char *line, size_t
 	}
 	reply = json_object();
 	json_object_set_new(reply, "ok", json_true());
-	if (def->fn(e, req, reply, &error) == 0)
+	ctl.cur = c;
+	rc = def->fn(e, req, reply, &error);
+	ctl.cur = NULL;
+	if (rc == 0)
 		ctl_reply(c, reply);
 	else
 		ctl_error(c, "%s", error ? error : "command failed");
@@ -365,6 +420,11 @@ ctl_read(struct dpv_engine *e, struct ctl_client *c)
 static void
 ctl_client_free(struct ctl_client *c)
 {
+	if (c->sub) {
+		ctl.nb_subs--;
+		if (ctl.e != NULL)
+			__atomic_store_n(&ctl.e->subscribers, ctl.nb_subs, __ATOMIC_RELAXED);
+	}
 	close(c->fd);
 	free(c->line);
 	free(c->out);
@@ -398,14 +458,57 @@ ctl_accept(void)
 	}
 }
 
+/* Write the events waiting in the queue to every subscriber, and send what fits now. */
+static void
+ctl_events(struct dpv_engine *e)
+{
+	static struct dpv_event evs[256];
+	char line[DPV_EVENT_LINE_MAX];
+	unsigned got, total = 0;
+
+	do {
+		got = dpv_event_drain(e, evs, RTE_DIM(evs));
+		for (unsigned k = 0; k < got; k++) {
+			size_t len = dpv_event_format(&evs[k], line, sizeof(line));
+
+			for (unsigned i = 0; i < ctl.nb_clients; i++) {
+				struct ctl_client *c = &ctl.clients[i];
+
+				if (!c->sub || c->dead)
+					continue;
+				/* one that lags too far behind is let go, not buffered without end
+				 */
+				if (c->out_len - c->out_off + len > CTL_SUB_MAX_OUT) {
+					c->dead = true;
+					e->subscribers_dropped++;
+					continue;
+				}
+				ctl_out(c, line, len);
+			}
+		}
+		total += got;
+	} while (got == RTE_DIM(evs) && total < CTL_EVENTS_PER_POLL);
+	if (total == 0)
+		return;
+	for (unsigned i = 0; i < ctl.nb_clients; i++)
+		if (ctl.clients[i].sub)
+			ctl_flush(&ctl.clients[i]);
+}
+
 void
 dpv_ctl_poll(struct dpv_engine *e, int timeout_ms)
 {
 	struct pollfd pfd[1 + CTL_MAX_CLIENTS];
-	unsigned n = 0, nb = ctl.nb_clients;
+	unsigned n = 0, nb;
+	int ready;
 
 	if (ctl.fd < 0)
 		return;
+	ctl.e = e;
+	ctl_events(e);
+	if (ctl.nb_subs > 0 && (timeout_ms < 0 || timeout_ms > CTL_SUB_POLL_MS))
+		timeout_ms = CTL_SUB_POLL_MS;
+	nb = ctl.nb_clients;
 	pfd[n++] = (struct pollfd){.fd = ctl.fd, .events = POLLIN};
 	for (unsigned i = 0; i < nb; i++) {
 		struct ctl_client *c = &ctl.clients[i];
@@ -417,7 +520,8 @@ dpv_ctl_poll(struct dpv_engine *e, int timeout_ms)
 			ev |= POLLOUT;
 		pfd[n++] = (struct pollfd){.fd = c->fd, .events = ev};
 	}
-	if (poll(pfd, n, timeout_ms) <= 0)
+	ready = poll(pfd, n, timeout_ms);
+	if (ready < 0)
 		return;
 
 	for (unsigned i = 0; i < nb; i++) {
@@ -429,7 +533,9 @@ dpv_ctl_poll(struct dpv_engine *e, int timeout_ms)
 		if (re & POLLNVAL)
 			c->dead = true;
 		ctl_flush(c);
-		if (c->eof && c->out_off == c->out_len)
+		/* A subscriber that half-closes keeps its stream; one that is gone is let go. */
+		if (c->sub ? c->eof && (re & (POLLHUP | POLLERR))
+		           : c->eof && c->out_off == c->out_len)
 			c->dead = true;
 	}
 	/* Compact after the loop so pfd indexes stay valid while serving. */
@@ -441,7 +547,7 @@ dpv_ctl_poll(struct dpv_engine *e, int timeout_ms)
 			i++;
 		}
 	}
-	if (pfd[0].revents & POLLIN)
+	if (ready > 0 && (pfd[0].revents & POLLIN))
 		ctl_accept();
 }
 
@@ -537,6 +643,7 @@ dpv_ctl_open(struct dpv_engine *e, const char *path)
 		goto out;
 	}
 	ctl.fd = fd;
+	ctl.e = e;
 	snprintf(ctl.path, sizeof(ctl.path), "%s", path);
 	ctl.nb_clients = 0;
 	return 0;
@@ -552,6 +659,7 @@ dpv_ctl_close(void)
 	for (unsigned i = 0; i < ctl.nb_clients; i++)
 		ctl_client_free(&ctl.clients[i]);
 	ctl.nb_clients = 0;
+	ctl.nb_subs = 0;
 	if (ctl.fd >= 0) {
 		close(ctl.fd);
 		unlink(ctl.path);

@@ -207,7 +207,12 @@ struct dpv_engine {
 	struct rte_mempool *sig_msgs; /* struct sig_msg (sigmsg.c) */
 	struct rtp_flow_table *flows; /* every local RTP port's flow (media plane) */
 	struct bridge_table *bridges; /* every bridge */
-	uint64_t events_posted;       /* event.c */
+	/* events for subscribers (event.c): posted by any lcore, drained by the main lcore */
+	struct rte_ring *events;      /* struct dpv_event elements, MP/SC */
+	uint64_t events_posted;       /* every event that happened */
+	uint64_t events_dropped;      /* queue full (a subscriber misses it) */
+	uint32_t subscribers;         /* written by the main lcore (ctl.c), read by posters */
+	uint64_t subscribers_dropped; /* disconnected: their output passed the bound (ctl.c) */
 	volatile bool quit;
 };
 
@@ -225,6 +230,9 @@ dpv_sig_owner(const struct dpv_engine *e, struct dpv_str callid)
 struct json_t;
 /** Build the `stats` object (engine, lcores, ports, drops). Returns a new reference. */
 struct json_t *dpv_stats_json(const struct dpv_engine *e);
+/** Every session with its media counters (`sessions`), inside an RCU read-side section of a
+ *  registered thread. Returns a new reference. */
+struct json_t *dpv_sessions_json(const struct dpv_engine *e);
 
 /* A control command: fills *reply (a JSON object) or returns -1 with *error set. */
 typedef int (*dpv_ctl_fn)(struct dpv_engine *e, const struct json_t *req, struct json_t *reply,

@@ -18,6 +18,7 @@
 #include <rte_log.h>
 
 #include "engine_int.h"
+#include "event_int.h"
 #include "lcore_int.h"
 #include "media_int.h"
 #include "sig_int.h"
@@ -182,12 +183,21 @@ main(int argc, char **argv)
 		dpv_config_free(&e->cfg);
 		return 1;
 	}
+	rc = dpv_event_init(e, DPV_EVENT_QUEUE);
+	if (rc < 0) {
+		fprintf(stderr, "%s: cannot allocate the event queue (%u events): %s\n", path,
+		        DPV_EVENT_QUEUE, strerror(-rc));
+		rte_eal_cleanup();
+		dpv_config_free(&e->cfg);
+		return 1;
+	}
 	dpv_sig_ctl_register();
 
 	rc = dpv_ctl_open(e, e->cfg.ctl_socket);
 	if (rc < 0) {
 		fprintf(stderr, "%s: [control] socket: cannot open %s: %s\n", path,
 		        e->cfg.ctl_socket, strerror(-rc));
+		dpv_event_fini(e);
 		dpv_media_fini(e);
 		dpv_sig_fini(e);
 		dpv_runtime_fini(e);
@@ -230,6 +240,7 @@ main(int argc, char **argv)
 	DPV_LOG(INFO, "shutting down");
 	rte_eal_mp_wait_lcore();
 	dpv_ctl_close();
+	dpv_event_fini(e);
 	dpv_media_fini(e);
 	dpv_sig_fini(e);
 	rcu_unregister_thread();

@@ -539,6 +539,9 @@ rx_one(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m, uint64_
 			tone_peer_rtcp(ml, ps, &cv, now);
 		rte_pktmbuf_free(m); /* accounted: the tone's receiver reports say what came */
 		return;
+	case DPV_CALL_NONE: /* out of its bridge (bridge remove, destroy), or never in one */
+		drop(w, ml, ps, m, DPV_MD_not_joined, DPV_C_drop_rtp_not_joined);
+		return;
 	default:
 		drop(w, ml, ps, m, DPV_MD_no_flow, DPV_C_drop_rtp_no_flow);
 		return;

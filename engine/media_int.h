@@ -13,7 +13,8 @@
 	X(bad_source)     /* not from the address and port the call latched */                     \
 	X(not_receiving)  /* the peer's direction says it does not send (hold, inactive) */        \
 	X(flood)          /* over the port's packet budget */                                      \
-	X(not_joined)     /* a bridge call whose bridge is not (or no longer) there */             \
+	X(not_joined)     /* a bridge call whose bridge is not (or no longer) there, or a call     \
+	                     with no media action (out of its bridge) */                           \
 	X(held)           /* echo to a peer that does not receive (hold) */
 
 enum dpv_media_drop {

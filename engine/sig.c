@@ -307,6 +307,42 @@ bridge_change(void *arg, const struct dpv_media *m, const char *leave, const cha
 		post_membership(s, SIG_MSG_BRIDGE_JOIN, m, join);
 }
 
+/* ---- bridges: the control socket's requests, on the session's lcore ---- */
+
+/* The session joins m->bridge (when it is answered, if it is not yet): its media leaves
+ * whatever action it had (tone, echo) for the bridge. */
+static int
+session_add(struct dpv_sig *s, struct sig_msg *m)
+{
+	struct sip_sess_info si;
+	int rc = sip_ua_session_info(s->ua, m->session_id, &si);
+
+	if (rc < 0)
+		return rc;
+	if (si.action == DPV_CALL_BRIDGE) {
+		if (strcmp(si.bridge, m->bridge) == 0)
+			return -EALREADY;
+		snprintf(m->uri, sizeof(m->uri), "%s", si.bridge);
+		return -EBUSY;
+	}
+	return sip_ua_set_bridge(s->ua, m->session_id, m->bridge);
+}
+
+/* The session leaves m->bridge, if that is still its bridge (a BRIDGE_GONE may come after it
+ * moved on): the call stays up with no media action. */
+static int
+session_remove(struct dpv_sig *s, const struct sig_msg *m)
+{
+	struct sip_sess_info si;
+	int rc = sip_ua_session_info(s->ua, m->session_id, &si);
+
+	if (rc < 0)
+		return rc;
+	if (si.action != DPV_CALL_BRIDGE || strcmp(si.bridge, m->bridge) != 0)
+		return -ESRCH;
+	return sip_ua_set_bridge(s->ua, m->session_id, NULL);
+}
+
 /* ---- messages ---- */
 
 void
@@ -327,11 +363,12 @@ dpv_sig_handle(struct dpv_worker *w, struct sig_msg *m)
 	case SIG_MSG_HANGUP:
 		rc = sip_ua_hangup(s->ua, m->session_id);
 		break;
-	case SIG_MSG_SET_BRIDGE:
+	case SIG_MSG_BRIDGE_ADD:
+		rc = session_add(s, m);
+		break;
+	case SIG_MSG_BRIDGE_REMOVE:
 	case SIG_MSG_BRIDGE_GONE:
-		rc = sip_ua_set_bridge(s->ua, m->session_id,
-		                       m->bridge[0] && m->type == SIG_MSG_SET_BRIDGE ? m->bridge
-		                                                                     : NULL);
+		rc = session_remove(s, m);
 		break;
 	case SIG_MSG_BRIDGE_CREATE: {
 		struct bridge *b;
@@ -648,16 +685,16 @@ dpv_sig_worker_ua(const struct dpv_worker *w)
 	return w->sig ? w->sig->ua : NULL;
 }
 
-const struct rtp_media *
-dpv_sig_worker_media(const struct dpv_worker *w)
-{
-	return w->sig ? w->sig->media : NULL;
-}
-
 const uint64_t *
 dpv_sig_worker_counters(const struct dpv_worker *w)
 {
 	return w->sig ? w->sig->cnt : NULL;
+}
+
+const struct rtp_media *
+dpv_sig_worker_media(const struct dpv_worker *w)
+{
+	return w->sig ? w->sig->media : NULL;
 }
 
 struct sip_ua *

@@ -13,13 +13,17 @@ struct rtp_media;
 enum sig_msg_type {
 	SIG_MSG_ORIGINATE,      /* main: sip_ua_originate(uri, bridge) -> session_id */
 	SIG_MSG_HANGUP,         /* main: sip_ua_hangup(session_id) */
-	SIG_MSG_SET_BRIDGE,     /* main: sip_ua_set_bridge(session_id, bridge or "") */
+	SIG_MSG_BRIDGE_ADD,     /* main -> session's lcore: session_id joins bridge (-ENOENT no
+	                           session, -EALREADY a member, -EBUSY in the bridge named in uri) */
+	SIG_MSG_BRIDGE_REMOVE,  /* main -> session's lcore: session_id leaves bridge (-ENOENT no
+	                           session, -ESRCH not in that bridge) */
 	SIG_MSG_BRIDGE_CREATE,  /* main -> owner: a bridge made by the control socket */
-	SIG_MSG_BRIDGE_DESTROY, /* main -> owner */
+	SIG_MSG_BRIDGE_DESTROY, /* main -> owner: its members are sent BRIDGE_GONE */
 	SIG_MSG_BRIDGE_JOIN,    /* session's lcore -> owner: session_id, port, from */
 	SIG_MSG_BRIDGE_LEAVE,   /* session's lcore -> owner: session_id */
 	SIG_MSG_BRIDGE_JOINED,  /* owner -> session's lcore: bridge_id, bridge_gen (rc < 0: not) */
-	SIG_MSG_BRIDGE_GONE,    /* owner -> session's lcore: its bridge was destroyed */
+	SIG_MSG_BRIDGE_GONE,    /* owner -> session's lcore: its bridge was destroyed (the session
+	                           stays up with no media action) */
 };
 
 #define SIG_FROM_MAIN UINT16_MAX
@@ -35,7 +39,7 @@ struct sig_msg {
 	uint32_t bridge_id, bridge_gen;
 	uint64_t session_id; /* in, and out for ORIGINATE */
 	char bridge[DPV_BRIDGE_NAME_MAX + 1];
-	char uri[256];
+	char uri[256]; /* ORIGINATE's URI; BRIDGE_ADD's answer for -EBUSY */
 };
 
 /** The engine's message pool (dpv_sig_init). */
@@ -76,11 +80,12 @@ unsigned dpv_sig_tick(struct dpv_worker *w, uint64_t now_tsc);
 struct sip_ua *dpv_sig_worker_ua(const struct dpv_worker *w);
 /** The media negotiation state of worker @a w, or NULL when it has none. */
 const struct rtp_media *dpv_sig_worker_media(const struct dpv_worker *w);
-/** The glue counters (DPV_SIG_C_*) of worker @a w, or NULL when it is no signaling lcore. */
+/** The counters of worker @a w's signaling glue (DPV_SIG_C_MAX), or NULL when it has none. */
 const uint64_t *dpv_sig_worker_counters(const struct dpv_worker *w);
 /** The UA of signaling lcore @a index, or NULL. */
 struct sip_ua *dpv_sig_ua(struct dpv_engine *e, unsigned index);
-/** Register the control commands: sessions, call originate, call hangup. */
+/** Register the control commands: sessions, bridges, bridge create|destroy|add|remove, call
+ *  originate, call hangup. */
 void dpv_sig_ctl_register(void);
 
 #endif /* DPV_SIG_INT_H */

@@ -16,6 +16,7 @@
 #include <rte_ring.h>
 
 #include "engine_int.h"
+#include "media_int.h"
 #include "rtp.h"
 #include "sig_int.h"
 #include "sip.h"
@@ -71,6 +72,17 @@ lcore_json(const struct dpv_worker *w)
 		for (unsigned c = 0; c < DPV_SIG_C_MAX; c++)
 			json_object_set_new(sig, dpv_sig_counter_names[c], json_integer(sc[c]));
 		json_object_set_new(o, "sig", sig);
+	}
+	if (w->media != NULL) {
+		struct dpv_media_port_stats t;
+
+		dpv_media_lcore_totals(w->eng, (unsigned)w->media_index, &t);
+		json_object_set_new(
+		    o, "media",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "rx_pkts", (json_int_t)t.rx_pkts,
+		              "rx_bytes", (json_int_t)t.rx_bytes, "rx_rtcp", (json_int_t)t.rx_rtcp,
+		              "tx_pkts", (json_int_t)t.tx_pkts, "tx_bytes", (json_int_t)t.tx_bytes,
+		              "tx_rtcp", (json_int_t)t.tx_rtcp));
 	}
 	if (w->sig_ring != NULL) {
 		json_t *r = json_object();
@@ -162,6 +174,15 @@ dpv_stats_json(const struct dpv_engine *e)
 	json_object_set_new(eng, "ports", json_integer(e->nb_ports));
 	json_object_set_new(eng, "hz", json_integer(hz));
 	json_object_set_new(eng, "sessions", json_integer(sessions));
+	json_object_set_new(eng, "bridges",
+	                    json_integer(e->bridges ? bridge_table_count(e->bridges) : 0));
+	json_object_set_new(eng, "events_posted",
+	                    json_integer(__atomic_load_n(&e->events_posted, __ATOMIC_RELAXED)));
+	json_object_set_new(eng, "events_dropped",
+	                    json_integer(__atomic_load_n(&e->events_dropped, __ATOMIC_RELAXED)));
+	json_object_set_new(eng, "subscribers",
+	                    json_integer(__atomic_load_n(&e->subscribers, __ATOMIC_RELAXED)));
+	json_object_set_new(eng, "subscribers_dropped", json_integer(e->subscribers_dropped));
 	json_object_set_new(root, "engine", eng);
 
 	for (unsigned w = 0; w < e->nb_workers && w < DPV_MAX_WORKERS; w++)

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <rte_telemetry.h>
+#include <urcu-qsbr.h>
 
 #include "engine_int.h"
 
@@ -204,6 +205,65 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The sessions as `sessions` lists them. The telemetry thread is no RCU reader of its own: it
+ * registers for the one read and leaves (registration is a control-plane mutex, never a
+ * worker's concern), so it never holds a grace period between requests. */
+static json_t *
+tel_sessions_json(void)
+{
+	json_t *arr;
+
+	rcu_register_thread();
+	rcu_read_lock();
+	arr = dpv_sessions_json(tel_eng);
+	rcu_read_unlock();
+	rcu_unregister_thread();
+	return arr;
+}
+
+/*
+ * /dpvoip/sessions: without a parameter, the session ids; with one (a session id), that
+ * session's state, addresses and media counters (packets, bytes, loss, jitter).
+ */
+static int
+tel_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	json_t *arr = tel_sessions_json(), *o;
+	unsigned long long want = 0;
+	bool has = params != NULL && *params != '\0';
+	size_t i;
+
+	if (has) {
+		char *end;
+
+		errno = 0;
+		want = strtoull(params, &end, 10);
+		if (errno != 0 || *end != '\0' || *params < '0' || *params > '9') {
+			json_decref(arr);
+			return -EINVAL;
+		}
+		for (i = 0; i < json_array_size(arr) && (o = json_array_get(arr, i)); i++) {
+			if ((unsigned long long)json_integer_value(json_object_get(o, "id")) !=
+			    want)
+				continue;
+			rte_tel_data_start_dict(d);
+			tel_add_members(d, o, true);
+			json_decref(arr);
+			return 0;
+		}
+		json_decref(arr);
+		return -EINVAL;
+	}
+	rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
+	for (i = 0; i < json_array_size(arr) && i < RTE_TEL_MAX_ARRAY_ENTRIES &&
+	            (o = json_array_get(arr, i));
+	     i++)
+		rte_tel_data_add_array_u64(d,
+		                           (uint64_t)json_integer_value(json_object_get(o, "id")));
+	json_decref(arr);
+	return 0;
+}
+
 int
 dpv_telemetry_init(struct dpv_engine *e)
 {
@@ -217,6 +277,8 @@ dpv_telemetry_init(struct dpv_engine *e)
 	     "dpvoip per-lcore counters; parameter: lcore id (optional)"},
 	    {"/dpvoip/ports", tel_ports, "dpvoip port ids; parameter: port id for its counters"},
 	    {"/dpvoip/drops", tel_drops, "dpvoip drops by cause, totals over ports and lcores"},
+	    {"/dpvoip/sessions", tel_sessions,
+	     "dpvoip session ids; parameter: session id for its state and media counters"},
 	};
 
 	static bool registered;

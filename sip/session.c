@@ -9,6 +9,7 @@
  * Session ids are UA index (16 bits) | generation (24 bits) | pool slot (24 bits), so the
  * control plane finds a session's lcore and slot from its id alone.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -217,6 +218,25 @@ ua_sess_end(struct sip_ua *ua, struct ua_sess *s)
 		ua_sess_retire(ua, s);
 }
 
+/* Fields may change under a reader on another lcore: copy them once, bounded, NUL-terminated. */
+static void
+sess_info(const struct ua_sess *s, uint64_t now, struct sip_sess_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
+	info->state = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+	info->outgoing = s->outgoing;
+	memcpy(info->call_id, s->dlg.arena, sizeof(info->call_id) - 1);
+	memcpy(info->peer_uri, s->peer_uri, sizeof(info->peer_uri) - 1);
+	memcpy(info->bridge, s->media.bridge, sizeof(info->bridge) - 1);
+	info->action = s->media.action;
+	info->local_port = s->media.local_port;
+	info->remote_ip = s->media.remote_ip;
+	info->remote_port = s->media.remote_port;
+	info->age_ms = now > s->created_ms ? now - s->created_ms : 0;
+	info->last_code = s->uac.last_code;
+}
+
 unsigned
 sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void *), void *arg)
 {
@@ -229,24 +249,22 @@ sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void
 	rcu_read_lock();
 	cds_lfht_for_each_entry(ua->ht, &it, s, node)
 	{
-		/* Fields may change under us: copy them once, bounded, NUL-terminated. */
-		memset(&info, 0, sizeof(info));
-		info.id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
-		info.state = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
-		info.outgoing = s->outgoing;
-		memcpy(info.call_id, s->dlg.arena, sizeof(info.call_id) - 1);
-		memcpy(info.peer_uri, s->peer_uri, sizeof(info.peer_uri) - 1);
-		memcpy(info.bridge, s->media.bridge, sizeof(info.bridge) - 1);
-		info.action = s->media.action;
-		info.local_port = s->media.local_port;
-		info.remote_ip = s->media.remote_ip;
-		info.remote_port = s->media.remote_port;
-		info.age_ms = now > s->created_ms ? now - s->created_ms : 0;
-		info.last_code = s->uac.last_code;
+		sess_info(s, now, &info);
 		if (cb != NULL)
 			cb(&info, arg);
 		n++;
 	}
 	rcu_read_unlock();
 	return n;
+}
+
+int
+sip_ua_session_info(struct sip_ua *ua, uint64_t session_id, struct sip_sess_info *out)
+{
+	const struct ua_sess *s = ua_sess_by_id(ua, session_id);
+
+	if (s == NULL)
+		return -ENOENT;
+	sess_info(s, ua->cfg.wheel->now_ms, out);
+	return 0;
 }

@@ -5,8 +5,9 @@
  *   dpvoipctl [-s SOCKET] [--json] COMMAND [ARGS] [--name VALUE ...]
  *
  * Sends one JSON request line and prints the one reply line, as a table or
- * raw (--json). Exit status: 0 ok, 1 the engine answered {"ok":false}, 2 a
- * usage, connection or protocol problem.
+ * raw (--json). `subscribe` prints the event lines that follow the reply, one
+ * per line, until interrupted or, with --count N, after N events. Exit status: 0 ok, 1 the engine
+ * answered {"ok":false}, 2 a usage, connection or protocol problem.
  */
 #include <errno.h>
 #include <poll.h>
@@ -50,8 +51,9 @@ static void __attribute__((noreturn)) usage(const char *fmt, ...)
 	        "usage: %s [-s SOCKET] [--json] COMMAND [ARGS] [--name VALUE ...]\n"
 	        "  -s SOCKET  control socket (default: $DPVOIPCTL_SOCKET or " DEFAULT_SOCKET ")\n"
 	        "  --json     print the raw JSON reply\n"
-	        "  commands:  stats, help, sessions, bridges, bridge create NAME, ...,\n"
-	        "             call originate URI [--bridge NAME], call hangup SESSION\n"
+	        "  commands:  stats, help, sessions, bridges, bridge create|destroy NAME,\n"
+	        "             bridge add|remove NAME SESSION, call originate URI [--bridge NAME],\n"
+	        "             call hangup SESSION, subscribe [--count N]\n"
 	        "             (`%s help` asks the engine for its list)\n",
 	        prog, prog);
 	exit(2);
@@ -124,25 +126,32 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Send @a line and return the reply line (without its newline), malloc'd. */
-static char *
-transact(const char *path, const char *line)
+/* A connection to the engine and what it has sent that is not yet a line. */
+struct conn {
+	const char *path;
+	int fd;
+	char *buf;
+	size_t cap, have;
+};
+
+/* Connect to @a path and send @a line. */
+static void
+conn_open(struct conn *c, const char *path, const char *line)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t len = strlen(line), off = 0, cap = 4096, have = 0;
-	char *buf;
-	int fd;
+	size_t len = strlen(line), off = 0;
 
+	*c = (struct conn){.path = path, .cap = 4096};
 	if (strlen(path) >= sizeof(sa.sun_path))
 		fail("socket path too long: %s", path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
 		fail("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		fail("cannot connect to %s: %s (is the engine running?)", path, strerror(errno));
 	while (off < len) {
-		ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);
+		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -150,22 +159,39 @@ transact(const char *path, const char *line)
 			fail("sending to %s: %s", path, strerror(errno));
 		off += n;
 	}
-
-	int64_t deadline = now_ms() + REPLY_TIMEOUT_MS;
-	buf = malloc(cap);
-	if (buf == NULL)
+	c->buf = malloc(c->cap);
+	if (c->buf == NULL)
 		fail("out of memory");
+}
+
+/*
+ * The next line from the engine (without its newline), malloc'd; waits at most @a timeout_ms
+ * (-1: for ever). NULL when the engine closed the connection before a complete line.
+ */
+static char *
+conn_line(struct conn *c, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
 	for (;;) {
-		char *nl = memchr(buf, '\n', have);
+		char *nl = memchr(c->buf, '\n', c->have);
 
 		if (nl != NULL) {
-			*nl = '\0';
-			break;
+			size_t n = (size_t)(nl - c->buf);
+			char *line = malloc(n + 1);
+
+			if (line == NULL)
+				fail("out of memory");
+			memcpy(line, c->buf, n);
+			line[n] = '\0';
+			memmove(c->buf, nl + 1, c->have - n - 1);
+			c->have -= n + 1;
+			return line;
 		}
-		int64_t left = deadline - now_ms();
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (left <= 0)
-			fail("no reply from %s within %d s", path, REPLY_TIMEOUT_MS / 1000);
+		int64_t left = timeout_ms < 0 ? -1 : deadline - now_ms();
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (timeout_ms >= 0 && left <= 0)
+			fail("no reply from %s within %d s", c->path, timeout_ms / 1000);
 		int r = poll(&p, 1, (int)left);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -173,26 +199,46 @@ transact(const char *path, const char *line)
 			fail("poll: %s", strerror(errno));
 		if (r == 0)
 			continue;
-		if (have == cap) {
-			if (cap >= MAX_REPLY)
-				fail("reply from %s is too long", path);
-			cap *= 2;
-			char *nb = realloc(buf, cap);
+		if (c->have == c->cap) {
+			if (c->cap >= MAX_REPLY)
+				fail("reply from %s is too long", c->path);
+			c->cap *= 2;
+			char *nb = realloc(c->buf, c->cap);
 			if (nb == NULL)
 				fail("out of memory");
-			buf = nb;
+			c->buf = nb;
 		}
-		ssize_t n = recv(fd, buf + have, cap - have, 0);
+		ssize_t n = recv(c->fd, c->buf + c->have, c->cap - c->have, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			fail("reading from %s: %s", path, strerror(errno));
+			fail("reading from %s: %s", c->path, strerror(errno));
 		if (n == 0)
-			fail("%s closed the connection without a complete reply", path);
-		have += n;
+			return NULL;
+		c->have += n;
 	}
-	close(fd);
-	return buf;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	close(c->fd);
+	free(c->buf);
+}
+
+/* Send @a line and return the reply line (without its newline), malloc'd. */
+static char *
+transact(const char *path, const char *line)
+{
+	struct conn c;
+	char *reply;
+
+	conn_open(&c, path, line);
+	reply = conn_line(&c, REPLY_TIMEOUT_MS);
+	if (reply == NULL)
+		fail("%s closed the connection without a complete reply", path);
+	conn_close(&c);
+	return reply;
 }
 
 /* ---- tables ---- */
@@ -503,6 +549,14 @@ print_stats(const json_t *st)
 	       (long long)json_integer_value(json_object_get(eng, "workers")),
 	       (long long)json_integer_value(json_object_get(eng, "ports")),
 	       (long long)json_integer_value(json_object_get(eng, "hz")));
+	printf("        %lld sessions, %lld bridges, events %lld posted %lld dropped, %lld "
+	       "subscribers (%lld dropped)\n",
+	       (long long)json_integer_value(json_object_get(eng, "sessions")),
+	       (long long)json_integer_value(json_object_get(eng, "bridges")),
+	       (long long)json_integer_value(json_object_get(eng, "events_posted")),
+	       (long long)json_integer_value(json_object_get(eng, "events_dropped")),
+	       (long long)json_integer_value(json_object_get(eng, "subscribers")),
+	       (long long)json_integer_value(json_object_get(eng, "subscribers_dropped")));
 
 	if (is_object_array(lcores)) {
 		printf("\nlcores:\n");
@@ -574,6 +628,159 @@ print_stats(const json_t *st)
 	}
 }
 
+/* ---- sessions, bridges ---- */
+
+/* One row per object of @a arr with the columns @a cols (header @a heads); "" and missing
+ * members print as "-". */
+static void
+print_columns(const json_t *arr, const char *const *cols, const char *const *heads, unsigned n,
+              const char *indent)
+{
+	struct table t;
+	char *row[n];
+	size_t i;
+	json_t *o;
+
+	table_init(&t, n);
+	for (unsigned k = 0; k < n; k++)
+		row[k] = strdup(heads[k]);
+	table_add(&t, row);
+	for (i = 0; i < json_array_size((json_t *)arr) && (o = json_array_get((json_t *)arr, i));
+	     i++) {
+		for (unsigned k = 0; k < n; k++) {
+			const json_t *v = json_object_get(o, cols[k]);
+
+			row[k] =
+			    json_is_string(v) && json_string_length(v) == 0 ? strdup("-") : cell(v);
+		}
+		table_add(&t, row);
+	}
+	table_print(&t, indent);
+}
+
+static void
+print_sessions(const json_t *arr)
+{
+	static const char *const cols[] = {
+	    "id",      "state",   "direction", "peer",    "action", "bridge", "remote_media",
+	    "latched", "rx_pkts", "tx_pkts",   "rx_lost", "jitter", "age_ms"};
+	static const char *const heads[] = {"id",     "state",  "dir",     "peer",    "action",
+	                                    "bridge", "remote", "latched", "rx_pkts", "tx_pkts",
+	                                    "lost",   "jitter", "age_ms"};
+
+	if (json_array_size(arr) == 0) {
+		printf("no sessions\n");
+		return;
+	}
+	print_columns(arr, cols, heads, sizeof(cols) / sizeof(cols[0]), "");
+}
+
+static void
+print_bridges(const json_t *arr)
+{
+	static const char *const cols[] = {"session", "direction",  "remote_media",
+	                                   "latched", "local_port", "rx_pkts",
+	                                   "tx_pkts", "rx_lost",    "jitter"};
+	static const char *const heads[] = {"session", "dir",     "remote", "latched", "port",
+	                                    "rx_pkts", "tx_pkts", "lost",   "jitter"};
+	size_t i;
+	json_t *b;
+
+	if (json_array_size(arr) == 0) {
+		printf("no bridges\n");
+		return;
+	}
+	for (i = 0; i < json_array_size((json_t *)arr) && (b = json_array_get((json_t *)arr, i));
+	     i++) {
+		const json_t *ms = json_object_get(b, "members");
+		long long n = (long long)json_integer_value(json_object_get(b, "count"));
+
+		printf("%sbridge %s (%s), %lld member%s\n", i ? "\n" : "",
+		       json_string_value(json_object_get(b, "name")),
+		       json_string_value(json_object_get(b, "origin")), n, n == 1 ? "" : "s");
+		if (json_array_size(ms) > 0)
+			print_columns(ms, cols, heads, sizeof(cols) / sizeof(cols[0]), "  ");
+	}
+}
+
+/* One event line, readable: its name, then key=value for the other members. */
+static void
+print_event(const char *line)
+{
+	json_t *ev = json_loads(line, 0, NULL);
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(ev)) {
+		printf("%s\n", line);
+		json_decref(ev);
+		return;
+	}
+	fputs(json_string_value(json_object_get(ev, "event")) ?: "?", stdout);
+	json_object_foreach(ev, k, v)
+	{
+		char *c;
+
+		if (strcmp(k, "event") == 0)
+			continue;
+		c = cell(v);
+		printf(" %s=%s", k, c);
+		free(c);
+	}
+	fputc('\n', stdout);
+	json_decref(ev);
+}
+
+/* `subscribe`: the reply, then events until @a count of them (0: until the engine closes or
+ * the user interrupts). */
+static int
+subscribe(const char *path, const char *line, bool raw, unsigned long count)
+{
+	struct conn c;
+	char *reply;
+	json_t *r;
+	unsigned long seen = 0;
+
+	conn_open(&c, path, line);
+	reply = conn_line(&c, REPLY_TIMEOUT_MS);
+	if (reply == NULL)
+		fail("%s closed the connection without a complete reply", path);
+	r = json_loads(reply, 0, NULL);
+	if (!json_is_object(r))
+		fail("malformed reply from %s", path);
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		const char *err = json_string_value(json_object_get(r, "error"));
+
+		if (raw)
+			printf("%s\n", reply);
+		fprintf(stderr, "%s: error: %s\n", prog, err ? err : "(no message)");
+		json_decref(r);
+		free(reply);
+		conn_close(&c);
+		return 1;
+	}
+	if (raw)
+		printf("%s\n", reply);
+	fflush(stdout);
+	json_decref(r);
+	free(reply);
+	while (count == 0 || seen < count) {
+		char *ev = conn_line(&c, -1);
+
+		if (ev == NULL)
+			fail("%s closed the subscription", path);
+		if (raw)
+			printf("%s\n", ev);
+		else
+			print_event(ev);
+		fflush(stdout);
+		free(ev);
+		seen++;
+	}
+	conn_close(&c);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -606,11 +813,24 @@ main(int argc, char **argv)
 	int nw = 0;
 	if (words == NULL)
 		fail("out of memory");
+	unsigned long count = 0;
+	bool is_sub = strcmp(argv[i], "subscribe") == 0;
 	for (; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+		if (strcmp(argv[i], "--json") == 0) {
 			raw = true;
-		else
+		} else if (is_sub && strcmp(argv[i], "--count") == 0) {
+			char *end;
+
+			if (i + 1 >= argc)
+				usage("option --count needs a value");
+			errno = 0;
+			count = strtoul(argv[++i], &end, 10);
+			if (errno || *end || end == argv[i] || argv[i][0] == '-' || count == 0)
+				usage("--count wants a number of events above 0, not \"%s\"",
+				      argv[i]);
+		} else {
 			words[nw++] = argv[i];
+		}
 	}
 
 	json_t *req = build_request(nw, words);
@@ -618,6 +838,15 @@ main(int argc, char **argv)
 	char *withnl = NULL;
 	if (line == NULL || asprintf(&withnl, "%s\n", line) < 0)
 		fail("cannot encode the request");
+	if (is_sub) {
+		int src = subscribe(path, withnl, raw, count);
+
+		json_decref(req);
+		free(withnl);
+		free(line);
+		free(words);
+		return src;
+	}
 	char *reply_line = transact(path, withnl);
 
 	json_error_t jerr;
@@ -633,10 +862,17 @@ main(int argc, char **argv)
 		const char *err = json_string_value(json_object_get(reply, "error"));
 		fprintf(stderr, "%s: error: %s\n", prog, err ? err : "(no message)");
 	} else if (!raw) {
+		const char *cmd = json_string_value(json_object_get(req, "cmd"));
 		const json_t *st = json_object_get(reply, "stats");
-		if (strcmp(json_string_value(json_object_get(req, "cmd")), "stats") == 0 &&
-		    json_is_object(st))
+		const json_t *sessions = json_object_get(reply, "sessions");
+		const json_t *bridges = json_object_get(reply, "bridges");
+
+		if (strcmp(cmd, "stats") == 0 && json_is_object(st))
 			print_stats(st);
+		else if (strcmp(cmd, "sessions") == 0 && json_is_array(sessions))
+			print_sessions(sessions);
+		else if (strcmp(cmd, "bridges") == 0 && json_is_array(bridges))
+			print_bridges(bridges);
 		else
 			print_generic(reply, "");
 	}

@@ -211,6 +211,8 @@ sip_ua_session_owner(uint64_t session_id)
  */
 unsigned sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void *),
                          void *arg);
+/** Session @a session_id of this UA as sip_ua_sessions lists it (the UA's lcore). 0 or -ENOENT. */
+int sip_ua_session_info(struct sip_ua *ua, uint64_t session_id, struct sip_sess_info *out);
 /** Counters (any thread; racy reads of aligned 64-bit values). */
 const uint64_t *sip_ua_counters(const struct sip_ua *ua);
 

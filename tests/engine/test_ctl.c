@@ -5,6 +5,7 @@
 #include <rte_ring.h>
 
 #include "ctl_helpers.h"
+#include "event_int.h"
 #include "sig_int.h"
 
 /* Test commands: "echo" returns its request, "fail" fails, "bridge create" echoes its args. */
@@ -83,11 +84,13 @@ expected_stats(void)
 	json_array_append_new(json_object_get(lc[0], "roles"), json_string("signaling"));
 	json_array_append_new(json_object_get(lc[1], "roles"), json_string("signaling"));
 	json_object_set_new(lc[1], "rxq", json_null());
-	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i,s:i},s:[o,o],s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
+	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i},s:[o,o],"
+	                 "s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
 	                 "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz",
-	                 0, "sessions", 0, "lcores", lc[0], lc[1], "ports", "port", 5, "name",
-	                 "net_test0", "mac", "02:00:5e:10:00:01", "address", "198.18.0.1/24",
-	                 "counters", counters, "drops", drops);
+	                 0, "sessions", 0, "bridges", 0, "events_posted", 0, "events_dropped", 0,
+	                 "subscribers", 0, "subscribers_dropped", 0, "lcores", lc[0], lc[1],
+	                 "ports", "port", 5, "name", "net_test0", "mac", "02:00:5e:10:00:01",
+	                 "address", "198.18.0.1/24", "counters", counters, "drops", drops);
 }
 
 Test(ctl, stats_sums_counters_over_workers)
@@ -143,7 +146,9 @@ Test(ctl, stats_of_an_empty_engine)
 	json_t *drops = json_object_get(st, "drops");
 	char *s = json_dumps(json_object_get(st, "engine"), JSON_COMPACT);
 
-	cr_expect_str_eq(s, "{\"uptime_s\":0,\"workers\":0,\"ports\":0,\"hz\":0,\"sessions\":0}");
+	cr_expect_str_eq(s, "{\"uptime_s\":0,\"workers\":0,\"ports\":0,\"hz\":0,\"sessions\":0,"
+	                    "\"bridges\":0,\"events_posted\":0,\"events_dropped\":0,"
+	                    "\"subscribers\":0,\"subscribers_dropped\":0}");
 	cr_expect_eq(json_array_size(json_object_get(st, "lcores")), 0);
 	cr_expect_eq(json_array_size(json_object_get(st, "ports")), 0);
 	/* Every drop cause is listed even when zero. */
@@ -168,7 +173,9 @@ Test(ctl, help_lists_registered_and_builtin_commands)
 	                  "{\"command\":\"fail silent\",\"help\":\"\"},"
 	                  "{\"command\":\"help\",\"help\":\"list the commands and what they do\"},"
 	                  "{\"command\":\"stats\",\"help\":\"engine, per-lcore and per-port "
-	                  "counters, drops by cause\"}]}");
+	                  "counters, drops by cause\"},"
+	                  "{\"command\":\"subscribe\",\"help\":\"stream one JSON line per event "
+	                  "(sessions, bridges, members) until disconnected\"}]}");
 	tclose(c);
 }
 
@@ -523,15 +530,17 @@ Test(ctl, originate_refuses_a_bad_bridge_name_and_the_engine_carries_on)
 	c = tconnect(sock_path);
 	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
 	          "\"bridge\":\"a b\"}\n");
-	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name 'a b': 1..63 characters of "
-	                  "A-Z a-z 0-9 . _ -\"}");
+	cr_expect_line(c,
+	               "{\"ok\":false,\"error\":\"invalid bridge name 'a b': 1..63 characters of "
+	               "A-Z a-z 0-9 . _ -\"}");
 	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
 	          "\"bridge\":\"room/1\"}\n");
-	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name 'room/1': 1..63 characters "
-	                  "of A-Z a-z 0-9 . _ -\"}");
+	cr_expect_line(c,
+	               "{\"ok\":false,\"error\":\"invalid bridge name 'room/1': 1..63 characters "
+	               "of A-Z a-z 0-9 . _ -\"}");
 	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
 	          "\"bridge\":\"\"}\n");
-	cr_expect_line(c, "{\"ok\":false,\"error\":\"bad bridge name '': 1..63 characters of "
+	cr_expect_line(c, "{\"ok\":false,\"error\":\"invalid bridge name '': 1..63 characters of "
 	                  "A-Z a-z 0-9 . _ -\"}");
 	/* a good name gets past the check (this engine has no signaling lcore to place it) */
 	tsends(c, "{\"cmd\":\"call originate\",\"args\":[\"sip:bob@198.18.0.2\"],"
@@ -618,4 +627,186 @@ Test(ctl, client_that_never_reads_is_dropped)
 	json_decref(st);
 	tclose(c);
 	tclose(other);
+}
+
+/* ---- subscribe ---- */
+
+static void
+post_joined(uint64_t session)
+{
+	struct dpv_event ev = {
+	    .type = DPV_EV_MEMBER_JOINED, .bridge = "room", .session_id = session};
+
+	dpv_event_post(&eng, &ev);
+}
+
+static struct tclient *
+tsubscribe(void)
+{
+	struct tclient *c = tconnect(sock_path);
+
+	tsends(c, "{\"cmd\":\"subscribe\"}\n");
+	cr_expect_line(c, "{\"ok\":true,\"subscribed\":true}");
+	return c;
+}
+
+Test(ctl, subscriber_gets_each_event_as_a_line_and_only_after_subscribing)
+{
+	struct dpv_event ev[] = {
+	    {.type = DPV_EV_SESSION, .session_id = 7, .state = SIP_SESS_INCOMING},
+	    {.type = DPV_EV_BRIDGE_CREATED, .bridge = "conf-a"},
+	    {.type = DPV_EV_MEMBER_JOINED, .bridge = "conf-a", .session_id = 7},
+	    {.type = DPV_EV_MEMBER_LEFT, .bridge = "conf-a", .session_id = 7},
+	    {.type = DPV_EV_BRIDGE_DESTROYED, .bridge = "conf-a"},
+	    {.type = DPV_EV_MEDIA_TIMEOUT, .session_id = 7},
+	};
+	struct tclient *s, *other;
+
+	cr_assert_eq(dpv_event_init(&eng, 64), 0);
+	post_joined(1); /* nobody listens: not queued (the first line below is ev[0]) */
+	s = tsubscribe();
+	other = tconnect(sock_path);
+	for (unsigned i = 0; i < RTE_DIM(ev); i++)
+		dpv_event_post(&eng, &ev[i]);
+	cr_expect_line(s, "{\"event\":\"session\",\"session\":7,\"state\":\"incoming\"}");
+	cr_expect_line(s, "{\"event\":\"bridge-created\",\"bridge\":\"conf-a\"}");
+	cr_expect_line(s, "{\"event\":\"member-joined\",\"bridge\":\"conf-a\",\"session\":7}");
+	cr_expect_line(s, "{\"event\":\"member-left\",\"bridge\":\"conf-a\",\"session\":7}");
+	cr_expect_line(s, "{\"event\":\"bridge-destroyed\",\"bridge\":\"conf-a\"}");
+	cr_expect_line(s, "{\"event\":\"media-timeout\",\"session\":7}");
+	/* a subscriber still gets replies, in order with its events */
+	tsends(s, "{\"cmd\":\"echo\"}\n");
+	cr_expect_line(s, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}");
+	/* the other client gets no events */
+	tsends(other, "{\"cmd\":\"echo\"}\n");
+	cr_expect_line(other, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}");
+	cr_expect_eq(other->len, 0);
+	cr_expect_eq(eng.events_posted, 7);
+	cr_expect_eq(eng.events_dropped, 0);
+	cr_expect_eq(eng.subscribers, 1);
+	tclose(s);
+	for (int i = 0; i < POLL_ROUNDS && eng.subscribers != 0; i++)
+		dpv_ctl_poll(&eng, 10);
+	cr_expect_eq(eng.subscribers, 0, "a subscriber that left is no longer counted");
+	tclose(other);
+	dpv_event_fini(&eng);
+}
+
+Test(ctl, a_full_queue_counts_events_dropped)
+{
+	struct tclient *s;
+	char want[128];
+
+	cr_assert_eq(dpv_event_init(&eng, 16), 0); /* 15 can wait */
+	s = tsubscribe();
+	for (unsigned i = 0; i < 20; i++)
+		post_joined(i);
+	cr_expect_eq(eng.events_posted, 20);
+	cr_expect_eq(eng.events_dropped, 5);
+	for (unsigned i = 0; i < 15; i++) {
+		snprintf(want, sizeof(want),
+		         "{\"event\":\"member-joined\",\"bridge\":\"room\",\"session\":%u}", i);
+		cr_expect_line(s, want);
+	}
+	tsends(s, "{\"cmd\":\"stats\"}\n");
+	char *line = tline(s);
+	cr_expect_neq(strstr(line, "\"events_posted\":20,\"events_dropped\":5,\"subscribers\":1,"
+	                           "\"subscribers_dropped\":0}"),
+	              NULL, "%s", line);
+	free(line);
+	/* the queue has room again */
+	post_joined(99);
+	cr_expect_line(s, "{\"event\":\"member-joined\",\"bridge\":\"room\",\"session\":99}");
+	tclose(s);
+	dpv_event_fini(&eng);
+}
+
+Test(ctl, a_subscriber_that_never_reads_is_dropped_and_others_are_served)
+{
+	static const char first[] =
+	    "{\"event\":\"member-joined\",\"bridge\":\"room\",\"session\":0}\n";
+	struct tclient *s, *other;
+	bool open = true;
+	size_t got = 0;
+	ssize_t n;
+
+	cr_assert_eq(dpv_event_init(&eng, 1024), 0);
+	s = tsubscribe();
+	other = tconnect(sock_path);
+	/* ~70 bytes an event: the socket buffers and the engine's 256 KiB fill within 20000 */
+	for (unsigned r = 0; r < 40 && eng.subscribers_dropped == 0; r++) {
+		for (unsigned i = 0; i < 500; i++)
+			post_joined(r * 500 + i);
+		dpv_ctl_poll(&eng, 0);
+	}
+	cr_expect_eq(eng.subscribers_dropped, 1);
+	cr_expect_eq(eng.events_dropped, 0, "the queue itself never filled");
+	for (int i = 0; i < POLL_ROUNDS && eng.subscribers != 0; i++)
+		dpv_ctl_poll(&eng, 0);
+	cr_expect_eq(eng.subscribers, 0);
+	/* it gets what fitted in its socket buffer, whole lines, then end of file */
+	while (open) {
+		n = recv(s->fd, s->buf, sizeof(s->buf), 0);
+		cr_assert_geq(n, 0, "%s", strerror(errno));
+		got += n;
+		if (n > 0 && got <= (size_t)n)
+			cr_expect_eq(strncmp(s->buf, first, strlen(first)), 0);
+		open = n > 0;
+	}
+	cr_expect_gt(got, 0);
+	cr_expect_lt(got, 256u << 10 << 2);
+	/* the engine goes on serving the others, and further events go nowhere */
+	post_joined(1);
+	tsends(other, "{\"cmd\":\"echo\"}\n");
+	cr_expect_line(other, "{\"ok\":true,\"request\":{\"cmd\":\"echo\"}}");
+	tclose(s);
+	tclose(other);
+	dpv_event_fini(&eng);
+}
+
+Test(ctl, subscribers_are_limited)
+{
+	struct tclient *s[16], *extra;
+
+	cr_assert_eq(dpv_event_init(&eng, 64), 0);
+	for (unsigned i = 0; i < 16; i++)
+		s[i] = tsubscribe();
+	extra = tconnect(sock_path);
+	tsends(extra, "{\"cmd\":\"subscribe\"}\n");
+	cr_expect_line(extra, "{\"ok\":false,\"error\":\"too many subscribers (limit 16)\"}");
+	/* subscribing twice is still one subscriber */
+	tsends(s[0], "{\"cmd\":\"subscribe\"}\n");
+	cr_expect_line(s[0], "{\"ok\":true,\"subscribed\":true}");
+	cr_expect_eq(eng.subscribers, 16);
+	tclose(s[15]);
+	for (int i = 0; i < POLL_ROUNDS && eng.subscribers != 15; i++)
+		dpv_ctl_poll(&eng, 10);
+	tsends(extra, "{\"cmd\":\"subscribe\"}\n");
+	cr_expect_line(extra, "{\"ok\":true,\"subscribed\":true}");
+	post_joined(5);
+	cr_expect_line(extra, "{\"event\":\"member-joined\",\"bridge\":\"room\",\"session\":5}");
+	cr_expect_line(s[3], "{\"event\":\"member-joined\",\"bridge\":\"room\",\"session\":5}");
+	for (unsigned i = 0; i < 15; i++)
+		tclose(s[i]);
+	tclose(extra);
+	dpv_event_fini(&eng);
+}
+
+Test(ctl, a_subscriber_that_half_closes_keeps_its_stream)
+{
+	struct tclient *s;
+
+	cr_assert_eq(dpv_event_init(&eng, 64), 0);
+	s = tsubscribe();
+	cr_assert_eq(shutdown(s->fd, SHUT_WR), 0);
+	for (int i = 0; i < 5; i++)
+		dpv_ctl_poll(&eng, 0);
+	post_joined(3);
+	cr_expect_line(s, "{\"event\":\"member-joined\",\"bridge\":\"room\",\"session\":3}");
+	cr_expect_eq(eng.subscribers, 1);
+	tclose(s);
+	for (int i = 0; i < POLL_ROUNDS && eng.subscribers != 0; i++)
+		dpv_ctl_poll(&eng, 10);
+	cr_expect_eq(eng.subscribers, 0, "gone once it closed");
+	dpv_event_fini(&eng);
 }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "ctl_helpers.h"
+#include "event_int.h"
 
 extern char **environ;
 
@@ -27,6 +28,9 @@ drain(int fd, char *buf, size_t cap, size_t *len)
 		*len += n;
 	buf[*len] = '\0';
 }
+
+/* Called each round while dpvoipctl runs (NULL: none). */
+static void (*round_hook)(void);
 
 /* Run dpvoipctl with @a argv (NULL-terminated, without argv[0]), serving the socket meanwhile. */
 static void
@@ -57,6 +61,8 @@ run_ctl(struct run *r, char *const *env, const char *const *args)
 	pid_t done = 0;
 	for (int i = 0; i < 2 * POLL_ROUNDS && done == 0; i++) {
 		dpv_ctl_poll(&eng, 10);
+		if (round_hook != NULL)
+			round_hook();
 		drain(out[0], r->out, sizeof(r->out), &r->out_len);
 		drain(err[0], r->err, sizeof(r->err), &r->err_len);
 		done = waitpid(pid, &st, WNOHANG);
@@ -81,13 +87,44 @@ cmd_echo(struct dpv_engine *e, const json_t *req, json_t *reply, const char **er
 }
 
 static int
-cmd_sessions(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
+cmd_things(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
 {
 	json_object_set_new(reply, "count", json_integer(2));
 	json_object_set_new(reply, "sessions",
 	                    json_pack("[{s:i,s:s,s:i},{s:i,s:s,s:s,s:i}]", "id", 1, "state", "up",
 	                              "pkts_in", 1234, "id", 22, "state", "ringing", "remote",
 	                              "198.18.0.2:4000", "pkts_in", 0));
+	return 0;
+}
+
+/* `sessions` and `bridges` shaped as the engine answers them (sigctl.c). */
+static int
+cmd_sessions(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
+{
+	json_object_set_new(
+	    reply, "sessions",
+	    json_pack("[{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:i,s:s,s:i,s:i,s:i,s:i,s:i,s:i}]",
+	              "id", (json_int_t)281474976710657, "state", "confirmed", "direction", "in",
+	              "call_id", "c1@198.18.0.2", "peer", "<sip:p@198.18.0.2>", "action", "bridge",
+	              "bridge", "room", "local_port", 20000, "remote_media", "198.18.0.2:40000",
+	              "age_ms", 1500, "last_code", 0, "latched", "198.18.0.2:40000", "rx_pkts", 50,
+	              "rx_bytes", 8600, "tx_pkts", 49, "tx_bytes", 8428, "rx_lost", 1, "jitter",
+	              12));
+	return 0;
+}
+
+static int
+cmd_bridges(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
+{
+	json_object_set_new(
+	    reply, "bridges",
+	    json_pack("[{s:s,s:s,s:i,s:[{s:i,s:s,s:s,s:i,s:s,s:i,s:i,s:i,s:i,s:i,s:i}]},"
+	              "{s:s,s:s,s:i,s:[]}]",
+	              "name", "conf-a", "origin", "dialplan", "count", 1, "members", "session", 7,
+	              "direction", "in", "remote_media", "198.18.0.2:40000", "local_port", 20002,
+	              "latched", "", "rx_pkts", 0, "rx_bytes", 0, "tx_pkts", 3, "tx_bytes", 516,
+	              "rx_lost", 0, "jitter", 0, "name", "room", "origin", "control", "count", 0,
+	              "members"));
 	return 0;
 }
 
@@ -105,7 +142,9 @@ setup(void)
 	    {"bridge create", cmd_echo, "echo"},
 	    {"call originate", cmd_echo, "echo"},
 	    {"echo", cmd_echo, "echo"},
-	    {"sessions", cmd_sessions, "two sessions"},
+	    {"things", cmd_things, "two things"},
+	    {"sessions", cmd_sessions, "one session"},
+	    {"bridges", cmd_bridges, "two bridges"},
 	    {"bridge destroy", cmd_fail, "fails"},
 	};
 
@@ -113,10 +152,18 @@ setup(void)
 	make_tmpdir();
 	for (unsigned i = 0; i < RTE_DIM(cmds); i++)
 		dpv_ctl_register(&cmds[i]);
+	cr_assert_eq(dpv_event_init(&eng, 64), 0);
 	cr_assert_eq(dpv_ctl_open(&eng, sock_path), 0);
 }
 
-TestSuite(dpvoipctl, .init = setup, .fini = rm_tmpdir);
+static void
+teardown(void)
+{
+	rm_tmpdir();
+	dpv_event_fini(&eng);
+}
+
+TestSuite(dpvoipctl, .init = setup, .fini = teardown);
 
 Test(dpvoipctl, json_prints_the_raw_reply)
 {
@@ -205,7 +252,7 @@ Test(dpvoipctl, generic_reply_as_tables)
 {
 	struct run r;
 
-	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "sessions", NULL});
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "things", NULL});
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_str_eq(r.out, "count  2\n"
 	                        "sessions:\n"
@@ -221,6 +268,8 @@ Test(dpvoipctl, stats_table)
 	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "stats", NULL});
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_str_eq(r.out, "engine: uptime 0s, 2 workers, 1 ports, tsc 0 Hz\n"
+	                        "        0 sessions, 0 bridges, events 0 posted 0 dropped, 0 "
+	                        "subscribers (0 dropped)\n"
 	                        "\n"
 	                        "lcores:\n"
 	                        "                     lcore 3          lcore 4\n"
@@ -250,4 +299,85 @@ Test(dpvoipctl, stats_table)
 	                        "  cause     count\n"
 	                        "  ip_cksum      5\n"
 	                        "  udp_port      1\n");
+}
+
+Test(dpvoipctl, sessions_table)
+{
+	struct run r;
+
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "sessions", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out,
+	                 "             id  state      dir  peer                action  bridge  "
+	                 "remote            latched           rx_pkts  tx_pkts  lost  jitter  "
+	                 "age_ms\n"
+	                 "281474976710657  confirmed  in   <sip:p@198.18.0.2>  bridge  room    "
+	                 "198.18.0.2:40000  198.18.0.2:40000       50       49     1      12    "
+	                 "1500\n");
+}
+
+Test(dpvoipctl, bridges_table)
+{
+	struct run r;
+
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "bridges", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out,
+	                 "bridge conf-a (dialplan), 1 member\n"
+	                 "  session  dir  remote            latched   port  rx_pkts  tx_pkts  "
+	                 "lost  jitter\n"
+	                 "        7  in   198.18.0.2:40000        -  20002        0        3  "
+	                 "   0       0\n"
+	                 "\n"
+	                 "bridge room (control), 0 members\n");
+}
+
+/* Once dpvoipctl has subscribed, three events happen (and only once). */
+static void
+post_three(void)
+{
+	static bool done;
+	struct dpv_event ev[3] = {
+	    {.type = DPV_EV_BRIDGE_CREATED, .bridge = "room"},
+	    {.type = DPV_EV_MEMBER_JOINED, .bridge = "room", .session_id = 42},
+	    {.type = DPV_EV_SESSION, .session_id = 42, .state = SIP_SESS_CONFIRMED},
+	};
+
+	if (done || __atomic_load_n(&eng.subscribers, __ATOMIC_RELAXED) == 0)
+		return;
+	for (unsigned i = 0; i < 3; i++)
+		dpv_event_post(&eng, &ev[i]);
+	done = true;
+}
+
+Test(dpvoipctl, subscribe_prints_count_events_then_exits)
+{
+	struct run r;
+
+	round_hook = post_three;
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "subscribe", "--count", "3", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, "bridge-created bridge=room\n"
+	                        "member-joined bridge=room session=42\n"
+	                        "session session=42 state=confirmed\n");
+	cr_expect_str_eq(r.err, "");
+}
+
+Test(dpvoipctl, subscribe_json_prints_the_raw_lines)
+{
+	struct run r;
+
+	round_hook = post_three;
+	run_ctl(&r, NULL,
+	        (const char *[]){"-s", sock_path, "--json", "subscribe", "--count", "2", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out,
+	                 "{\"ok\":true,\"subscribed\":true}\n"
+	                 "{\"event\":\"bridge-created\",\"bridge\":\"room\"}\n"
+	                 "{\"event\":\"member-joined\",\"bridge\":\"room\",\"session\":42}\n");
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "subscribe", "--count", "x", NULL});
+	cr_expect_eq(r.status, 2);
+	cr_expect_eq(
+	    strncmp(r.err, "dpvoipctl: --count wants a number of events above 0, not \"x\"\n", 61),
+	    0, "%s", r.err);
 }

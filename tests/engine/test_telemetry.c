@@ -136,3 +136,22 @@ Test(telemetry, ports)
 	cr_expect_neq(strstr(p, "\"drop_ip_cksum\":5,"), NULL, "%s", p);
 	cr_expect_str_eq(tel("/dpvoip/ports,1"), "{\"/dpvoip/ports\":null}");
 }
+
+Test(telemetry, stats_has_the_event_counters)
+{
+	const char *r = tel("/dpvoip/stats");
+
+	cr_expect(starts_with(r, "{\"/dpvoip/stats\":{\"uptime_s\":"), "%s", r);
+	cr_expect_neq(strstr(r, ",\"workers\":2,\"ports\":1,"), NULL, "%s", r);
+	cr_expect_neq(strstr(r, ",\"sessions\":0,\"bridges\":0,\"events_posted\":0,"
+	                        "\"events_dropped\":0,\"subscribers\":0,\"subscribers_dropped\":0,"
+	                        "\"drops\":{"),
+	              NULL, "%s", r);
+}
+
+Test(telemetry, sessions)
+{
+	cr_expect_str_eq(tel("/dpvoip/sessions"), "{\"/dpvoip/sessions\":[]}");
+	cr_expect_str_eq(tel("/dpvoip/sessions,281474976710656"), "{\"/dpvoip/sessions\":null}");
+	cr_expect_str_eq(tel("/dpvoip/sessions,x"), "{\"/dpvoip/sessions\":null}");
+}
