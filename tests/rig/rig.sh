@@ -60,14 +60,15 @@ rig_down() {
 
 # rig_conf MEDIA SIGNALING [extra lines...]: a startup file for the rig; prints its path.
 # RIG_CPU_EXTRA, when set, is one more line for [cpu] (e.g. "shared-cpu = threads");
-# RIG_QPAIRS, when set, is the af_packet port's queue pairs (one per media worker).
+# RIG_QPAIRS, when set, is the af_packet port's queue pairs (one per media worker);
+# RIG_MEM (default 512) the EAL's memory in MB.
 rig_conf() {
 	local media=$1 sig=$2
 	shift 2
 	local f=$RIG_DIR/dpvoip.conf
 	{
 		echo "[dpdk]"
-		echo "eal = --no-huge -m 512 --no-pci --file-prefix=dpv$RIG_ID --vdev=net_af_packet0,iface=dpv0${RIG_QPAIRS:+,qpairs=$RIG_QPAIRS} --log-level=lib.eal:error"
+		echo "eal = --no-huge -m ${RIG_MEM:-512} --no-pci --file-prefix=dpv$RIG_ID --vdev=net_af_packet0,iface=dpv0${RIG_QPAIRS:+,qpairs=$RIG_QPAIRS} --log-level=lib.eal:error"
 		echo "[cpu]"
 		echo "main-core = 0"
 		echo "corelist-media = $media"

@@ -2,7 +2,8 @@
 """Read one number out of `dpvoipctl --json stats` on stdin.
 
 Path elements are dict keys or list indexes; '*' sums over every element of a
-list, e.g. lcores.*.sip_processed or ports.0.counters.rx_sip.
+list, e.g. lcores.*.sip_processed or ports.0.counters.rx_sip; elements without the rest of
+the path (a media-only lcore has no "sig") count as 0.
 """
 import json
 import sys
@@ -13,7 +14,13 @@ def walk(node, parts):
         return node
     head, rest = parts[0], parts[1:]
     if head == "*":
-        return sum(walk(x, rest) for x in node)
+        total = 0
+        for x in node:
+            try:
+                total += walk(x, rest)
+            except (KeyError, IndexError):
+                pass
+        return total
     if isinstance(node, list):
         return walk(node[int(head)], rest)
     return walk(node[head], rest)
