@@ -8,7 +8,7 @@
  *   dpv-mediabench EAL... -- (--calls N | --bridges K --members M) (--rate max | --pps P)
  *                  [--seconds S] [--addr A] [--engine A] [--rtp-base PORT] [--label TEXT]
  *                  [--ctl SOCKET] [--ctl-tool PATH] [--setup-seconds S] [--engine-pid PID]
- *                  [--window PACKETS]
+ *                  [--window PACKETS] [--stall-ms MS]
  *
  * Phases, each bounded in time:
  *   arp       an ARP request for the engine every 100 ms until it answers (so both ends know
@@ -23,7 +23,8 @@
  *             run on one host, so one TSC: latency = arrival TSC - that), sequence numbers
  *             and timestamps per stream; --rate max sends whenever the link takes a burst
  *             and fewer than --window (1024) forwarded packets are still due back (a closed
- *             loop: a bridge's fan-out cannot overrun the generator's own receive side),
+ *             loop: a bridge's fan-out cannot overrun the rings or the generator's own
+ *             receive side; after --stall-ms (2) with nothing back, the window reopens),
  *             --pps P paces every stream at P packets/s, streams evenly interleaved;
  *   drain     300 ms more receiving, for what is still in flight;
  *   teardown  a BYE for every established call, retransmitted like the INVITE.
@@ -70,7 +71,7 @@
 #include "sip.h"
 
 #define NB_MBUF   65535
-#define DESC      1024
+#define DESC      4096 /* af_xdp takes it; memif and af_packet size their rings from vdev args */
 #define SIP_PORT  5060
 #define RTP_HDR   12
 #define PCMU_LEN  160
@@ -163,6 +164,8 @@ static struct {
 	uint64_t exp_out;     /* packets the engine should forward for what was sent */
 	uint64_t written_off; /* of those, given up as lost by the window (a stall) */
 	uint64_t window_stalls;
+	uint64_t stall;      /* --stall-ms in TSC cycles */
+	uint64_t avg_fanout; /* copies per packet in, over all streams (at least 1) */
 	uint64_t loop_work_cycles, loop_cycles;
 } G;
 
@@ -772,23 +775,25 @@ load_phase(double seconds, uint32_t pps)
 				/*
 				 * As fast as the link takes it, in a closed loop: at most --window
 				 * forwarded packets in flight, so that a bridge's fan-out cannot
-				 * overrun the generator's own receive side (it would measure the
-				 * generator). After 2 ms without a packet back, what is in flight
-				 * is written off as lost and the window opens again.
+				 * overrun the rings (or the generator's own receive side: it would
+				 * measure the generator). After --stall-ms without a packet back,
+				 * what is in flight is written off and the window opens again.
 				 */
-				uint64_t inflight;
+				uint64_t inflight, room;
 
 				/* what was written off and came late after all counts again */
 				if (G.rx_pkts + G.written_off > G.exp_out)
 					G.written_off = G.exp_out - G.rx_pkts;
 				inflight = G.exp_out - G.rx_pkts - G.written_off;
-
-				if (inflight >= G.window && now - rx_tsc > ms_tsc(2)) {
+				if (inflight >= G.window && now - rx_tsc > G.stall) {
 					G.written_off += inflight;
 					G.window_stalls++;
 					inflight = 0;
 				}
-				want = inflight < G.window ? DPV_BURST : 0;
+				/* packets whose copies fit in what is left of the window */
+				room =
+				    inflight < G.window ? (G.window - inflight) / G.avg_fanout : 0;
+				want = (uint16_t)RTE_MIN(room, (uint64_t)DPV_BURST);
 			} else {
 				uint64_t due = due_count(t0, now, rate);
 
@@ -986,10 +991,11 @@ loadavg1(void)
 
 static void __attribute__((noreturn)) usage(void)
 {
-	rte_exit(2, "usage: dpv-mediabench EAL... -- (--calls N | --bridges K --members M)\n"
-	            "  (--rate max | --pps P) [--seconds 1-600] [--addr A] [--engine A]\n"
-	            "  [--rtp-base PORT] [--label TEXT] [--ctl SOCKET] [--ctl-tool PATH]\n"
-	            "  [--setup-seconds S] [--engine-pid PID] [--window PACKETS]\n");
+	rte_exit(2,
+	         "usage: dpv-mediabench EAL... -- (--calls N | --bridges K --members M)\n"
+	         "  (--rate max | --pps P) [--seconds 1-600] [--addr A] [--engine A]\n"
+	         "  [--rtp-base PORT] [--label TEXT] [--ctl SOCKET] [--ctl-tool PATH]\n"
+	         "  [--setup-seconds S] [--engine-pid PID] [--window PACKETS] [--stall-ms MS]\n");
 }
 
 int
@@ -1011,6 +1017,7 @@ main(int argc, char **argv)
 	    {"setup-seconds", required_argument, NULL, 'u'},
 	    {"engine-pid", required_argument, NULL, 'P'},
 	    {"window", required_argument, NULL, 'w'},
+	    {"stall-ms", required_argument, NULL, 'W'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct in_addr a = {.s_addr = htonl(0xC6120002)}, e = {.s_addr = htonl(0xC6120001)};
@@ -1022,6 +1029,7 @@ main(int argc, char **argv)
 	uint64_t t_before, t_after, expected = 0, received = 0, misrouted = 0, sent = 0;
 	uint32_t left;
 	long engine_pid = 0;
+	uint64_t stall_ms = 2, fanout_sum = 0;
 	double eng_cpu0 = -1, eng_cpu1 = -1, gen_cpu0, gen_cpu1, load1;
 	int n = rte_eal_init(argc, argv), opt;
 
@@ -1080,6 +1088,9 @@ main(int argc, char **argv)
 		case 'w':
 			G.window = (uint64_t)atol(optarg);
 			break;
+		case 'W':
+			stall_ms = (uint64_t)atol(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -1102,6 +1113,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	G.hz = rte_get_tsc_hz();
+	G.stall = ms_tsc(stall_ms);
 	G.run = (uint32_t)getpid() ^ (uint32_t)rte_rdtsc();
 	G.members_per_bridge = members;
 	G.nb_bridges = bridges;
@@ -1149,7 +1161,9 @@ main(int argc, char **argv)
 			G.m[i].fanout += j != i && G.m[j].state == M_UP;
 		build_template(i);
 		G.streams[G.nb_streams++] = i;
+		fanout_sum += G.m[i].fanout;
 	}
+	G.avg_fanout = G.nb_streams && fanout_sum > G.nb_streams ? fanout_sum / G.nb_streams : 1;
 	if (ctl)
 		ctl_snapshot(tool, ctl, &before);
 	if (engine_pid)
