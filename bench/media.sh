@@ -203,16 +203,17 @@ done
 
 echo
 echo "== media relay, one media lcore (engine CPU 1), ${SECS}s per case"
-printf '%-9s %-11s %7s %10s %10s %9s %8s %9s %6s %7s %7s %5s  %s\n' link case streams \
-	"in pps" "out pps" "loss %" "p50 us" "p99 us" "eng %" "cyc/in" "cyc/out" "gen %" \
-	"engine drops"
+printf '%-9s %-11s %7s %10s %10s %9s %8s %9s %6s %7s %7s %9s %5s  %s\n' link case streams \
+	"in pps" "out pps" "loss %" "p50 us" "p99 us" "eng %" "cyc/in" "cyc/out" "relay/out" \
+	"gen %" "engine drops"
 while read -r line; do
-	printf '%-9s %-11s %7s %10s %10s %9s %8s %9s %6s %7s %7s %5s  %s\n' \
+	printf '%-9s %-11s %7s %10s %10s %9s %8s %9s %6s %7s %7s %9s %5s  %s\n' \
 		"$(field "$line" link)" "$(field "$line" case)" "$(field "$line" streams)" \
 		"$(field "$line" tx_pps)" "$(field "$line" rx_pps)" "$(field "$line" loss_pct)" \
 		"$(field "$line" lat_p50_us)" "$(field "$line" lat_p99_us)" \
 		"$(field "$line" eng_busy_pct)" "$(field "$line" eng_cyc_in)" \
-		"$(field "$line" eng_cyc_out)" "$(field "$line" gen_busy_pct)" "$(field "$line" drops)"
+		"$(field "$line" eng_cyc_out)" "$(field "$line" relay_cyc_out)" \
+		"$(field "$line" gen_busy_pct)" "$(field "$line" drops)"
 done <"$RESULTS"
 echo
 echo "raw:"

@@ -124,6 +124,8 @@ struct member {
 struct snap {
 	bool ok;
 	uint64_t busy_cycles;
+	uint64_t
+	    media_cycles; /* the relay itself: media_rtp_input, tx bursts it triggers included */
 	uint64_t pc[DPV_C_MAX];
 	uint64_t imissed, ierrors, oerrors, rx_nombuf;
 	uint64_t ports_exhausted, sdp_rejected;
@@ -889,6 +891,7 @@ ctl_snapshot(const char *tool, const char *sock, struct snap *s)
 	}
 	lcores = json_object_get(root, "lcores");
 	json_array_foreach(lcores, i, lc) s->busy_cycles += jnum(lc, "busy_cycles");
+	json_array_foreach(lcores, i, lc) s->media_cycles += jnum(lc, "media_cycles");
 	json_array_foreach(lcores, i, lc)
 	{
 		json_t *rtp = json_object_get(lc, "rtp");
@@ -1238,6 +1241,7 @@ main(int argc, char **argv)
 	       eng_cpu0 >= 0 && eng_cpu1 >= 0 ? 100.0 * (eng_cpu1 - eng_cpu0) / win : -1, load1);
 	if (ctl && before.ok && after.ok) {
 		uint64_t busy = after.busy_cycles - before.busy_cycles;
+		uint64_t relay = after.media_cycles - before.media_cycles;
 		uint64_t rx = after.pc[DPV_C_rx_rtp] - before.pc[DPV_C_rx_rtp];
 		uint64_t tx = after.pc[DPV_C_tx_rtp] - before.pc[DPV_C_tx_rtp];
 		char drops[1024] = "";
@@ -1262,9 +1266,11 @@ main(int argc, char **argv)
 		ETH_DROP(rx_nombuf)
 #undef ETH_DROP
 		printf(" eng_rx_rtp=%" PRIu64 " eng_tx_rtp=%" PRIu64 " eng_busy_pct=%.1f"
-		       " eng_cyc_in=%.0f eng_cyc_out=%.0f ports_exhausted=%" PRIu64 " drops=%s",
+		       " eng_cyc_in=%.0f eng_cyc_out=%.0f relay_cyc_in=%.0f relay_cyc_out=%.0f"
+		       " ports_exhausted=%" PRIu64 " drops=%s",
 		       rx, tx, 100.0 * (double)busy / (double)(t_after - t_before),
 		       rx ? (double)busy / (double)rx : 0, tx ? (double)busy / (double)tx : 0,
+		       rx ? (double)relay / (double)rx : 0, tx ? (double)relay / (double)tx : 0,
 		       after.ports_exhausted, dl ? drops : "none");
 	}
 	printf("\n");

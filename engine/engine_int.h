@@ -116,7 +116,8 @@ int dpv_config_eal_port_estimate(const char *eal);
 	X(sip_tx_no_mbuf)                                                                          \
 	X(sip_tx_arp_miss)                                                                         \
 	X(sip_tx_fragmented)                                                                       \
-	X(busy_cycles) /* TSC cycles in loop passes that did work: per packet, cycles it cost */
+	X(busy_cycles)  /* TSC cycles in loop passes that did work: per packet, cycles it cost */  \
+	X(media_cycles) /* TSC cycles in the RTP relay (media_rtp_input), PMD rx not included */
 
 /* Counters of a signaling lcore's glue (sig.c), beside the UA's and the rtp layer's. */
 #define DPV_SIG_COUNTERS(X)                                                                        \

@@ -134,8 +134,12 @@ port_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port, struc
 		dpv_tx(w, port->port_id, reply[i]);
 	if (nsip)
 		sip_steer_burst(e, w, sip, nsip);
-	if (nrtp)
+	if (nrtp) {
+		uint64_t t0 = rte_rdtsc();
+
 		media_rtp_input(w, rtp, nrtp, now);
+		w->lc[DPV_LC_media_cycles] += rte_rdtsc() - t0;
+	}
 	if (ndrop)
 		rte_pktmbuf_free_bulk(drop, ndrop);
 }

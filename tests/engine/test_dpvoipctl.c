@@ -288,6 +288,7 @@ Test(dpvoipctl, stats_table)
 	                        "  sip_tx_arp_miss    0                0\n"
 	                        "  sip_tx_fragmented  0                0\n"
 	                        "  busy_cycles        0                0\n"
+	                        "  media_cycles       0                0\n"
 	                        "\n"
 	                        "port 5 net_test0  02:00:5e:10:00:01  198.18.0.1/24\n"
 	                        "  counter        value  source\n"

@@ -10,8 +10,7 @@
 #     other two tones, one SSRC each (a phone plays one SSRC at a time);
 #   a PCMU phone and a PCMA phone in one bridge record each other's tone;
 #   hold: a phone that puts the call on hold (sendonly) is sent nothing while
-#     held, what it sends still reaches the other phone (baresip sends nothing
-#     while holding); resume restores its media;
+#     held; resume restores its media;
 #   dpvoipctl call originate --bridge: an inbound caller and the auto-answering
 #     callee the engine dialled record each other's tone;
 #   the bridges are gone after the last BYE.
@@ -179,13 +178,10 @@ capture_stop
 at() { awk -v t="$1" -v d="$2" 'BEGIN { printf "%.6f", t + d }'; }
 count() { $PHONES count "$RIG_DIR/hold.pcap" "$@"; }
 held=$(count to 31400 "$(at "$t_hold" 0.5)" "$t_resume")
-from_h=$(count from 31400 "$(at "$t_hold" 0.5)" "$t_resume")
-to_k=$(count to 31410 "$(at "$t_hold" 0.5)" "$t_resume")
 after=$(count to 31400 "$(at "$t_resume" 0.5)" "$(at "$t_resume" 2.5)")
 check "hold: nothing reached the held phone while held ($held packets)" test "$held" -eq 0
-# baresip sends nothing while it holds a call; whatever it sends reaches the other phone
-check "hold: what the holding phone sent ($from_h) reached the other phone ($to_k)" \
-	test "$to_k" -ge $((from_h * 9 / 10))
+# (baresip sends nothing while it holds a call: that a held member's stream still reaches the
+# others is checked by test_media.sh, whose peer keeps sending)
 check "resume: the held phone receives again ($after packets in 2 s)" test "$after" -ge 70
 check "after resume H recorded K's 880 Hz" $PHONES wav 880 "$RIG_DIR/h/rec"
 
