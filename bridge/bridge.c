@@ -315,7 +315,7 @@ bridge_foreach(struct bridge_table *t, void (*cb)(const struct bridge *, void *)
 	struct bridge *b;
 	unsigned n = 0;
 
-	cds_lfht_for_each_entry(t->ht, &it, b, node)
+	DPV_LFHT_FOREACH(t->ht, &it, b, node)
 	{
 		if (cb != NULL)
 			cb(b, arg);

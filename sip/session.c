@@ -247,7 +247,7 @@ sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void
 	unsigned n = 0;
 
 	rcu_read_lock();
-	cds_lfht_for_each_entry(ua->ht, &it, s, node)
+	DPV_LFHT_FOREACH(ua->ht, &it, s, node)
 	{
 		sess_info(s, now, &info);
 		if (cb != NULL)

@@ -696,7 +696,7 @@ sip_tx_table_destroy(struct sip_tx_table *t)
 	if (t == NULL)
 		return;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(t->ht, &it, tx, node)
+	DPV_LFHT_FOREACH(t->ht, &it, tx, node)
 	{
 		stop_timers(tx);
 		cds_lfht_del(t->ht, &tx->node);

@@ -410,7 +410,7 @@ sip_ua_destroy(struct sip_ua *ua)
 	/* Sessions first (media off, their messages freed), then what transactions hold. */
 	if (ua->ht != NULL) {
 		rcu_read_lock();
-		cds_lfht_for_each_entry(ua->ht, &it, s, node) ua_sess_end(ua, s);
+		DPV_LFHT_FOREACH(ua->ht, &it, s, node) ua_sess_end(ua, s);
 		rcu_read_unlock();
 	}
 	while (ua->txc_live != NULL) {

@@ -354,6 +354,18 @@ const char *dpv_pool_name(const struct dpv_pool *p);
 /** Counters. */
 const struct dpv_pool_stats *dpv_pool_stats(const struct dpv_pool *p);
 
+/**
+ * cds_lfht_for_each_entry without its end-of-table step, which applies container_of to a NULL
+ * node (undefined behaviour UBSan reports when @a member is not the first field): @a pos is
+ * only formed from a node that exists. Needs <urcu/rculfhash.h>; same read-side rules.
+ */
+#define DPV_LFHT_FOREACH(ht, iter, pos, member)                                                    \
+	for (cds_lfht_first((ht), (iter));                                                         \
+	     cds_lfht_iter_get_node(iter) != NULL &&                                               \
+	     ((pos) = caa_container_of(cds_lfht_iter_get_node(iter), __typeof__(*(pos)), member),  \
+	     1);                                                                                   \
+	     cds_lfht_next((ht), (iter)))
+
 /* ---- grace-period cookies, deferred release (rcu_defer.c) ---- */
 
 /** Polled grace periods for one writer thread, built on call_rcu (liburcu 0.13 has no
