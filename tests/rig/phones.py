@@ -8,6 +8,10 @@
   phones.py count PCAP to|from PORT FROM TO
                                         print how many RTP packets the capture holds towards (or
                                         from) UDP port PORT between the epoch times FROM and TO
+  phones.py spray SRC DST PMIN PMAX SECONDS SSRC
+                                        from SRC, RTP to every even and RTCP to every odd UDP port
+                                        of DST in [PMIN, PMAX], paced over SECONDS; prints the count
+  phones.py nossrc PCAP IP SSRC         no RTP or RTCP packet with SSRC reached IP in the capture
   phones.py tonewav FREQ SECONDS OUT    write an 8 kHz mono WAV of a FREQ Hz tone (a source)
 
 A tone "is" FREQ when the Goertzel energy at FREQ is at least 100 times the energy at each
@@ -16,8 +20,10 @@ taken half a second in. Exit 0 when the check holds, 1 with the figures when not
 """
 import glob
 import math
+import socket
 import struct
 import sys
+import time
 import wave
 
 PROBES = (300, 440, 600, 880, 1000, 1320)
@@ -130,6 +136,52 @@ def check_streams(pcap, port, freqs):
     return 1
 
 
+def frames(path):
+    """(dst_ip, payload) of every IPv4/UDP frame of a classic Ethernet pcap."""
+    with open(path, "rb") as f:
+        data = f.read()
+    end = "<" if struct.unpack("<I", data[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    off = 24
+    while off + 16 <= len(data):
+        caplen = struct.unpack(end + "I", data[off + 8 : off + 12])[0]
+        fr = data[off + 16 : off + 16 + caplen]
+        off += 16 + caplen
+        if len(fr) < 42 or fr[12:14] != b"\x08\x00" or fr[23] != 17:
+            continue
+        yield socket.inet_ntoa(fr[30:34]), fr[14 + (fr[14] & 0x0F) * 4 + 8 :]
+
+
+def nossrc(pcap, ip, ssrc):
+    n = 0
+    for dst, p in frames(pcap):
+        if dst == ip and len(p) >= 8 and p[0] >> 6 == 2:
+            # RTP's SSRC is at 8, an RTCP sender's at 4
+            at = 4 if 192 <= p[1] <= 223 else 8
+            if len(p) >= at + 4 and struct.unpack("!I", p[at : at + 4])[0] == ssrc:
+                n += 1
+    print("%d packets with SSRC %08x reached %s" % (n, ssrc, ip))
+    return 0 if n == 0 else 1
+
+
+def spray(src, dst, pmin, pmax, secs, ssrc):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    ports = list(range(pmin, pmax + 1))
+    gap = secs / len(ports)
+    start = time.monotonic()
+    for i, port in enumerate(ports):
+        if port % 2 == 0:
+            pkt = struct.pack("!BBHII", 0x80, 0, i & 0xFFFF, i * 160, ssrc) + b"\xff" * 160
+        else:
+            pkt = struct.pack("!BBHI", 0x80, 201, 1, ssrc)  # an RR with no report block
+        s.sendto(pkt, (dst, port))
+        ahead = start + (i + 1) * gap - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+    print(len(ports))
+    return 0
+
+
 def count(pcap, way, port, t0, t1):
     n = 0
     for sport, dport, p, t in pcap_udp(pcap, True):
@@ -160,6 +212,11 @@ if __name__ == "__main__":
     if cmd == "count":
         sys.exit(count(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]),
                        float(sys.argv[6])))
+    if cmd == "spray":
+        sys.exit(spray(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+                       float(sys.argv[6]), int(sys.argv[7], 0)))
+    if cmd == "nossrc":
+        sys.exit(nossrc(sys.argv[2], sys.argv[3], int(sys.argv[4], 0)))
     if cmd == "tonewav":
         sys.exit(tonewav(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]))
     sys.exit(__doc__)

@@ -7,7 +7,9 @@
 #   a tone call records 440 Hz; an echo call records its own 880 Hz;
 #   a 2-party bridge: each phone records the other's tone;
 #   a 3-way bridge (440/880/1320 Hz): each phone's port receives exactly the
-#     other two tones, one SSRC each (a phone plays one SSRC at a time);
+#     other two tones, one SSRC each (a phone plays one SSRC at a time), while
+#     a third host sprays RTP and RTCP at the whole media port range: not one
+#     spoofed packet reaches a phone, and every one is counted as a drop;
 #   a PCMU phone and a PCMA phone in one bridge record each other's tone;
 #   hold: a phone that puts the call on hold (sendonly) is sent nothing while
 #     held; resume restores its media;
@@ -18,6 +20,7 @@ set -euo pipefail
 [ -n "${1:-}" ] && BUILD=$1
 source "$(dirname "$0")/rig.sh"
 PHONES="python3 $RIG_SRC/phones.py"
+SPOOF_IP=198.18.0.3
 command -v baresip >/dev/null || { echo "baresip not installed (tools/bootstrap.sh installs baresip-core)"; exit 1; }
 
 rig_up
@@ -131,12 +134,47 @@ check "2-party bridge: B recorded A's 440 Hz" $PHONES wav 440 "$RIG_DIR/b/rec"
 phone c1 5100 31200 440 PCMU
 phone c2 5102 31210 880 PCMU
 phone c3 5104 31220 1320 PCMU
+# mid-call, a third host sprays RTP and RTCP at the whole media port range
+rig_peer ip addr add "$SPOOF_IP/24" dev dpvp0
 capture_start three
-call c1 7 "$(uri conf-three)"
-call c2 7 "$(uri conf-three)"
-call c3 7 "$(uri conf-three)"
+# a subscriber sees the third phone join and leave, and the calls end, in order
+ctl --json subscribe --count 40 >"$RIG_DIR/events" 2>&1 &
+SUB=$!
+wait_stat engine.subscribers -eq 1 >/dev/null
+call c1 10 "$(uri conf-three)"
+call c2 10 "$(uri conf-three)"
+check "3-way bridge: two phones in the call" wait_stat engine.sessions -eq 2
+# the third joins while the other two talk and leaves 3 s before them (baresip -t)
+call c3 5 "$(uri conf-three)"
+check "3-way bridge: the third phone joined" wait_stat engine.sessions -eq 3
+d0=$(($(stat drops.rtp_bad_source) + $(stat drops.rtp_no_flow)))
+sprayed=$(rig_peer $PHONES spray "$SPOOF_IP" "$RIG_ENG_IP" 20000 29999 3 0x5b00f)
+d1=$(($(stat drops.rtp_bad_source) + $(stat drops.rtp_no_flow)))
 hangup_all || true
 capture_stop
+check "spray: the $sprayed spoofed packets were dropped and counted ($((d1 - d0)))" \
+	test $((d1 - d0)) -ge $((sprayed * 95 / 100)) -a $((d1 - d0)) -le "$sprayed"
+check "spray: not one spoofed packet reached a phone" \
+	$PHONES nossrc "$RIG_DIR/three.pcap" "$RIG_PEER_IP" 0x5b00f
+kill "$SUB" 2>/dev/null || true
+wait "$SUB" 2>/dev/null || true
+# member-joined x3, the third's member-left and its session's end before the others' ends
+check "subscribe: the third phone joined after the first two, left before them, in order" \
+	python3 - "$RIG_DIR/events" <<-'PY'
+		import json, sys
+		ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{\"event\"")]
+		kinds = [(e["event"], e.get("session")) for e in ev if e["event"] != "session"]
+		joins = [s for k, s in kinds if k == "member-joined"]
+		lefts = [s for k, s in kinds if k == "member-left"]
+		ends = [e["session"] for e in ev if e["event"] == "session" and e["state"] == "terminated"]
+		print(kinds, ends)
+		assert kinds[0] == ("bridge-created", None), kinds
+		assert len(joins) == 3 and len(lefts) == 3, (joins, lefts)
+		third = joins[2]
+		assert lefts[0] == third, "the late joiner leaves first"
+		assert ends and ends[0] == third, "its call ends first"
+		assert kinds[-1] == ("bridge-destroyed", None), kinds
+	PY
 check "3-way bridge: the 440 Hz phone receives the 880 and 1320 Hz streams" \
 	$PHONES streams "$RIG_DIR/three.pcap" 31200 880 1320
 check "3-way bridge: the 880 Hz phone receives the 440 and 1320 Hz streams" \
@@ -162,10 +200,11 @@ check "the PCMA phone was sent PCMA (payload type 8)" \
 phone h 5120 31400 440 PCMU
 phone k 5122 31410 880 PCMU
 capture_start hold
-call h 10 "$(uri conf-hold)"
-call k 10 "$(uri conf-hold)"
+m0=$(stat 'lcores.*.media.tx_pkts')
+call h 14 "$(uri conf-hold)"
+call k 14 "$(uri conf-hold)"
 check "hold: both phones in the bridge" wait_stat engine.sessions -eq 2
-check "hold: media flows to both" wait_stat 'lcores.*.media.tx_pkts' -ge 100
+check "hold: media flows to both" wait_stat 'lcores.*.media.tx_pkts' -ge $((m0 + 100))
 rq0=$(stat 'lcores.*.sip.rx_requests')
 t_hold=$(date +%s.%N)
 check "hold: H puts the call on hold" ctrl_phone h hold
