@@ -398,27 +398,41 @@ cmd_bridges(struct dpv_engine *e, const json_t *req, json_t *reply, const char *
 	return 0;
 }
 
+/* A bridge command run by the bridge's owner lcore: the name from @a req checked, message
+ * @a type sent there and answered; its result in *@a rc. */
+static int
+bridge_owner_call(struct dpv_engine *e, const json_t *req, enum sig_msg_type type,
+                  const char *usage, const char **name, int *rc, const char **error)
+{
+	struct sig_msg *m;
+
+	*name = arg0(req);
+	if (*name == NULL) {
+		*error = usage;
+		return -1;
+	}
+	if (bridge_name_arg(*name, error) < 0)
+		return -1;
+	m = msg_new(e, type, error);
+	if (m == NULL)
+		return -1;
+	strcpy(m->bridge, *name);
+	if (call(e, bridge_owner(*name, e->nb_sig), m, error) < 0)
+		return -1;
+	*rc = m->rc;
+	sig_msg_put(e, m);
+	return 0;
+}
+
 static int
 cmd_bridge_create(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
 {
-	const char *name = arg0(req);
-	struct sig_msg *m;
+	const char *name;
 	int rc;
 
-	if (name == NULL) {
-		*error = "usage: bridge create NAME";
+	if (bridge_owner_call(e, req, SIG_MSG_BRIDGE_CREATE, "usage: bridge create NAME", &name,
+	                      &rc, error) < 0)
 		return -1;
-	}
-	if (bridge_name_arg(name, error) < 0)
-		return -1;
-	m = msg_new(e, SIG_MSG_BRIDGE_CREATE, error);
-	if (m == NULL)
-		return -1;
-	strcpy(m->bridge, name);
-	if (call(e, bridge_owner(name, e->nb_sig), m, error) < 0)
-		return -1;
-	rc = m->rc;
-	sig_msg_put(e, m);
 	if (rc == -EEXIST)
 		snprintf(errbuf, sizeof(errbuf), "bridge %s exists", name);
 	else if (rc == -ENOSPC)
@@ -439,31 +453,18 @@ cmd_bridge_create(struct dpv_engine *e, const json_t *req, json_t *reply, const 
 static int
 cmd_bridge_destroy(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
 {
-	const char *name = arg0(req);
-	struct sig_msg *m;
+	const char *name;
 	int rc;
 
-	if (name == NULL) {
-		*error = "usage: bridge destroy NAME";
+	if (bridge_owner_call(e, req, SIG_MSG_BRIDGE_DESTROY, "usage: bridge destroy NAME", &name,
+	                      &rc, error) < 0)
 		return -1;
-	}
-	if (bridge_name_arg(name, error) < 0)
-		return -1;
-	m = msg_new(e, SIG_MSG_BRIDGE_DESTROY, error);
-	if (m == NULL)
-		return -1;
-	strcpy(m->bridge, name);
-	if (call(e, bridge_owner(name, e->nb_sig), m, error) < 0)
-		return -1;
-	rc = m->rc;
-	sig_msg_put(e, m);
 	if (rc < 0)
 		return no_such_bridge(name, error);
 	json_object_set_new(reply, "bridge", json_string(name));
 	return 0;
 }
 
-/* bridge add|remove NAME SESSION: checked here, done on the session's lcore. */
 static int
 member_cmd(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error, bool add)
 {
