@@ -5,6 +5,7 @@
                                         is a tone of FREQ Hz
   phones.py streams PCAP PORT FREQ...   the RTP a capture holds towards UDP port PORT is
                                         exactly one stream (SSRC) per FREQ, each that tone
+                                        (from the epoch time $PHONES_AFTER on, when set)
   phones.py count PCAP to|from PORT FROM TO
                                         print how many RTP packets the capture holds towards (or
                                         from) UDP port PORT between the epoch times FROM and TO
@@ -13,6 +14,7 @@
                                         of DST in [PMIN, PMAX], paced over SECONDS; prints the count
   phones.py nossrc PCAP IP SSRC         no RTP or RTCP packet with SSRC reached IP in the capture
   phones.py tonewav FREQ SECONDS OUT    write an 8 kHz mono WAV of a FREQ Hz tone (a source)
+  phones.py toneulaw FREQ SECONDS OUT   the same as raw 8 kHz mu-law (SIPp's rtp_stream)
 
 A tone "is" FREQ when the Goertzel energy at FREQ is at least 100 times the energy at each
 other probe frequency (the others' tones and 300/600/1000 Hz), over one second of audio
@@ -20,6 +22,7 @@ taken half a second in. Exit 0 when the check holds, 1 with the figures when not
 """
 import glob
 import math
+import os
 import socket
 import struct
 import sys
@@ -110,9 +113,11 @@ def pcap_udp(path, with_time=False):
 
 
 def check_streams(pcap, port, freqs):
+    # PHONES_AFTER=EPOCH: only what arrived from then on
+    after = float(os.environ.get("PHONES_AFTER", "0"))
     streams = {}
-    for dport, p in pcap_udp(pcap):
-        if dport != port or len(p) < 12 or p[0] >> 6 != 2 or 192 <= p[1] <= 223:
+    for _, dport, p, t in pcap_udp(pcap, True):
+        if t < after or dport != port or len(p) < 12 or p[0] >> 6 != 2 or 192 <= p[1] <= 223:
             continue
         pt = p[1] & 0x7F
         if pt not in DECODE:
@@ -192,6 +197,21 @@ def count(pcap, way, port, t0, t1):
     return 0
 
 
+def ulaw_encode(v):
+    """G.711 mu-law of a 16-bit sample (sign-magnitude, bias 0x84, segments)."""
+    sign = 0x80 if v < 0 else 0
+    v = min(abs(v), 32635) + 0x84
+    seg = max(0, v.bit_length() - 8)
+    return ~(sign | (seg << 4) | ((v >> (seg + 3)) & 0x0F)) & 0xFF
+
+
+def toneulaw(freq, secs, out):
+    with open(out, "wb") as f:
+        f.write(bytes(ulaw_encode(int(8000 * math.sin(2 * math.pi * freq * i / 8000)))
+                      for i in range(int(8000 * secs))))
+    return 0
+
+
 def tonewav(freq, secs, out):
     w = wave.open(out, "wb")
     w.setnchannels(1)
@@ -217,6 +237,8 @@ if __name__ == "__main__":
                        float(sys.argv[6]), int(sys.argv[7], 0)))
     if cmd == "nossrc":
         sys.exit(nossrc(sys.argv[2], sys.argv[3], int(sys.argv[4], 0)))
+    if cmd == "toneulaw":
+        sys.exit(toneulaw(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]))
     if cmd == "tonewav":
         sys.exit(tonewav(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]))
     sys.exit(__doc__)

@@ -15,6 +15,9 @@
 #     held; resume restores its media;
 #   dpvoipctl call originate --bridge: an inbound caller and the auto-answering
 #     callee the engine dialled record each other's tone;
+#   SIPp's rtp_stream plays a mu-law tone into an echo call and gets it back;
+#   call originate --bridge to `sipp -sn uas -rtp_echo`: the inbound phone's
+#     tone crosses the bridge both ways, and call hangup ends the SIPp leg;
 #   the bridges are gone after the last BYE.
 set -euo pipefail
 [ -n "${1:-}" ] && BUILD=$1
@@ -222,7 +225,8 @@ check "hold: nothing reached the held phone while held ($held packets)" test "$h
 # (baresip sends nothing while it holds a call: that a held member's stream still reaches the
 # others is checked by test_media.sh, whose peer keeps sending)
 check "resume: the held phone receives again ($after packets in 2 s)" test "$after" -ge 70
-check "after resume H recorded K's 880 Hz" $PHONES wav 880 "$RIG_DIR/h/rec"
+PHONES_AFTER=$(at "$t_resume" 0.5) check "after resume H is sent K's 880 Hz again" \
+	$PHONES streams "$RIG_DIR/hold.pcap" 31400 880
 
 # the engine calls out: an inbound caller in bridge "out", the callee dialled into it
 phone in 5130 31500 440 PCMU
@@ -235,6 +239,36 @@ check "call originate --bridge out to the auto-answering phone" \
 hangup_all || true
 check "originate: the inbound caller recorded the callee's 880 Hz" $PHONES wav 880 "$RIG_DIR/in/rec"
 check "originate: the callee recorded the caller's 440 Hz" $PHONES wav 440 "$RIG_DIR/callee/rec"
+
+# SIPp's own RTP player: rtp_stream plays a raw mu-law 880 Hz file into an echo call
+mkdir -p "$RIG_DIR/sipp"
+$PHONES toneulaw 880 10 "$RIG_DIR/sipp/tone.ulaw"
+capture_start sippstream
+SIPP_LOGDIR=$RIG_DIR/sipp check "SIPp streams 880 Hz with rtp_stream into an echo call" \
+	rig_peer "$RIG_SRC/../../sipp/run.sh" uac_rtp_stream.xml echo "$RIG_ENG_IP:5060" \
+	"$RIG_PEER_IP" -mp 6000
+capture_stop
+check "echo: SIPp's media port got its 880 Hz stream back" \
+	$PHONES streams "$RIG_DIR/sippstream.pcap" 6000 880
+
+# the engine calls out to `sipp -sn uas -rtp_echo` into the bridge of an inbound phone: the
+# phone's 440 Hz crosses the bridge, SIPp sends it back, and the phone records it
+phone q 5140 31600 440 PCMU
+rig_peer timeout 60 sipp -sn uas -i "$RIG_PEER_IP" -p 5070 -mi "$RIG_PEER_IP" -mp 6100 \
+	-rtp_echo -m 1 -nostdin -timeout 50s -timeout_error >"$RIG_DIR/uas.log" 2>&1 &
+UAS=$!
+check "sipp -sn uas listens" bash -c "for i in \$(seq 1 50); do ip netns exec '$RIG_PEER' ss -uln |
+	grep -q '$RIG_PEER_IP:5070' && exit 0; sleep 0.1; done; exit 1"
+call q 7 "$(uri conf-sx)"
+check "the inbound phone is in" wait_stat engine.sessions -eq 1
+out=$(ctl --json call originate "sip:uas@$RIG_PEER_IP:5070" --bridge sx)
+sid=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["session"])')
+check "call originate --bridge sx to sipp -sn uas ($sid)" test -n "$sid"
+hangup_all || true
+check "the phone recorded its own 440 Hz, sent back by SIPp through the bridge" \
+	$PHONES wav 440 "$RIG_DIR/q/rec"
+check "call hangup ends the SIPp leg" ctl call hangup "$sid"
+check "sipp -sn uas saw its one call through (BYE answered)" wait "$UAS"
 
 check "no session left after the phones hung up" wait_stat engine.sessions -eq 0
 check "no bridge left" wait_stat engine.bridges -eq 0
