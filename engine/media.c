@@ -86,6 +86,11 @@ struct port_state {
 	uint32_t peer_lsr; /* the peer's last SR, middle NTP bits (for our DLSR) */
 	uint64_t peer_lsr_tsc;
 	struct dpv_media_port_stats st; /* latched_*, ssrc, rx_* filled when read */
+	/* where this port's peer was routed last (route_cached): good until rt_until */
+	const struct dpv_port *rt_port;
+	uint32_t rt_ip;
+	struct rte_ether_addr rt_mac;
+	uint64_t rt_until;
 };
 
 /* A tone stream (RFC 3550 sender). */
@@ -180,6 +185,31 @@ route(struct dpv_worker *w, struct media_lcore *ml, uint32_t dst_ip, struct rte_
 	return NULL;
 }
 
+/* route() for the peer of port state @a ps, looked up again at most every ROUTE_TTL_MS: a fan-out
+ * to N members would otherwise walk the routes and the ARP cache N-1 times per packet. A MAC
+ * that changes reaches the copies within ROUTE_TTL_MS. */
+#define ROUTE_TTL_MS 100
+
+static inline const struct dpv_port *
+route_cached(struct dpv_worker *w, struct media_lcore *ml, struct port_state *ps, uint32_t dst_ip,
+             struct rte_ether_addr *mac, uint64_t now)
+{
+	const struct dpv_port *p;
+
+	if (ps->rt_port != NULL && ps->rt_ip == dst_ip && now < ps->rt_until) {
+		*mac = ps->rt_mac;
+		return ps->rt_port;
+	}
+	p = route(w, ml, dst_ip, mac, now);
+	ps->rt_port = p;
+	if (p != NULL) {
+		ps->rt_ip = dst_ip;
+		ps->rt_mac = *mac;
+		ps->rt_until = now + ROUTE_TTL_MS * (ml->hz / 1000);
+	}
+	return p;
+}
+
 /* ---- forwarding: headers for one destination ---- */
 
 void
@@ -228,17 +258,18 @@ struct fwd_dst {
 	bool set_pt;
 };
 
-/* Build (or, @a in_place, rewrite @a m into) the frame for @a d; returns it or NULL. */
+/* Build the frame for @a d into @a o, a fresh mbuf (or, when @a o is @a m, rewrite @a m in
+ * place); returns it, or NULL (@a o freed unless it is @a m). */
 static struct rte_mbuf *
-fwd_one(struct media_lcore *ml, struct rte_mbuf *m, const struct dpv_pkt_info *info,
-        const struct media_fwd_addr *in, const struct fwd_dst *d, bool in_place)
+fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
+        const struct media_fwd_addr *in, const struct fwd_dst *d)
 {
+	bool in_place = o == m;
 	const uint8_t *src = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->payload_off);
 	uint16_t plen = info->payload_len, udp_len = (uint16_t)(UDP_LEN + plen);
 	const struct rte_udp_hdr *iudp =
 	    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, info->l4_off);
 	uint16_t cksum = iudp->dgram_cksum;
-	struct rte_mbuf *o;
 	uint8_t *frame, *pl;
 
 	if (in_place) {
@@ -246,11 +277,7 @@ fwd_one(struct media_lcore *ml, struct rte_mbuf *m, const struct dpv_pkt_info *i
 		rte_pktmbuf_adj(m, info->payload_off);
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - plen));
 		frame = (uint8_t *)rte_pktmbuf_prepend(m, HDRS_LEN);
-		o = m;
 	} else {
-		o = rte_pktmbuf_alloc(ml->pool);
-		if (o == NULL)
-			return NULL;
 		frame = (uint8_t *)rte_pktmbuf_append(o, (uint16_t)(HDRS_LEN + plen));
 		if (frame != NULL)
 			rte_memcpy(frame + HDRS_LEN, src, plen);
@@ -363,10 +390,10 @@ bridge_dsts(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow 
 		d->addr.dst_ip = df->peer_ip;
 		d->addr.src_port = (uint16_t)(df->local_port + (rtcp && !df->rtcp_mux));
 		d->addr.dst_port = rtp_flow_dst_port(df, ds, rtcp && !df->rtcp_mux);
-		d->p = route(w, ml, df->peer_ip, &d->mac, now);
+		d->ps = ps_of(ml, ds, df);
+		d->p = route_cached(w, ml, d->ps, df->peer_ip, &d->mac, now);
 		if (d->p == NULL)
 			continue;
-		d->ps = ps_of(ml, ds, df);
 		n++;
 	}
 	return n;
@@ -378,6 +405,7 @@ forward(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m,
         uint8_t pt, uint64_t now)
 {
 	struct fwd_dst dst[BRIDGE_MAX_MEMBERS];
+	struct rte_mbuf *copies[BRIDGE_MAX_MEMBERS];
 	struct media_fwd_addr in = {info->src_ip, info->dst_ip, info->src_port, info->dst_port};
 	unsigned n = bridge_dsts(w, ml, f, rtcp, pt, dst, now);
 
@@ -385,10 +413,17 @@ forward(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m,
 		drop(w, ml, ps, m, DPV_MD_not_joined, DPV_C_drop_rtp_not_joined);
 		return;
 	}
+	/* the copies in one go from the pool (one cache access), the received mbuf for the last */
+	if (n > 1 && rte_pktmbuf_alloc_bulk(ml->pool, copies, n - 1) != 0) {
+		for (unsigned i = 0; i + 1 < n; i++)
+			copies[i] = rte_pktmbuf_alloc(ml->pool); /* as many as there are */
+	}
 	for (unsigned i = 0; i < n; i++) {
 		bool last = i + 1 == n;
-		struct rte_mbuf *o = fwd_one(ml, m, info, &in, &dst[i], last);
+		struct rte_mbuf *o = last ? m : copies[i];
 
+		if (o != NULL)
+			o = fwd_one(o, m, info, &in, &dst[i]);
 		if (o == NULL) {
 			w->pc[dst[i].p->port_id][DPV_C_drop_rtp_no_mbuf]++;
 			if (last)
