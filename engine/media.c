@@ -91,6 +91,15 @@ struct port_state {
 	uint32_t rt_ip;
 	struct rte_ether_addr rt_mac;
 	uint64_t rt_until;
+	/* the Ethernet/IPv4/UDP headers of what is forwarded to this port's peer, built for
+	 * hdr_key and copied into each frame (fwd_one); hdr_len 0: none built */
+	struct hdr_key {
+		struct media_fwd_addr addr;
+		struct rte_ether_addr mac;
+		uint16_t udp_len;
+		uint16_t port_id; /* the port it leaves by: its source MAC */
+	} hdr_key;
+	uint8_t hdr[HDRS_LEN];
 };
 
 /* A tone stream (RFC 3550 sender). */
@@ -258,6 +267,42 @@ struct fwd_dst {
 	bool set_pt;
 };
 
+/*
+ * The headers of a frame for @a d: the destination's template, rebuilt by media_fwd_headers
+ * when what it was built for changed (a new route or MAC, a latched port, another length, RTCP
+ * after RTP), copied in; the UDP checksum in *@a cksum updated for the changed pseudo-header
+ * addresses and ports (RFC 1624), left for the caller to store.
+ */
+static inline void
+fwd_headers_cached(uint8_t *frame, const struct fwd_dst *d, const struct media_fwd_addr *in,
+                   uint16_t udp_len, uint16_t *cksum)
+{
+	struct port_state *ps = d->ps;
+	const struct media_fwd_addr *out = &d->addr;
+	uint16_t ck = *cksum;
+
+	if (ps->hdr_key.udp_len != udp_len || ps->hdr_key.port_id != d->p->port_id ||
+	    memcmp(&ps->hdr_key.addr, out, sizeof(*out)) != 0 ||
+	    !rte_is_same_ether_addr(&ps->hdr_key.mac, &d->mac)) {
+		memset(&ps->hdr_key, 0, sizeof(ps->hdr_key));
+		ps->hdr_key.addr = *out;
+		ps->hdr_key.mac = d->mac;
+		ps->hdr_key.udp_len = udp_len;
+		ps->hdr_key.port_id = d->p->port_id;
+		media_fwd_headers(ps->hdr, &d->p->net.mac, &d->mac, out, out, udp_len, 0);
+	}
+	rte_memcpy(frame, ps->hdr, HDRS_LEN);
+	ck =
+	    dpv_udp_cksum_update32(ck, rte_cpu_to_be_32(in->src_ip), rte_cpu_to_be_32(out->src_ip));
+	ck =
+	    dpv_udp_cksum_update32(ck, rte_cpu_to_be_32(in->dst_ip), rte_cpu_to_be_32(out->dst_ip));
+	ck = dpv_udp_cksum_update16(ck, rte_cpu_to_be_16(in->src_port),
+	                            rte_cpu_to_be_16(out->src_port));
+	ck = dpv_udp_cksum_update16(ck, rte_cpu_to_be_16(in->dst_port),
+	                            rte_cpu_to_be_16(out->dst_port));
+	*cksum = ck;
+}
+
 /* Build the frame for @a d into @a o, a fresh mbuf (or, when @a o is @a m, rewrite @a m in
  * place); returns it, or NULL (@a o freed unless it is @a m). */
 static struct rte_mbuf *
@@ -288,6 +333,7 @@ fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
 		return NULL; /* the received mbuf stays the caller's */
 	}
 	pl = frame + HDRS_LEN;
+	fwd_headers_cached(frame, d, in, udp_len, &cksum);
 	if (d->set_pt) {
 		uint16_t old_w, new_w;
 
@@ -296,7 +342,11 @@ fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
 		memcpy(&new_w, pl, 2);
 		cksum = dpv_udp_cksum_update16(cksum, old_w, new_w);
 	}
-	media_fwd_headers(frame, &d->p->net.mac, &d->mac, in, &d->addr, udp_len, cksum);
+	{
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(frame + ETH_LEN + IP_LEN);
+
+		udp->dgram_cksum = cksum;
+	}
 	if (d->table != NULL) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + ETH_LEN);
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
