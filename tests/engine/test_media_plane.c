@@ -136,6 +136,7 @@ poll_n(unsigned n)
 
 /* A frame the engine sent, parsed. */
 struct out {
+	struct rte_ether_addr dst_mac;
 	uint32_t src_ip, dst_ip;
 	uint16_t src_port, dst_port;
 	uint8_t payload[1500];
@@ -160,6 +161,7 @@ collect(struct out *o, unsigned max)
 			continue;
 		}
 		udp = (struct rte_udp_hdr *)((uint8_t *)ip + rte_ipv4_hdr_len(ip));
+		rte_ether_addr_copy(&eth->dst_addr, &o[k].dst_mac);
 		o[k].src_ip = rte_be_to_cpu_32(ip->src_addr);
 		o[k].dst_ip = rte_be_to_cpu_32(ip->dst_addr);
 		o[k].src_port = rte_be_to_cpu_16(udp->src_port);
@@ -737,4 +739,47 @@ Test(media, a_tone_sends_its_own_sender_report_with_what_it_received)
 	cr_expect_eq(v.rb.ext_max_seq, 10);
 	/* RFC 3550 A.1: the source is valid from its second packet, so 9 expected, 8 received */
 	cr_expect_eq(v.rb.fraction_lost, 256 / 9);
+}
+
+/* Bridge copies take a destination's route and MAC from its port state, looked up again every
+ * 100 ms: a peer whose MAC changes gets the copies at its new MAC soon after (bounded at 2 s),
+ * with headers and checksums rebuilt for it. */
+Test(media, a_changed_peer_mac_reaches_the_bridge_copies)
+{
+	static const struct rte_ether_addr moved = {{0x02, 0, 0, 0, 0, 0x77}};
+	uint16_t a = call("conf-mac", 60, 40600, "0", "sendrecv");
+	uint64_t hz = rte_get_tsc_hz(), deadline;
+	bool seen_new = false;
+	uint16_t seq = 0, len;
+	uint8_t p[200];
+	struct out o[8];
+	unsigned n;
+
+	(void)call("conf-mac", 61, 40610, "0", "sendrecv");
+	poll_n(8);
+	(void)collect(o, RTE_DIM(o));
+	len = rtp_pkt(p, 0, seq++, 0, 0x6060, 0x11, 160);
+	inject(40600, a, p, len);
+	poll_n(2);
+	cr_assert_eq(collect(o, RTE_DIM(o)), 1);
+	cr_assert(rte_is_same_ether_addr(&o[0].dst_mac, &peer.mac));
+	cr_assert_geq(dpv_arp_learn(&eng.ports[0].arp, PEER_IP, &moved, rte_rdtsc()), 0);
+	deadline = rte_rdtsc() + 2 * hz;
+	while (!seen_new && rte_rdtsc() < deadline) {
+		uint64_t next = rte_rdtsc() + hz / 100;
+
+		len = rtp_pkt(p, 0, seq, seq * 160u, 0x6060, 0x11, 160);
+		seq++;
+		inject(40600, a, p, len);
+		poll_n(2);
+		n = collect(o, RTE_DIM(o));
+		for (unsigned i = 0; i < n; i++) {
+			cr_assert(o[i].cksum_ok);
+			cr_assert_eq(o[i].dst_port, 40610);
+			seen_new = seen_new || rte_is_same_ether_addr(&o[i].dst_mac, &moved);
+		}
+		while (rte_rdtsc() < next)
+			poll_n(1);
+	}
+	cr_assert(seen_new, "the copies never went to the peer's new MAC");
 }
