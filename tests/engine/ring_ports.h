@@ -103,6 +103,25 @@ test_engine_config(struct dpv_engine *e)
 	e->start_tsc = rte_rdtsc();
 }
 
+/* Replace @a e's dialplan with the rules in @a text ("REGEX ACTION" each, at most 8), compiled
+ * as the engine does; the parsed rules live in this test's static storage. */
+static inline void
+test_engine_dialplan(struct dpv_engine *e, const char *const *text, unsigned n)
+{
+	static struct sip_dialplan_rule rules[8];
+	static char buf[8][64];
+	char err[256];
+
+	cr_assert_leq(n, RTE_DIM(rules));
+	sip_dialplan_destroy(e->cfg.dialplan.dp);
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_eq(sip_dialplan_rule_parse(text[i], &rules[i], buf[i], sizeof(buf[i]),
+		                                     err, sizeof(err)),
+		             0, "%s", err);
+	e->cfg.dialplan.dp = sip_dialplan_create(rules, n, err, sizeof(err), NULL);
+	cr_assert_not_null(e->cfg.dialplan.dp, "%s", err);
+}
+
 /* Worker @a w's tx buffer on port @a port_id. */
 static inline void
 test_worker_txb(struct dpv_worker *w, uint16_t port_id)

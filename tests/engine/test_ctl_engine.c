@@ -27,8 +27,6 @@ static struct rte_ring *rx_ring, *tx_ring;
 static struct rte_mempool *pool;
 static struct dpv_net_ctx peer;
 static struct dpv_arp_cache peer_arp;
-static struct sip_dialplan_rule rules[3];
-static char rule_buf[3][64];
 static pthread_t workers[2];
 
 static void *
@@ -46,7 +44,7 @@ start(unsigned media_timeout_s, unsigned nb_sig)
 	static const char *const text[] = {"^conf-(.+)$ bridge", "^echo$ echo", ".* tone"};
 	struct dpv_engine *e = &eng;
 	struct dpv_worker *w = &e->workers[0];
-	char err[256], *msg = NULL;
+	char *msg = NULL;
 	size_t len;
 	FILE *f;
 
@@ -56,13 +54,7 @@ start(unsigned media_timeout_s, unsigned nb_sig)
 	    rte_pktmbuf_pool_create("port", 2047, 0, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	cr_assert_not_null(pool);
 	test_engine_config(e);
-	sip_dialplan_destroy(e->cfg.dialplan.dp);
-	for (unsigned i = 0; i < RTE_DIM(text); i++)
-		cr_assert_eq(sip_dialplan_rule_parse(text[i], &rules[i], rule_buf[i],
-		                                     sizeof(rule_buf[i]), err, sizeof(err)),
-		             0, "%s", err);
-	e->cfg.dialplan.dp = sip_dialplan_create(rules, RTE_DIM(rules), err, sizeof(err), NULL);
-	cr_assert_not_null(e->cfg.dialplan.dp, "%s", err);
+	test_engine_dialplan(e, text, RTE_DIM(text));
 	e->cfg.rtp.media_mbufs = 1024;
 	e->cfg.rtp.media_timeout_s = media_timeout_s;
 	e->cfg.bridge.max_bridges = 2 * nb_sig;

@@ -37,8 +37,6 @@ static struct rte_ring *rx_ring, *tx_ring;
 static struct rte_mempool *pool;
 static struct dpv_net_ctx peer; /* builds the frames the engine receives */
 static struct dpv_arp_cache peer_arp;
-static struct sip_dialplan_rule rules[3];
-static char rule_buf[3][64];
 static uint64_t *pc;      /* the worker's counters of port 0 */
 static char last_tag[64]; /* the To tag of the last call() */
 
@@ -48,7 +46,7 @@ setup(void)
 	static const char *const text[] = {"^conf-(.+)$ bridge", "^echo$ echo", ".* tone"};
 	struct dpv_engine *e = &eng;
 	struct dpv_worker *w = &e->workers[0];
-	char err[256], *msg = NULL;
+	char *msg = NULL;
 	size_t len;
 	FILE *f;
 
@@ -58,13 +56,7 @@ setup(void)
 	    rte_pktmbuf_pool_create("port", 2047, 0, DPV_MBUF_PRIV, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	cr_assert_not_null(pool);
 	test_engine_config(e);
-	sip_dialplan_destroy(e->cfg.dialplan.dp);
-	for (unsigned i = 0; i < RTE_DIM(text); i++)
-		cr_assert_eq(sip_dialplan_rule_parse(text[i], &rules[i], rule_buf[i],
-		                                     sizeof(rule_buf[i]), err, sizeof(err)),
-		             0, "%s", err);
-	e->cfg.dialplan.dp = sip_dialplan_create(rules, RTE_DIM(rules), err, sizeof(err), NULL);
-	cr_assert_not_null(e->cfg.dialplan.dp, "%s", err);
+	test_engine_dialplan(e, text, RTE_DIM(text));
 	e->cfg.rtp.media_mbufs = 1024;
 	test_ring_port(e, 0, pool, ENG_IP, 0, 1, &rx_ring, &tx_ring);
 	e->nb_ports = 1;
