@@ -57,11 +57,12 @@ lcore_arg(const struct dpv_config *c, char *out, size_t outlen, bool *pairs)
 		return -1;
 	*pairs = c->cpu_threads;
 	if (!*pairs) {
-		struct dpv_cpuset all = c->media;
+		/* every worker runs as the lcore of its CPU here: the plan's ids are CPUs */
+		struct dpv_cpuset all = {0};
 
-		for (unsigned i = 0; i < DPV_MAX_CPUS / 64; i++)
-			all.bits[i] |= c->signaling.bits[i];
 		dpv_cpuset_set(&all, c->main_core);
+		for (int i = 0; i < n; i++)
+			dpv_cpuset_set(&all, plan[i].lcore_id);
 		dpv_cpuset_format(&all, out, outlen);
 		return 0;
 	}

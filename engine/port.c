@@ -405,10 +405,9 @@ int
 dpv_runtime_init(struct dpv_engine *e, FILE *err)
 {
 	const struct dpv_config *c = &e->cfg;
+	bool handoff = false;
 
 	if (workers_init(e, err) < 0)
-		return -1;
-	if (e->nb_media < e->nb_workers && tx_handoff_init(e, err) < 0)
 		return -1;
 	e->nb_ports = 0;
 	for (uint16_t id = 0; id < DPV_MAX_PORTS; id++) {
@@ -417,13 +416,18 @@ dpv_runtime_init(struct dpv_engine *e, FILE *err)
 		e->ports[e->nb_ports].port_id = id;
 		if (port_init(e, &e->ports[e->nb_ports], err) < 0)
 			return -1;
-		if (set_tx_via(e, &e->ports[e->nb_ports]))
+		if (set_tx_via(e, &e->ports[e->nb_ports])) {
 			DPV_LOG(INFO,
 			        "port %u has %u tx queues for %u workers: signaling-only workers "
 			        "send through the media workers",
 			        id, e->ports[e->nb_ports].nb_txq, e->nb_workers);
+			handoff = true;
+		}
 		e->nb_ports++;
 	}
+	/* the rings only where some port needs them: the media loop drains them every pass */
+	if (handoff && tx_handoff_init(e, err) < 0)
+		return -1;
 	return tx_buffers_init(e, err);
 }
 
