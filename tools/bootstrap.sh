@@ -10,6 +10,7 @@ PKGS=(
 	dpdk libdpdk-dev liburcu-dev libjemalloc-dev libhyperscan-dev
 	libcriterion-dev libinih-dev libjansson-dev
 	iproute2 iputils-ping ethtool nftables sip-tester tcpdump procps kmod baresip-core
+	kamailio rtpengine-daemon gnuplot-nox
 	clang libclang-rt-14-dev clang-format git
 )
 
@@ -30,5 +31,14 @@ if ((${#missing[@]})); then
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The peers of bench/run.sh are started by the scripts from configs in bench/, pinned and
+# stopped by their own PIDs: their packaged services are never enabled.
+if command -v systemctl >/dev/null; then
+	for svc in kamailio rtpengine-daemon; do
+		if systemctl is-enabled -q "$svc" 2>/dev/null; then
+			${SUDO:-} systemctl disable -q "$svc" 2>/dev/null || true
+		fi
+	done
 fi
 echo "bootstrap: all packages present"
