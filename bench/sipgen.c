@@ -765,10 +765,9 @@ main(int argc, char **argv)
 		cfg.max_transactions = 2 * cfg.max_dialogs + 1024;
 	}
 	G.nb_slots = cfg.max_dialogs;
-	G.mp =
-	    rte_pktmbuf_pool_create("sipgen", rte_align32pow2(3 * cfg.max_dialogs + 16384) - 1, 256,
-	                            RTE_ALIGN(sizeof(struct dpv_mbuf_priv), RTE_MBUF_PRIV_ALIGN),
-	                            RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	G.mp = rte_pktmbuf_pool_create("sipgen", 2 * cfg.max_dialogs + 16384, 256,
+	                               RTE_ALIGN(sizeof(struct dpv_mbuf_priv), RTE_MBUF_PRIV_ALIGN),
+	                               RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	G.calls = rte_zmalloc("sipgen_calls", sizeof(*G.calls) * G.nb_slots, RTE_CACHE_LINE_SIZE);
 	G.port_slot = rte_zmalloc("sipgen_ports", sizeof(*G.port_slot) * 65536, 0);
 	if (G.mp == NULL || G.calls == NULL || G.port_slot == NULL) {

@@ -156,7 +156,7 @@ sg_stop() {
 # sg_sipgen ARGS...: sipgen to the peer's echo (CPU 0), its status returned
 sg_sipgen() {
 	# shellcheck disable=SC2046
-	$(sg_ns g) timeout -k 5 "${SG_TIMEOUT:-300}" "$SG_BIN" --no-huge -m "${SG_MEM:-2048}" \
+	$(sg_ns g) timeout -k 5 "${SG_TIMEOUT:-300}" "$SG_BIN" --no-huge -m "${SG_MEM:-4096}" \
 		--no-pci -l 0 --file-prefix="dpvsgg$$" --vdev="$(sg_vdev g)" \
 		--log-level=lib.eal:error -- "sip:echo@$SG_PEER_IP:5060" --addr "$SG_GEN_IP/24" "$@"
 }
