@@ -12,13 +12,15 @@
  * sized from the UA's max_dialogs: nothing is allocated after set-up, no lock, no syscall in
  * the loop (the CSV row and the report line once a second aside).
  *
- * UAC outcome of a call, from the session_state callback:
+ * UAC outcome of a call, from the session_state callback (attempted = answered + failed):
  *   CALLING (INVITE sent, stamped) -> CONFIRMED (2xx, ACK sent: answered, response time)
- *   -> TERMINATING (our BYE) -> TERMINATED: completed; a BYE that took 64*T1 timed out
+ *   -> TERMINATING (our BYE) -> TERMINATED: completed; a BYE that took 64*T1: bye_timeout
  *   CALLING/EARLY -> TERMINATED: failed by the last status (4xx, 5xx, 503, 408/none: timeout)
- *   CONFIRMED -> TERMINATED (the peer hung up first): failed "other"
- *   still up when -t ends the run: hung up, and what has not finished after the drain is
- *   failed "unfinished".
+ *   CONFIRMED -> TERMINATED (the peer hung up first): peer_bye
+ *   when -t ends the run: unanswered calls are CANCELled and failed "unfinished" (so is one
+ *   still unanswered after the drain); answered ones get their BYE early and count as cut.
+ * Answered calls that did not complete (peer_bye, bye_timeout, cut) are not "failed" (that
+ * is the setup's outcome) but the exit status is 0 only when every call completed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,7 +59,7 @@
 #define H_SUB       16   /* histogram: 16 linear buckets per power of two of microseconds */
 #define H_BUCKETS   (40 * H_SUB)
 
-enum cstate { C_FREE, C_CALLING, C_UP, C_BYE, C_CANCEL };
+enum cstate { C_FREE, C_CALLING, C_UP, C_BYE, C_CANCEL, C_CUT /* BYE of the -t stop */ };
 
 struct call {
 	uint64_t id;
@@ -83,6 +85,8 @@ struct hist {
 struct totals {
 	uint64_t attempted, answered, completed, failed, f4xx, f5xx, f503, ftimeout, fother,
 	    funfinished, retrans, rtp_sent, rtp_rcvd;
+	/* answered, not completed: the peer's BYE, our BYE unanswered, cut by the -t stop */
+	uint64_t peer_bye, bye_timeout, cut;
 };
 
 static volatile bool quit;
@@ -363,13 +367,13 @@ op_state(void *arg, uint64_t id, enum sip_sess_state st)
 			} else
 				fail_by_code(code);
 		} else if (c->st == C_UP) {
-			G.t.failed++;
-			G.t.fother++; /* the peer ended it */
+			G.t.peer_bye++;
+		} else if (c->st == C_CUT) {
+			G.t.cut++;
 		} else if (c->st == C_BYE) {
-			if (now - c->t_bye >= 64ull * T1_MS * G.tsc_ms) {
-				G.t.failed++;
-				G.t.ftimeout++;
-			} else
+			if (now - c->t_bye >= 64ull * T1_MS * G.tsc_ms)
+				G.t.bye_timeout++;
+			else
 				G.t.completed++;
 		}
 		if (c->lport && G.port_slot[c->lport] == slot + 1)
@@ -547,7 +551,7 @@ hangup_all(void)
 		struct call *c = &G.calls[s];
 
 		if (c->st == C_UP) {
-			c->st = C_BYE;
+			c->st = C_CUT;
 			c->t_bye = rte_rdtsc();
 			sip_ua_hangup(G.ua, c->id);
 		} else if (c->st == C_CALLING) {
@@ -954,13 +958,14 @@ main(int argc, char **argv)
 		t_place_end = rte_rdtsc();
 
 	/* what is left after the drain never finished */
-	if (!G.uas)
-		for (uint32_t s = 0; s < G.nb_slots; s++)
-			if (G.calls[s].st != C_FREE) {
-				G.calls[s].st = C_FREE;
-				G.t.failed++;
-				G.t.funfinished++;
-			}
+	for (uint32_t s = 0; !G.uas && s < G.nb_slots; s++) {
+		if (G.calls[s].st == C_CALLING || G.calls[s].st == C_CANCEL) {
+			G.t.failed++;
+			G.t.funfinished++;
+		} else if (G.calls[s].st != C_FREE) {
+			G.t.cut++;
+		}
+	}
 	G.t.retrans = ts->retrans_sent - retrans0;
 
 	const uint64_t *uc = sip_ua_counters(G.ua);
@@ -981,6 +986,9 @@ main(int argc, char **argv)
 	       ", timeout %" PRIu64 ", other %" PRIu64 ", unfinished %" PRIu64 ")\n",
 	       G.t.attempted, G.t.answered, G.t.completed, G.t.failed, G.t.f4xx, G.t.f5xx, G.t.f503,
 	       G.t.ftimeout, G.t.fother, G.t.funfinished);
+	printf("  answered, not completed: %" PRIu64 " (peer BYE %" PRIu64
+	       ", BYE unanswered %" PRIu64 ", cut by -t %" PRIu64 ")\n",
+	       G.t.peer_bye + G.t.bye_timeout + G.t.cut, G.t.peer_bye, G.t.bye_timeout, G.t.cut);
 	printf("  rate %.1f calls/s over %.2f s; retransmissions %" PRIu64
 	       "; response time (INVITE -> 200) p50 %" PRIu64 " us, p99 %" PRIu64
 	       " us, p99.9 %" PRIu64 " us\n",
@@ -998,11 +1006,13 @@ main(int argc, char **argv)
 	       " failed_503=%" PRIu64 " failed_timeout=%" PRIu64 " failed_other=%" PRIu64
 	       " failed_unfinished=%" PRIu64 " retrans=%" PRIu64 " rate=%.1f p50_us=%" PRIu64
 	       " p99_us=%" PRIu64 " p999_us=%" PRIu64 " rtp_sent=%" PRIu64 " rtp_received=%" PRIu64
-	       " rtp_lost=%" PRIu64 " gen_cpu_pct=%.1f\n",
+	       " rtp_lost=%" PRIu64 " gen_cpu_pct=%.1f not_completed=%" PRIu64 " peer_bye=%" PRIu64
+	       " bye_timeout=%" PRIu64 " cut=%" PRIu64 "\n",
 	       G.uas ? "uas" : "uac", G.t.attempted, G.t.answered, G.t.completed, G.t.failed,
 	       G.t.f4xx, G.t.f5xx, G.t.f503, G.t.ftimeout, G.t.fother, G.t.funfinished, G.t.retrans,
 	       rate, h_pct(&G.h_all, 50), h_pct(&G.h_all, 99), h_pct(&G.h_all, 99.9), G.t.rtp_sent,
-	       G.t.rtp_rcvd, lost, busy);
+	       G.t.rtp_rcvd, lost, busy, G.t.peer_bye + G.t.bye_timeout + G.t.cut, G.t.peer_bye,
+	       G.t.bye_timeout, G.t.cut);
 	fflush(stdout);
 	if (csv)
 		fclose(csv);

@@ -171,7 +171,7 @@ sg_field() { # RESULT-line KEY
 sg_trial() {
 	local rate=$1 secs=$2 out res rc=0 ok
 	out=$(sg_sipgen -r "$rate" -m "$((rate * secs))" -t "$((2 * secs + 5))" -d 0 \
-		-l "$((rate + 1000))") || rc=$?
+		-l "$((rate + 1000))" 2>>"${SG_LOG:-/dev/null}") || rc=$?
 	echo "$out" >>"${SG_LOG:-/dev/null}"
 	res=$(grep '^RESULT' <<<"$out" | tail -1)
 	[ "$rc" -eq 0 ] && ok=1 || ok=0

@@ -4,11 +4,12 @@
 # held 1 s with --rtp against echo; sipgen's own accounting (attempted = answered + failed, every
 # call completed, exit 0, RTP sent = received + lost with received > 0) and the engine's UA
 # counters (calls_in / calls_answered / calls_ended) equal to sipgen's figures. Bad options exit 2.
-# Then 50 calls against Kamailio (bench/kamailio.cfg) on a kernel socket, sipgen on af_packet
+# A -t stop cuts held calls short (exit 1, accounted as cut). Then 50 calls against Kamailio (bench/kamailio.cfg) on a kernel socket, sipgen on af_packet
 # over a veth; exit 77 (NOT RUN) after the engine part when kamailio is not installed.
 set -euo pipefail
 [ -n "${1:-}" ] && BUILD=$1
 : "${BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
+# shellcheck disable=SC2034 # read by the sourced bench/sipgen.sh
 SG_LIB=1
 SG_BIN=$BUILD/bench/sipgen
 SG_ENG=$BUILD/engine/dpvoip
@@ -80,6 +81,26 @@ check "engine calls_in = sipgen's attempted ($A)" wait_eng calls_in "$A"
 check "engine calls_answered = sipgen's answered ($N)" wait_eng calls_answered "$N"
 check "engine calls_ended = sipgen's completed ($C)" wait_eng calls_ended "$C"
 check "engine calls_failed = 0" wait_eng calls_failed 0
+
+# -t is a hard stop: calls held longer are hung up early (cut), within the bounded drain
+run -r 50 -m 100 -d 10000 -l 100 -t 1
+check "-t 1 with 10 s holds: exit 1" test "$RC" -eq 1
+check "attempted = answered + failed after the stop ($(field attempted) = $(field answered) + $(field failed))" \
+	test "$(field attempted)" -gt 0 -a "$(field attempted)" -eq $(($(field answered) + $(field failed)))
+check "every answered call was cut by the stop, none completed ($(field cut) of $(field answered))" \
+	test "$(field cut)" -eq "$(field answered)" -a "$(field completed)" -eq 0
+# (a call CANCELled by the stop may still be answered and then ended by a BYE: count sessions)
+sessions() {
+	local v
+	for _ in $(seq 1 100); do
+		v=$("$SG_CTL" -s "$SG_TMP/ctl.sock" --json stats | python3 "$STAT" engine.sessions)
+		[ "$v" -eq 0 ] && return 0
+		sleep 0.1
+	done
+	echo "  engine.sessions = $v"
+	return 1
+}
+check "the engine has no session left after the stop" sessions
 
 run -r nope
 check "a bad -r exits 2" test "$RC" -eq 2
