@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2034 # the SG_ settings are read by the sourced bench/sipgen.sh
 # sipgen smoke: against the engine over memif, 300 calls at 100 calls/s with -d 0 and 10 calls
 # held 1 s with --rtp against echo; sipgen's own accounting (attempted = answered + failed, every
 # call completed, exit 0, RTP sent = received + lost with received > 0) and the engine's UA
@@ -9,7 +10,6 @@
 set -euo pipefail
 [ -n "${1:-}" ] && BUILD=$1
 : "${BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
-# shellcheck disable=SC2034 # read by the sourced bench/sipgen.sh
 SG_LIB=1
 SG_BIN=$BUILD/bench/sipgen
 SG_ENG=$BUILD/engine/dpvoip
