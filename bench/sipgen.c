@@ -122,7 +122,7 @@ static struct {
 
 	struct totals t;
 	struct hist h_all, h_int;
-	uint64_t tx_fail, rx_sip, rtp_stray, no_mbuf, orig_busy, orig_err;
+	uint64_t tx_fail, rx_sip, rtp_stray, no_mbuf, orig_busy, orig_err, fifo_full;
 	uint64_t busy_tsc, loop_tsc;
 } G;
 
@@ -346,7 +346,8 @@ op_state(void *arg, uint64_t id, enum sip_sess_state st)
 			G.h_int.b[h_bucket(us)]++;
 			G.h_int.n++;
 		}
-		fifo_push(&G.hold, slot, id, now + G.hold_ms * G.tsc_ms);
+		if (!fifo_push(&G.hold, slot, id, now + G.hold_ms * G.tsc_ms))
+			G.fifo_full++; /* never hung up by us: cut by -t or ended by the peer */
 		if (G.rtp_on && c->rip != 0 && c->rport != 0 && c->lport != 0) {
 			c->rtp_due = now;
 			G.port_slot[c->lport] = slot + 1;
@@ -925,10 +926,19 @@ main(int argc, char **argv)
 
 		if (now - t_last >= G.hz || (stopping && now >= t_stop)) {
 			double el = (double)(now - t_start) / (double)G.hz;
-			double cps = (double)(G.t.attempted - att_last) * (double)G.hz /
-			             (double)(now - t_last);
+			double cps;
 
 			G.t.retrans = ts->retrans_sent - retrans0;
+			if (G.uas) {
+				const uint64_t *u = sip_ua_counters(G.ua);
+
+				G.t.attempted = u[SIP_UA_C_calls_in];
+				G.t.answered = u[SIP_UA_C_calls_answered];
+				G.t.completed = u[SIP_UA_C_calls_ended];
+				G.live = (uint32_t)u[SIP_UA_C_sessions_active];
+			}
+			cps = (double)(G.t.attempted - att_last) * (double)G.hz /
+			      (double)(now - t_last);
 			fmt_line(line, sizeof(line), el, &G.t, cps, &G.h_int);
 			printf("%s\n", line);
 			fflush(stdout);
@@ -998,9 +1008,10 @@ main(int argc, char **argv)
 	       "\n",
 	       G.t.rtp_sent, G.t.rtp_rcvd, lost, G.rtp_stray);
 	printf("  generator: busy %.1f%% of its lcore; tx refused %" PRIu64 ", no mbuf %" PRIu64
-	       ", UA pools full %" PRIu64 ", UA rx_dropped %" PRIu64 ", parse errors %" PRIu64 "\n",
+	       ", UA pools full %" PRIu64 ", UA rx_dropped %" PRIu64 ", parse errors %" PRIu64
+	       ", hold queue full %" PRIu64 "\n",
 	       busy, G.tx_fail, G.no_mbuf, G.orig_busy, uc[SIP_UA_C_rx_dropped],
-	       uc[SIP_UA_C_rx_parse_errors]);
+	       uc[SIP_UA_C_rx_parse_errors], G.fifo_full);
 	printf("RESULT mode=%s attempted=%" PRIu64 " answered=%" PRIu64 " completed=%" PRIu64
 	       " failed=%" PRIu64 " failed_4xx=%" PRIu64 " failed_5xx=%" PRIu64
 	       " failed_503=%" PRIu64 " failed_timeout=%" PRIu64 " failed_other=%" PRIu64
