@@ -44,6 +44,7 @@ bench_cleanup() {
 	for p in "${BENCH_PIDS[@]}"; do bench_stop "$p"; done
 	BENCH_PIDS=()
 	bench_veth_down
+	for p in "${BENCH_SYSCTL_OLD[@]}"; do sysctl -qw "$p"; done
 	[ -n "${KEEP_TMP:-}" ] && echo "kept $BENCH_TMP" >&2 || rm -rf "$BENCH_TMP"
 }
 trap bench_cleanup EXIT
@@ -68,13 +69,22 @@ bench_veth_up() {
 	BENCH_VETH=1
 }
 
-# bench_veth_kernel_sys: the system side's address on the kernel (Kamailio, rtpengine); the
-# kernel's socket buffers raised so that the peer, not a 208 KB default, is what is measured.
+# bench_veth_kernel_sys: the system side's address on the kernel (Kamailio, rtpengine), and
+# the host's socket-buffer ceilings raised (they are not per namespace) so that the peer, not a
+# 208 KB default, is what is measured; bench_cleanup puts the old ceilings back.
+BENCH_SYSCTL_OLD=()
 bench_veth_kernel_sys() {
 	ip netns exec "$BENCH_NS_S" ip addr add "$BENCH_SYS_IP/24" dev bs0
-	ip netns exec "$BENCH_NS_S" sysctl -qw net.core.rmem_max=16777216 net.core.wmem_max=16777216 \
-		net.core.rmem_default=4194304 net.core.wmem_default=4194304 \
-		net.core.netdev_max_backlog=10000
+	bench_sysctl net.core.rmem_max=16777216 net.core.wmem_max=16777216
+}
+
+bench_sysctl() { # KEY=VALUE...: set, remembering the value before the first change
+	local kv
+	for kv in "$@"; do
+		[ ${#BENCH_SYSCTL_OLD[@]} -lt 8 ] &&
+			BENCH_SYSCTL_OLD+=("${kv%%=*}=$(sysctl -n "${kv%%=*}")")
+		sysctl -qw "$kv"
+	done
 }
 
 bench_veth_down() {
@@ -111,7 +121,7 @@ bench_cpu_ticks() {
 	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-# bench_engine_conf FILE LINK DIALPLAN-RULE [EXTRA-INI-LINES]: the engine with media and
+# bench_engine_conf FILE LINK DIALPLAN-RULE [EXTRA-[sip]-LINES]: the engine with media and
 # signaling on one lcore on $BENCH_SYS_CPU (busy poll), main lcore on $BENCH_GEN_CPU.
 bench_engine_conf() {
 	local file=$1 link=$2 rule=$3 extra=${4:-}
@@ -129,6 +139,7 @@ idle-sleep-us = 0
 address = $BENCH_SYS_IP/24
 [sip]
 max-transactions = ${BENCH_ENG_TX:-131072}
+$extra
 [rtp]
 port-min = 10000
 port-max = 65534
@@ -142,7 +153,6 @@ max-bridges = 16384
 rule = $rule
 [control]
 socket = $BENCH_TMP/ctl.sock
-$extra
 EOF
 }
 

@@ -47,7 +47,7 @@ field() { # RESULT-line KEY
 	tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { v = $2 } END { print v }'
 }
 
-for b in "$RTPGEN" "$SIPGEN" "$BENCH_ENG" "$BENCH_CTL"; do
+for b in "$BENCH_ENG" "$BENCH_CTL"; do
 	[ -x "$b" ] || { echo "build first: ninja -C build ($b missing)"; exit 1; }
 done
 
@@ -68,11 +68,11 @@ sys_start() {
 	case "$sys" in
 	dpvoip)
 		if [ "$kind" = sip ]; then
-			# calls end at once (-d 0): the answer and its port are the cost; a completed
-			# transaction is held 64*T1 (32 s), so the pool covers 32 s of the highest rate
-			BENCH_ENG_MEM=8192 BENCH_ENG_TX=${SIP_ENG_TX:-4194304} \
+			# calls end at once (-d 0); a finished call holds its session and transactions
+			# 64*T1 (32 s, issue 9 shrinks that), so the pools hold a whole trial
+			BENCH_ENG_MEM=6144 BENCH_ENG_TX=${SIP_ENG_TX:-800000} \
 				bench_engine_conf "$BENCH_TMP/engine.conf" "$eng_link" '.* echo' \
-				"max-dialogs = ${SIP_ENG_DIALOGS:-4194304}"
+				"max-dialogs = ${SIP_ENG_DIALOGS:-400000}"
 		else
 			bench_engine_conf "$BENCH_TMP/engine.conf" "$eng_link" '^conf-(.+)$ bridge'
 		fi
@@ -155,22 +155,25 @@ search() {
 # the far side of LINK; prints a RESULT line with pass=1 when every call was answered and ended
 # with no retransmission, and seconds= the load time.
 sipgen_trial() {
-	local link=$1 rate=$2 log=$3 r calls=$(($2 * TRIAL)) target
-	target="sip:echo@$BENCH_SYS_IP:5060"
+	local link=$1 rate=$2 log=$3 r rc=0 calls=$(($2 * TRIAL))
+	[ -x "$SIPGEN" ] || { echo "build first: $SIPGEN" >&2; return 1; }
+	# -t bounds the trial at twice its time and 5 s: a peer that falls behind fails the calls
+	# still open then
 	# shellcheck disable=SC2046
-	$(bench_ns "$link" g) timeout -k 5 $((TRIAL + 60)) taskset -c "$BENCH_GEN_CPU" "$SIPGEN" \
+	$(bench_ns "$link" g) timeout -k 5 $((2 * TRIAL + 60)) taskset -c "$BENCH_GEN_CPU" "$SIPGEN" \
 		--no-huge -m 4096 --no-pci -l "$BENCH_GEN_CPU" --file-prefix=dpvsg$$ \
 		--vdev="$(bench_vdev "$link" g)" --log-level=lib.eal:error -- \
-		--addr "$BENCH_GEN_IP/24" -r "$rate" -m "$calls" -d 0 -t $((TRIAL + 30)) \
-		"$target" >"$log" 2>&1 || true
+		"sip:echo@$BENCH_SYS_IP:5060" --addr "$BENCH_GEN_IP/24" -r "$rate" -m "$calls" -d 0 \
+		-l $((rate + 1000)) -t $((2 * TRIAL + 5)) >"$log" 2>&1 || rc=$?
 	r=$(grep '^RESULT' "$log" | tail -1)
 	[ -n "$r" ] || { tail -3 "$log" >&2; return 1; }
-	local att ans fail re
-	att=$(field "$r" attempted)
-	ans=$(field "$r" answered)
-	fail=$(field "$r" failed)
-	re=$(field "$r" retrans)
-	echo "$r sent=$att ok=$ans seconds=$TRIAL pass=$([ "$att" = "$calls" ] && [ "$ans" = "$calls" ] && [ "$fail" = 0 ] && [ "${re:-0}" = 0 ] && echo 1 || echo 0)"
+	# pass: sipgen's own verdict (every call answered and completed), no retransmission
+	# (past a peer's limit a retransmitting UA still completes every call, seconds late),
+	# and the offered rate held (95 %)
+	local pass=0
+	[ "$rc" = 0 ] && [ "$(field "$r" retrans)" = 0 ] &&
+		awk -v a="$(field "$r" rate)" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }' && pass=1
+	echo "$r sent=$(field "$r" attempted) ok=$(field "$r" completed) gen_busy_pct=$(field "$r" gen_cpu_pct) seconds=$TRIAL pass=$pass"
 }
 
 # sipp_trial RATE LOG: SIPp's built-in uac (-sn uac, -d 0) in the generator namespace on a
@@ -245,7 +248,7 @@ rtpgen_trial() {
 
 bench_kamailio_start() {
 	local log=$1
-	sed "s/@ADDR@/$BENCH_SYS_IP/g" bench/kamailio.cfg >"$BENCH_TMP/kamailio.cfg"
+	sed "s/ADDR/$BENCH_SYS_IP/g" bench/kamailio.cfg >"$BENCH_TMP/kamailio.cfg"
 	rm -f "$BENCH_TMP/kamailio.pid"
 	ip netns exec "$BENCH_NS_S" taskset -c "$BENCH_SYS_CPU" kamailio -f "$BENCH_TMP/kamailio.cfg" \
 		-DD -E -m 4096 -M 32 -P "$BENCH_TMP/kamailio.pid" -Y "$BENCH_TMP" >"$log" 2>&1 &
@@ -280,7 +283,7 @@ rig_for() {
 		ip netns exec "$BENCH_NS_S" ip addr flush dev bs0
 		ip netns exec "$BENCH_NS_G" ip -br addr show bg0 | grep -q "$BENCH_GEN_IP" ||
 			ip netns exec "$BENCH_NS_G" ip addr add "$BENCH_GEN_IP/24" dev bg0
-		ip netns exec "$BENCH_NS_G" sysctl -qw net.core.rmem_max=16777216 net.core.wmem_max=16777216
+		bench_sysctl net.core.rmem_max=16777216 net.core.wmem_max=16777216
 	else
 		ip netns exec "$BENCH_NS_G" ip addr flush dev bg0 2>/dev/null || true
 	fi

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The side-by-side benchmarks in small: `bench/run.sh smoke` runs one short trial of every
+# benchmark (sipgen and SIPp against dpvoip and Kamailio, rtpgen against dpvoip and rtpengine,
+# over memif, af_xdp and af_packet) at a rate every system takes. Checked per benchmark: the
+# rig, the peer and the generator came up (a CSV row with counts), the generator's accounting
+# holds (calls placed = completed + failed, packets sent = received + lost), and the trial
+# passed (every call completed, no packet lost). Figures are not checked: bench/run.sh all is
+# the benchmark.
+set -uo pipefail
+BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=$(mktemp -d /tmp/dpv-test-bench.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+pass=0
+fail=0
+for p in kamailio rtpengine sipp; do
+	command -v "$p" >/dev/null || { echo "$p is not installed (tools/bootstrap.sh installs it)"; exit 77; }
+done
+BUILD=$BUILD OUT=$OUT timeout 500 "$ROOT/bench/run.sh" smoke >"$OUT/run.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] || { echo "bench/run.sh smoke: status $rc"; tail -30 "$OUT/run.log"; fail=$((fail + 1)); }
+for name in $("$ROOT/bench/run.sh" list | awk '{print $1}'); do
+	csv=$OUT/$name.csv
+	row=$(grep -v '^#' "$csv" 2>/dev/null | grep '^1,smoke,')
+	verdict=$(awk -F, -v n="$name" '{
+		if ($4 == "" || $5 == "") { print "no counts (the rig, the peer or the generator failed)"; exit }
+		if ($4 + 0 <= 0) { print "nothing sent"; exit }
+		if ($4 != $5 + $6) { print "sent " $4 " != ok " $5 " + failed/lost " $6; exit }
+		if ($15 != 1) { print "the trial did not pass: ok " $5 " of " $4 ", retransmissions " $14; exit }
+		print "ok: " $4 " sent, " $5 " through" }' <<<"${row:-,,,,,,,,,,,,,,}")
+	case "$verdict" in
+	ok:*)
+		echo "ok   $name: ${verdict#ok: }"
+		pass=$((pass + 1))
+		;;
+	*)
+		echo "FAIL $name: $verdict"
+		fail=$((fail + 1))
+		;;
+	esac
+done
+[ $fail -eq 0 ] || { echo "--- bench/run.sh smoke log:"; tail -40 "$OUT/run.log"; }
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
