@@ -5,7 +5,7 @@
  * bridges, sends RTP from every member to its engine port, counts what the engine forwards
  * back per member, and reads the engine's own counters over its control socket.
  *
- *   dpv-mediabench EAL... -- (--calls N | --bridges K --members M) (--rate max | --pps P)
+ *   rtpgen EAL... -- (--calls N | --bridges K --members M) (--rate max | --pps P)
  *                  [--seconds S] [--addr A] [--engine A] [--rtp-base PORT] [--label TEXT]
  *                  [--ctl SOCKET] [--ctl-tool PATH] [--setup-seconds S] [--engine-pid PID]
  *                  [--window PACKETS] [--stall-ms MS]
@@ -79,6 +79,11 @@
 #define HDRS      (RTE_ETHER_HDR_LEN + 20 + 8)
 #define FRAME_LEN (HDRS + RTP_LEN) /* 214 bytes */
 #define SSRC_BASE 0x5eed0000u      /* member i sends SSRC SSRC_BASE + i */
+/* the rtpgen header at the start of the RTP payload: magic, stream id, sequence, send TSC */
+#define RG_MAGIC 0x52544731u /* "RTG1" */
+#define RG_OFF   RTP_HDR
+#define RG_LEN   20
+#define DUP_WIN  64 /* duplicate window per stream: the last 64 sequence numbers */
 
 #define SIP_WINDOW     256 /* transactions (INVITE or BYE) outstanding */
 #define SIP_RETRANS_MS 500
@@ -117,6 +122,11 @@ struct member {
 	uint16_t status;   /* final status of a failed INVITE */
 	uint64_t next_tsc; /* INVITE/BYE retransmission */
 	uint64_t sent, rcvd, misrouted;
+	uint64_t sent_m, rcvd_m; /* after the warm-up: the measured window */
+	uint32_t tx_seq;         /* the rtpgen header's running sequence */
+	uint32_t rx_hi;          /* highest sequence received from this stream, + 1 (0: none) */
+	uint64_t rx_win;         /* bit k: sequence rx_hi - 1 - k was received */
+	uint64_t reordered, dup;
 	char to_tag[64];
 	char contact[96]; /* the 200's Contact URI: the ACK's and BYE's Request-URI */
 };
@@ -160,7 +170,10 @@ static struct {
 	uint64_t sip_tx, sip_retrans, sip_bad, sip_unexpected, sip_tx_fail;
 	uint64_t calls_ok, calls_failed, byes_ok, byes_failed, last_fail_status;
 	uint64_t stray, bad_cksum, cksum_checked, short_frames;
-	uint64_t lat[LAT_BUCKETS], lat_n;
+	uint64_t lat[LAT_BUCKETS], lat_n, lat_max;
+	uint64_t warm_end; /* TSC: packets sent before it are not in the figures */
+	uint64_t bad_magic;
+	double warmup_s;
 	uint64_t tx_pkts, rx_pkts, tx_refused_bursts, max_lag;
 	uint64_t window;      /* --rate max: forwarded packets in flight at most */
 	uint64_t exp_out;     /* packets the engine should forward for what was sent */
@@ -495,22 +508,58 @@ rtp_input(struct rte_mbuf *m, uint32_t idx, const struct rte_ipv4_hdr *ip,
 {
 	struct member *mb = &G.m[idx];
 	const uint8_t *rtp = (const uint8_t *)(udp + 1);
-	uint32_t src = get32(rtp + 8) - SSRC_BASE;
+	const uint8_t *rg = rtp + RG_OFF;
+	uint32_t src, seq;
 	uint64_t sent_tsc;
+	struct member *sm;
 
 	if (m->data_len < FRAME_LEN || rte_be_to_cpu_16(udp->dgram_len) != 8 + RTP_LEN) {
 		G.short_frames++;
 		return;
 	}
+	if (get32(rg) != RG_MAGIC) {
+		G.bad_magic++;
+		return;
+	}
+	/* the sending stream from the rtpgen header, whatever port the packet came in on */
+	src = get32(rg + 4);
 	if (src >= G.nb_members || src == idx || G.m[src].bridge != mb->bridge) {
 		mb->misrouted++;
 		return;
 	}
 	mb->rcvd++;
-	memcpy(&sent_tsc, rtp + RTP_HDR, sizeof(sent_tsc));
+	memcpy(&sent_tsc, rg + 12, sizeof(sent_tsc));
+	sm = &G.m[src];
+	seq = get32(rg + 8);
+	/* order and duplicates per sending stream: exact for 2-party calls (one copy of each
+	 * packet); in a bridge every copy after the first counts as a duplicate */
+	if (seq >= sm->rx_hi) {
+		uint32_t d = seq - sm->rx_hi + 1;
+
+		sm->rx_win = d >= DUP_WIN ? 0 : sm->rx_win << d;
+		sm->rx_win |= 1;
+		sm->rx_hi = seq + 1;
+	} else {
+		uint32_t d = sm->rx_hi - 1 - seq;
+
+		if (d < DUP_WIN && (sm->rx_win >> d) & 1) {
+			sm->dup++;
+		} else {
+			sm->reordered++;
+			if (d < DUP_WIN)
+				sm->rx_win |= 1ull << d;
+		}
+	}
+	if (sent_tsc < G.warm_end)
+		return;
+	mb->rcvd_m++;
 	if (sent_tsc <= now) {
-		G.lat[lat_bucket(now - sent_tsc)]++;
+		uint64_t l = now - sent_tsc;
+
+		G.lat[lat_bucket(l)]++;
 		G.lat_n++;
+		if (l > G.lat_max)
+			G.lat_max = l;
 	}
 	if ((G.rx_pkts & (CKSUM_SAMPLE - 1)) == 0) {
 		G.cksum_checked++;
@@ -703,7 +752,9 @@ build_template(uint32_t i)
 	udp->dgram_len = rte_cpu_to_be_16(8 + RTP_LEN);
 	rtp[0] = 0x80; /* V=2, PT 0 (PCMU) */
 	put32(rtp + 8, SSRC_BASE + i);
-	memset(rtp + RTP_HDR + 8, 0xff, PCMU_LEN - 8); /* u-law silence */
+	memset(rtp + RTP_HDR + RG_LEN, 0xff, PCMU_LEN - RG_LEN); /* u-law silence */
+	put32(rtp + RG_OFF, RG_MAGIC);
+	put32(rtp + RG_OFF + 4, i);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	mb->frame_cksum = udp->dgram_cksum;
 }
@@ -723,17 +774,22 @@ build_rtp(struct rte_mbuf *m, uint32_t i, uint64_t now)
 	m->data_len = m->pkt_len = FRAME_LEN;
 	put16(rtp + 2, seq);
 	put32(rtp + 4, (uint32_t)seq * PCMU_LEN);
-	memcpy(rtp + RTP_HDR, &now, sizeof(now));
+	put32(rtp + RG_OFF + 8, mb->tx_seq++);
+	memcpy(rtp + RG_OFF + 12, &now, sizeof(now));
 	/* the template's checksum covered zeros where these went: add them (RFC 1624) */
 	memcpy(&w16, rtp + 2, 2);
 	ck = dpv_udp_cksum_update16(ck, 0, w16);
 	memcpy(w32, rtp + 4, 4);
 	ck = dpv_udp_cksum_update32(ck, 0, w32[0]);
-	memcpy(w32, rtp + RTP_HDR, 8);
+	memcpy(w32, rtp + RG_OFF + 8, 4);
+	ck = dpv_udp_cksum_update32(ck, 0, w32[0]);
+	memcpy(w32, rtp + RG_OFF + 12, 8);
 	ck = dpv_udp_cksum_update32(ck, 0, w32[0]);
 	ck = dpv_udp_cksum_update32(ck, 0, w32[1]);
 	udp->dgram_cksum = ck;
 	mb->sent++;
+	if (now >= G.warm_end)
+		mb->sent_m++;
 	G.exp_out += mb->fanout;
 }
 
@@ -750,7 +806,11 @@ load_phase(double seconds, uint32_t pps)
 {
 	struct rte_mbuf *pend[DPV_BURST];
 	uint16_t npend = 0;
-	uint64_t t0 = rte_rdtsc(), end = t0 + (uint64_t)(seconds * (double)G.hz);
+	uint64_t t0 = rte_rdtsc();
+	uint64_t end;
+
+	G.warm_end = t0 + (uint64_t)(G.warmup_s * (double)G.hz);
+	end = G.warm_end + (uint64_t)(seconds * (double)G.hz);
 	uint64_t rate = (uint64_t)pps * G.nb_streams, k = 0, last = t0;
 	uint64_t last_tx = 0, last_rx = 0, rx_tsc = t0;
 	uint32_t s = 0;
@@ -850,7 +910,12 @@ load_phase(double seconds, uint32_t pps)
 	for (uint16_t i = 0; i < npend; i++) {
 		uint8_t *rtp = rte_pktmbuf_mtod_offset(pend[i], uint8_t *, HDRS);
 
+		uint64_t tsc;
+
+		memcpy(&tsc, rtp + RG_OFF + 12, sizeof(tsc));
 		G.m[get32(rtp + 8) - SSRC_BASE].sent--;
+		if (tsc >= G.warm_end)
+			G.m[get32(rtp + 8) - SSRC_BASE].sent_m--;
 	}
 	rte_pktmbuf_free_bulk(pend, npend);
 }
@@ -886,7 +951,7 @@ ctl_snapshot(const char *tool, const char *sock, struct snap *s)
 	buf[len] = '\0';
 	if (pclose(f) != 0 || (top = json_loads(buf, 0, &err)) == NULL ||
 	    (root = json_object_get(top, "stats")) == NULL) {
-		fprintf(stderr, "mediabench: `%s` failed\n", cmd);
+		fprintf(stderr, "rtpgen: `%s` failed\n", cmd);
 		return;
 	}
 	lcores = json_object_get(root, "lcores");
@@ -995,7 +1060,7 @@ loadavg1(void)
 static void __attribute__((noreturn)) usage(void)
 {
 	rte_exit(2,
-	         "usage: dpv-mediabench EAL... -- (--calls N | --bridges K --members M)\n"
+	         "usage: rtpgen EAL... -- (--calls N | --bridges K --members M)\n"
 	         "  (--rate max | --pps P) [--seconds 1-600] [--addr A] [--engine A]\n"
 	         "  [--rtp-base PORT] [--label TEXT] [--ctl SOCKET] [--ctl-tool PATH]\n"
 	         "  [--setup-seconds S] [--engine-pid PID] [--window PACKETS] [--stall-ms MS]\n");
@@ -1021,6 +1086,7 @@ main(int argc, char **argv)
 	    {"engine-pid", required_argument, NULL, 'P'},
 	    {"window", required_argument, NULL, 'w'},
 	    {"stall-ms", required_argument, NULL, 'W'},
+	    {"warmup", required_argument, NULL, 'U'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct in_addr a = {.s_addr = htonl(0xC6120002)}, e = {.s_addr = htonl(0xC6120001)};
@@ -1030,11 +1096,14 @@ main(int argc, char **argv)
 	double seconds = 5, setup_s = 0;
 	struct snap before, after;
 	uint64_t t_before, t_after, expected = 0, received = 0, misrouted = 0, sent = 0;
+	uint64_t reordered = 0, dup = 0, rx_all = 0;
 	uint32_t left;
 	long engine_pid = 0;
 	uint64_t stall_ms = 2, fanout_sum = 0;
 	double eng_cpu0 = -1, eng_cpu1 = -1, gen_cpu0, gen_cpu1, load1;
 	int n = rte_eal_init(argc, argv), opt;
+	bool warmup_set = false;
+	char *endp;
 
 	if (n < 0)
 		rte_exit(1, "EAL init failed\n");
@@ -1094,12 +1163,20 @@ main(int argc, char **argv)
 		case 'W':
 			stall_ms = (uint64_t)atol(optarg);
 			break;
+		case 'U':
+			G.warmup_s = strtod(optarg, &endp);
+			if (*endp != '\0' || G.warmup_s < 0 || G.warmup_s > 60)
+				usage();
+			warmup_set = true;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (G.window == 0)
 		G.window = 1024;
+	if (!warmup_set)
+		G.warmup_s = 1;
 	if (calls) {
 		bridges = calls;
 		members = 2;
@@ -1146,7 +1223,7 @@ main(int argc, char **argv)
 		setup_s = 30 + G.nb_members / 500.0; /* far more than the engine needs */
 
 	if (!arp_phase(10))
-		rte_exit(1, "mediabench: no ARP reply from %s in 10 s\n", engine_host);
+		rte_exit(1, "rtpgen: no ARP reply from %s in 10 s\n", engine_host);
 	uint64_t t_setup = rte_rdtsc();
 	left = sip_phase(true, setup_s);
 	double setup_wall = (double)(rte_rdtsc() - t_setup) / (double)G.hz;
@@ -1179,6 +1256,7 @@ main(int argc, char **argv)
 	double load_wall = (double)(rte_rdtsc() - t_before) / (double)G.hz;
 	uint64_t rx_load = G.rx_pkts;
 	quiet_phase(DRAIN_MS);
+	rx_all = G.rx_pkts;
 	t_after = rte_rdtsc();
 	gen_cpu1 = thread_cpu_s();
 	if (engine_pid)
@@ -1191,13 +1269,15 @@ main(int argc, char **argv)
 		uint64_t bsent = 0;
 
 		for (uint32_t j = b * members; j < (b + 1) * members; j++)
-			bsent += G.m[j].state == M_UP ? G.m[j].sent : 0;
+			bsent += G.m[j].state == M_UP ? G.m[j].sent_m : 0;
 		for (uint32_t j = b * members; j < (b + 1) * members; j++) {
 			if (G.m[j].state != M_UP)
 				continue;
-			expected += bsent - G.m[j].sent;
-			received += G.m[j].rcvd;
+			expected += bsent - G.m[j].sent_m;
+			received += G.m[j].rcvd_m;
 			misrouted += G.m[j].misrouted;
+			reordered += G.m[j].reordered;
+			dup += G.m[j].dup;
 		}
 		sent += bsent;
 	}
@@ -1273,6 +1353,15 @@ main(int argc, char **argv)
 		       rx ? (double)relay / (double)rx : 0, tx ? (double)relay / (double)tx : 0,
 		       after.ports_exhausted, dl ? drops : "none");
 	}
+	uint64_t lost = expected > received ? expected - received : 0;
+
+	/* the figures after the warm-up: expected = copies due back for what was sent */
+	printf(" sent_all=%" PRIu64 " received_all=%" PRIu64 " warmup_s=%.2f lost=%" PRIu64
+	       " reordered=%" PRIu64 " dup=%" PRIu64 " p50_us=%.1f p99_us=%.1f p999_us=%.1f"
+	       " max_us=%.1f in_pps=%.0f out_pps=%.0f bad_magic=%" PRIu64,
+	       tx_pkts, rx_all, G.warmup_s, lost, reordered, dup, lat_pct_us(50), lat_pct_us(99),
+	       lat_pct_us(99.9), (double)G.lat_max * 1e6 / (double)G.hz,
+	       (double)tx_pkts / load_wall, (double)rx_load / load_wall, G.bad_magic);
 	printf("\n");
 	fflush(stdout);
 	/* as dpv-fwdbench: let the peer stop polling before the memif regions go away */
@@ -1280,5 +1369,6 @@ main(int argc, char **argv)
 	rte_eth_dev_stop(G.port);
 	rte_eth_dev_close(G.port);
 	rte_eal_cleanup();
-	return 0;
+	/* 0: every call up and nothing lost after the warm-up */
+	return G.calls_failed == 0 && G.calls_ok > 0 && lost == 0 && received > 0 ? 0 : 1;
 }
