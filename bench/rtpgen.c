@@ -43,6 +43,7 @@
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -174,6 +175,7 @@ static struct {
 	uint64_t warm_end; /* TSC: packets sent before it are not in the figures */
 	uint64_t bad_magic;
 	double warmup_s;
+	bool streams_mode; /* --streams FILE: streams set up by someone else, no SIP */
 	uint64_t tx_pkts, rx_pkts, tx_refused_bursts, max_lag;
 	uint64_t window;      /* --rate max: forwarded packets in flight at most */
 	uint64_t exp_out;     /* packets the engine should forward for what was sent */
@@ -523,17 +525,24 @@ rtp_input(struct rte_mbuf *m, uint32_t idx, const struct rte_ipv4_hdr *ip,
 	}
 	/* the sending stream from the rtpgen header, whatever port the packet came in on */
 	src = get32(rg + 4);
-	if (src >= G.nb_members || src == idx || G.m[src].bridge != mb->bridge) {
+	if (src >= G.nb_members ||
+	    (!G.streams_mode && (src == idx || G.m[src].bridge != mb->bridge))) {
 		mb->misrouted++;
 		return;
 	}
-	mb->rcvd++;
 	memcpy(&sent_tsc, rg + 12, sizeof(sent_tsc));
 	sm = &G.m[src];
+	/* --streams: counted on the sending stream (a relay may return it on another port);
+	 * SIP calls: on the receiving member (a bridge fans it out) */
+	if (G.streams_mode)
+		mb = sm;
+	mb->rcvd++;
 	seq = get32(rg + 8);
-	/* order and duplicates per sending stream: exact for 2-party calls (one copy of each
-	 * packet); in a bridge every copy after the first counts as a duplicate */
-	if (seq >= sm->rx_hi) {
+	/* order and duplicates per sending stream, where one copy of each packet comes back
+	 * (2-party calls, --streams); not in a bridge's fan-out */
+	if (sm->fanout > 1) {
+		/* no per-copy window */
+	} else if (seq >= sm->rx_hi) {
 		uint32_t d = seq - sm->rx_hi + 1;
 
 		sm->rx_win = d >= DUP_WIN ? 0 : sm->rx_win << d;
@@ -1055,6 +1064,81 @@ loadavg1(void)
 	return l;
 }
 
+/* ---- the streams file ---- */
+
+/*
+ * One stream per line, "SRC_IP SRC_PORT DST_IP DST_PORT" (dotted quads, decimal ports),
+ * blank lines and '#' comments ignored. SRC_IP must be --addr (the one address rtpgen owns),
+ * every DST_IP the same peer (ARP resolves it), every SRC_PORT distinct. With @a m NULL: only
+ * count. @return the number of streams, or -1 after printing the bad line.
+ */
+static long
+streams_load(const char *path, struct member *m, uint32_t our_ip, uint32_t *peer_ip)
+{
+	char line[256], sip[64], dip[64], extra[8];
+	unsigned sport, dport;
+	long n = 0, lno = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		fprintf(stderr, "rtpgen: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct in_addr s4, d4;
+		char *h = strchr(line, '#');
+		int k;
+
+		lno++;
+		if (h != NULL)
+			*h = '\0';
+		k = sscanf(line, "%63s %u %63s %u %7s", sip, &sport, dip, &dport, extra);
+		if (k <= 0)
+			continue;
+		if (k != 4 || inet_pton(AF_INET, sip, &s4) != 1 ||
+		    inet_pton(AF_INET, dip, &d4) != 1 || sport == 0 || sport > 65535 ||
+		    dport == 0 || dport > 65535 || sport == SIP_PORT) {
+			fprintf(stderr, "rtpgen: %s:%ld: want SRC_IP SRC_PORT DST_IP DST_PORT\n",
+			        path, lno);
+			goto bad;
+		}
+		if (ntohl(s4.s_addr) != our_ip) {
+			fprintf(stderr, "rtpgen: %s:%ld: source %s is not --addr\n", path, lno,
+			        sip);
+			goto bad;
+		}
+		if (n == 0)
+			*peer_ip = ntohl(d4.s_addr);
+		else if (*peer_ip != ntohl(d4.s_addr)) {
+			fprintf(stderr, "rtpgen: %s:%ld: one destination address per file\n", path,
+			        lno);
+			goto bad;
+		}
+		if (n >= 65535) {
+			fprintf(stderr, "rtpgen: %s: more than 65535 streams\n", path);
+			goto bad;
+		}
+		if (m != NULL) {
+			if (G.port_map[sport]) {
+				fprintf(stderr, "rtpgen: %s:%ld: source port %u twice\n", path, lno,
+				        sport);
+				goto bad;
+			}
+			m[n].local_port = (uint16_t)sport;
+			m[n].engine_port = (uint16_t)dport;
+			m[n].bridge = (uint32_t)n;
+			m[n].state = M_UP;
+			G.port_map[sport] = (uint32_t)n + 1;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+bad:
+	fclose(f);
+	return -1;
+}
+
 /* ---- main ---- */
 
 static void __attribute__((noreturn)) usage(void)
@@ -1087,6 +1171,7 @@ main(int argc, char **argv)
 	    {"window", required_argument, NULL, 'w'},
 	    {"stall-ms", required_argument, NULL, 'W'},
 	    {"warmup", required_argument, NULL, 'U'},
+	    {"streams", required_argument, NULL, 'F'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct in_addr a = {.s_addr = htonl(0xC6120002)}, e = {.s_addr = htonl(0xC6120001)};
@@ -1103,6 +1188,8 @@ main(int argc, char **argv)
 	double eng_cpu0 = -1, eng_cpu1 = -1, gen_cpu0, gen_cpu1, load1;
 	int n = rte_eal_init(argc, argv), opt;
 	bool warmup_set = false;
+	const char *streams_file = NULL;
+	long nstreams = 0;
 	char *endp;
 
 	if (n < 0)
@@ -1163,6 +1250,9 @@ main(int argc, char **argv)
 		case 'W':
 			stall_ms = (uint64_t)atol(optarg);
 			break;
+		case 'F':
+			streams_file = optarg;
+			break;
 		case 'U':
 			G.warmup_s = strtod(optarg, &endp);
 			if (*endp != '\0' || G.warmup_s < 0 || G.warmup_s > 60)
@@ -1181,12 +1271,28 @@ main(int argc, char **argv)
 		bridges = calls;
 		members = 2;
 	}
+	if (streams_file != NULL) {
+		uint32_t peer;
+
+		if (calls || bridges || members)
+			rte_exit(2, "rtpgen: --streams excludes --calls, --bridges, --members\n");
+		nstreams = streams_load(streams_file, NULL, ntohl(a.s_addr), &peer);
+		if (nstreams <= 0)
+			rte_exit(2, "rtpgen: %s: no streams\n", streams_file);
+		e.s_addr = htonl(peer);
+		bridges = (uint32_t)nstreams;
+		members = 1;
+		G.streams_mode = true;
+	}
 	G.nb_members = bridges * members;
 	/* each member one even port from rtp-base (RTCP would take the odd one) */
-	if (bridges == 0 || members < 2 || members > BRIDGE_MAX_MEMBERS || rate_max == (pps > 0) ||
-	    seconds <= 0 || seconds > 600 || rtp_base < 1024 || (rtp_base & 1) ||
-	    rtp_base + 2ull * G.nb_members > 65536 ||
-	    (rtp_base <= SIP_PORT && SIP_PORT < rtp_base + 2ull * G.nb_members))
+	if (G.streams_mode) {
+		if (rate_max == (pps > 0) || seconds <= 0 || seconds > 600)
+			usage();
+	} else if (bridges == 0 || members < 2 || members > BRIDGE_MAX_MEMBERS ||
+	           rate_max == (pps > 0) || seconds <= 0 || seconds > 600 || rtp_base < 1024 ||
+	           (rtp_base & 1) || rtp_base + 2ull * G.nb_members > 65536 ||
+	           (rtp_base <= SIP_PORT && SIP_PORT < rtp_base + 2ull * G.nb_members))
 		usage();
 	if (rte_eth_dev_count_avail() < 1)
 		rte_exit(2, "no port\n");
@@ -1204,10 +1310,17 @@ main(int argc, char **argv)
 	G.streams = rte_zmalloc("mbench_streams", sizeof(*G.streams) * G.nb_members, 0);
 	if (G.m == NULL || G.streams == NULL)
 		rte_exit(1, "no memory for %u members\n", G.nb_members);
-	for (uint32_t i = 0; i < G.nb_members; i++) {
-		G.m[i].bridge = i / members;
-		G.m[i].local_port = (uint16_t)(rtp_base + 2 * i);
-		G.port_map[G.m[i].local_port] = i + 1;
+	if (G.streams_mode) {
+		uint32_t peer;
+
+		if (streams_load(streams_file, G.m, ntohl(a.s_addr), &peer) != nstreams)
+			rte_exit(2, "rtpgen: %s changed while read\n", streams_file);
+	} else {
+		for (uint32_t i = 0; i < G.nb_members; i++) {
+			G.m[i].bridge = i / members;
+			G.m[i].local_port = (uint16_t)(rtp_base + 2 * i);
+			G.port_map[G.m[i].local_port] = i + 1;
+		}
 	}
 	G.ctx = (struct dpv_net_ctx){
 	    .port_id = 0,
@@ -1218,6 +1331,14 @@ main(int argc, char **argv)
 	    .rtp_max = (uint16_t)(rtp_base + 2 * G.nb_members - 1),
 	    .arp = &G.arp,
 	};
+	if (G.streams_mode) {
+		G.ctx.rtp_min = 65535;
+		G.ctx.rtp_max = 0;
+		for (uint32_t i = 0; i < G.nb_members; i++) {
+			G.ctx.rtp_min = RTE_MIN(G.ctx.rtp_min, G.m[i].local_port);
+			G.ctx.rtp_max = RTE_MAX(G.ctx.rtp_max, G.m[i].local_port);
+		}
+	}
 	port_setup();
 	if (setup_s <= 0)
 		setup_s = 30 + G.nb_members / 500.0; /* far more than the engine needs */
@@ -1225,7 +1346,7 @@ main(int argc, char **argv)
 	if (!arp_phase(10))
 		rte_exit(1, "rtpgen: no ARP reply from %s in 10 s\n", engine_host);
 	uint64_t t_setup = rte_rdtsc();
-	left = sip_phase(true, setup_s);
+	left = G.streams_mode ? 0 : sip_phase(true, setup_s);
 	double setup_wall = (double)(rte_rdtsc() - t_setup) / (double)G.hz;
 	printf("setup: %" PRIu64 " of %u calls up, %" PRIu64 " failed (last status %" PRIu64
 	       "), %u unanswered, %.2f s (%" PRIu64 " INVITE retransmissions)\n",
@@ -1239,6 +1360,8 @@ main(int argc, char **argv)
 			continue;
 		for (uint32_t j = b0; j < b0 + members; j++)
 			G.m[i].fanout += j != i && G.m[j].state == M_UP;
+		if (G.streams_mode)
+			G.m[i].fanout = 1; /* one packet back per packet sent */
 		build_template(i);
 		G.streams[G.nb_streams++] = i;
 		fanout_sum += G.m[i].fanout;
@@ -1273,7 +1396,7 @@ main(int argc, char **argv)
 		for (uint32_t j = b * members; j < (b + 1) * members; j++) {
 			if (G.m[j].state != M_UP)
 				continue;
-			expected += bsent - G.m[j].sent_m;
+			expected += G.streams_mode ? bsent : bsent - G.m[j].sent_m;
 			received += G.m[j].rcvd_m;
 			misrouted += G.m[j].misrouted;
 			reordered += G.m[j].reordered;
@@ -1283,7 +1406,7 @@ main(int argc, char **argv)
 	}
 	uint64_t tx_pkts = G.tx_pkts;
 	G.sip_retrans = 0;
-	left = sip_phase(false, 10 + G.nb_members / 500.0);
+	left = G.streams_mode ? 0 : sip_phase(false, 10 + G.nb_members / 500.0);
 	quiet_phase(100);
 	printf("teardown: %" PRIu64 " BYEs answered 2xx, %" PRIu64 " not, %u unanswered\n",
 	       G.byes_ok, G.byes_failed, left);
@@ -1370,5 +1493,8 @@ main(int argc, char **argv)
 	rte_eth_dev_close(G.port);
 	rte_eal_cleanup();
 	/* 0: every call up and nothing lost after the warm-up */
-	return G.calls_failed == 0 && G.calls_ok > 0 && lost == 0 && received > 0 ? 0 : 1;
+	return G.calls_failed == 0 && (G.calls_ok > 0 || G.streams_mode) && lost == 0 &&
+	               received > 0
+	           ? 0
+	           : 1;
 }
