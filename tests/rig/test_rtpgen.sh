@@ -5,6 +5,10 @@
 # stream for 1 s of warm-up + 2 s. Asserts rtpgen's own accounting (expected == received +
 # lost, received > 0, nothing misrouted or duplicated) and that its totals match the engine's
 # counters: the engine's rx_rtp is what rtpgen sent, its tx_rtp what rtpgen got back.
+# Then --streams against a kernel UDP reflector (Python, namespace dpv-rg-r-PID) over a veth
+# pair, rtpgen on af_packet in dpv-rg-g-PID: the file format (comments, blank lines), ARP both
+# ways (rtpgen resolves the reflector, the kernel resolves rtpgen), and exact counts: what
+# rtpgen sent = what the reflector echoed = what rtpgen received.
 set -euo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.."
@@ -14,8 +18,17 @@ CTL=$BUILD/tools/dpvoipctl
 for b in "$BIN" "$ENG" "$CTL"; do [ -x "$b" ] || { echo "FAIL: $b not built"; exit 1; }; done
 TMP=$(mktemp -d /tmp/dpv-rtpgen.XXXXXX)
 ENGINE_PID=
+REFL_PID=
+NS_R=dpv-rg-r-$$
+NS_G=dpv-rg-g-$$
 cleanup() {
 	set +e
+	if [ -n "$REFL_PID" ]; then
+		kill -TERM "$REFL_PID" 2>/dev/null
+		wait "$REFL_PID" 2>/dev/null
+	fi
+	ip netns del "$NS_R" 2>/dev/null
+	ip netns del "$NS_G" 2>/dev/null
 	if [ -n "$ENGINE_PID" ]; then
 		kill -TERM "$ENGINE_PID" 2>/dev/null
 		for _ in $(seq 1 100); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.1; done
@@ -87,4 +100,91 @@ etx=$(($(stat ports.0.counters.tx_rtp) - tx0))
 [ "$etx" = "$(field received_all)" ] ||
 	fail "engine tx_rtp $etx != rtpgen received_all $(field received_all)"
 [ "$(field eng_rx_rtp)" = "$(field sent_all)" ] || fail "rtpgen: engine rx_rtp over its run $(field eng_rx_rtp) != sent_all $(field sent_all)"
-echo "PASS: test_rtpgen (sent $sent, received $rcvd, engine rx_rtp $erx tx_rtp $etx)"
+echo "PASS: rtpgen --calls over memif (sent $sent, received $rcvd, engine rx_rtp $erx tx_rtp $etx)"
+kill -TERM "$ENGINE_PID"
+wait "$ENGINE_PID" 2>/dev/null || true
+ENGINE_PID=
+
+# ---- --streams against a kernel reflector over veth, rtpgen on af_packet ----
+ip netns add "$NS_R"
+ip netns add "$NS_G"
+ip link add rgr netns "$NS_R" type veth peer name rgg netns "$NS_G"
+for ns_if in "$NS_R:rgr" "$NS_G:rgg"; do
+	ip netns exec "${ns_if%%:*}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "${ns_if%%:*}" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "${ns_if%%:*}" ip link set "${ns_if#*:}" up
+done
+ip netns exec "$NS_R" ip addr add 198.18.5.1/24 dev rgr
+cat >"$TMP/refl.py" <<'PY'
+import select, signal, socket, sys, time
+socks = []
+for port in range(30000, 30004):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.bind(("198.18.5.1", port))
+    socks.append(s)
+n = 0
+stop = False
+def on_term(*_):
+    global stop
+    stop = True
+signal.signal(signal.SIGTERM, on_term)
+end = time.monotonic() + 50
+while not stop and time.monotonic() < end:
+    try:
+        r, _, _ = select.select(socks, [], [], 0.1)
+    except InterruptedError:
+        continue
+    for s in r:
+        data, addr = s.recvfrom(2048)
+        s.sendto(data, addr)
+        n += 1
+print("echoed", n, flush=True)
+PY
+ip netns exec "$NS_R" python3 "$TMP/refl.py" >"$TMP/refl.log" 2>&1 &
+REFL_PID=$!
+for _ in $(seq 1 50); do
+	[ "$(ip netns exec "$NS_R" ss -Hnlu 'sport >= :30000 and sport <= :30003' | wc -l)" = 4 ] && break
+	sleep 0.1
+done
+[ "$(ip netns exec "$NS_R" ss -Hnlu 'sport >= :30000 and sport <= :30003' | wc -l)" = 4 ] ||
+	fail "the reflector did not bind its 4 ports"
+cat >"$TMP/streams" <<'ST'
+# rtpgen streams: SRC_IP SRC_PORT DST_IP DST_PORT
+198.18.5.2 40000 198.18.5.1 30000
+198.18.5.2 40002 198.18.5.1 30001   # a comment after a stream
+
+198.18.5.2 40004 198.18.5.1 30002
+198.18.5.2 40006 198.18.5.1 30003
+ST
+gen() {
+	ip netns exec "$NS_G" timeout -k 5 40 "$BIN" --no-huge -m 512 --no-pci -l 0 \
+		--file-prefix=dpvrgs$$ --vdev=net_af_packet0,iface=rgg --log-level=lib.eal:error -- \
+		--addr 198.18.5.2 --label af_packet "$@"
+}
+rc=0
+gen --streams "$TMP/streams" --pps 50 --seconds 2 --warmup 1 >"$TMP/gen.log" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "rtpgen --streams exited $rc"
+line=$(grep '^RESULT' "$TMP/gen.log") || fail "no RESULT line (--streams)"
+echo "$line"
+sent=$(field sent) rcvd=$(field received) lost=$(field lost)
+[ "$(field streams)" = 4 ] || fail "streams $(field streams), want 4"
+[ "$rcvd" -gt 0 ] || fail "nothing received from the reflector"
+[ "$sent" = "$rcvd" ] && [ "$lost" = 0 ] || fail "sent $sent received $rcvd lost $lost"
+[ "$(field sent_all)" = "$(field received_all)" ] ||
+	fail "sent_all $(field sent_all) != received_all $(field received_all)"
+[ "$(field dup)" = 0 ] && [ "$(field reordered)" = 0 ] && [ "$(field misrouted)" = 0 ] ||
+	fail "dup/reordered/misrouted not 0"
+kill -TERM "$REFL_PID"
+wait "$REFL_PID" || true
+REFL_PID=
+[ "$(awk '/^echoed/ { print $2 }' "$TMP/refl.log")" = "$(field sent_all)" ] ||
+	fail "the reflector echoed $(cat "$TMP/refl.log"), rtpgen sent $(field sent_all)"
+# bad files are refused with status 2
+printf '198.18.5.2 40000 198.18.5.1\n' >"$TMP/bad"
+rc=0
+gen --streams "$TMP/bad" --pps 50 --seconds 1 >"$TMP/bad.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "a 3-field line: status $rc, want 2"
+grep -q 'want SRC_IP SRC_PORT DST_IP DST_PORT' "$TMP/bad.log" || fail "no error for the bad line"
+echo "PASS: rtpgen --streams over af_packet (sent $sent = received $rcvd = echoed)"
+echo "PASS: test_rtpgen"
