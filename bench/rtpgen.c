@@ -811,7 +811,7 @@ due_count(uint64_t t0, uint64_t now, uint64_t rate)
 }
 
 static void
-load_phase(double seconds, uint32_t pps)
+load_phase(double seconds, uint64_t rate)
 {
 	struct rte_mbuf *pend[DPV_BURST];
 	uint16_t npend = 0;
@@ -820,7 +820,7 @@ load_phase(double seconds, uint32_t pps)
 
 	G.warm_end = t0 + (uint64_t)(G.warmup_s * (double)G.hz);
 	end = G.warm_end + (uint64_t)(seconds * (double)G.hz);
-	uint64_t rate = (uint64_t)pps * G.nb_streams, k = 0, last = t0;
+	uint64_t k = 0, last = t0;
 	uint64_t last_tx = 0, last_rx = 0, rx_tsc = t0;
 	uint32_t s = 0;
 
@@ -842,7 +842,7 @@ load_phase(double seconds, uint32_t pps)
 		}
 		if (npend == 0) {
 			/* new packets: a burst (max), or what is due by now (paced) */
-			if (pps == 0) {
+			if (rate == 0) {
 				/*
 				 * As fast as the link takes it, in a closed loop: at most --window
 				 * forwarded packets in flight, so that a bridge's fan-out cannot
@@ -1064,6 +1064,122 @@ loadavg1(void)
 	return l;
 }
 
+/* ---- totals and the search ---- */
+
+struct totals {
+	uint64_t sent, expected, received, lost, misrouted, reordered, dup;
+	double loss; /* lost / expected */
+};
+
+/* The measured window's figures over every established member. */
+static void
+totals_get(struct totals *t)
+{
+	uint32_t mpb = G.members_per_bridge;
+
+	memset(t, 0, sizeof(*t));
+	for (uint32_t b = 0; b < G.nb_bridges; b++) {
+		uint64_t bsent = 0;
+
+		for (uint32_t j = b * mpb; j < (b + 1) * mpb; j++)
+			bsent += G.m[j].state == M_UP ? G.m[j].sent_m : 0;
+		for (uint32_t j = b * mpb; j < (b + 1) * mpb; j++) {
+			if (G.m[j].state != M_UP)
+				continue;
+			/* SIP: a member gets what every other member of its bridge sent */
+			t->expected += G.streams_mode ? bsent : bsent - G.m[j].sent_m;
+			t->received += G.m[j].rcvd_m;
+			t->misrouted += G.m[j].misrouted;
+			t->reordered += G.m[j].reordered;
+			t->dup += G.m[j].dup;
+		}
+		t->sent += bsent;
+	}
+	t->lost = t->expected > t->received ? t->expected - t->received : 0;
+	t->loss = t->expected ? (double)t->lost / (double)t->expected : 0;
+}
+
+/* A new measured window: the streams keep their sequence numbers. */
+static void
+totals_reset(void)
+{
+	for (uint32_t i = 0; i < G.nb_members; i++) {
+		G.m[i].sent_m = G.m[i].rcvd_m = 0;
+		G.m[i].reordered = G.m[i].dup = G.m[i].misrouted = 0;
+	}
+	memset(G.lat, 0, sizeof(G.lat));
+	G.lat_n = G.lat_max = 0;
+}
+
+static FILE *csv;
+
+static void
+csv_row(uint64_t rate, const struct totals *t)
+{
+	if (csv != NULL)
+		fprintf(csv,
+		        "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		        ",%.6f,%.1f,%.1f,%.1f,%.1f\n",
+		        rate, t->sent, t->received, t->lost, 100 * t->loss, lat_pct_us(50),
+		        lat_pct_us(99), lat_pct_us(99.9), (double)G.lat_max * 1e6 / (double)G.hz);
+}
+
+/* One trial at @a rate total packets/s for @a seconds (after G.warmup_s), drained. */
+static void
+trial(double seconds, uint64_t rate, struct totals *t)
+{
+	totals_reset();
+	load_phase(seconds, rate);
+	quiet_phase(DRAIN_MS);
+	totals_get(t);
+	csv_row(rate, t);
+}
+
+/*
+ * RFC 2544-style binary search between @a lo and @a hi (total packets/s) for the highest rate
+ * whose loss is at most @a thr, until the interval is below @a res or @a max_trials ran.
+ * The first trial has the warm-up, the others none (the link is warm, and each is drained).
+ * @return the rate found, 0 when even @a lo lost too much.
+ */
+static uint64_t
+search(uint64_t lo, uint64_t hi, uint64_t res, double thr, double tsecs, unsigned max_trials,
+       double *found_loss)
+{
+	uint64_t best = 0, rate = hi;
+	struct totals t;
+
+	for (unsigned n = 1; n <= max_trials && !quit; n++) {
+		bool ok;
+
+		trial(tsecs, rate, &t);
+		G.warmup_s = 0;
+		ok = t.received > 0 && (thr == 0 ? t.lost == 0 : t.loss <= thr);
+		printf("TRIAL n=%u rate=%" PRIu64 " sent=%" PRIu64 " received=%" PRIu64
+		       " lost=%" PRIu64 " loss_pct=%.4f p50_us=%.1f p99_us=%.1f %s\n",
+		       n, rate, t.sent, t.received, t.lost, 100 * t.loss, lat_pct_us(50),
+		       lat_pct_us(99), ok ? "pass" : "fail");
+		fflush(stdout);
+		if (ok) {
+			best = rate;
+			*found_loss = t.loss;
+			lo = rate;
+		} else {
+			hi = rate;
+		}
+		if (ok && rate == hi)
+			break; /* the maximum itself passes */
+		if (hi - lo <= res) {
+			if (best == 0 && rate != lo)
+				rate = lo; /* not tried yet: the minimum */
+			else
+				break;
+		} else {
+			rate = lo + (hi - lo) / 2;
+		}
+	}
+	return best;
+}
+
 /* ---- the streams file ---- */
 
 /*
@@ -1143,11 +1259,13 @@ bad:
 
 static void __attribute__((noreturn)) usage(void)
 {
-	rte_exit(2,
-	         "usage: rtpgen EAL... -- (--calls N | --bridges K --members M)\n"
-	         "  (--rate max | --pps P) [--seconds 1-600] [--addr A] [--engine A]\n"
-	         "  [--rtp-base PORT] [--label TEXT] [--ctl SOCKET] [--ctl-tool PATH]\n"
-	         "  [--setup-seconds S] [--engine-pid PID] [--window PACKETS] [--stall-ms MS]\n");
+	rte_exit(2, "usage: rtpgen EAL... -- (--calls N | --bridges K --members M)\n"
+	            "  (--rate max | --pps P) [--seconds 1-600] [--addr A] [--engine A]\n"
+	            "  [--rtp-base PORT] [--label TEXT] [--ctl SOCKET] [--ctl-tool PATH]\n"
+	            "  [--setup-seconds S] [--engine-pid PID] [--window PACKETS] [--stall-ms MS]\n"
+	            "  [--streams FILE] (instead of --calls/--bridges) [--warmup S] [--rate PPS]\n"
+	            "  [--search --max PPS [--min PPS] [--loss-threshold F] [--trial S]\n"
+	            "   [--resolution PPS] [--max-trials N]] [--csv FILE]\n");
 }
 
 int
@@ -1172,6 +1290,14 @@ main(int argc, char **argv)
 	    {"stall-ms", required_argument, NULL, 'W'},
 	    {"warmup", required_argument, NULL, 'U'},
 	    {"streams", required_argument, NULL, 'F'},
+	    {"search", no_argument, NULL, 'X'},
+	    {"loss-threshold", required_argument, NULL, 'L'},
+	    {"trial", required_argument, NULL, 't'},
+	    {"resolution", required_argument, NULL, 'Q'},
+	    {"min", required_argument, NULL, 'm'},
+	    {"max", required_argument, NULL, 'x'},
+	    {"max-trials", required_argument, NULL, 'N'},
+	    {"csv", required_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct in_addr a = {.s_addr = htonl(0xC6120002)}, e = {.s_addr = htonl(0xC6120001)};
@@ -1188,7 +1314,11 @@ main(int argc, char **argv)
 	double eng_cpu0 = -1, eng_cpu1 = -1, gen_cpu0, gen_cpu1, load1;
 	int n = rte_eal_init(argc, argv), opt;
 	bool warmup_set = false;
-	const char *streams_file = NULL;
+	const char *streams_file = NULL, *csv_path = NULL;
+	bool do_search = false;
+	double thr = 0.001, tsecs = 2, found_loss = 0;
+	uint64_t res = 0, smin = 0, smax = 0, total_rate = 0, found = 0;
+	unsigned max_trials = 16;
 	long nstreams = 0;
 	char *endp;
 
@@ -1208,9 +1338,13 @@ main(int argc, char **argv)
 			members = (uint32_t)atol(optarg);
 			break;
 		case 'r':
-			if (strcmp(optarg, "max") != 0)
+			if (strcmp(optarg, "max") == 0) {
+				rate_max = true;
+				break;
+			}
+			total_rate = strtoull(optarg, &endp, 10);
+			if (*endp != '\0' || total_rate == 0)
 				usage();
-			rate_max = true;
 			break;
 		case 'p':
 			pps = (uint32_t)atol(optarg);
@@ -1253,6 +1387,42 @@ main(int argc, char **argv)
 		case 'F':
 			streams_file = optarg;
 			break;
+		case 'X':
+			do_search = true;
+			break;
+		case 'L':
+			thr = strtod(optarg, &endp);
+			if (*endp != '\0' || thr < 0 || thr >= 1)
+				usage();
+			break;
+		case 't':
+			tsecs = strtod(optarg, &endp);
+			if (*endp != '\0' || tsecs <= 0 || tsecs > 600)
+				usage();
+			break;
+		case 'Q':
+			res = strtoull(optarg, &endp, 10);
+			if (*endp != '\0' || res == 0)
+				usage();
+			break;
+		case 'm':
+			smin = strtoull(optarg, &endp, 10);
+			if (*endp != '\0')
+				usage();
+			break;
+		case 'x':
+			smax = strtoull(optarg, &endp, 10);
+			if (*endp != '\0')
+				usage();
+			break;
+		case 'N':
+			max_trials = (unsigned)strtoul(optarg, &endp, 10);
+			if (*endp != '\0' || max_trials == 0 || max_trials > 64)
+				usage();
+			break;
+		case 'C':
+			csv_path = optarg;
+			break;
 		case 'U':
 			G.warmup_s = strtod(optarg, &endp);
 			if (*endp != '\0' || G.warmup_s < 0 || G.warmup_s > 60)
@@ -1285,13 +1455,22 @@ main(int argc, char **argv)
 		G.streams_mode = true;
 	}
 	G.nb_members = bridges * members;
+	int nmodes = rate_max + (pps > 0) + (total_rate > 0) + do_search;
+	if (do_search) {
+		if (smax == 0 || smin >= smax)
+			rte_exit(2, "rtpgen: --search wants --max PPS above --min PPS\n");
+		if (smin == 0)
+			smin = 1;
+		if (res == 0)
+			res = RTE_MAX(smax / 100, (uint64_t)1);
+	}
 	/* each member one even port from rtp-base (RTCP would take the odd one) */
 	if (G.streams_mode) {
-		if (rate_max == (pps > 0) || seconds <= 0 || seconds > 600)
+		if (nmodes != 1 || seconds <= 0 || seconds > 600)
 			usage();
-	} else if (bridges == 0 || members < 2 || members > BRIDGE_MAX_MEMBERS ||
-	           rate_max == (pps > 0) || seconds <= 0 || seconds > 600 || rtp_base < 1024 ||
-	           (rtp_base & 1) || rtp_base + 2ull * G.nb_members > 65536 ||
+	} else if (bridges == 0 || members < 2 || members > BRIDGE_MAX_MEMBERS || nmodes != 1 ||
+	           seconds <= 0 || seconds > 600 || rtp_base < 1024 || (rtp_base & 1) ||
+	           rtp_base + 2ull * G.nb_members > 65536 ||
 	           (rtp_base <= SIP_PORT && SIP_PORT < rtp_base + 2ull * G.nb_members))
 		usage();
 	if (rte_eth_dev_count_avail() < 1)
@@ -1367,6 +1546,22 @@ main(int argc, char **argv)
 		fanout_sum += G.m[i].fanout;
 	}
 	G.avg_fanout = G.nb_streams && fanout_sum > G.nb_streams ? fanout_sum / G.nb_streams : 1;
+	if (csv_path != NULL) {
+		csv = fopen(csv_path, "w");
+		if (csv == NULL)
+			rte_exit(2, "rtpgen: %s: %s\n", csv_path, strerror(errno));
+		fprintf(csv, "rate,sent,received,lost,loss_pct,p50_us,p99_us,p999_us,max_us\n");
+	}
+	if (do_search && G.nb_streams) {
+		found = search(smin, smax, res, thr, tsecs, max_trials, &found_loss);
+		printf("SEARCH rate=%" PRIu64 " loss=%.6f threshold=%.6f streams=%u\n", found,
+		       found_loss, thr, G.nb_streams);
+		/* the RESULT line: one more trial at the rate found (or the minimum) */
+		total_rate = found ? found : smin;
+		seconds = tsecs;
+		G.warmup_s = 0;
+	}
+	totals_reset();
 	if (ctl)
 		ctl_snapshot(tool, ctl, &before);
 	if (engine_pid)
@@ -1375,11 +1570,19 @@ main(int argc, char **argv)
 	load1 = loadavg1();
 	t_before = rte_rdtsc();
 	if (G.nb_streams)
-		load_phase(seconds, pps);
+		load_phase(seconds, rate_max     ? 0
+		                    : total_rate ? total_rate
+		                                 : (uint64_t)pps * G.nb_streams);
 	double load_wall = (double)(rte_rdtsc() - t_before) / (double)G.hz;
 	uint64_t rx_load = G.rx_pkts;
 	quiet_phase(DRAIN_MS);
 	rx_all = G.rx_pkts;
+	{
+		struct totals tt;
+
+		totals_get(&tt);
+		csv_row(rate_max ? 0 : total_rate ? total_rate : (uint64_t)pps * G.nb_streams, &tt);
+	}
 	t_after = rte_rdtsc();
 	gen_cpu1 = thread_cpu_s();
 	if (engine_pid)
@@ -1493,6 +1696,10 @@ main(int argc, char **argv)
 	rte_eth_dev_close(G.port);
 	rte_eal_cleanup();
 	/* 0: every call up and nothing lost after the warm-up */
+	if (csv != NULL)
+		fclose(csv);
+	if (do_search)
+		return found ? 0 : 1;
 	return G.calls_failed == 0 && (G.calls_ok > 0 || G.streams_mode) && lost == 0 &&
 	               received > 0
 	           ? 0

@@ -141,14 +141,17 @@ while not stop and time.monotonic() < end:
         n += 1
 print("echoed", n, flush=True)
 PY
-ip netns exec "$NS_R" python3 "$TMP/refl.py" >"$TMP/refl.log" 2>&1 &
-REFL_PID=$!
-for _ in $(seq 1 50); do
-	[ "$(ip netns exec "$NS_R" ss -Hnlu 'sport >= :30000 and sport <= :30003' | wc -l)" = 4 ] && break
-	sleep 0.1
-done
-[ "$(ip netns exec "$NS_R" ss -Hnlu 'sport >= :30000 and sport <= :30003' | wc -l)" = 4 ] ||
+refl_start() { # LOG: the reflector, up when its 4 ports are bound (bounded: 5 s)
+	ip netns exec "$NS_R" python3 "$TMP/refl.py" >"$1" 2>&1 &
+	REFL_PID=$!
+	for _ in $(seq 1 50); do
+		[ "$(ip netns exec "$NS_R" ss -Hnlu 'sport >= :30000 and sport <= :30003' | wc -l)" = 4 ] &&
+			return 0
+		sleep 0.1
+	done
 	fail "the reflector did not bind its 4 ports"
+}
+refl_start "$TMP/refl.log"
 cat >"$TMP/streams" <<'ST'
 # rtpgen streams: SRC_IP SRC_PORT DST_IP DST_PORT
 198.18.5.2 40000 198.18.5.1 30000
@@ -187,4 +190,21 @@ gen --streams "$TMP/bad" --pps 50 --seconds 1 >"$TMP/bad.log" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "a 3-field line: status $rc, want 2"
 grep -q 'want SRC_IP SRC_PORT DST_IP DST_PORT' "$TMP/bad.log" || fail "no error for the bad line"
 echo "PASS: rtpgen --streams over af_packet (sent $sent = received $rcvd = echoed)"
+# --search: 3 trials of 0.5 s between 100 and 4000 packets/s in all; it terminates with one
+# TRIAL line per trial, a SEARCH line and a RESULT line (whether a rate passes depends on the
+# machine: status 0 or 1, not asserted)
+refl_start "$TMP/refl2.log"
+rc=0
+gen --streams "$TMP/streams" --search --min 100 --max 4000 --trial 0.5 --max-trials 3 \
+	--loss-threshold 0.001 --csv "$TMP/search.csv" >"$TMP/gen.log" 2>&1 || rc=$?
+[ "$rc" -le 1 ] || fail "rtpgen --search exited $rc"
+grep -E '^(TRIAL|SEARCH)' "$TMP/gen.log"
+[ "$(grep -c '^TRIAL' "$TMP/gen.log")" -ge 1 ] && [ "$(grep -c '^TRIAL' "$TMP/gen.log")" -le 3 ] ||
+	fail "$(grep -c '^TRIAL' "$TMP/gen.log") trials, want 1-3"
+grep -q '^SEARCH rate=' "$TMP/gen.log" || fail "no SEARCH line"
+tail -1 "$TMP/gen.log" | grep -q '^RESULT' || fail "the last line is not RESULT"
+# the CSV: a header and one row per trial plus the final run
+[ "$(wc -l <"$TMP/search.csv")" = $(($(grep -c '^TRIAL' "$TMP/gen.log") + 2)) ] ||
+	fail "search.csv has $(wc -l <"$TMP/search.csv") lines"
+echo "PASS: rtpgen --search terminated (status $rc)"
 echo "PASS: test_rtpgen"
