@@ -1,14 +1,42 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Media relay benchmark: the load generator on the far end of a link to a running dpvoip
- * engine (memif, af_packet or af_xdp). It places real SIP calls to the engine's dialplan
- * bridges, sends RTP from every member to its engine port, counts what the engine forwards
- * back per member, and reads the engine's own counters over its control socket.
+ * rtpgen: the RTP stream generator and sink on the far end of a link (memif, af_packet or
+ * af_xdp), against a running dpvoip engine (--calls/--bridges: it places the SIP calls itself)
+ * or any relay or reflector set up by someone else (--streams FILE).
  *
- *   rtpgen EAL... -- (--calls N | --bridges K --members M) (--rate max | --pps P)
- *                  [--seconds S] [--addr A] [--engine A] [--rtp-base PORT] [--label TEXT]
- *                  [--ctl SOCKET] [--ctl-tool PATH] [--setup-seconds S] [--engine-pid PID]
- *                  [--window PACKETS] [--stall-ms MS]
+ *   rtpgen EAL... -- (--calls N | --bridges K --members M | --streams FILE)
+ *          (--rate max | --rate PPS | --pps P | --search --max PPS) [--seconds S]
+ *          [--warmup S] [--addr A] [--engine A] [--rtp-base PORT] [--label TEXT]
+ *          [--ctl SOCKET] [--ctl-tool PATH] [--setup-seconds S] [--engine-pid PID]
+ *          [--window PACKETS] [--stall-ms MS] [--csv FILE]
+ *          [--min PPS] [--loss-threshold F] [--trial S] [--resolution PPS] [--max-trials N]
+ *
+ * --rate PPS is the total over all streams, --pps P per stream (50: G.711 at 20 ms), --rate
+ * max a closed loop (below). --warmup (default 1 s) runs before --seconds and is not in the
+ * figures (a packet is in them when its send TSC is after the warm-up).
+ *
+ * Streams file (--streams): one stream per line, "SRC_IP SRC_PORT DST_IP DST_PORT", dotted
+ * quads and decimal ports, blank lines and '#' comments (also after a stream) ignored. SRC_IP
+ * must be --addr (rtpgen owns one address and answers ARP for it); every DST_IP must be the
+ * same peer (resolved by ARP, 10 s bound); source ports distinct. Packets leave from exactly
+ * SRC_IP:SRC_PORT (latching relays such as rtpengine need that). What comes back on any of the
+ * source ports is counted on the stream named in its payload.
+ *
+ * Payload: the RTP header (SSRC 0x5eed0000 + stream, per-stream sequence and timestamp), then
+ * the rtpgen header: magic "RTG1", stream id, a running 32-bit sequence, the send TSC (host
+ * order; one host, one TSC: latency = arrival TSC - that), all big-endian but the TSC; then
+ * u-law silence to 160 bytes. Reordering (a sequence below the highest seen) and duplicates
+ * (a 64-packet bitmap window) per stream where one copy comes back (2-party calls, --streams).
+ *
+ * --search: an RFC 2544-style binary search for the highest total rate whose loss is at most
+ * --loss-threshold (default 0.001; 0: no loss at all) between --min (1) and --max, trials of
+ * --trial (2) s, until the interval is below --resolution (max/100) or --max-trials (16) ran;
+ * each trial drained (300 ms) before the next, the streams keep their sequence numbers; one
+ * TRIAL line per trial, then "SEARCH rate=... loss=...", then a final run at that rate for
+ * the RESULT line. --csv FILE: one row per trial and for the final run.
+ *
+ * Exit status: 0 when the run had every call up and nothing lost (a search: a rate found),
+ * 1 otherwise, 2 bad options or a bad streams file.
  *
  * Phases, each bounded in time:
  *   arp       an ARP request for the engine every 100 ms until it answers (so both ends know
@@ -19,7 +47,7 @@
  *             (SIP_TRIES at most); the 200's SDP names the engine port of the member, the ACK
  *             follows; non-2xx finals are ACKed and counted as failed calls;
  *   load      RTP from every established member's own port to its engine port: 12-byte
- *             header, 160 bytes of PCMU whose first 8 carry the sending TSC (both processes
+ *             header, 160 bytes of PCMU whose first 20 are the rtpgen header (both processes
  *             run on one host, so one TSC: latency = arrival TSC - that), sequence numbers
  *             and timestamps per stream; --rate max sends whenever the link takes a burst
  *             and fewer than --window (1024) forwarded packets are still due back (a closed
