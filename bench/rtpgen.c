@@ -1588,6 +1588,10 @@ main(int argc, char **argv)
 		total_rate = found ? found : smin;
 		seconds = tsecs;
 		G.warmup_s = 0;
+		/* the final run's totals (sent_all, in_pps, ...) are its own */
+		G.tx_pkts = G.rx_pkts = 0;
+		G.exp_out = G.written_off = 0;
+		G.loop_cycles = G.loop_work_cycles = 0;
 	}
 	totals_reset();
 	if (ctl)
