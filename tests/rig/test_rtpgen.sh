@@ -207,4 +207,14 @@ tail -1 "$TMP/gen.log" | grep -q '^RESULT' || fail "the last line is not RESULT"
 [ "$(wc -l <"$TMP/search.csv")" = $(($(grep -c '^TRIAL' "$TMP/gen.log") + 2)) ] ||
 	fail "search.csv has $(wc -l <"$TMP/search.csv") lines"
 echo "PASS: rtpgen --search terminated (status $rc)"
+# bad options: status 2 (a null port: nothing is sent)
+for opts in "--calls 1 --rate bogus" "--calls 1 --search" "--calls 1 --pps 50 --rate max" \
+	"--calls 1 --pps 50 --warmup x"; do
+	rc=0
+	# shellcheck disable=SC2086 # the options are words
+	timeout -k 5 20 "$BIN" --no-huge -m 128 --no-pci -l 0 --file-prefix=dpvrgb$$ \
+		--vdev=net_null0 --log-level=lib.eal:error -- $opts >"$TMP/opt.log" 2>&1 || rc=$?
+	[ "$rc" = 2 ] || fail "rtpgen $opts: status $rc, want 2"
+done
+echo "PASS: rtpgen refuses bad options with status 2"
 echo "PASS: test_rtpgen"
