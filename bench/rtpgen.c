@@ -1,14 +1,42 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Media relay benchmark: the load generator on the far end of a link to a running dpvoip
- * engine (memif, af_packet or af_xdp). It places real SIP calls to the engine's dialplan
- * bridges, sends RTP from every member to its engine port, counts what the engine forwards
- * back per member, and reads the engine's own counters over its control socket.
+ * rtpgen: the RTP stream generator and sink on the far end of a link (memif, af_packet or
+ * af_xdp), against a running dpvoip engine (--calls/--bridges: it places the SIP calls itself)
+ * or any relay or reflector set up by someone else (--streams FILE).
  *
- *   dpv-mediabench EAL... -- (--calls N | --bridges K --members M) (--rate max | --pps P)
- *                  [--seconds S] [--addr A] [--engine A] [--rtp-base PORT] [--label TEXT]
- *                  [--ctl SOCKET] [--ctl-tool PATH] [--setup-seconds S] [--engine-pid PID]
- *                  [--window PACKETS] [--stall-ms MS]
+ *   rtpgen EAL... -- (--calls N | --bridges K --members M | --streams FILE)
+ *          (--rate max | --rate PPS | --pps P | --search --max PPS) [--seconds S]
+ *          [--warmup S] [--addr A] [--engine A] [--rtp-base PORT] [--label TEXT]
+ *          [--ctl SOCKET] [--ctl-tool PATH] [--setup-seconds S] [--engine-pid PID]
+ *          [--window PACKETS] [--stall-ms MS] [--csv FILE]
+ *          [--min PPS] [--loss-threshold F] [--trial S] [--resolution PPS] [--max-trials N]
+ *
+ * --rate PPS is the total over all streams, --pps P per stream (50: G.711 at 20 ms), --rate
+ * max a closed loop (below). --warmup (default 1 s) runs before --seconds and is not in the
+ * figures (a packet is in them when its send TSC is after the warm-up).
+ *
+ * Streams file (--streams): one stream per line, "SRC_IP SRC_PORT DST_IP DST_PORT", dotted
+ * quads and decimal ports, blank lines and '#' comments (also after a stream) ignored. SRC_IP
+ * must be --addr (rtpgen owns one address and answers ARP for it); every DST_IP must be the
+ * same peer (resolved by ARP, 10 s bound); source ports distinct. Packets leave from exactly
+ * SRC_IP:SRC_PORT (latching relays such as rtpengine need that). What comes back on any of the
+ * source ports is counted on the stream named in its payload.
+ *
+ * Payload: the RTP header (SSRC 0x5eed0000 + stream, per-stream sequence and timestamp), then
+ * the rtpgen header: magic "RTG1", stream id, a running 32-bit sequence, the send TSC (host
+ * order; one host, one TSC: latency = arrival TSC - that), all big-endian but the TSC; then
+ * u-law silence to 160 bytes. Reordering (a sequence below the highest seen) and duplicates
+ * (a 64-packet bitmap window) per stream where one copy comes back (2-party calls, --streams).
+ *
+ * --search: an RFC 2544-style binary search for the highest total rate whose loss is at most
+ * --loss-threshold (default 0.001; 0: no loss at all) between --min (1) and --max, trials of
+ * --trial (2) s, until the interval is below --resolution (max/100) or --max-trials (16) ran;
+ * each trial drained (300 ms) before the next, the streams keep their sequence numbers; one
+ * TRIAL line per trial, then "SEARCH rate=... loss=...", then a final run at that rate for
+ * the RESULT line. --csv FILE: one row per trial and for the final run.
+ *
+ * Exit status: 0 when the run had every call up and nothing lost (a search: a rate found),
+ * 1 otherwise, 2 bad options or a bad streams file.
  *
  * Phases, each bounded in time:
  *   arp       an ARP request for the engine every 100 ms until it answers (so both ends know
@@ -19,7 +47,7 @@
  *             (SIP_TRIES at most); the 200's SDP names the engine port of the member, the ACK
  *             follows; non-2xx finals are ACKed and counted as failed calls;
  *   load      RTP from every established member's own port to its engine port: 12-byte
- *             header, 160 bytes of PCMU whose first 8 carry the sending TSC (both processes
+ *             header, 160 bytes of PCMU whose first 20 are the rtpgen header (both processes
  *             run on one host, so one TSC: latency = arrival TSC - that), sequence numbers
  *             and timestamps per stream; --rate max sends whenever the link takes a burst
  *             and fewer than --window (1024) forwarded packets are still due back (a closed
@@ -43,6 +71,7 @@
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -79,6 +108,11 @@
 #define HDRS      (RTE_ETHER_HDR_LEN + 20 + 8)
 #define FRAME_LEN (HDRS + RTP_LEN) /* 214 bytes */
 #define SSRC_BASE 0x5eed0000u      /* member i sends SSRC SSRC_BASE + i */
+/* the rtpgen header at the start of the RTP payload: magic, stream id, sequence, send TSC */
+#define RG_MAGIC 0x52544731u /* "RTG1" */
+#define RG_OFF   RTP_HDR
+#define RG_LEN   20
+#define DUP_WIN  64 /* duplicate window per stream: the last 64 sequence numbers */
 
 #define SIP_WINDOW     256 /* transactions (INVITE or BYE) outstanding */
 #define SIP_RETRANS_MS 500
@@ -117,6 +151,11 @@ struct member {
 	uint16_t status;   /* final status of a failed INVITE */
 	uint64_t next_tsc; /* INVITE/BYE retransmission */
 	uint64_t sent, rcvd, misrouted;
+	uint64_t sent_m, rcvd_m; /* after the warm-up: the measured window */
+	uint32_t tx_seq;         /* the rtpgen header's running sequence */
+	uint32_t rx_hi;          /* highest sequence received from this stream, + 1 (0: none) */
+	uint64_t rx_win;         /* bit k: sequence rx_hi - 1 - k was received */
+	uint64_t reordered, dup;
 	char to_tag[64];
 	char contact[96]; /* the 200's Contact URI: the ACK's and BYE's Request-URI */
 };
@@ -160,7 +199,11 @@ static struct {
 	uint64_t sip_tx, sip_retrans, sip_bad, sip_unexpected, sip_tx_fail;
 	uint64_t calls_ok, calls_failed, byes_ok, byes_failed, last_fail_status;
 	uint64_t stray, bad_cksum, cksum_checked, short_frames;
-	uint64_t lat[LAT_BUCKETS], lat_n;
+	uint64_t lat[LAT_BUCKETS], lat_n, lat_max;
+	uint64_t warm_end; /* TSC: packets sent before it are not in the figures */
+	uint64_t bad_magic;
+	double warmup_s;
+	bool streams_mode; /* --streams FILE: streams set up by someone else, no SIP */
 	uint64_t tx_pkts, rx_pkts, tx_refused_bursts, max_lag;
 	uint64_t window;      /* --rate max: forwarded packets in flight at most */
 	uint64_t exp_out;     /* packets the engine should forward for what was sent */
@@ -495,22 +538,65 @@ rtp_input(struct rte_mbuf *m, uint32_t idx, const struct rte_ipv4_hdr *ip,
 {
 	struct member *mb = &G.m[idx];
 	const uint8_t *rtp = (const uint8_t *)(udp + 1);
-	uint32_t src = get32(rtp + 8) - SSRC_BASE;
+	const uint8_t *rg = rtp + RG_OFF;
+	uint32_t src, seq;
 	uint64_t sent_tsc;
+	struct member *sm;
 
 	if (m->data_len < FRAME_LEN || rte_be_to_cpu_16(udp->dgram_len) != 8 + RTP_LEN) {
 		G.short_frames++;
 		return;
 	}
-	if (src >= G.nb_members || src == idx || G.m[src].bridge != mb->bridge) {
+	if (get32(rg) != RG_MAGIC) {
+		G.bad_magic++;
+		return;
+	}
+	/* the sending stream from the rtpgen header, whatever port the packet came in on */
+	src = get32(rg + 4);
+	if (src >= G.nb_members ||
+	    (!G.streams_mode && (src == idx || G.m[src].bridge != mb->bridge))) {
 		mb->misrouted++;
 		return;
 	}
+	memcpy(&sent_tsc, rg + 12, sizeof(sent_tsc));
+	sm = &G.m[src];
+	/* --streams: counted on the sending stream (a relay may return it on another port);
+	 * SIP calls: on the receiving member (a bridge fans it out) */
+	if (G.streams_mode)
+		mb = sm;
 	mb->rcvd++;
-	memcpy(&sent_tsc, rtp + RTP_HDR, sizeof(sent_tsc));
+	seq = get32(rg + 8);
+	/* order and duplicates per sending stream, where one copy of each packet comes back
+	 * (2-party calls, --streams); not in a bridge's fan-out */
+	if (sm->fanout > 1) {
+		/* no per-copy window */
+	} else if (seq >= sm->rx_hi) {
+		uint32_t d = seq - sm->rx_hi + 1;
+
+		sm->rx_win = d >= DUP_WIN ? 0 : sm->rx_win << d;
+		sm->rx_win |= 1;
+		sm->rx_hi = seq + 1;
+	} else {
+		uint32_t d = sm->rx_hi - 1 - seq;
+
+		if (d < DUP_WIN && (sm->rx_win >> d) & 1) {
+			sm->dup++;
+		} else {
+			sm->reordered++;
+			if (d < DUP_WIN)
+				sm->rx_win |= 1ull << d;
+		}
+	}
+	if (sent_tsc < G.warm_end)
+		return;
+	mb->rcvd_m++;
 	if (sent_tsc <= now) {
-		G.lat[lat_bucket(now - sent_tsc)]++;
+		uint64_t l = now - sent_tsc;
+
+		G.lat[lat_bucket(l)]++;
 		G.lat_n++;
+		if (l > G.lat_max)
+			G.lat_max = l;
 	}
 	if ((G.rx_pkts & (CKSUM_SAMPLE - 1)) == 0) {
 		G.cksum_checked++;
@@ -703,7 +789,9 @@ build_template(uint32_t i)
 	udp->dgram_len = rte_cpu_to_be_16(8 + RTP_LEN);
 	rtp[0] = 0x80; /* V=2, PT 0 (PCMU) */
 	put32(rtp + 8, SSRC_BASE + i);
-	memset(rtp + RTP_HDR + 8, 0xff, PCMU_LEN - 8); /* u-law silence */
+	memset(rtp + RTP_HDR + RG_LEN, 0xff, PCMU_LEN - RG_LEN); /* u-law silence */
+	put32(rtp + RG_OFF, RG_MAGIC);
+	put32(rtp + RG_OFF + 4, i);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	mb->frame_cksum = udp->dgram_cksum;
 }
@@ -723,17 +811,22 @@ build_rtp(struct rte_mbuf *m, uint32_t i, uint64_t now)
 	m->data_len = m->pkt_len = FRAME_LEN;
 	put16(rtp + 2, seq);
 	put32(rtp + 4, (uint32_t)seq * PCMU_LEN);
-	memcpy(rtp + RTP_HDR, &now, sizeof(now));
+	put32(rtp + RG_OFF + 8, mb->tx_seq++);
+	memcpy(rtp + RG_OFF + 12, &now, sizeof(now));
 	/* the template's checksum covered zeros where these went: add them (RFC 1624) */
 	memcpy(&w16, rtp + 2, 2);
 	ck = dpv_udp_cksum_update16(ck, 0, w16);
 	memcpy(w32, rtp + 4, 4);
 	ck = dpv_udp_cksum_update32(ck, 0, w32[0]);
-	memcpy(w32, rtp + RTP_HDR, 8);
+	memcpy(w32, rtp + RG_OFF + 8, 4);
+	ck = dpv_udp_cksum_update32(ck, 0, w32[0]);
+	memcpy(w32, rtp + RG_OFF + 12, 8);
 	ck = dpv_udp_cksum_update32(ck, 0, w32[0]);
 	ck = dpv_udp_cksum_update32(ck, 0, w32[1]);
 	udp->dgram_cksum = ck;
 	mb->sent++;
+	if (now >= G.warm_end)
+		mb->sent_m++;
 	G.exp_out += mb->fanout;
 }
 
@@ -746,12 +839,16 @@ due_count(uint64_t t0, uint64_t now, uint64_t rate)
 }
 
 static void
-load_phase(double seconds, uint32_t pps)
+load_phase(double seconds, uint64_t rate)
 {
 	struct rte_mbuf *pend[DPV_BURST];
 	uint16_t npend = 0;
-	uint64_t t0 = rte_rdtsc(), end = t0 + (uint64_t)(seconds * (double)G.hz);
-	uint64_t rate = (uint64_t)pps * G.nb_streams, k = 0, last = t0;
+	uint64_t t0 = rte_rdtsc();
+	uint64_t end;
+
+	G.warm_end = t0 + (uint64_t)(G.warmup_s * (double)G.hz);
+	end = G.warm_end + (uint64_t)(seconds * (double)G.hz);
+	uint64_t k = 0, last = t0;
 	uint64_t last_tx = 0, last_rx = 0, rx_tsc = t0;
 	uint32_t s = 0;
 
@@ -773,7 +870,7 @@ load_phase(double seconds, uint32_t pps)
 		}
 		if (npend == 0) {
 			/* new packets: a burst (max), or what is due by now (paced) */
-			if (pps == 0) {
+			if (rate == 0) {
 				/*
 				 * As fast as the link takes it, in a closed loop: at most --window
 				 * forwarded packets in flight, so that a bridge's fan-out cannot
@@ -850,7 +947,12 @@ load_phase(double seconds, uint32_t pps)
 	for (uint16_t i = 0; i < npend; i++) {
 		uint8_t *rtp = rte_pktmbuf_mtod_offset(pend[i], uint8_t *, HDRS);
 
+		uint64_t tsc;
+
+		memcpy(&tsc, rtp + RG_OFF + 12, sizeof(tsc));
 		G.m[get32(rtp + 8) - SSRC_BASE].sent--;
+		if (tsc >= G.warm_end)
+			G.m[get32(rtp + 8) - SSRC_BASE].sent_m--;
 	}
 	rte_pktmbuf_free_bulk(pend, npend);
 }
@@ -886,7 +988,7 @@ ctl_snapshot(const char *tool, const char *sock, struct snap *s)
 	buf[len] = '\0';
 	if (pclose(f) != 0 || (top = json_loads(buf, 0, &err)) == NULL ||
 	    (root = json_object_get(top, "stats")) == NULL) {
-		fprintf(stderr, "mediabench: `%s` failed\n", cmd);
+		fprintf(stderr, "rtpgen: `%s` failed\n", cmd);
 		return;
 	}
 	lcores = json_object_get(root, "lcores");
@@ -990,15 +1092,215 @@ loadavg1(void)
 	return l;
 }
 
+/* ---- totals and the search ---- */
+
+struct totals {
+	uint64_t sent, expected, received, lost, misrouted, reordered, dup;
+	double loss; /* lost / expected */
+};
+
+/* The measured window's figures over every established member. */
+static void
+totals_get(struct totals *t)
+{
+	uint32_t mpb = G.members_per_bridge;
+
+	memset(t, 0, sizeof(*t));
+	for (uint32_t b = 0; b < G.nb_bridges; b++) {
+		uint64_t bsent = 0;
+
+		for (uint32_t j = b * mpb; j < (b + 1) * mpb; j++)
+			bsent += G.m[j].state == M_UP ? G.m[j].sent_m : 0;
+		for (uint32_t j = b * mpb; j < (b + 1) * mpb; j++) {
+			if (G.m[j].state != M_UP)
+				continue;
+			/* SIP: a member gets what every other member of its bridge sent */
+			t->expected += G.streams_mode ? bsent : bsent - G.m[j].sent_m;
+			t->received += G.m[j].rcvd_m;
+			t->misrouted += G.m[j].misrouted;
+			t->reordered += G.m[j].reordered;
+			t->dup += G.m[j].dup;
+		}
+		t->sent += bsent;
+	}
+	t->lost = t->expected > t->received ? t->expected - t->received : 0;
+	t->loss = t->expected ? (double)t->lost / (double)t->expected : 0;
+}
+
+/* A new measured window: the streams keep their sequence numbers. */
+static void
+totals_reset(void)
+{
+	for (uint32_t i = 0; i < G.nb_members; i++) {
+		G.m[i].sent_m = G.m[i].rcvd_m = 0;
+		G.m[i].reordered = G.m[i].dup = G.m[i].misrouted = 0;
+	}
+	memset(G.lat, 0, sizeof(G.lat));
+	G.lat_n = G.lat_max = 0;
+}
+
+static FILE *csv;
+
+static void
+csv_row(uint64_t rate, const struct totals *t)
+{
+	if (csv != NULL)
+		fprintf(csv,
+		        "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		        ",%.6f,%.1f,%.1f,%.1f,%.1f\n",
+		        rate, t->sent, t->received, t->lost, 100 * t->loss, lat_pct_us(50),
+		        lat_pct_us(99), lat_pct_us(99.9), (double)G.lat_max * 1e6 / (double)G.hz);
+}
+
+/* One trial at @a rate total packets/s for @a seconds (after G.warmup_s), drained. */
+static void
+trial(double seconds, uint64_t rate, struct totals *t)
+{
+	totals_reset();
+	load_phase(seconds, rate);
+	quiet_phase(DRAIN_MS);
+	totals_get(t);
+	csv_row(rate, t);
+}
+
+/*
+ * RFC 2544-style binary search between @a lo and @a hi (total packets/s) for the highest rate
+ * whose loss is at most @a thr, until the interval is below @a res or @a max_trials ran.
+ * The first trial has the warm-up, the others none (the link is warm, and each is drained).
+ * @return the rate found, 0 when even @a lo lost too much.
+ */
+static uint64_t
+search(uint64_t lo, uint64_t hi, uint64_t res, double thr, double tsecs, unsigned max_trials,
+       double *found_loss)
+{
+	uint64_t best = 0, rate = hi;
+	struct totals t;
+
+	for (unsigned n = 1; n <= max_trials && !quit; n++) {
+		bool ok, gen_limited;
+
+		trial(tsecs, rate, &t);
+		G.warmup_s = 0;
+		/* a trial the generator could not offer (2 % short of the rate: the pacing lagged)
+		 * says nothing about the peer: it fails, marked gen_limited */
+		gen_limited = (double)t.sent < 0.98 * (double)rate * tsecs;
+		ok = !gen_limited && t.received > 0 && (thr == 0 ? t.lost == 0 : t.loss <= thr);
+		printf("TRIAL n=%u rate=%" PRIu64 " offered_pps=%.0f sent=%" PRIu64
+		       " received=%" PRIu64 " lost=%" PRIu64
+		       " loss_pct=%.4f p50_us=%.1f p99_us=%.1f %s\n",
+		       n, rate, (double)t.sent / tsecs, t.sent, t.received, t.lost, 100 * t.loss,
+		       lat_pct_us(50), lat_pct_us(99),
+		       ok            ? "pass"
+		       : gen_limited ? "fail gen_limited"
+		                     : "fail");
+		fflush(stdout);
+		if (ok) {
+			best = rate;
+			*found_loss = t.loss;
+			lo = rate;
+		} else {
+			hi = rate;
+		}
+		if (ok && rate == hi)
+			break; /* the maximum itself passes */
+		if (hi - lo <= res) {
+			if (best == 0 && rate != lo)
+				rate = lo; /* not tried yet: the minimum */
+			else
+				break;
+		} else {
+			rate = lo + (hi - lo) / 2;
+		}
+	}
+	return best;
+}
+
+/* ---- the streams file ---- */
+
+/*
+ * One stream per line, "SRC_IP SRC_PORT DST_IP DST_PORT" (dotted quads, decimal ports),
+ * blank lines and '#' comments ignored. SRC_IP must be --addr (the one address rtpgen owns),
+ * every DST_IP the same peer (ARP resolves it), every SRC_PORT distinct. With @a m NULL: only
+ * count. @return the number of streams, or -1 after printing the bad line.
+ */
+static long
+streams_load(const char *path, struct member *m, uint32_t our_ip, uint32_t *peer_ip)
+{
+	char line[256], sip[64], dip[64], extra[8];
+	unsigned sport, dport;
+	long n = 0, lno = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		fprintf(stderr, "rtpgen: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct in_addr s4, d4;
+		char *h = strchr(line, '#');
+		int k;
+
+		lno++;
+		if (h != NULL)
+			*h = '\0';
+		k = sscanf(line, "%63s %u %63s %u %7s", sip, &sport, dip, &dport, extra);
+		if (k <= 0)
+			continue;
+		if (k != 4 || inet_pton(AF_INET, sip, &s4) != 1 ||
+		    inet_pton(AF_INET, dip, &d4) != 1 || sport == 0 || sport > 65535 ||
+		    dport == 0 || dport > 65535 || sport == SIP_PORT) {
+			fprintf(stderr, "rtpgen: %s:%ld: want SRC_IP SRC_PORT DST_IP DST_PORT\n",
+			        path, lno);
+			goto bad;
+		}
+		if (ntohl(s4.s_addr) != our_ip) {
+			fprintf(stderr, "rtpgen: %s:%ld: source %s is not --addr\n", path, lno,
+			        sip);
+			goto bad;
+		}
+		if (n == 0)
+			*peer_ip = ntohl(d4.s_addr);
+		else if (*peer_ip != ntohl(d4.s_addr)) {
+			fprintf(stderr, "rtpgen: %s:%ld: one destination address per file\n", path,
+			        lno);
+			goto bad;
+		}
+		if (n >= 65535) {
+			fprintf(stderr, "rtpgen: %s: more than 65535 streams\n", path);
+			goto bad;
+		}
+		if (m != NULL) {
+			if (G.port_map[sport]) {
+				fprintf(stderr, "rtpgen: %s:%ld: source port %u twice\n", path, lno,
+				        sport);
+				goto bad;
+			}
+			m[n].local_port = (uint16_t)sport;
+			m[n].engine_port = (uint16_t)dport;
+			m[n].bridge = (uint32_t)n;
+			m[n].state = M_UP;
+			G.port_map[sport] = (uint32_t)n + 1;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+bad:
+	fclose(f);
+	return -1;
+}
+
 /* ---- main ---- */
 
 static void __attribute__((noreturn)) usage(void)
 {
-	rte_exit(2,
-	         "usage: dpv-mediabench EAL... -- (--calls N | --bridges K --members M)\n"
-	         "  (--rate max | --pps P) [--seconds 1-600] [--addr A] [--engine A]\n"
-	         "  [--rtp-base PORT] [--label TEXT] [--ctl SOCKET] [--ctl-tool PATH]\n"
-	         "  [--setup-seconds S] [--engine-pid PID] [--window PACKETS] [--stall-ms MS]\n");
+	rte_exit(2, "usage: rtpgen EAL... -- (--calls N | --bridges K --members M)\n"
+	            "  (--rate max | --pps P) [--seconds 1-600] [--addr A] [--engine A]\n"
+	            "  [--rtp-base PORT] [--label TEXT] [--ctl SOCKET] [--ctl-tool PATH]\n"
+	            "  [--setup-seconds S] [--engine-pid PID] [--window PACKETS] [--stall-ms MS]\n"
+	            "  [--streams FILE] (instead of --calls/--bridges) [--warmup S] [--rate PPS]\n"
+	            "  [--search --max PPS [--min PPS] [--loss-threshold F] [--trial S]\n"
+	            "   [--resolution PPS] [--max-trials N]] [--csv FILE]\n");
 }
 
 int
@@ -1021,6 +1323,16 @@ main(int argc, char **argv)
 	    {"engine-pid", required_argument, NULL, 'P'},
 	    {"window", required_argument, NULL, 'w'},
 	    {"stall-ms", required_argument, NULL, 'W'},
+	    {"warmup", required_argument, NULL, 'U'},
+	    {"streams", required_argument, NULL, 'F'},
+	    {"search", no_argument, NULL, 'X'},
+	    {"loss-threshold", required_argument, NULL, 'L'},
+	    {"trial", required_argument, NULL, 't'},
+	    {"resolution", required_argument, NULL, 'Q'},
+	    {"min", required_argument, NULL, 'm'},
+	    {"max", required_argument, NULL, 'x'},
+	    {"max-trials", required_argument, NULL, 'N'},
+	    {"csv", required_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct in_addr a = {.s_addr = htonl(0xC6120002)}, e = {.s_addr = htonl(0xC6120001)};
@@ -1030,11 +1342,20 @@ main(int argc, char **argv)
 	double seconds = 5, setup_s = 0;
 	struct snap before, after;
 	uint64_t t_before, t_after, expected = 0, received = 0, misrouted = 0, sent = 0;
+	uint64_t reordered = 0, dup = 0, rx_all = 0;
 	uint32_t left;
 	long engine_pid = 0;
 	uint64_t stall_ms = 2, fanout_sum = 0;
 	double eng_cpu0 = -1, eng_cpu1 = -1, gen_cpu0, gen_cpu1, load1;
 	int n = rte_eal_init(argc, argv), opt;
+	bool warmup_set = false;
+	const char *streams_file = NULL, *csv_path = NULL;
+	bool do_search = false;
+	double thr = 0.001, tsecs = 2, found_loss = 0;
+	uint64_t res = 0, smin = 0, smax = 0, total_rate = 0, found = 0;
+	unsigned max_trials = 16;
+	long nstreams = 0;
+	char *endp;
 
 	if (n < 0)
 		rte_exit(1, "EAL init failed\n");
@@ -1052,9 +1373,13 @@ main(int argc, char **argv)
 			members = (uint32_t)atol(optarg);
 			break;
 		case 'r':
-			if (strcmp(optarg, "max") != 0)
+			if (strcmp(optarg, "max") == 0) {
+				rate_max = true;
+				break;
+			}
+			total_rate = strtoull(optarg, &endp, 10);
+			if (*endp != '\0' || total_rate == 0)
 				usage();
-			rate_max = true;
 			break;
 		case 'p':
 			pps = (uint32_t)atol(optarg);
@@ -1094,22 +1419,94 @@ main(int argc, char **argv)
 		case 'W':
 			stall_ms = (uint64_t)atol(optarg);
 			break;
+		case 'F':
+			streams_file = optarg;
+			break;
+		case 'X':
+			do_search = true;
+			break;
+		case 'L':
+			thr = strtod(optarg, &endp);
+			if (*endp != '\0' || thr < 0 || thr >= 1)
+				usage();
+			break;
+		case 't':
+			tsecs = strtod(optarg, &endp);
+			if (*endp != '\0' || tsecs <= 0 || tsecs > 600)
+				usage();
+			break;
+		case 'Q':
+			res = strtoull(optarg, &endp, 10);
+			if (*endp != '\0' || res == 0)
+				usage();
+			break;
+		case 'm':
+			smin = strtoull(optarg, &endp, 10);
+			if (*endp != '\0')
+				usage();
+			break;
+		case 'x':
+			smax = strtoull(optarg, &endp, 10);
+			if (*endp != '\0')
+				usage();
+			break;
+		case 'N':
+			max_trials = (unsigned)strtoul(optarg, &endp, 10);
+			if (*endp != '\0' || max_trials == 0 || max_trials > 64)
+				usage();
+			break;
+		case 'C':
+			csv_path = optarg;
+			break;
+		case 'U':
+			G.warmup_s = strtod(optarg, &endp);
+			if (*endp != '\0' || G.warmup_s < 0 || G.warmup_s > 60)
+				usage();
+			warmup_set = true;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (G.window == 0)
 		G.window = 1024;
+	if (!warmup_set)
+		G.warmup_s = 1;
 	if (calls) {
 		bridges = calls;
 		members = 2;
 	}
+	if (streams_file != NULL) {
+		uint32_t peer;
+
+		if (calls || bridges || members)
+			rte_exit(2, "rtpgen: --streams excludes --calls, --bridges, --members\n");
+		nstreams = streams_load(streams_file, NULL, ntohl(a.s_addr), &peer);
+		if (nstreams <= 0)
+			rte_exit(2, "rtpgen: %s: no streams\n", streams_file);
+		e.s_addr = htonl(peer);
+		bridges = (uint32_t)nstreams;
+		members = 1;
+		G.streams_mode = true;
+	}
 	G.nb_members = bridges * members;
+	int nmodes = rate_max + (pps > 0) + (total_rate > 0) + do_search;
+	if (do_search) {
+		if (smax == 0 || smin >= smax)
+			rte_exit(2, "rtpgen: --search wants --max PPS above --min PPS\n");
+		if (smin == 0)
+			smin = 1;
+		if (res == 0)
+			res = RTE_MAX(smax / 100, (uint64_t)1);
+	}
 	/* each member one even port from rtp-base (RTCP would take the odd one) */
-	if (bridges == 0 || members < 2 || members > BRIDGE_MAX_MEMBERS || rate_max == (pps > 0) ||
-	    seconds <= 0 || seconds > 600 || rtp_base < 1024 || (rtp_base & 1) ||
-	    rtp_base + 2ull * G.nb_members > 65536 ||
-	    (rtp_base <= SIP_PORT && SIP_PORT < rtp_base + 2ull * G.nb_members))
+	if (G.streams_mode) {
+		if (nmodes != 1 || seconds <= 0 || seconds > 600)
+			usage();
+	} else if (bridges == 0 || members < 2 || members > BRIDGE_MAX_MEMBERS || nmodes != 1 ||
+	           seconds <= 0 || seconds > 600 || rtp_base < 1024 || (rtp_base & 1) ||
+	           rtp_base + 2ull * G.nb_members > 65536 ||
+	           (rtp_base <= SIP_PORT && SIP_PORT < rtp_base + 2ull * G.nb_members))
 		usage();
 	if (rte_eth_dev_count_avail() < 1)
 		rte_exit(2, "no port\n");
@@ -1127,10 +1524,17 @@ main(int argc, char **argv)
 	G.streams = rte_zmalloc("mbench_streams", sizeof(*G.streams) * G.nb_members, 0);
 	if (G.m == NULL || G.streams == NULL)
 		rte_exit(1, "no memory for %u members\n", G.nb_members);
-	for (uint32_t i = 0; i < G.nb_members; i++) {
-		G.m[i].bridge = i / members;
-		G.m[i].local_port = (uint16_t)(rtp_base + 2 * i);
-		G.port_map[G.m[i].local_port] = i + 1;
+	if (G.streams_mode) {
+		uint32_t peer;
+
+		if (streams_load(streams_file, G.m, ntohl(a.s_addr), &peer) != nstreams)
+			rte_exit(2, "rtpgen: %s changed while read\n", streams_file);
+	} else {
+		for (uint32_t i = 0; i < G.nb_members; i++) {
+			G.m[i].bridge = i / members;
+			G.m[i].local_port = (uint16_t)(rtp_base + 2 * i);
+			G.port_map[G.m[i].local_port] = i + 1;
+		}
 	}
 	G.ctx = (struct dpv_net_ctx){
 	    .port_id = 0,
@@ -1141,14 +1545,22 @@ main(int argc, char **argv)
 	    .rtp_max = (uint16_t)(rtp_base + 2 * G.nb_members - 1),
 	    .arp = &G.arp,
 	};
+	if (G.streams_mode) {
+		G.ctx.rtp_min = 65535;
+		G.ctx.rtp_max = 0;
+		for (uint32_t i = 0; i < G.nb_members; i++) {
+			G.ctx.rtp_min = RTE_MIN(G.ctx.rtp_min, G.m[i].local_port);
+			G.ctx.rtp_max = RTE_MAX(G.ctx.rtp_max, G.m[i].local_port);
+		}
+	}
 	port_setup();
 	if (setup_s <= 0)
 		setup_s = 30 + G.nb_members / 500.0; /* far more than the engine needs */
 
 	if (!arp_phase(10))
-		rte_exit(1, "mediabench: no ARP reply from %s in 10 s\n", engine_host);
+		rte_exit(1, "rtpgen: no ARP reply from %s in 10 s\n", engine_host);
 	uint64_t t_setup = rte_rdtsc();
-	left = sip_phase(true, setup_s);
+	left = G.streams_mode ? 0 : sip_phase(true, setup_s);
 	double setup_wall = (double)(rte_rdtsc() - t_setup) / (double)G.hz;
 	printf("setup: %" PRIu64 " of %u calls up, %" PRIu64 " failed (last status %" PRIu64
 	       "), %u unanswered, %.2f s (%" PRIu64 " INVITE retransmissions)\n",
@@ -1162,11 +1574,33 @@ main(int argc, char **argv)
 			continue;
 		for (uint32_t j = b0; j < b0 + members; j++)
 			G.m[i].fanout += j != i && G.m[j].state == M_UP;
+		if (G.streams_mode)
+			G.m[i].fanout = 1; /* one packet back per packet sent */
 		build_template(i);
 		G.streams[G.nb_streams++] = i;
 		fanout_sum += G.m[i].fanout;
 	}
 	G.avg_fanout = G.nb_streams && fanout_sum > G.nb_streams ? fanout_sum / G.nb_streams : 1;
+	if (csv_path != NULL) {
+		csv = fopen(csv_path, "w");
+		if (csv == NULL)
+			rte_exit(2, "rtpgen: %s: %s\n", csv_path, strerror(errno));
+		fprintf(csv, "rate,sent,received,lost,loss_pct,p50_us,p99_us,p999_us,max_us\n");
+	}
+	if (do_search && G.nb_streams) {
+		found = search(smin, smax, res, thr, tsecs, max_trials, &found_loss);
+		printf("SEARCH rate=%" PRIu64 " loss=%.6f threshold=%.6f streams=%u\n", found,
+		       found_loss, thr, G.nb_streams);
+		/* the RESULT line: one more trial at the rate found (or the minimum) */
+		total_rate = found ? found : smin;
+		seconds = tsecs;
+		G.warmup_s = 0;
+		/* the final run's totals (sent_all, in_pps, ...) are its own */
+		G.tx_pkts = G.rx_pkts = 0;
+		G.exp_out = G.written_off = 0;
+		G.loop_cycles = G.loop_work_cycles = 0;
+	}
+	totals_reset();
 	if (ctl)
 		ctl_snapshot(tool, ctl, &before);
 	if (engine_pid)
@@ -1175,10 +1609,19 @@ main(int argc, char **argv)
 	load1 = loadavg1();
 	t_before = rte_rdtsc();
 	if (G.nb_streams)
-		load_phase(seconds, pps);
+		load_phase(seconds, rate_max     ? 0
+		                    : total_rate ? total_rate
+		                                 : (uint64_t)pps * G.nb_streams);
 	double load_wall = (double)(rte_rdtsc() - t_before) / (double)G.hz;
 	uint64_t rx_load = G.rx_pkts;
 	quiet_phase(DRAIN_MS);
+	rx_all = G.rx_pkts;
+	{
+		struct totals tt;
+
+		totals_get(&tt);
+		csv_row(rate_max ? 0 : total_rate ? total_rate : (uint64_t)pps * G.nb_streams, &tt);
+	}
 	t_after = rte_rdtsc();
 	gen_cpu1 = thread_cpu_s();
 	if (engine_pid)
@@ -1191,19 +1634,21 @@ main(int argc, char **argv)
 		uint64_t bsent = 0;
 
 		for (uint32_t j = b * members; j < (b + 1) * members; j++)
-			bsent += G.m[j].state == M_UP ? G.m[j].sent : 0;
+			bsent += G.m[j].state == M_UP ? G.m[j].sent_m : 0;
 		for (uint32_t j = b * members; j < (b + 1) * members; j++) {
 			if (G.m[j].state != M_UP)
 				continue;
-			expected += bsent - G.m[j].sent;
-			received += G.m[j].rcvd;
+			expected += G.streams_mode ? bsent : bsent - G.m[j].sent_m;
+			received += G.m[j].rcvd_m;
 			misrouted += G.m[j].misrouted;
+			reordered += G.m[j].reordered;
+			dup += G.m[j].dup;
 		}
 		sent += bsent;
 	}
 	uint64_t tx_pkts = G.tx_pkts;
 	G.sip_retrans = 0;
-	left = sip_phase(false, 10 + G.nb_members / 500.0);
+	left = G.streams_mode ? 0 : sip_phase(false, 10 + G.nb_members / 500.0);
 	quiet_phase(100);
 	printf("teardown: %" PRIu64 " BYEs answered 2xx, %" PRIu64 " not, %u unanswered\n",
 	       G.byes_ok, G.byes_failed, left);
@@ -1273,6 +1718,15 @@ main(int argc, char **argv)
 		       rx ? (double)relay / (double)rx : 0, tx ? (double)relay / (double)tx : 0,
 		       after.ports_exhausted, dl ? drops : "none");
 	}
+	uint64_t lost = expected > received ? expected - received : 0;
+
+	/* the figures after the warm-up: expected = copies due back for what was sent */
+	printf(" sent_all=%" PRIu64 " received_all=%" PRIu64 " warmup_s=%.2f lost=%" PRIu64
+	       " reordered=%" PRIu64 " dup=%" PRIu64 " p50_us=%.1f p99_us=%.1f p999_us=%.1f"
+	       " max_us=%.1f in_pps=%.0f out_pps=%.0f bad_magic=%" PRIu64,
+	       tx_pkts, rx_all, G.warmup_s, lost, reordered, dup, lat_pct_us(50), lat_pct_us(99),
+	       lat_pct_us(99.9), (double)G.lat_max * 1e6 / (double)G.hz,
+	       (double)tx_pkts / load_wall, (double)rx_load / load_wall, G.bad_magic);
 	printf("\n");
 	fflush(stdout);
 	/* as dpv-fwdbench: let the peer stop polling before the memif regions go away */
@@ -1280,5 +1734,13 @@ main(int argc, char **argv)
 	rte_eth_dev_stop(G.port);
 	rte_eth_dev_close(G.port);
 	rte_eal_cleanup();
-	return 0;
+	/* 0: every call up and nothing lost after the warm-up */
+	if (csv != NULL)
+		fclose(csv);
+	if (do_search)
+		return found ? 0 : 1;
+	return G.calls_failed == 0 && (G.calls_ok > 0 || G.streams_mode) && lost == 0 &&
+	               received > 0
+	           ? 0
+	           : 1;
 }
