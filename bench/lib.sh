@@ -116,9 +116,18 @@ bench_ns() {
 	esac
 }
 
-# bench_cpu_ticks PID: utime+stime of a process in clock ticks (all its threads).
+# bench_cpu_ticks PID: utime+stime in clock ticks of a process, its threads and its live
+# descendants (Kamailio's workers are child processes)
 bench_cpu_ticks() {
-	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+	local pids=("$1") i=0 c sum=0
+	while [ $i -lt ${#pids[@]} ] && [ $i -lt 256 ]; do
+		for c in $(cat /proc/"${pids[$i]}"/task/*/children 2>/dev/null); do pids+=("$c"); done
+		i=$((i + 1))
+	done
+	for c in "${pids[@]}"; do
+		sum=$((sum + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$sum"
 }
 
 # bench_engine_conf FILE LINK DIALPLAN-RULE [EXTRA-[sip]-LINES]: the engine with media and
@@ -180,21 +189,23 @@ bench_engine_stop() {
 }
 
 # bench_rtpengine_start LOG: rtpengine (userspace forwarding, --table=-1) on the veth's system
-# side, pinned to $BENCH_SYS_CPU, NG on $BENCH_SYS_IP:2223; waits for its pong (20 s bound).
+# side, pinned to $BENCH_SYS_CPU, NG on 127.0.0.1:2223 of that namespace (the generator's side
+# of the veth belongs to DPDK: the control traffic stays off the measured link); waits for its
+# pong (20 s bound).
 # Sets BENCH_RTPE_PID (the daemon's own, from its pidfile).
 bench_rtpengine_start() {
 	local log=$1
 	rm -f "$BENCH_TMP/rtpengine.pid"
 	ip netns exec "$BENCH_NS_S" taskset -c "$BENCH_SYS_CPU" rtpengine --config-file=none \
 		--foreground --log-stderr --log-level=4 --table=-1 --interface="$BENCH_SYS_IP" \
-		--listen-ng="$BENCH_SYS_IP:2223" --port-min=30000 --port-max=39999 --num-threads=1 \
+		--listen-ng=127.0.0.1:2223 --port-min=30000 --port-max=39999 --num-threads=1 \
 		--media-num-threads=1 --timeout=600 --silent-timeout=600 --delete-delay=0 \
 		--pidfile="$BENCH_TMP/rtpengine.pid" >"$log" 2>&1 &
 	BENCH_RTPE_PID=$!
 	BENCH_PIDS+=("$BENCH_RTPE_PID")
 	for _ in $(seq 1 200); do
-		ip netns exec "$BENCH_NS_G" python3 "$BENCH_ROOT/bench/ng.py" ping \
-			--ng "$BENCH_SYS_IP:2223" >/dev/null 2>&1 && return 0
+		ip netns exec "$BENCH_NS_S" python3 "$BENCH_ROOT/bench/ng.py" ping \
+			--ng 127.0.0.1:2223 >/dev/null 2>&1 && return 0
 		kill -0 "$BENCH_RTPE_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -205,6 +216,30 @@ bench_rtpengine_start() {
 bench_rtpengine_stop() {
 	bench_stop "${BENCH_RTPE_PID:-}"
 	BENCH_RTPE_PID=
+}
+
+# bench_kamailio_start LOG: Kamailio (bench/kamailio.cfg, a stateful tm responder) on the
+# veth's system side, pinned to $BENCH_SYS_CPU, until it listens on 5060 (20 s bound).
+bench_kamailio_start() {
+	local log=$1
+	sed "s/ADDR/$BENCH_SYS_IP/g" "$BENCH_ROOT/bench/kamailio.cfg" >"$BENCH_TMP/kamailio.cfg"
+	rm -f "$BENCH_TMP/kamailio.pid"
+	ip netns exec "$BENCH_NS_S" taskset -c "$BENCH_SYS_CPU" kamailio -f "$BENCH_TMP/kamailio.cfg" \
+		-DD -E -m 4096 -M 32 -P "$BENCH_TMP/kamailio.pid" -Y "$BENCH_TMP" >"$log" 2>&1 &
+	BENCH_KAM_PID=$!
+	BENCH_PIDS+=("$BENCH_KAM_PID")
+	for _ in $(seq 1 200); do
+		ip netns exec "$BENCH_NS_S" ss -ulnH "sport = :5060" 2>/dev/null | grep -q . && return 0
+		kill -0 "$BENCH_KAM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	bench_log "kamailio did not start: $(tail -3 "$log")"
+	return 1
+}
+
+bench_kamailio_stop() {
+	bench_stop "${BENCH_KAM_PID:-}"
+	BENCH_KAM_PID=
 }
 
 # bench_machine: the machine, CPU, kernel and package versions, as "# key: value" lines for

@@ -21,117 +21,26 @@ BIN=build/bench/rtpgen
 ENG=build/engine/dpvoip
 CTL=build/tools/dpvoipctl
 for b in "$BIN" "$ENG" "$CTL"; do [ -x "$b" ] || { echo "build first: ninja -C build"; exit 1; }; done
-TMP=$(mktemp -d /tmp/dpv-media.XXXXXX)
-NS_E=dpv-me-e-$$
-NS_G=dpv-me-g-$$
-ENGINE_PID=
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+TMP=$BENCH_TMP
 RESULTS=$TMP/results
 : >"$RESULTS"
-
-engine_stop() {
-	[ -n "$ENGINE_PID" ] || return 0
-	kill -TERM "$ENGINE_PID" 2>/dev/null || true
-	for _ in $(seq 1 100); do
-		kill -0 "$ENGINE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$ENGINE_PID" 2>/dev/null || true
-	wait "$ENGINE_PID" 2>/dev/null || true
-	ENGINE_PID=
-}
-veth_down() {
-	ip netns del "$NS_E" 2>/dev/null || true
-	ip netns del "$NS_G" 2>/dev/null || true
-}
-cleanup() {
-	set +e
-	engine_stop
-	veth_down
-	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-veth_up() {
-	ip netns add "$NS_E"
-	ip netns add "$NS_G"
-	ip link add mve netns "$NS_E" type veth peer name mvg netns "$NS_G"
-	for ns_if in "$NS_E:mve" "$NS_G:mvg"; do
-		ip netns exec "${ns_if%%:*}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		ip netns exec "${ns_if%%:*}" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		ip netns exec "${ns_if%%:*}" ip link set "${ns_if#*:}" up
-	done
-}
-
-# vdev LINK SIDE: the EAL --vdev of the engine (e) or the generator (g) on LINK. Rings of 4096
-# frames everywhere (memif rsize=12, af_packet framecnt=4096, af_xdp rx/tx-desc 4096), as a
-# NIC's: the zero-loss steps must ride out the ms the shared VM takes an lcore away.
-vdev() {
-	case "$1:$2" in
-	memif:e) echo "net_memif0,role=server,socket=$TMP/memif.sock,rsize=12" ;;
-	memif:g) echo "net_memif0,role=client,socket=$TMP/memif.sock,rsize=12" ;;
-	af_packet:e) echo "net_af_packet0,iface=mve,framecnt=4096" ;;
-	af_packet:g) echo "net_af_packet0,iface=mvg,framecnt=4096" ;;
-	af_xdp:e) echo "net_af_xdp0,iface=mve" ;;
-	af_xdp:g) echo "net_af_xdp0,iface=mvg" ;;
-	esac
-}
-# ns SIDE: the command prefix that runs in the side's namespace (veth links; memif: here)
-ns() {
-	case "$LINK:$1" in
-	memif:*) ;;
-	*:e) echo "ip netns exec $NS_E" ;;
-	*:g) echo "ip netns exec $NS_G" ;;
-	esac
-}
+ENGINE_PID=
 
 engine_conf() {
-	cat >"$TMP/engine.conf" <<EOF
-[dpdk]
-eal = --no-huge -m 2048 --no-pci --file-prefix=dpvme$$ --vdev=$(vdev "$LINK" e) --log-level=lib.eal:error
-rx-desc = 4096
-tx-desc = 4096
-[cpu]
-main-core = 0
-corelist-media = 1
-corelist-signaling = 1
-idle-sleep-us = 0
-[port0]
-address = 198.18.0.1/24
-[sip]
-max-transactions = 131072
-[rtp]
-; the engine's whole pool on its one signaling lcore: 27767 ports, 13883 two-party calls
-port-min = 10000
-port-max = 65534
-; the per-port flood budget far above any stream here, so it never caps the benchmark
-flood-pps = 1000000
-flood-burst = 100000
-media-mbufs = 65536
-; calls are silent while thousands are set up: no media timeout
-media-timeout-s = 0
-[bridge]
-max-bridges = 16384
-[dialplan]
-rule = ^conf-(.+)\$ bridge
-[control]
-socket = $TMP/ctl.sock
-EOF
+	bench_engine_conf "$TMP/engine.conf" "$LINK" '^conf-(.+)$ bridge'
 }
 
 # engine_start LOG: a fresh engine, answering its control socket (bounded: 60 s).
 engine_start() {
-	rm -f "$TMP/ctl.sock" "$TMP/memif.sock"
-	# shellcheck disable=SC2046 # the prefix is words
-	$(ns e) "$ENG" -c "$TMP/engine.conf" >"$1" 2>&1 &
-	ENGINE_PID=$!
-	for _ in $(seq 1 600); do
-		"$CTL" -s "$TMP/ctl.sock" --json stats >/dev/null 2>&1 && return 0
-		kill -0 "$ENGINE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	bench_engine_start "$TMP/engine.conf" "$LINK" "$1" || return 1
+	ENGINE_PID=$BENCH_ENGINE_PID
+}
+
+engine_stop() {
+	bench_engine_stop
 	ENGINE_PID=
-	return 1
 }
 
 # run_case NAME ARGS...: one fresh engine, one rtpgen run; its RESULT line goes to
@@ -146,8 +55,9 @@ run_case() {
 	fi
 	# setup (30 s + 2 ms per member at most), load, drain, teardown (10 s + 2 ms per member)
 	# shellcheck disable=SC2046,SC2086
-	$(ns g) timeout -k 5 $((SECS + 180)) "$BIN" --no-huge -m 512 --no-pci -l 0 \
-		--file-prefix=dpvmg$$ --vdev="$(vdev "$LINK" g)" --log-level=lib.eal:error -- \
+	$(bench_ns "$LINK" g) timeout -k 5 $((SECS + 180)) "$BIN" --no-huge -m 512 --no-pci -l 0 \
+		--file-prefix=dpvmg$$ --vdev="$(bench_vdev "$LINK" g)" --log-level=lib.eal:error -- \
+		--addr "$BENCH_GEN_IP" --engine "$BENCH_SYS_IP" \
 		--label "$LINK" --seconds "$SECS" --ctl "$TMP/ctl.sock" --ctl-tool "$CTL" \
 		--engine-pid "$ENGINE_PID" $WINDOW "$@" \
 		>"$log.gen" 2>&1 || rc=$?
@@ -175,14 +85,14 @@ for LINK in $LINKS; do
 	memif) WINDOW="--window 1024 --stall-ms 2" ;;
 	*)
 		WINDOW="--window 256 --stall-ms 20"
-		veth_up
+		bench_veth_up
 		;;
 	esac
 	engine_conf
 	if [ "$LINK" = af_xdp ] && ! engine_start "$TMP/af_xdp-probe.engine"; then
 		echo "  af_xdp: the engine cannot open net_af_xdp0 on the veth; its log:"
 		tail -8 "$TMP/af_xdp-probe.engine" | sed 's/^/    /'
-		veth_down
+		bench_veth_down
 		continue
 	fi
 	engine_stop
@@ -199,7 +109,7 @@ for LINK in $LINKS; do
 			break
 		fi
 	done
-	case "$LINK" in memif) ;; *) veth_down ;; esac
+	case "$LINK" in memif) ;; *) bench_veth_down ;; esac
 done
 
 echo

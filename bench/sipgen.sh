@@ -21,146 +21,59 @@
 #   sg_start SYSTEM LINK; sg_sipgen ARGS... (prints sipgen's output); sg_stop.
 set -euo pipefail
 SG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$SG_ROOT/bench/lib.sh"
 SG_BIN=${SG_BIN:-$SG_ROOT/build/bench/sipgen}
-SG_ENG=${SG_ENG:-$SG_ROOT/build/engine/dpvoip}
-SG_CTL=${SG_CTL:-$SG_ROOT/build/tools/dpvoipctl}
-SG_PEER_IP=198.18.0.1
-SG_GEN_IP=198.18.0.2
-SG_TMP=
-SG_NS_P=dpv-sg-p-$$
-SG_NS_G=dpv-sg-g-$$
-SG_PEER_PID=
+BENCH_ENG=${SG_ENG:-$BENCH_ENG}
+BENCH_CTL=${SG_CTL:-$BENCH_CTL}
+SG_CTL=$BENCH_CTL
+SG_PEER_IP=$BENCH_SYS_IP
+SG_GEN_IP=$BENCH_GEN_IP
+SG_TMP=$BENCH_TMP
 SG_SYSTEM=
 SG_LINK=
 
-sg_veth_up() {
-	ip netns add "$SG_NS_P"
-	ip netns add "$SG_NS_G"
-	ip link add sgp netns "$SG_NS_P" type veth peer name sgg netns "$SG_NS_G"
-	for ns_if in "$SG_NS_P:sgp" "$SG_NS_G:sgg"; do
-		local ns=${ns_if%%:*} dev=${ns_if#*:}
-		ip netns exec "$ns" ip link set lo up
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		# real checksums from the kernel side (af_packet never sees an offload's)
-		ip netns exec "$ns" ethtool -K "$dev" tx off rx off >/dev/null 2>&1 || true
-		ip netns exec "$ns" ip link set "$dev" up
-	done
-}
-
-# the EAL --vdev of the peer engine (e) or sipgen (g)
-sg_vdev() {
-	case "$SG_LINK:$1" in
-	memif:e) echo "net_memif0,role=server,socket=$SG_TMP/memif.sock,rsize=12" ;;
-	memif:g) echo "net_memif0,role=client,socket=$SG_TMP/memif.sock,rsize=12" ;;
-	af_packet:e) echo "net_af_packet0,iface=sgp,framecnt=4096" ;;
-	af_packet:g) echo "net_af_packet0,iface=sgg,framecnt=4096" ;;
-	af_xdp:e) echo "net_af_xdp0,iface=sgp" ;;
-	af_xdp:g) echo "net_af_xdp0,iface=sgg" ;;
-	*) return 1 ;;
-	esac
-}
-
-sg_ns() { # SIDE: the command prefix of p (peer) or g (sipgen)
-	[ "$SG_LINK" = memif ] && return 0
-	case "$1" in p) echo "ip netns exec $SG_NS_P" ;; g) echo "ip netns exec $SG_NS_G" ;; esac
-}
-
-sg_engine_conf() {
-	cat >"$SG_TMP/engine.conf" <<EOF
-[dpdk]
-eal = --no-huge -m ${SG_ENG_MEM:-4096} --no-pci --file-prefix=dpvsge$$ --vdev=$(sg_vdev e) --log-level=lib.eal:error
-rx-desc = 4096
-tx-desc = 4096
-[cpu]
-main-core = 0
-corelist-media = 1
-corelist-signaling = 1
-idle-sleep-us = 0
-[port0]
-address = $SG_PEER_IP/24
-[sip]
-; a finished call holds its session and INVITE transaction 64*T1 (32 s): room for a whole trial
-max-dialogs = ${SG_ENG_DIALOGS:-320000}
-max-transactions = ${SG_ENG_TX:-640000}
-[rtp]
-port-min = 10000
-port-max = 65534
-media-timeout-s = 0
-[dialplan]
-rule = ^echo\$ echo
-[control]
-socket = $SG_TMP/ctl.sock
-EOF
-}
-
-# sg_start SYSTEM LINK: the peer, up and answering (bounded: 30 s)
+# sg_start SYSTEM LINK: the peer, up and answering (bounded: 60 s)
 sg_start() {
 	SG_SYSTEM=$1
 	SG_LINK=$2
-	SG_TMP=$(mktemp -d /tmp/dpv-sipgen.XXXXXX)
-	sg_vdev g >/dev/null || { echo "sipgen.sh: link memif, af_packet or af_xdp" >&2; return 2; }
-	[ "$SG_LINK" = memif ] || sg_veth_up
+	bench_vdev "$SG_LINK" g >/dev/null || { echo "sipgen.sh: link memif, af_packet or af_xdp" >&2; return 2; }
+	[ "$SG_LINK" = memif ] || bench_veth_up
 	case "$SG_SYSTEM" in
 	engine)
-		sg_engine_conf
-		# shellcheck disable=SC2046
-		$(sg_ns p) "$SG_ENG" -c "$SG_TMP/engine.conf" >"$SG_TMP/peer.log" 2>&1 &
-		SG_PEER_PID=$!
-		for _ in $(seq 1 300); do
-			"$SG_CTL" -s "$SG_TMP/ctl.sock" --json stats >/dev/null 2>&1 && return 0
-			kill -0 "$SG_PEER_PID" 2>/dev/null || break
-			sleep 0.1
-		done
+		# a finished call holds its session and INVITE transaction 64*T1 (32 s): room for a
+		# whole trial
+		BENCH_ENG_MEM=${SG_ENG_MEM:-4096} BENCH_ENG_TX=${SG_ENG_TX:-640000} \
+			bench_engine_conf "$BENCH_TMP/engine.conf" "$SG_LINK" '^echo$ echo' \
+			"max-dialogs = ${SG_ENG_DIALOGS:-320000}"
+		bench_engine_start "$BENCH_TMP/engine.conf" "$SG_LINK" "$BENCH_TMP/peer.log"
 		;;
 	kamailio)
 		[ "$SG_LINK" != memif ] || { echo "sipgen.sh: kamailio needs a veth link" >&2; return 2; }
 		command -v kamailio >/dev/null || { echo "sipgen.sh: kamailio not installed" >&2; return 77; }
-		ip netns exec "$SG_NS_P" ip addr add "$SG_PEER_IP/24" dev sgp
-		sed "s/ADDR/$SG_PEER_IP/g" "$SG_ROOT/bench/kamailio.cfg" >"$SG_TMP/kamailio.cfg"
-		ip netns exec "$SG_NS_P" taskset -c 1 kamailio -f "$SG_TMP/kamailio.cfg" -DD -E \
-			-m 4096 -M 32 -P "$SG_TMP/kamailio.pid" >"$SG_TMP/peer.log" 2>&1 &
-		SG_PEER_PID=$!
-		for _ in $(seq 1 300); do
-			ip netns exec "$SG_NS_P" ss -uln | grep -q "$SG_PEER_IP:5060" && return 0
-			kill -0 "$SG_PEER_PID" 2>/dev/null || break
-			sleep 0.1
-		done
+		bench_veth_kernel_sys
+		bench_kamailio_start "$BENCH_TMP/peer.log"
 		;;
 	*)
 		echo "sipgen.sh: system engine or kamailio" >&2
 		return 2
 		;;
 	esac
-	echo "sipgen.sh: $SG_SYSTEM did not start; its log:" >&2
-	tail -10 "$SG_TMP/peer.log" >&2
-	return 1
 }
 
 sg_stop() {
 	set +e
-	if [ -n "$SG_PEER_PID" ]; then
-		kill -TERM "$SG_PEER_PID" 2>/dev/null
-		for _ in $(seq 1 100); do
-			kill -0 "$SG_PEER_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$SG_PEER_PID" 2>/dev/null
-		wait "$SG_PEER_PID" 2>/dev/null
-		SG_PEER_PID=
-	fi
-	ip netns del "$SG_NS_P" 2>/dev/null
-	ip netns del "$SG_NS_G" 2>/dev/null
-	[ -z "$SG_TMP" ] || [ -n "${SG_KEEP:-}" ] || rm -rf "$SG_TMP"
-	SG_TMP=
+	bench_engine_stop
+	bench_kamailio_stop
+	bench_veth_down
 	set -e
 }
 
 # sg_sipgen ARGS...: sipgen to the peer's echo (CPU 0), its status returned
 sg_sipgen() {
 	# shellcheck disable=SC2046
-	$(sg_ns g) timeout -k 5 "${SG_TIMEOUT:-300}" "$SG_BIN" --no-huge -m "${SG_MEM:-4096}" \
-		--no-pci -l 0 --file-prefix="dpvsgg$$" --vdev="$(sg_vdev g)" \
+	$(bench_ns "$SG_LINK" g) timeout -k 5 "${SG_TIMEOUT:-300}" "$SG_BIN" --no-huge -m "${SG_MEM:-4096}" \
+		--no-pci -l "$BENCH_GEN_CPU" --file-prefix="dpvsgg$$" --vdev="$(bench_vdev "$SG_LINK" g)" \
 		--log-level=lib.eal:error -- "sip:echo@$SG_PEER_IP:5060" --addr "$SG_GEN_IP/24" "$@"
 }
 
@@ -220,13 +133,11 @@ if [ -z "${SG_LIB:-}" ]; then
 		sed -n '/^# usage/,/^# Functions/p' "$0" | sed 's/^# \{0,1\}//'
 		exit 2
 	}
-	for b in "$SG_BIN" "$SG_ENG" "$SG_CTL"; do
+	for b in "$SG_BIN" "$BENCH_ENG" "$BENCH_CTL"; do
 		[ -x "$b" ] || { echo "build first: ninja -C build"; exit 1; }
 	done
 	cmd=$1 SG_SYSTEM=$2 SG_LINK=$3
 	shift 3
-	trap sg_stop EXIT
-	trap 'exit 130' INT TERM
 	case "$cmd" in
 	run)
 		sg_start "$SG_SYSTEM" "$SG_LINK"

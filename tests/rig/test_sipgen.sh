@@ -24,7 +24,6 @@ source "$(dirname "$0")/../../bench/sipgen.sh"
 STAT=$(dirname "$0")/stat.py
 PASS=0
 FAIL=0
-trap sg_stop EXIT
 
 check() { # description, command...
 	local what=$1
