@@ -96,6 +96,7 @@
 
 #include "bridge.h"
 #include "engine.h"
+#include "hist.h"
 #include "rtp.h"
 #include "sip.h"
 
@@ -122,8 +123,6 @@
 #define SETTLE_MS      200 /* after the last ACK, before the first RTP packet */
 #define RX_BURSTS      8   /* rx bursts per loop pass before the generator sends again */
 #define CKSUM_SAMPLE   64
-#define LAT_SUB        8 /* latency histogram: 8 buckets per power of two of cycles */
-#define LAT_BUCKETS    (64 * LAT_SUB)
 #define CTL_MAX        (4 << 20)
 
 static volatile bool quit;
@@ -199,7 +198,8 @@ static struct {
 	uint64_t sip_tx, sip_retrans, sip_bad, sip_unexpected, sip_tx_fail;
 	uint64_t calls_ok, calls_failed, byes_ok, byes_failed, last_fail_status;
 	uint64_t stray, bad_cksum, cksum_checked, short_frames;
-	uint64_t lat[LAT_BUCKETS], lat_n, lat_max;
+	struct bench_hist lat;
+	uint64_t lat_max;
 	uint64_t warm_end; /* TSC: packets sent before it are not in the figures */
 	uint64_t bad_magic;
 	double warmup_s;
@@ -244,42 +244,10 @@ ms_tsc(uint64_t ms)
 	return G.hz / 1000 * ms;
 }
 
-static inline unsigned
-lat_bucket(uint64_t c)
-{
-	unsigned e;
-
-	if (c < LAT_SUB)
-		return (unsigned)c;
-	e = 63u - (unsigned)__builtin_clzll(c); /* >= 3 */
-	return (e - 2) * LAT_SUB + (unsigned)((c >> (e - 3)) & (LAT_SUB - 1));
-}
-
-/* The lower edge of bucket @a b in cycles (inverse of lat_bucket). */
-static uint64_t
-lat_value(unsigned b)
-{
-	unsigned e;
-
-	if (b < LAT_SUB)
-		return b;
-	e = b / LAT_SUB + 2;
-	return (1ull << e) | (uint64_t)(b % LAT_SUB) << (e - 3);
-}
-
 static double
 lat_pct_us(double pct)
 {
-	uint64_t want = (uint64_t)((double)G.lat_n * pct / 100.0), seen = 0;
-
-	if (G.lat_n == 0)
-		return 0;
-	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
-		seen += G.lat[b];
-		if (seen > want)
-			return (double)lat_value(b) * 1e6 / (double)G.hz;
-	}
-	return 0;
+	return (double)bench_hist_pct(&G.lat, pct) * 1e6 / (double)G.hz;
 }
 
 /* ---- the port ---- */
@@ -593,8 +561,7 @@ rtp_input(struct rte_mbuf *m, uint32_t idx, const struct rte_ipv4_hdr *ip,
 	if (sent_tsc <= now) {
 		uint64_t l = now - sent_tsc;
 
-		G.lat[lat_bucket(l)]++;
-		G.lat_n++;
+		bench_hist_add(&G.lat, l);
 		if (l > G.lat_max)
 			G.lat_max = l;
 	}
@@ -1135,8 +1102,8 @@ totals_reset(void)
 		G.m[i].sent_m = G.m[i].rcvd_m = 0;
 		G.m[i].reordered = G.m[i].dup = G.m[i].misrouted = 0;
 	}
-	memset(G.lat, 0, sizeof(G.lat));
-	G.lat_n = G.lat_max = 0;
+	memset(&G.lat, 0, sizeof(G.lat));
+	G.lat_max = 0;
 }
 
 static FILE *csv;

@@ -42,6 +42,7 @@
 #include <rte_mbuf.h>
 
 #include "engine.h"
+#include "hist.h"
 #include "rtp.h"
 #include "sip.h"
 
@@ -56,8 +57,6 @@
 #define RTP_MAX     65534
 #define DRAIN_MS    4000 /* after -t: hung-up calls get this long to finish */
 #define ARP_TRIES   100  /* every 100 ms: 10 s */
-#define H_SUB       16   /* histogram: 16 linear buckets per power of two of microseconds */
-#define H_BUCKETS   (40 * H_SUB)
 
 enum cstate { C_FREE, C_CALLING, C_UP, C_BYE, C_CANCEL, C_CUT /* BYE of the -t stop */ };
 
@@ -76,10 +75,6 @@ struct fifo { /* (slot, id) pairs due in order */
 	uint32_t *slot;
 	uint64_t *id, *due;
 	uint32_t mask, head, tail;
-};
-
-struct hist {
-	uint64_t b[H_BUCKETS], n;
 };
 
 struct totals {
@@ -121,7 +116,7 @@ static struct {
 	uint64_t max_calls, limit, hold_ms;
 
 	struct totals t;
-	struct hist h_all, h_int;
+	struct bench_hist h_all, h_int;
 	uint64_t tx_fail, rx_sip, rtp_stray, no_mbuf, orig_busy, orig_err, fifo_full;
 	uint64_t busy_tsc, loop_tsc;
 } G;
@@ -140,45 +135,6 @@ now_ms(uint64_t tsc)
 }
 
 /* ---- histogram: microseconds, 16 linear sub-buckets per power of two ---- */
-
-static inline unsigned
-h_bucket(uint64_t us)
-{
-	unsigned e;
-
-	if (us < H_SUB)
-		return (unsigned)us;
-	e = 63u - (unsigned)__builtin_clzll(us); /* >= 4 */
-	if (e - 3 >= 40)
-		return H_BUCKETS - 1;
-	return (e - 3) * H_SUB + (unsigned)((us >> (e - 4)) & (H_SUB - 1));
-}
-
-static uint64_t
-h_value(unsigned b)
-{
-	unsigned e;
-
-	if (b < H_SUB)
-		return b;
-	e = b / H_SUB + 3;
-	return (1ull << e) | (uint64_t)(b % H_SUB) << (e - 4);
-}
-
-static uint64_t
-h_pct(const struct hist *h, double pct)
-{
-	uint64_t want = (uint64_t)((double)h->n * pct / 100.0), seen = 0;
-
-	if (h->n == 0)
-		return 0;
-	for (unsigned b = 0; b < H_BUCKETS; b++) {
-		seen += h->b[b];
-		if (seen > want)
-			return h_value(b);
-	}
-	return h_value(H_BUCKETS - 1);
-}
 
 /* ---- fifos ---- */
 
@@ -341,10 +297,8 @@ op_state(void *arg, uint64_t id, enum sip_sess_state st)
 		{
 			uint64_t us = (now - c->t_inv) * 1000000 / G.hz;
 
-			G.h_all.b[h_bucket(us)]++;
-			G.h_all.n++;
-			G.h_int.b[h_bucket(us)]++;
-			G.h_int.n++;
+			bench_hist_add(&G.h_all, us);
+			bench_hist_add(&G.h_int, us);
 		}
 		if (!fifo_push(&G.hold, slot, id, now + G.hold_ms * G.tsc_ms))
 			G.fifo_full++; /* never hung up by us: cut by -t or ended by the peer */
@@ -564,16 +518,17 @@ hangup_all(void)
 }
 
 static void
-fmt_line(char *buf, size_t cap, double el, const struct totals *t, double cps, const struct hist *h)
+fmt_line(char *buf, size_t cap, double el, const struct totals *t, double cps,
+         const struct bench_hist *h)
 {
 	snprintf(buf, cap,
 	         "%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 	         ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.0f,%u,%" PRIu64 ",%" PRIu64
 	         ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.1f",
 	         el, t->attempted, t->answered, t->completed, t->failed, t->f4xx, t->f5xx, t->f503,
-	         t->ftimeout, t->fother + t->funfinished, t->retrans, cps, G.live, h_pct(h, 50),
-	         h_pct(h, 99), h_pct(h, 99.9), t->rtp_sent, t->rtp_rcvd,
-	         G.loop_tsc ? 100.0 * (double)G.busy_tsc / (double)G.loop_tsc : 0);
+	         t->ftimeout, t->fother + t->funfinished, t->retrans, cps, G.live,
+	         bench_hist_pct(h, 50), bench_hist_pct(h, 99), bench_hist_pct(h, 99.9), t->rtp_sent,
+	         t->rtp_rcvd, G.loop_tsc ? 100.0 * (double)G.busy_tsc / (double)G.loop_tsc : 0);
 }
 
 #define CSV_HEAD                                                                                   \
@@ -1002,8 +957,8 @@ main(int argc, char **argv)
 	printf("  rate %.1f calls/s over %.2f s; retransmissions %" PRIu64
 	       "; response time (INVITE -> 200) p50 %" PRIu64 " us, p99 %" PRIu64
 	       " us, p99.9 %" PRIu64 " us\n",
-	       rate, place_s, G.t.retrans, h_pct(&G.h_all, 50), h_pct(&G.h_all, 99),
-	       h_pct(&G.h_all, 99.9));
+	       rate, place_s, G.t.retrans, bench_hist_pct(&G.h_all, 50),
+	       bench_hist_pct(&G.h_all, 99), bench_hist_pct(&G.h_all, 99.9));
 	printf("  rtp: sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64 ", stray %" PRIu64
 	       "\n",
 	       G.t.rtp_sent, G.t.rtp_rcvd, lost, G.rtp_stray);
@@ -1021,9 +976,9 @@ main(int argc, char **argv)
 	       " bye_timeout=%" PRIu64 " cut=%" PRIu64 "\n",
 	       G.uas ? "uas" : "uac", G.t.attempted, G.t.answered, G.t.completed, G.t.failed,
 	       G.t.f4xx, G.t.f5xx, G.t.f503, G.t.ftimeout, G.t.fother, G.t.funfinished, G.t.retrans,
-	       rate, h_pct(&G.h_all, 50), h_pct(&G.h_all, 99), h_pct(&G.h_all, 99.9), G.t.rtp_sent,
-	       G.t.rtp_rcvd, lost, busy, G.t.peer_bye + G.t.bye_timeout + G.t.cut, G.t.peer_bye,
-	       G.t.bye_timeout, G.t.cut);
+	       rate, bench_hist_pct(&G.h_all, 50), bench_hist_pct(&G.h_all, 99),
+	       bench_hist_pct(&G.h_all, 99.9), G.t.rtp_sent, G.t.rtp_rcvd, lost, busy,
+	       G.t.peer_bye + G.t.bye_timeout + G.t.cut, G.t.peer_bye, G.t.bye_timeout, G.t.cut);
 	fflush(stdout);
 	if (csv)
 		fclose(csv);
