@@ -38,6 +38,20 @@ bench_stop() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# bench_ready WHAT PID LOG TENTHS CMD...: poll CMD every 0.1 s until it succeeds (0), PID exits
+# or TENTHS polls pass (1, with the last lines of LOG)
+bench_ready() {
+	local what=$1 pid=$2 log=$3 n=$4
+	shift 4
+	for _ in $(seq 1 "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	bench_log "$what did not start: $(tail -3 "$log")"
+	return 1
+}
+
 bench_cleanup() {
 	set +e
 	local p
@@ -174,13 +188,8 @@ bench_engine_start() {
 	$(bench_ns "$link" s) "$BENCH_ENG" -c "$conf" >"$log" 2>&1 &
 	BENCH_ENGINE_PID=$!
 	BENCH_PIDS+=("$BENCH_ENGINE_PID")
-	for _ in $(seq 1 600); do
-		"$BENCH_CTL" -s "$BENCH_TMP/ctl.sock" --json stats >/dev/null 2>&1 && return 0
-		kill -0 "$BENCH_ENGINE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	bench_log "engine did not start: $(tail -3 "$log")"
-	return 1
+	bench_ready engine "$BENCH_ENGINE_PID" "$log" 600 \
+		"$BENCH_CTL" -s "$BENCH_TMP/ctl.sock" --json stats
 }
 
 bench_engine_stop() {
@@ -203,14 +212,8 @@ bench_rtpengine_start() {
 		--pidfile="$BENCH_TMP/rtpengine.pid" >"$log" 2>&1 &
 	BENCH_RTPE_PID=$!
 	BENCH_PIDS+=("$BENCH_RTPE_PID")
-	for _ in $(seq 1 200); do
-		ip netns exec "$BENCH_NS_S" python3 "$BENCH_ROOT/bench/ng.py" ping \
-			--ng 127.0.0.1:2223 >/dev/null 2>&1 && return 0
-		kill -0 "$BENCH_RTPE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	bench_log "rtpengine did not start: $(tail -3 "$log")"
-	return 1
+	bench_ready rtpengine "$BENCH_RTPE_PID" "$log" 200 \
+		ip netns exec "$BENCH_NS_S" python3 "$BENCH_ROOT/bench/ng.py" ping --ng 127.0.0.1:2223
 }
 
 bench_rtpengine_stop() {
@@ -228,13 +231,11 @@ bench_kamailio_start() {
 		-DD -E -m 4096 -M 32 -P "$BENCH_TMP/kamailio.pid" -Y "$BENCH_TMP" >"$log" 2>&1 &
 	BENCH_KAM_PID=$!
 	BENCH_PIDS+=("$BENCH_KAM_PID")
-	for _ in $(seq 1 200); do
-		ip netns exec "$BENCH_NS_S" ss -ulnH "sport = :5060" 2>/dev/null | grep -q . && return 0
-		kill -0 "$BENCH_KAM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	bench_log "kamailio did not start: $(tail -3 "$log")"
-	return 1
+	bench_ready kamailio "$BENCH_KAM_PID" "$log" 200 bench_listening "$BENCH_NS_S" 5060
+}
+
+bench_listening() { # NS PORT: something in NS listens on UDP PORT
+	ip netns exec "$1" ss -ulnH "sport = :$2" | grep -q .
 }
 
 bench_kamailio_stop() {
