@@ -155,8 +155,11 @@ sprayed=$(rig_peer $PHONES spray "$SPOOF_IP" "$RIG_ENG_IP" 20000 29999 3 0x5b00f
 d1=$(($(stat drops.rtp_bad_source) + $(stat drops.rtp_no_flow)))
 hangup_all || true
 capture_stop
+# The three phones keep talking during the spray: a packet of theirs that races a flow's
+# install or removal lands in the same two counters (once seen in CI: 10,001 for 10,000), so the
+# upper bound leaves room for a few of those; double counting would show as twice the spray.
 check "spray: the $sprayed spoofed packets were dropped and counted ($((d1 - d0)))" \
-	test $((d1 - d0)) -ge $((sprayed * 95 / 100)) -a $((d1 - d0)) -le "$sprayed"
+	test $((d1 - d0)) -ge $((sprayed * 95 / 100)) -a $((d1 - d0)) -le $((sprayed + 50))
 check "spray: not one spoofed packet reached a phone" \
 	$PHONES nossrc "$RIG_DIR/three.pcap" "$RIG_PEER_IP" 0x5b00f
 kill "$SUB" 2>/dev/null || true
