@@ -192,12 +192,58 @@ ua_respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsign
 		ua_msg_free(ua, h);
 		goto fail;
 	}
+	if (code >= 200) { /* what a compact record needs to write this answer again */
+		struct ua_txc *c = sip_tx_user(tx);
+
+		memset(&c->cd, 0, sizeof(c->cd));
+		c->cd.code = (uint16_t)code;
+		c->cd.why = why;
+		c->cd_ok = false;
+		if (to_tag.len <= sizeof(c->cd.tag)) {
+			memcpy(c->cd.tag, to_tag.p, to_tag.len);
+			c->cd.tag_len = (uint8_t)to_tag.len;
+			/* other header lines or a body: only their writer can say (uas_options) */
+			c->cd_ok = body.len == 0 && extra.len == 0;
+		}
+	}
 	return 0;
 fail:
 	/* A server transaction left without its final response would never end: end it. */
 	if (code >= 200 && sip_tx_last_code(tx) < 200)
 		sip_tx_transport_error(tx);
 	return -1;
+}
+
+void
+ua_respond_again(struct sip_ua *ua, const struct sip_msg *m, const struct ua_cdata *d)
+{
+	static const char options[] = OPTIONS_EXTRA;
+	char hdrs[768];
+	uint32_t cap, n = 0, ip;
+	uint16_t port;
+	char *buf;
+	void *h;
+	int len;
+
+	/* The header lines ua_respond() wrote: the extra set, then what a rejection carries. */
+	if (d->extra == UA_CD_OPTIONS) {
+		memcpy(hdrs, options, sizeof(options) - 1);
+		n = sizeof(options) - 1;
+	}
+	if (d->code >= 300)
+		n += reject_extra(hdrs + n, sizeof(hdrs) - n, d->code, d->why, DPV_STR_NULL);
+	h = ua_msg_new(ua, &buf, &cap);
+	if (h == NULL)
+		return;
+	while ((len = sip_write_response(
+	            buf, cap, m, d->code, NULL, (struct dpv_str){d->tag, d->tag_len},
+	            (struct dpv_str){hdrs, n}, DPV_STR_NULL, DPV_STR_NULL)) < 0)
+		if (!ua_msg_grow(ua, &h, &buf, &cap))
+			return;
+	ua_via_dest(ua, &m->via, &ip, &port);
+	CNT(ua, retrans_answered);
+	ua_msg_send(ua, h, (uint32_t)len, ip, port, false);
+	ua_msg_free(ua, h);
 }
 
 void

@@ -15,12 +15,25 @@
  *   the transaction never resends a 2xx on its own and absorbs INVITE retransmissions silently;
  *   a 2xx the TU sends again through sip_tx_send_response goes out through ops->send_response.
  * - 100 Trying is the TU's to send (17.2.1 allows the TU to send a provisional instead).
+ * - Compact records (RFC 3261 17.2 and 8.2.6 allow answering a retransmission from the
+ *   request itself): a transaction that only waits out its Timer J, L, M, I or K is queued when
+ *   it enters that state and, at the next sip_tx_table_service(), replaced by a record of at
+ *   most 256 bytes (key, kind, state, the TU's struct sip_tx_cdata) in one of two rings by
+ *   expiry (64*T1 and T4): records of a ring all wait the same time and enter in time order, so
+ *   insert, expiry and the ring's memory are O(1) and flat whatever the load. The full object,
+ *   its response buffer and the TU's context (and the session it pins) go back at once. A ring
+ *   that is full drops its oldest record early (compact_evicted). Only the owning lcore looks
+ *   transactions up (no other lcore reads this table), so a record's slot is reused as soon as
+ *   it left the hash table; the full objects keep their grace period.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include <urcu-qsbr.h>
+#include <urcu/list.h>
 #include <urcu/rculfhash.h>
 
 #include "dpv.h"
@@ -42,6 +55,12 @@ enum key_field {
 
 struct sip_tx {
 	struct cds_lfht_node node;
+	uint8_t is_rec; /* 0: at the same offset as in struct tx_rec, which sets it */
+	bool cpending;  /* queued for compaction */
+	uint32_t hash;
+	uint64_t wait_until; /* end of the waiting state it was queued in */
+	uint32_t wait_ms;    /* and its length: the ring of its record */
+	struct cds_list_head cnode;
 	struct sip_tx_table *table;
 	enum sip_tx_kind kind;
 	enum sip_tx_state state;
@@ -62,8 +81,39 @@ struct sip_tx {
 	char keybuf[TX_KEYBUF];
 };
 
+/* A finished transaction's compact record. */
+#define REC_KEYBUF 140
+struct tx_rec {
+	struct cds_lfht_node node;
+	uint8_t is_rec; /* 1 */
+	uint8_t kind;
+	uint8_t state;
+	uint8_t method;
+	uint16_t sent_by_port;
+	uint8_t blen, hlen, mlen; /* branch, sent-by host, method name: back to back in key */
+	uint64_t expires;
+	struct sip_tx_cdata data;
+	char key[REC_KEYBUF];
+};
+_Static_assert(offsetof(struct tx_rec, is_rec) == offsetof(struct sip_tx, is_rec),
+               "records and transactions share the hash table");
+_Static_assert(sizeof(struct tx_rec) <= 256, "a finished transaction keeps at most 256 bytes");
+_Static_assert(SIP_METHOD_UNKNOWN < 256, "method fits a byte");
+
+/* Records that wait the same time, in expiry order. */
+struct tx_ring {
+	struct tx_rec *recs;
+	uint32_t cap, head, count;
+	uint32_t wait_ms;
+};
+
 struct sip_tx_table {
 	struct cds_lfht *ht;
+	struct tx_ring ring_long;  /* 64*T1: J, L, M */
+	struct tx_ring ring_short; /* T4: I, K */
+	struct cds_list_head pending;
+	struct sip_tx_hit hit_buf;
+	const struct sip_tx_hit *hit;
 	struct dpv_pool *pool;
 	struct dpv_timer_wheel *wheel;
 	const struct sip_tx_ops *ops;
@@ -150,10 +200,47 @@ kf(const struct sip_tx *tx, enum key_field f)
 	return (struct dpv_str){tx->keybuf + tx->koff[f], tx->klen[f]};
 }
 
+static int tx_match_full(const struct sip_tx *tx, const void *key);
+
+static bool
+node_is_rec(const struct cds_lfht_node *node)
+{
+	return ((const struct sip_tx *)caa_container_of(node, struct sip_tx, node))->is_rec != 0;
+}
+
+static int
+rec_match(const struct tx_rec *r, const struct lkey *lk)
+{
+	const struct sip_tx_key *k = lk->k;
+	bool server = r->kind == SIP_TX_IST || r->kind == SIP_TX_NIST;
+
+	if (lk->legacy || server != lk->server || r->method != lk->m)
+		return 0;
+	if (lk->m == SIP_METHOD_UNKNOWN &&
+	    !dpv_str_eq((struct dpv_str){r->key + r->blen + r->hlen, r->mlen}, k->method_name))
+		return 0;
+	if (!dpv_str_eq((struct dpv_str){r->key, r->blen}, k->branch))
+		return 0;
+	if (server &&
+	    (r->sent_by_port != k->sent_by_port ||
+	     !dpv_str_caseeq((struct dpv_str){r->key + r->blen, r->hlen}, k->sent_by_host)))
+		return 0;
+	return 1;
+}
+
 static int
 tx_match(struct cds_lfht_node *node, const void *key)
 {
 	const struct sip_tx *tx = caa_container_of(node, struct sip_tx, node);
+
+	if (node_is_rec(node))
+		return rec_match(caa_container_of(node, struct tx_rec, node), key);
+	return tx_match_full(tx, key);
+}
+
+static int
+tx_match_full(const struct sip_tx *tx, const void *key)
+{
 	const struct lkey *lk = key;
 	const struct sip_tx_key *k = lk->k;
 	bool server = tx->kind == SIP_TX_IST || tx->kind == SIP_TX_NIST;
@@ -214,18 +301,30 @@ key_store(struct sip_tx *tx, const struct sip_tx_key *k, const struct lkey *lk)
 	return true;
 }
 
+/* The transaction or record for @a lk; a record lands in t->hit (and NULL is returned). */
 static struct sip_tx *
 lookup(struct sip_tx_table *t, const struct lkey *lk)
 {
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *node;
+	const struct tx_rec *r;
 
+	t->hit = NULL;
 	rcu_read_lock();
 	cds_lfht_lookup(t->ht, lk->hash, tx_match, lk, &it);
 	node = cds_lfht_iter_get_node(&it);
 	rcu_read_unlock();
-	/* Only this lcore frees transactions, and only from reclaim: the pointer stays valid. */
-	return node != NULL ? caa_container_of(node, struct sip_tx, node) : NULL;
+	if (node == NULL)
+		return NULL;
+	if (!node_is_rec(node)) /* only this lcore frees transactions, from reclaim: still valid */
+		return caa_container_of(node, struct sip_tx, node);
+	r = caa_container_of(node, struct tx_rec, node);
+	t->hit_buf = (struct sip_tx_hit){.kind = (enum sip_tx_kind)r->kind,
+	                                 .state = (enum sip_tx_state)r->state,
+	                                 .method = (enum sip_method)r->method,
+	                                 .data = &r->data};
+	t->hit = &t->hit_buf;
+	return NULL;
 }
 
 /* ---- lifecycle ---- */
@@ -252,6 +351,22 @@ stop_timers(struct sip_tx *tx)
 	dpv_timer_cancel(tx->table->wheel, &tx->t_tout);
 }
 
+/* Arm the timer of a state that only waits for stray retransmissions, and offer the
+ * transaction for compaction when the TU takes records. */
+static void
+arm_wait(struct sip_tx *tx, enum sip_tx_timer id, uint32_t ms)
+{
+	struct sip_tx_table *t = tx->table;
+
+	arm(tx, false, id, ms);
+	if (t->ops->compact == NULL || tx->legacy || tx->cpending)
+		return;
+	tx->cpending = true;
+	tx->wait_until = dpv_timer_wheel_now(t->wheel) + ms;
+	tx->wait_ms = ms;
+	cds_list_add_tail(&tx->cnode, &t->pending);
+}
+
 static void
 terminate(struct sip_tx *tx)
 {
@@ -259,6 +374,10 @@ terminate(struct sip_tx *tx)
 
 	if (tx->state == SIP_TX_TERMINATED)
 		return;
+	if (tx->cpending) {
+		cds_list_del(&tx->cnode);
+		tx->cpending = false;
+	}
 	stop_timers(tx);
 	tx->state = SIP_TX_TERMINATED;
 	rcu_read_lock();
@@ -308,6 +427,9 @@ tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *re
 		dpv_pool_put(t->pool, tx);
 		return NULL;
 	}
+	tx->is_rec = 0;
+	tx->cpending = false;
+	tx->hash = lk.hash;
 	tx->table = t;
 	if (server)
 		tx->kind = lk.m == SIP_METHOD_INVITE ? SIP_TX_IST : SIP_TX_NIST;
@@ -380,7 +502,7 @@ ict_response(struct sip_tx *tx, unsigned code)
 		} else if (code < 300) {
 			stop_timers(tx);
 			tx->state = SIP_TX_ACCEPTED;
-			arm(tx, false, SIP_TX_TIMER_M, 64 * t->t1);
+			arm_wait(tx, SIP_TX_TIMER_M, 64 * t->t1);
 		} else {
 			stop_timers(tx);
 			tx->state = SIP_TX_COMPLETED;
@@ -422,7 +544,7 @@ nict_response(struct sip_tx *tx, unsigned code)
 		} else {
 			stop_timers(tx);
 			tx->state = SIP_TX_COMPLETED;
-			arm(tx, false, SIP_TX_TIMER_K, t->t4);
+			arm_wait(tx, SIP_TX_TIMER_K, t->t4);
 		}
 		to_tu(tx, code);
 		break;
@@ -442,6 +564,14 @@ sip_tx_response_in(struct sip_tx_table *t, const struct sip_tx_key *key, unsigne
 
 	lkey_init(&lk, key, false);
 	tx = lookup(t, &lk);
+	if (tx == NULL && t->hit != NULL) {
+		/* A retransmission after the end: absorbed, except a 2xx to an INVITE whose
+		 * transaction is over, which the TU ACKs again from its dialog (13.2.2.4). */
+		t->stats.compact_hits++;
+		if (!(t->hit->kind == SIP_TX_ICT && code >= 200 && code < 300))
+			t->stats.retrans_absorbed++;
+		return NULL;
+	}
 	if (tx == NULL || code < 100 || code > 699) {
 		t->stats.stray_responses++;
 		return NULL;
@@ -484,6 +614,19 @@ sip_tx_request_in(struct sip_tx_table *t, const struct sip_tx_key *key, struct s
 	lkey_init(&lk, key, true);
 	tx = lookup(t, &lk);
 	*out = tx;
+	if (tx == NULL && t->hit != NULL) {
+		t->stats.compact_hits++;
+		if (key->method == SIP_METHOD_ACK) {
+			if (t->hit->kind == SIP_TX_IST && t->hit->state == SIP_TX_ACCEPTED)
+				return SIP_TX_RX_TO_TU; /* the ACK of a 2xx is the TU's */
+			t->stats.retrans_absorbed++;
+			return SIP_TX_RX_ABSORBED;
+		}
+		t->stats.retrans_absorbed++;
+		/* Confirmed: done; Completed (non-INVITE): the TU answers again; Accepted: the TU
+		 * owns the 2xx. */
+		return t->hit->state == SIP_TX_CONFIRMED ? SIP_TX_RX_ABSORBED : SIP_TX_RX_COMPACT;
+	}
 	if (tx == NULL)
 		return SIP_TX_RX_NO_MATCH;
 	if (key->method == SIP_METHOD_ACK) {
@@ -492,7 +635,7 @@ sip_tx_request_in(struct sip_tx_table *t, const struct sip_tx_key *key, struct s
 			dpv_timer_cancel(t->wheel, &tx->t_retx);
 			dpv_timer_cancel(t->wheel, &tx->t_tout);
 			tx->state = SIP_TX_CONFIRMED;
-			arm(tx, false, SIP_TX_TIMER_I, t->t4);
+			arm_wait(tx, SIP_TX_TIMER_I, t->t4);
 			return SIP_TX_RX_ACK_CONFIRMED;
 		case SIP_TX_ACCEPTED:
 			return SIP_TX_RX_TO_TU;
@@ -547,7 +690,7 @@ sip_tx_send_response(struct sip_tx *tx, unsigned code, void *resp)
 		if (tx->state == SIP_TX_PROCEEDING) {
 			if (code >= 200 && code < 300) {
 				tx->state = SIP_TX_ACCEPTED;
-				arm(tx, false, SIP_TX_TIMER_L, 64 * t->t1);
+				arm_wait(tx, SIP_TX_TIMER_L, 64 * t->t1);
 			} else if (code >= 300) {
 				tx->state = SIP_TX_COMPLETED;
 				tx->retx_ms = t->t1;
@@ -565,7 +708,7 @@ sip_tx_send_response(struct sip_tx *tx, unsigned code, void *resp)
 			tx->state = SIP_TX_PROCEEDING;
 		} else {
 			tx->state = SIP_TX_COMPLETED;
-			arm(tx, false, SIP_TX_TIMER_J, 64 * t->t1);
+			arm_wait(tx, SIP_TX_TIMER_J, 64 * t->t1);
 		}
 		break;
 	default:
@@ -647,6 +790,140 @@ tx_timer_cb(struct dpv_timer *tm, void *arg)
 	}
 }
 
+/* ---- compact records ---- */
+
+static void
+ring_drop_head(struct sip_tx_table *t, struct tx_ring *rg)
+{
+	struct tx_rec *r = &rg->recs[rg->head];
+
+	rcu_read_lock();
+	cds_lfht_del(t->ht, &r->node);
+	rcu_read_unlock();
+	rg->head = rg->head + 1 == rg->cap ? 0 : rg->head + 1;
+	rg->count--;
+}
+
+/* Replace @a tx by a record holding @a d; false when the key does not fit. */
+static bool
+compact_one(struct sip_tx_table *t, struct sip_tx *tx, const struct sip_tx_cdata *d)
+{
+	struct tx_ring *rg = tx->wait_ms == t->ring_long.wait_ms ? &t->ring_long : &t->ring_short;
+	struct dpv_str b = kf(tx, KF_BRANCH), h = kf(tx, KF_HOST), m = kf(tx, KF_MNAME);
+	struct tx_rec *r;
+	uint32_t slot;
+
+	if (rg->cap == 0 || b.len + h.len + m.len > REC_KEYBUF || b.len > 255 || h.len > 255 ||
+	    m.len > 255)
+		return false;
+	if (rg->count == rg->cap) {
+		ring_drop_head(t, rg);
+		t->stats.compact_evicted++;
+	}
+	slot = rg->head + rg->count;
+	if (slot >= rg->cap)
+		slot -= rg->cap;
+	r = &rg->recs[slot];
+	r->is_rec = 1;
+	r->kind = (uint8_t)tx->kind;
+	r->state = (uint8_t)tx->state;
+	r->method = (uint8_t)tx->method;
+	r->sent_by_port = tx->sent_by_port;
+	r->blen = (uint8_t)b.len;
+	r->hlen = (uint8_t)h.len;
+	r->mlen = (uint8_t)m.len;
+	memcpy(r->key, b.p, b.len);
+	memcpy(r->key + b.len, h.p, h.len);
+	memcpy(r->key + b.len + h.len, m.p, m.len);
+	r->expires = tx->wait_until;
+	r->data = *d;
+	rg->count++;
+	/* The transaction leaves first (its on_terminated frees what the TU kept for it), then
+	 * the record takes its key: never two entries for one key. */
+	terminate(tx);
+	cds_lfht_node_init(&r->node);
+	rcu_read_lock();
+	cds_lfht_add(t->ht, tx->hash, &r->node);
+	rcu_read_unlock();
+	t->stats.compacted++;
+	return true;
+}
+
+static unsigned
+ring_expire(struct sip_tx_table *t, struct tx_ring *rg, uint64_t now)
+{
+	unsigned n = 0;
+
+	while (rg->count > 0 && rg->recs[rg->head].expires <= now) {
+		ring_drop_head(t, rg);
+		n++;
+	}
+	t->stats.compact_expired += n;
+	return n;
+}
+
+unsigned
+sip_tx_table_service(struct sip_tx_table *t)
+{
+	uint64_t now = dpv_timer_wheel_now(t->wheel);
+	struct sip_tx_cdata d;
+	unsigned n = 0;
+
+	while (!cds_list_empty(&t->pending)) {
+		struct sip_tx *tx = cds_list_first_entry(&t->pending, struct sip_tx, cnode);
+
+		cds_list_del(&tx->cnode);
+		tx->cpending = false;
+		memset(&d, 0, sizeof(d));
+		if (!t->ops->compact(tx, &d, t->ops_arg) || !compact_one(t, tx, &d))
+			t->stats.compact_refused++;
+		n++;
+	}
+	n += ring_expire(t, &t->ring_long, now);
+	n += ring_expire(t, &t->ring_short, now);
+	return n;
+}
+
+const struct sip_tx_hit *
+sip_tx_table_hit(const struct sip_tx_table *t)
+{
+	return t->hit;
+}
+
+const struct sip_tx_hit *
+sip_tx_table_find_rec(struct sip_tx_table *t, const struct sip_tx_key *key, bool server)
+{
+	struct lkey lk;
+
+	lkey_init(&lk, key, server);
+	(void)lookup(t, &lk);
+	return t->hit;
+}
+
+uint32_t
+sip_tx_table_records(const struct sip_tx_table *t)
+{
+	return t->ring_long.count + t->ring_short.count;
+}
+
+size_t
+sip_tx_record_size(void)
+{
+	return sizeof(struct tx_rec);
+}
+
+/* Rings are calloc()ed: the kernel maps their pages on first use, so a table sized for
+ * millions of records is ready at once and costs memory only as it fills. */
+static int
+ring_init(struct tx_ring *rg, uint32_t cap, uint32_t wait_ms)
+{
+	rg->cap = cap;
+	rg->wait_ms = wait_ms;
+	rg->head = rg->count = 0;
+	rg->recs = cap ? calloc(cap, sizeof(*rg->recs)) : NULL;
+	return cap && rg->recs == NULL ? -1 : 0;
+}
+
 /* ---- table ---- */
 
 struct sip_tx_table *
@@ -664,7 +941,21 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	while (buckets < cfg->max_tx)
+	if (cfg->ops->compact != NULL) {
+		uint32_t lng = cfg->max_completed ? cfg->max_completed : cfg->max_tx;
+		uint64_t shrt = (uint64_t)lng * cfg->t4_ms / (64ull * cfg->t1_ms) + 1024;
+
+		if (ring_init(&t->ring_long, lng, 64 * cfg->t1_ms) != 0 ||
+		    ring_init(&t->ring_short, shrt < lng ? (uint32_t)shrt : lng, cfg->t4_ms) != 0) {
+			free(t->ring_long.recs);
+			free(t);
+			return NULL;
+		}
+	}
+	CDS_INIT_LIST_HEAD(&t->pending);
+	/* One bucket per entry the table can hold: transactions and records. */
+	while (buckets < (uint64_t)cfg->max_tx + t->ring_long.cap + t->ring_short.cap &&
+	       buckets < (1ul << 26))
 		buckets <<= 1;
 	snprintf(name, sizeof(name), "sip_tx_%p", (void *)t);
 	t->pool = dpv_pool_create(name, cfg->max_tx, sizeof(struct sip_tx));
@@ -673,6 +964,8 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 		if (t->ht != NULL)
 			cds_lfht_destroy(t->ht, NULL);
 		dpv_pool_free(t->pool);
+		free(t->ring_long.recs);
+		free(t->ring_short.recs);
 		free(t);
 		return NULL;
 	}
@@ -691,15 +984,16 @@ void
 sip_tx_table_destroy(struct sip_tx_table *t)
 {
 	struct cds_lfht_iter it;
-	struct sip_tx *tx;
+	struct cds_lfht_node *node;
 
 	if (t == NULL)
 		return;
 	rcu_read_lock();
-	DPV_LFHT_FOREACH(t->ht, &it, tx, node)
+	cds_lfht_for_each(t->ht, &it, node)
 	{
-		stop_timers(tx);
-		cds_lfht_del(t->ht, &tx->node);
+		if (!node_is_rec(node))
+			stop_timers(caa_container_of(node, struct sip_tx, node));
+		cds_lfht_del(t->ht, node);
 	}
 	rcu_read_unlock();
 	/* The call_rcu callback writes into the table, and readers may still hold nodes deleted
@@ -707,6 +1001,8 @@ sip_tx_table_destroy(struct sip_tx_table *t)
 	dpv_gp_barrier();
 	cds_lfht_destroy(t->ht, NULL);
 	dpv_pool_free(t->pool);
+	free(t->ring_long.recs);
+	free(t->ring_short.recs);
 	free(t);
 }
 

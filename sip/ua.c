@@ -273,7 +273,43 @@ cb_on_terminated(struct sip_tx *tx, void *arg)
 	ua_txc_release(ua, c);
 }
 
+/* A transaction that only waits for retransmissions now: what its compact record keeps. */
+static bool
+cb_compact(struct sip_tx *tx, struct sip_tx_cdata *d, void *arg)
+{
+	struct sip_ua *ua = arg;
+	struct ua_txc *c = sip_tx_user(tx);
+	struct ua_cdata cd;
+
+	memset(&cd, 0, sizeof(cd));
+	switch (sip_tx_kind(tx)) {
+	case SIP_TX_NIST:
+		if (!c->cd_ok)
+			return false;
+		cd = c->cd;
+		break;
+	case SIP_TX_IST:
+		/* Accepted: the 2xx is the session's (a retransmitted INVITE asks it to resend);
+		 * Confirmed: ACKs and INVITEs are absorbed. Either way nothing to write again. */
+		if (c->sess != NULL && sip_tx_state(tx) == SIP_TX_ACCEPTED) {
+			cd.sess_id = c->sess->id;
+			cd.code = 200;
+			if (c->sess->dlg.ltag_len <= sizeof(cd.tag)) {
+				memcpy(cd.tag, c->sess->dlg.ltag, c->sess->dlg.ltag_len);
+				cd.tag_len = (uint8_t)c->sess->dlg.ltag_len;
+			}
+		}
+		break;
+	default: /* client: response retransmissions are absorbed; a 2xx re-ACKed by its dialog */
+		break;
+	}
+	memcpy(d->b, &cd, sizeof(cd));
+	CNT(ua, tx_compacted);
+	return true;
+}
+
 const struct sip_tx_ops ua_tx_ops = {
+    .compact = cb_compact,
     .send_request = cb_send_request,
     .send_response = cb_send_response,
     .send_ack = cb_send_ack,
@@ -314,6 +350,7 @@ sip_ua_tick(struct sip_ua *ua, uint64_t now)
 {
 	unsigned n = dpv_timer_wheel_advance(ua->cfg.wheel, now);
 
+	n += sip_tx_table_service(ua->txt);
 	n += sip_tx_table_reclaim(ua->txt);
 	n += ua_sess_reclaim(ua);
 	return n;
@@ -341,6 +378,7 @@ sip_ua_occupancy(const struct sip_ua *ua, struct sip_ua_occupancy *o)
 	o->sess_held = dpv_pool_in_use(ua->sess_pool);
 	o->sess_limbo = ua->limbo.count;
 	o->sess_free = dpv_pool_avail(ua->sess_pool);
+	o->tx_records = sip_tx_table_records(ua->txt);
 }
 
 struct sip_ua *
@@ -373,6 +411,7 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	if (ua->rnd == 0)
 		ua->rnd = 0x9e3779b97f4a7c15ULL;
 	tc.max_tx = cfg->max_transactions;
+	tc.max_completed = cfg->max_completed;
 	tc.t1_ms = cfg->t1_ms;
 	tc.t2_ms = cfg->t2_ms;
 	tc.t4_ms = cfg->t4_ms ? cfg->t4_ms : 5000;

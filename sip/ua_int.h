@@ -33,6 +33,7 @@
 
 #define ALLOW_HDR     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"
 #define SUPPORTED_HDR "Supported: \r\n"
+#define OPTIONS_EXTRA ALLOW_HDR "Accept: application/sdp\r\n" SUPPORTED_HDR
 #define UA_AGENT      "dpvoip"
 #define SDP_TYPE      DPV_STR_LIT("application/sdp")
 
@@ -52,6 +53,22 @@ enum ua_dlg_field {
 
 struct ua_sess;
 
+/* What a compact record of a server transaction keeps (struct sip_tx_cdata): enough to write
+ * the final response again from a retransmitted request (8.2.6, 17.2), byte for byte. */
+enum ua_cd_extra {
+	UA_CD_NONE,
+	UA_CD_OPTIONS, /* the 200 to OPTIONS: Allow, Accept, Supported */
+};
+struct ua_cdata {
+	uint64_t sess_id; /* IST: the session whose 2xx it was */
+	const char *why;  /* Warning text of a rejection: a static string */
+	uint16_t code;
+	uint8_t extra; /* enum ua_cd_extra */
+	uint8_t tag_len;
+	char tag[UA_TAG_MAX - 8]; /* To tag we added (none when the request carried one) */
+};
+_Static_assert(sizeof(struct ua_cdata) <= SIP_TX_CDATA_MAX, "fits a compact record");
+
 /* What the UA keeps beside each transaction (the tx's user pointer). */
 struct ua_txc {
 	struct ua_txc *next, *prev; /* live list, walked by sip_ua_destroy */
@@ -62,6 +79,8 @@ struct ua_txc {
 	uint32_t req_len;  /* client: bytes of sip_tx_request() */
 	uint32_t resp_len; /* server: bytes of sip_tx_last_response() */
 	enum sip_method method;
+	bool cd_ok; /* server: cd describes the final response (it can be written again) */
+	struct ua_cdata cd;
 };
 
 /* The dialog (RFC 3261 12): one per session (no forking: the first remote tag wins). */
@@ -267,6 +286,8 @@ int ua_respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, un
                struct dpv_str to_tag, struct dpv_str extra, struct dpv_str body, const char *why);
 /* Send the prepared response @a h on @a tx; 0 or -1 (the state does not allow it). */
 int ua_tx_respond(struct sip_ua *ua, struct sip_tx *tx, unsigned code, void *h, uint32_t len);
+/* A retransmission of a request whose transaction is a compact record now: the same answer. */
+void ua_respond_again(struct sip_ua *ua, const struct sip_msg *m, const struct ua_cdata *d);
 /* Answer @a m without a transaction (checks, overload). Never an ACK. */
 void ua_respond_stateless(struct sip_ua *ua, const struct sip_msg *m, unsigned code,
                           const char *why, struct dpv_str unsupported);

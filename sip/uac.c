@@ -109,6 +109,10 @@ ua_response_in(struct sip_ua *ua, const struct sip_msg *m)
 	ua->cur_resp = NULL;
 	if (tx != NULL)
 		return;
+	/* A compact record absorbed it, unless it is a 2xx to our INVITE: ACKed below. */
+	if (sip_tx_table_hit(ua->txt) != NULL &&
+	    !(m->cseq_method == SIP_METHOD_INVITE && m->status >= 200 && m->status < 300))
+		return;
 	/* A 2xx retransmission after the INVITE transaction ended: ACK it again (13.2.2.4). */
 	s = ua_sess_find(ua, m->call_id, m->from.tag);
 	if (s != NULL && s->outgoing && m->cseq_method == SIP_METHOD_INVITE && m->status >= 200 &&

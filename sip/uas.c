@@ -345,6 +345,18 @@ uas_cancel(struct sip_ua *ua, const struct sip_msg *m)
 	if (tx == NULL)
 		return; /* answered */
 	if (inv == NULL) {
+		const struct sip_tx_hit *hit;
+		struct ua_cdata cd;
+
+		k.method = SIP_METHOD_INVITE;
+		hit = sip_tx_table_find_rec(ua->txt, &k, true);
+		if (hit != NULL && hit->kind == SIP_TX_IST) {
+			/* answered (and finished) already: the CANCEL has no effect (9.2) */
+			memcpy(&cd, hit->data->b, sizeof(cd));
+			ua_respond(ua, tx, m, 200, (struct dpv_str){cd.tag, cd.tag_len},
+			           DPV_STR_NULL, DPV_STR_NULL, NULL);
+			return;
+		}
 		ua_respond(ua, tx, m, 481, DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL,
 		           "no matching INVITE");
 		return;
@@ -387,14 +399,19 @@ uas_bye(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 static void
 uas_options(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 {
-	static const char extra[] = ALLOW_HDR "Accept: application/sdp\r\n" SUPPORTED_HDR;
+	static const char extra[] = OPTIONS_EXTRA;
+	struct ua_txc *c = sip_tx_user(tx);
 	char tag[24];
 
 	if (m->to.has_tag && ua_dlg_match(ua, m, tx) == NULL)
 		return;
 	ua_token(ua, tag, sizeof(tag), "");
-	ua_respond(ua, tx, m, 200, m->to.has_tag ? DPV_STR_NULL : dpv_cstr(tag),
-	           (struct dpv_str){extra, sizeof(extra) - 1}, DPV_STR_NULL, NULL);
+	if (ua_respond(ua, tx, m, 200, m->to.has_tag ? DPV_STR_NULL : dpv_cstr(tag),
+	               (struct dpv_str){extra, sizeof(extra) - 1}, DPV_STR_NULL, NULL) == 0 &&
+	    c->cd.code == 200 && c->cd.tag_len == (m->to.has_tag ? 0 : strlen(tag))) {
+		c->cd.extra = UA_CD_OPTIONS; /* ua_respond_again writes the same lines */
+		c->cd_ok = true;
+	}
 }
 
 static void
@@ -417,6 +434,29 @@ static const struct sip_check_cfg check_cfg = {
                1u << SIP_METHOD_CANCEL | 1u << SIP_METHOD_OPTIONS,
 };
 
+/* A retransmitted request whose transaction ended in a compact record. */
+static void
+compact_hit(struct sip_ua *ua, const struct sip_msg *m)
+{
+	const struct sip_tx_hit *hit = sip_tx_table_hit(ua->txt);
+	struct ua_cdata cd;
+	struct ua_sess *s;
+
+	memcpy(&cd, hit->data->b, sizeof(cd));
+	if (hit->kind == SIP_TX_NIST) {
+		ua_respond_again(ua, m, &cd);
+		return;
+	}
+	/* An INVITE retransmitted after our 2xx: while that 2xx waits for its ACK, send it now
+	 * rather than at the next Timer G step (the transaction would absorb it, RFC 6026). */
+	s = hit->kind == SIP_TX_IST ? ua_sess_by_id(ua, cd.sess_id) : NULL;
+	if (s != NULL && s->uas.phase == UA_INV_ACK_WAIT && s->uas.resp_2xx != NULL) {
+		CNT(ua, retrans_answered);
+		ua_msg_send(ua, s->uas.resp_2xx, s->uas.resp_2xx_len, s->uas.resp_ip,
+		            s->uas.resp_port, false);
+	}
+}
+
 void
 ua_request_in(struct sip_ua *ua, const struct sip_msg *m)
 {
@@ -435,6 +475,10 @@ ua_request_in(struct sip_ua *ua, const struct sip_msg *m)
 	if (m->method == SIP_METHOD_ACK) {
 		if (rx == SIP_TX_RX_NO_MATCH || rx == SIP_TX_RX_TO_TU)
 			uas_ack(ua, m);
+		return;
+	}
+	if (rx == SIP_TX_RX_COMPACT) {
+		compact_hit(ua, m);
 		return;
 	}
 	if (rx != SIP_TX_RX_NO_MATCH)

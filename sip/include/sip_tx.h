@@ -80,6 +80,20 @@ struct sip_tx_key {
 	struct dpv_str via; /* top Via header field value */
 };
 
+/** What the TU keeps in a compact record (opaque to this layer). */
+#define SIP_TX_CDATA_MAX 48
+struct sip_tx_cdata {
+	uint8_t b[SIP_TX_CDATA_MAX];
+};
+
+/** A compact record as a lookup found it (valid until the next call into the table). */
+struct sip_tx_hit {
+	enum sip_tx_kind kind;
+	enum sip_tx_state state; /* the state the transaction was compacted in */
+	enum sip_method method;
+	const struct sip_tx_cdata *data;
+};
+
 /**
  * TU callbacks. Messages are opaque handles the TU owns (e.g. an mbuf with a reference kept);
  * the transaction only hands them back to be (re)sent. After on_terminated the TU must drop
@@ -100,13 +114,27 @@ struct sip_tx_ops {
 	void (*on_transport_error)(struct sip_tx *tx, void *arg);
 	/** The transaction reached Terminated and left the table. */
 	void (*on_terminated)(struct sip_tx *tx, void *arg);
+	/**
+	 * Optional. The transaction reached a state where it only waits for stray retransmissions
+	 * (IST Accepted or Confirmed, NIST Completed, ICT Accepted, NICT Completed): fill @a d with
+	 * what the TU needs to answer a retransmission the same way (e.g. the status and To tag of
+	 * the final response, to rewrite it from the retransmitted request) and return true; the
+	 * table then keeps only a compact record (struct sip_tx_cdata plus the key) until the
+	 * state's timer, and the transaction itself terminates (on_terminated) at the next
+	 * sip_tx_table_service(). false keeps the full transaction until its timer.
+	 */
+	bool (*compact)(struct sip_tx *tx, struct sip_tx_cdata *d, void *arg);
 };
 
 /** Table configuration. */
 struct sip_tx_table_cfg {
 	uint32_t max_tx; /* pool size */
 	uint32_t t1_ms, t2_ms, t4_ms;
-	uint32_t timer_d_ms;           /* 0: 32000 (RFC 3261 17.1.1.2, unreliable transport) */
+	uint32_t timer_d_ms; /* 0: 32000 (RFC 3261 17.1.1.2, unreliable transport) */
+	/* Compact records of finished transactions (with ops->compact): how many may wait out
+	 * 64*T1 (Timers J, L, M); those that wait T4 (I, K) get a ring scaled by T4 / 64*T1.
+	 * 0: max_tx. */
+	uint32_t max_completed;
 	struct dpv_timer_wheel *wheel; /* the lcore's wheel, shared with other layers */
 	const struct sip_tx_ops *ops;
 	void *ops_arg;
@@ -127,6 +155,11 @@ struct sip_tx_stats {
 	uint64_t stray_responses;    /* response_in matched no client transaction */
 	uint64_t responses_rejected; /* TU response not allowed in the current state */
 	uint64_t reclaimed;          /* objects back in the pool after a grace period */
+	uint64_t compacted;          /* transactions reduced to a compact record */
+	uint64_t compact_refused;    /* TU declined, key too long or RFC 2543 key: kept whole */
+	uint64_t compact_hits;       /* retransmissions that matched a compact record */
+	uint64_t compact_expired;    /* records whose wait ended */
+	uint64_t compact_evicted;    /* records dropped before their time: the ring was full */
 };
 
 /** What sip_tx_request_in did with a received request. */
@@ -135,7 +168,10 @@ enum sip_tx_rx {
 	                            an ACK, handles it as the ACK of a 2xx (new branch, RFC 3261) */
 	SIP_TX_RX_ABSORBED,      /* retransmission; the last response was resent if there was one */
 	SIP_TX_RX_ACK_CONFIRMED, /* ACK of our 3xx-6xx: Completed -> Confirmed, not for the TU */
-	SIP_TX_RX_TO_TU, /* ACK matching an INVITE transaction in Accepted: pass to the TU */
+	SIP_TX_RX_TO_TU,   /* ACK matching an INVITE transaction in Accepted: pass to the TU */
+	SIP_TX_RX_COMPACT, /* a retransmission matched a compact record (sip_tx_table_hit): the
+	                      TU answers it again from the record's data (NIST Completed) or
+	                      decides (IST Accepted: an INVITE whose 2xx the TU resends) */
 };
 
 /** Create a table; NULL on bad config or allocation failure. Call on the owning lcore. */
@@ -144,6 +180,20 @@ struct sip_tx_table *sip_tx_table_create(const struct sip_tx_table_cfg *cfg);
 void sip_tx_table_destroy(struct sip_tx_table *t);
 /** Put transactions deleted at least one grace period ago back in the pool; returns how many. */
 unsigned sip_tx_table_reclaim(struct sip_tx_table *t);
+/**
+ * Reduce transactions that reached a waiting state to compact records (ops->compact) and end
+ * the records whose wait is over, by the wheel's clock; returns the work done. Call from the
+ * lcore loop (sip_ua_tick does).
+ */
+unsigned sip_tx_table_service(struct sip_tx_table *t);
+/** The compact record the last request_in/response_in/sip_tx_table_find_rec matched, or NULL. */
+const struct sip_tx_hit *sip_tx_table_hit(const struct sip_tx_table *t);
+/** Look a compact record up by key (no state change); NULL when there is none. */
+const struct sip_tx_hit *sip_tx_table_find_rec(struct sip_tx_table *t, const struct sip_tx_key *key,
+                                               bool server);
+/** Compact records held (both rings), and bytes per record. */
+uint32_t sip_tx_table_records(const struct sip_tx_table *t);
+size_t sip_tx_record_size(void);
 /** Counters. */
 const struct sip_tx_stats *sip_tx_table_stats(const struct sip_tx_table *t);
 /** Transactions in the table (not Terminated). */

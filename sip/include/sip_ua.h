@@ -90,6 +90,7 @@ struct sip_ua_cfg {
 	uint32_t local_ip;   /* the engine's address (ops->local_addr may choose another) */
 	uint16_t local_port; /* SIP port */
 	uint32_t max_transactions, max_dialogs; /* max_dialogs: 1..SIP_UA_MAX_DIALOGS */
+	uint32_t max_completed; /* compact records of finished transactions (0: max_transactions) */
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t answer_delay_ms; /* UAS: ring this long before answering (0: answer at once) */
 	const struct sip_dialplan *dialplan; /* shared, read-only; the UA allocates its scratch */
@@ -122,6 +123,8 @@ struct sip_ua_cfg {
 	X(calls_cancelled)                                                                         \
 	X(calls_ended)                                                                             \
 	X(ack_timeouts)                                                                            \
+	X(tx_compacted)     /* finished transactions reduced to a compact record */                \
+	X(retrans_answered) /* retransmissions answered again from a compact record */             \
 	X(sessions_active)
 
 enum sip_ua_counter {
@@ -225,6 +228,7 @@ struct sip_ua_occupancy {
 	uint32_t sess_held;  /**< session objects out of the pool (live, ended, in limbo) */
 	uint32_t sess_limbo; /**< retired, waiting for a grace period */
 	uint32_t sess_free;  /**< free in the session pool */
+	uint32_t tx_records; /**< compact records of finished transactions */
 };
 
 /** Occupancy of the UA's tables and pools (its own lcore; racy elsewhere). */

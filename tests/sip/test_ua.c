@@ -1509,3 +1509,212 @@ Test(uac, bad_bridge_names_are_einval)
 	cr_assert_eq(sip_ua_set_bridge(ua, id, longname), 0);
 	cr_assert_str_eq(last_media.bridge, longname);
 }
+
+/* ---- compact records: finished transactions answer retransmissions from 256 bytes ---- */
+
+TestSuite(compact, .init = setup, .fini = teardown);
+
+/* Run grace periods until @a o shows no held session (bounded). */
+static void
+drain_grace(struct sip_ua_occupancy *o)
+{
+	for (int i = 0; i < 4; i++) {
+		rcu_quiescent_state();
+		rcu_thread_offline();
+		rcu_barrier();
+		rcu_thread_online();
+		advance(now + 1);
+		sip_ua_occupancy(ua, o);
+		if (o->sess_held == 0 && o->tx_limbo == 0)
+			return;
+	}
+}
+
+static const uint32_t retx_at[] = {1000, 10000, 31000};
+
+Test(compact, bye_retransmissions_get_the_same_200_and_the_session_is_gone_at_once)
+{
+	static char first[MSG_CAP + 1], tag[64];
+	struct sip_ua_occupancy o;
+	uint64_t t0;
+	unsigned n;
+
+	snprintf(tag, sizeof(tag), "%s", uas_call("cb1"));
+	input(req("BYE", "tone", "cb1", "z9hG4bKbye1", tag, 2, NULL, NULL, NULL));
+	cr_assert(starts(&sent[nsent - 1], "SIP/2.0 200 OK\r\n"), "%s", sent[nsent - 1].data);
+	memcpy(first, sent[nsent - 1].data, sent[nsent - 1].len + 1);
+	advance(now + 1); /* the INVITE's and the BYE's transactions become records */
+	sip_ua_occupancy(ua, &o);
+	cr_assert_eq(o.tx_live, 0, "no full transaction once the call ended");
+	cr_assert_eq(o.tx_records, 2, "the INVITE's (Timer L) and the BYE's (Timer J)");
+	cr_assert_eq(counter(SIP_UA_C_tx_compacted), 2);
+	cr_assert_eq(o.sess_live, 0);
+	drain_grace(&o);
+	cr_assert_eq(o.sess_held, 0, "the session went back after one grace period, not at 64*T1");
+	cr_assert_eq(o.tx_limbo, 0);
+	cr_assert_eq(o.tx_free, 256);
+	cr_assert_eq(nalloc, nfree, "the responses' buffers went back too");
+	cr_assert_leq(sip_tx_record_size(), 256);
+	t0 = now;
+	for (unsigned i = 0; i < 3; i++) {
+		advance(t0 + retx_at[i]);
+		n = nsent;
+		input(req("BYE", "tone", "cb1", "z9hG4bKbye1", tag, 2, NULL, NULL, NULL));
+		cr_assert_eq(nsent, n + 1, "answered at +%u ms", retx_at[i]);
+		cr_assert_str_eq(sent[n].data, first, "the same 200 at +%u ms", retx_at[i]);
+		cr_assert_eq(sent[n].port, 40000);
+	}
+	cr_assert_eq(counter(SIP_UA_C_retrans_answered), 3);
+	/* 64*T1 + T4 after the 200: a new transaction, for a dialog that is gone */
+	advance(t0 + 64 * T1 + 5000);
+	sip_ua_occupancy(ua, &o);
+	cr_assert_eq(o.tx_records, 0, "both records expired");
+	n = nsent;
+	input(req("BYE", "tone", "cb1", "z9hG4bKbye1", tag, 2, NULL, NULL, NULL));
+	cr_assert_eq(nsent, n + 1);
+	cr_assert(starts(&sent[n], "SIP/2.0 481 "), "%s", sent[n].data);
+}
+
+Test(compact, options_retransmissions_get_the_same_to_tag_then_a_new_transaction)
+{
+	static char first[MSG_CAP + 1], tag[64];
+	uint64_t t0;
+	unsigned n;
+
+	input(req("OPTIONS", "probe", "co1", "z9hG4bKopt1", NULL, 1, NULL, NULL, NULL));
+	cr_assert_eq(nsent, 1);
+	cr_assert(starts(&sent[0], "SIP/2.0 200 OK\r\n"), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "Accept: application/sdp\r\n"), "%s", sent[0].data);
+	cr_assert_not_null(to_tag_of(&sent[0]));
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[0]));
+	memcpy(first, sent[0].data, sent[0].len + 1);
+	advance(now + 1);
+	cr_assert_eq(sip_ua_tx_stats(ua)->compacted, 1);
+	t0 = now;
+	for (unsigned i = 0; i < 3; i++) {
+		advance(t0 + retx_at[i]);
+		n = nsent;
+		input(req("OPTIONS", "probe", "co1", "z9hG4bKopt1", NULL, 1, NULL, NULL, NULL));
+		cr_assert_eq(nsent, n + 1);
+		cr_assert_str_eq(sent[n].data, first, "same status, To tag and Via at +%u ms",
+		                 retx_at[i]);
+	}
+	advance(t0 + 64 * T1 + 5000);
+	n = nsent;
+	input(req("OPTIONS", "probe", "co1", "z9hG4bKopt1", NULL, 1, NULL, NULL, NULL));
+	cr_assert_eq(nsent, n + 1);
+	cr_assert(starts(&sent[n], "SIP/2.0 200 OK\r\n"), "%s", sent[n].data);
+	cr_assert_str_neq(to_tag_of(&sent[n]), tag, "a new transaction: a new To tag");
+}
+
+Test(compact, a_rejection_is_written_again_with_its_warning)
+{
+	static char first[MSG_CAP + 1];
+	unsigned n;
+
+	/* a BYE outside any dialog: 481 with a Warning, from a record after the first */
+	input(req("BYE", "tone", "cr1", "z9hG4bKrej1", "nosuch", 2, NULL, NULL, NULL));
+	cr_assert_eq(nsent, 1);
+	cr_assert(starts(&sent[0], "SIP/2.0 481 "), "%s", sent[0].data);
+	cr_assert(has(&sent[0], "Warning: 399 dpvoip \""), "%s", sent[0].data);
+	memcpy(first, sent[0].data, sent[0].len + 1);
+	advance(now + 1);
+	cr_assert_eq(sip_ua_tx_stats(ua)->compacted, 1);
+	advance(now + 10000);
+	n = nsent;
+	input(req("BYE", "tone", "cr1", "z9hG4bKrej1", "nosuch", 2, NULL, NULL, NULL));
+	cr_assert_eq(nsent, n + 1);
+	cr_assert_str_eq(sent[n].data, first);
+}
+
+Test(compact, invite_retransmissions_before_the_ack_get_the_same_200)
+{
+	char tag[64];
+	uint64_t created, t0;
+	unsigned n;
+
+	invite("tone", "ci1", "z9hG4bKa1");
+	cr_assert_eq(nsent, 3);
+	cr_assert(starts(&sent[2], "SIP/2.0 200 OK\r\n"), "%s", sent[2].data);
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[2]));
+	t0 = now;
+	advance(now + 1);
+	cr_assert_eq(sip_ua_tx_stats(ua)->compacted, 1, "the INVITE's Accepted transaction");
+	for (unsigned i = 0; i < 3; i++) {
+		advance(t0 + retx_at[i]);
+		n = nsent;
+		invite("tone", "ci1", "z9hG4bKa1");
+		cr_assert_eq(nsent, n + 1, "the 2xx at once at +%u ms", retx_at[i]);
+		cr_assert(starts(&sent[n], "SIP/2.0 200 OK\r\n"), "%s", sent[n].data);
+		cr_assert_str_eq(to_tag_of(&sent[n]), tag);
+		cr_assert(has(&sent[n], via_line), "%s", sent[n].data);
+		cr_assert_str_eq(sent[n].data, sent[2].data);
+	}
+	/* no ACK: at 64*T1 the session sends its BYE; after T4 more the INVITE is new again */
+	advance(t0 + 64 * T1 + 5000);
+	created = sip_ua_tx_stats(ua)->created;
+	invite("tone", "ci1", "z9hG4bKa1");
+	cr_assert_eq(sip_ua_tx_stats(ua)->created, created + 1, "a new server transaction");
+}
+
+Test(compact, an_ack_still_confirms_the_call_after_the_invite_became_a_record)
+{
+	uint64_t t0 = now;
+	char tag[64];
+
+	invite("tone", "ca1", "z9hG4bKa1");
+	snprintf(tag, sizeof(tag), "%s", to_tag_of(&sent[2]));
+	advance(t0 + 1);
+	cr_assert_eq(sip_ua_tx_stats(ua)->compacted, 1);
+	input(req("ACK", "tone", "ca1", "z9hG4bKack1", tag, 1, NULL, NULL, NULL));
+	cr_assert_eq(nsessions(), 1);
+	/* confirmed: no more 2xx retransmissions */
+	advance(t0 + 2000);
+	cr_assert_eq(nsent, 3);
+}
+
+Test(compact, cancel_after_the_answer_gets_200_from_the_record)
+{
+	char tag[64];
+	unsigned n;
+
+	snprintf(tag, sizeof(tag), "%s", uas_call("cc1"));
+	advance(now + 1);
+	n = nsent;
+	input(req("CANCEL", "tone", "cc1", "z9hG4bKa1", NULL, 1, NULL, NULL, NULL));
+	cr_assert_eq(nsent, n + 1);
+	cr_assert(starts(&sent[n], "SIP/2.0 200 OK\r\n"), "%s", sent[n].data);
+	cr_assert_str_eq(to_tag_of(&sent[n]), tag);
+	cr_assert_eq(nsessions(), 1, "the CANCEL has no effect on an answered call");
+}
+
+Test(compact, the_uac_side_keeps_records_and_frees_its_session_after_the_bye)
+{
+	struct sip_ua_occupancy o;
+	uint64_t id = originate();
+	unsigned n;
+
+	peer_respond(0, 200, fake_answer);
+	cr_assert_eq(nsent, 2, "INVITE, ACK");
+	advance(now + 1);
+	sip_ua_occupancy(ua, &o);
+	cr_assert_eq(o.tx_live, 0, "the INVITE client transaction (Accepted) is a record");
+	cr_assert_eq(o.tx_records, 1);
+	/* a retransmitted 2xx is ACKed again by the dialog */
+	peer_respond(0, 200, fake_answer);
+	cr_assert_eq(nsent, 3);
+	cr_assert_str_eq(sent[2].data, sent[1].data);
+	cr_assert_eq(sip_ua_hangup(ua, id), 0);
+	cr_assert(starts(&sent[3], "BYE "), "%s", sent[3].data);
+	peer_respond(3, 200, NULL);
+	advance(now + 1);
+	sip_ua_occupancy(ua, &o);
+	cr_assert_eq(o.tx_live, 0);
+	cr_assert_eq(o.tx_records, 2, "the BYE's client transaction waits Timer K as a record");
+	n = nsent;
+	peer_respond(3, 200, NULL); /* absorbed */
+	cr_assert_eq(nsent, n);
+	cr_assert_eq(counter(SIP_UA_C_rx_dropped), 0);
+	drain_grace(&o);
+	cr_assert_eq(o.sess_held, 0);
+}
