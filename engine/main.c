@@ -147,8 +147,10 @@ main(int argc, char **argv)
 			problems += dpv_config_check_ports(&e->cfg, (unsigned)est, stderr);
 	}
 	if (check) {
-		if (problems == 0)
+		if (problems == 0) {
 			printf("%s: OK\n", path);
+			dpv_sig_print_capacity(&e->cfg, stdout);
+		}
 		dpv_config_free(&e->cfg);
 		return problems ? 1 : 0;
 	}

@@ -28,7 +28,6 @@
 #define DPV_WHEEL_TICK_MS   1
 #define DPV_SIG_LARGE_MBUFS 255
 #define DPV_SIG_FRAG_MBUFS  4095
-#define DPV_SIG_POOL_SLACK  1024  /* beyond one held message per transaction: ARP, ACKs */
 #define DPV_SIG_MSG_RING    4096  /* messages waiting for one signaling lcore */
 #define DPV_SIG_MSGS        16383 /* messages in flight, engine-wide */
 #define DPV_TONE_RING       4096  /* new tone flows waiting for one media lcore */
@@ -479,6 +478,36 @@ sig_free(struct dpv_sig *s)
 	rte_free(s);
 }
 
+void
+dpv_sig_print_capacity(const struct dpv_config *c, FILE *f)
+{
+	struct sip_ua_cfg u = {
+	    .max_transactions = c->sip.max_transactions,
+	    .max_dialogs = c->sip.max_dialogs,
+	    .max_completed = c->sip.max_completed,
+	    .t1_ms = c->sip.t1_ms,
+	    .t4_ms = c->sip.t4_ms,
+	};
+	/* rte_pktmbuf_pool_create: mempool header, struct rte_mbuf, private area, buffer */
+	uint64_t mbuf = 64 + sizeof(struct rte_mbuf) + DPV_MBUF_PRIV + RTE_MBUF_DEFAULT_BUF_SIZE;
+	uint64_t nmbuf = (uint64_t)c->sip.max_transactions + DPV_SIG_POOL_SLACK;
+	struct sip_ua_capacity cap;
+
+	sip_ua_capacity(&u, &cap);
+	fprintf(f,
+	        "per signaling lcore: %.0f finished calls/s (max-completed %u records of %u bytes "
+	        "for 64*T1 = %u s, 2 per call), %u live dialogs, %u live transactions; "
+	        "%" PRIu64 " MB of EAL memory (%" PRIu64 " signaling mbufs), at most %" PRIu64
+	        " MB of heap\n",
+	        cap.calls_per_s, c->sip.max_completed, cap.record_size, 64 * c->sip.t1_ms / 1000,
+	        c->sip.max_dialogs, c->sip.max_transactions, (nmbuf * mbuf) >> 20, nmbuf,
+	        cap.heap_bytes >> 20);
+	fprintf(f,
+	        "rtp: %u calls with media at once (ports %u-%u, split between the signaling "
+	        "lcores)\n",
+	        (c->rtp.port_max - c->rtp.port_min + 1) / 2, c->rtp.port_min, c->rtp.port_max);
+}
+
 /*
  * The signaling state of signaling lcore @a i, with the RTP ports @a lo-@a hi. NULL when a part
  * cannot be made: the message names the key that sizes it, and nothing made is left behind.
@@ -497,6 +526,7 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 	    .local_port = c->sip.port,
 	    .max_transactions = c->sip.max_transactions,
 	    .max_dialogs = c->sip.max_dialogs,
+	    .max_completed = c->sip.max_completed,
 	    .t1_ms = c->sip.t1_ms,
 	    .t2_ms = c->sip.t2_ms,
 	    .t4_ms = c->sip.t4_ms,

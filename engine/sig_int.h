@@ -26,7 +26,11 @@ enum sig_msg_type {
 	                           stays up with no media action) */
 };
 
-#define SIG_FROM_MAIN UINT16_MAX
+#define SIG_FROM_MAIN      UINT16_MAX
+#define DPV_SIG_POOL_SLACK 1024 /* beyond one held message per transaction: ARP, ACKs */
+
+/** What each signaling lcore sustains and costs with the file's pools (`--check` prints it). */
+void dpv_sig_print_capacity(const struct dpv_config *c, FILE *f);
 
 /* A message; the fields each type uses are in its comment. */
 struct sig_msg {

@@ -912,6 +912,12 @@ sip_tx_record_size(void)
 	return sizeof(struct tx_rec);
 }
 
+size_t
+sip_tx_size(void)
+{
+	return sizeof(struct sip_tx);
+}
+
 /* Rings are calloc()ed: the kernel maps their pages on first use, so a table sized for
  * millions of records is ready at once and costs memory only as it fills. */
 static int

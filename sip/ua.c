@@ -381,6 +381,20 @@ sip_ua_occupancy(const struct sip_ua *ua, struct sip_ua_occupancy *o)
 	o->tx_records = sip_tx_table_records(ua->txt);
 }
 
+void
+sip_ua_capacity(const struct sip_ua_cfg *cfg, struct sip_ua_capacity *out)
+{
+	uint64_t recs = cfg->max_completed ? cfg->max_completed : cfg->max_transactions;
+	uint64_t shrt = recs * (cfg->t4_ms ? cfg->t4_ms : 5000) / (64ull * cfg->t1_ms) + 1024;
+
+	out->record_size = (uint32_t)sip_tx_record_size();
+	out->calls_per_s = (double)recs / (2.0 * 64.0 * cfg->t1_ms / 1000.0);
+	out->heap_bytes =
+	    (uint64_t)cfg->max_dialogs * (sizeof(struct ua_sess) + sizeof(void *)) +
+	    (uint64_t)cfg->max_transactions * (sip_tx_size() + sizeof(struct ua_txc)) +
+	    (recs + (shrt < recs ? shrt : recs)) * out->record_size;
+}
+
 struct sip_ua *
 sip_ua_create(const struct sip_ua_cfg *cfg)
 {

@@ -194,6 +194,8 @@ const struct sip_tx_hit *sip_tx_table_find_rec(struct sip_tx_table *t, const str
 /** Compact records held (both rings), and bytes per record. */
 uint32_t sip_tx_table_records(const struct sip_tx_table *t);
 size_t sip_tx_record_size(void);
+/** Bytes of a full transaction object. */
+size_t sip_tx_size(void);
 /** Counters. */
 const struct sip_tx_stats *sip_tx_table_stats(const struct sip_tx_table *t);
 /** Transactions in the table (not Terminated). */

@@ -153,6 +153,14 @@ struct sip_sess_info {
 	uint16_t last_code; /* UAC: last final/provisional status received */
 };
 
+/** What a UA of @a cfg sustains and costs, for `dpvoip --check` and the docs. */
+struct sip_ua_capacity {
+	double calls_per_s;   /* finished calls/s whose records (2 per call, 64*T1) fit */
+	uint64_t heap_bytes;  /* sessions, transactions, records (pages touched as they fill) */
+	uint32_t record_size; /* bytes per finished transaction */
+};
+void sip_ua_capacity(const struct sip_ua_cfg *cfg, struct sip_ua_capacity *out);
+
 /** Create a UA on the calling lcore (which must be rcu_register_thread()ed). NULL on error. */
 struct sip_ua *sip_ua_create(const struct sip_ua_cfg *cfg);
 /** End every session without signaling, free everything. */
