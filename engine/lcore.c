@@ -176,6 +176,11 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 	uint64_t now = rte_rdtsc();
 	unsigned work = 0;
 
+	/* Signaling time first: what arrives in this pass is handled at `now`, and the timers it
+	 * arms count from there, not from the previous pass (which may be long ago: the first
+	 * pass after start, or after an idle sleep). */
+	if (w->roles & DPV_ROLE_SIGNALING)
+		work += dpv_sig_tick(w, now);
 	for (unsigned p = 0; p < e->nb_ports; p++) {
 		struct dpv_port *port = &e->ports[p];
 		uint16_t n;
@@ -196,8 +201,6 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 			sip_deliver(w, pkts, n);
 		work += n;
 	}
-	if (w->roles & DPV_ROLE_SIGNALING)
-		work += dpv_sig_tick(w, now);
 	if (w->roles & DPV_ROLE_MEDIA)
 		work += media_tick(w, now);
 	if (w->tx_handoff != NULL)

@@ -122,13 +122,14 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.sip.t4_ms, 5000);
 	cr_assert_eq(cfg.sip.max_transactions, 65536);
 	cr_assert_eq(cfg.sip.max_dialogs, 65536);
+	cr_assert_eq(cfg.sip.max_completed, 655360);
 	cr_assert_eq(cfg.rtp.port_min, 20000);
 	cr_assert_eq(cfg.rtp.port_max, 29999);
 	cr_assert_eq(cfg.dialplan.nb_rules, 4);
 	cr_assert_str_eq(cfg.dialplan.rules[0].rule.pattern, "^conf-(.+)$");
 	cr_assert_eq(cfg.dialplan.rules[0].rule.action, DPV_CALL_BRIDGE);
 	cr_assert_null(cfg.dialplan.rules[0].rule.bridge);
-	cr_assert_eq(cfg.dialplan.rules[0].line, 44);
+	cr_assert_eq(cfg.dialplan.rules[0].line, 45);
 	cr_assert_str_eq(cfg.dialplan.rules[1].rule.pattern, "^echo$");
 	cr_assert_eq(cfg.dialplan.rules[1].rule.action, DPV_CALL_ECHO);
 	cr_assert_str_eq(cfg.dialplan.rules[2].rule.pattern, "^busy$");
@@ -136,7 +137,7 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.dialplan.rules[2].rule.reject_code, 486);
 	cr_assert_str_eq(cfg.dialplan.rules[3].rule.pattern, ".*");
 	cr_assert_eq(cfg.dialplan.rules[3].rule.action, DPV_CALL_TONE);
-	cr_assert_eq(cfg.dialplan.rules[3].line, 47);
+	cr_assert_eq(cfg.dialplan.rules[3].line, 48);
 	cr_assert_str_eq(cfg.ctl_socket, "/run/dpvoip/dpvoip.sock");
 	cr_assert_eq(dpv_config_eal_port_estimate(cfg.eal), 1);
 }
@@ -192,6 +193,7 @@ Test(config, defaults)
 	cr_assert_eq(cfg.sip.t4_ms, 5000);
 	cr_assert_eq(cfg.sip.max_transactions, 65536);
 	cr_assert_eq(cfg.sip.max_dialogs, 65536);
+	cr_assert_eq(cfg.sip.max_completed, 655360);
 	cr_assert_eq(cfg.rtp.port_min, 20000);
 	cr_assert_eq(cfg.rtp.port_max, 29999);
 	cr_assert_eq(cfg.dialplan.nb_rules, 1);

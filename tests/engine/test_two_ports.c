@@ -156,7 +156,8 @@ Test(two_ports, each_call_names_the_address_of_the_port_it_came_in_on)
 		snprintf(callid, sizeof(callid), "twoport%u", p);
 		peer_says(p, invite(p, callid));
 		n = sent_on(p, out, 8);
-		cr_assert_eq(n, 3, "100, 180 and 200 leave by port %u", p);
+		cr_assert_eq(n, 3, "100, 180 and 200 leave by port %u (%u: %s)", p, n,
+		             n ? out[n - 1] : "");
 		cr_assert_eq(strncmp(out[2], "SIP/2.0 200 OK\r\n", 16), 0, "%s", out[2]);
 		for (unsigned k = 0; k < 3; k++)
 			cr_assert_not_null(strstr(out[2], want[p][k]), "port %u: no \"%s\" in:\n%s",
