@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fixed-size object pool: one cache-aligned block carved into equal objects, and a stack of
+ * Fixed-size object pool: one page-aligned block carved into equal objects, and a stack of
  * free indices, so get and put are O(1) and nothing is allocated after create. A per-object
  * flag catches double puts, which would otherwise hand the same object out twice.
+ *
+ * Creation is lazy, so a pool of millions of objects is ready at once: the block is an
+ * anonymous mapping (zero pages the kernel fills on first touch, not a memset of gigabytes),
+ * and objects never handed out are not on the stack: those at and above `fresh` are free
+ * implicitly and go out in address order once the stack is empty.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dpv.h"
 
@@ -15,9 +21,11 @@ struct dpv_pool {
 	char name[32];
 	uint8_t *base;
 	size_t stride;
+	size_t map_len;
 	uint32_t size;
-	uint32_t nb_free;
-	uint32_t *free_idx; /* stack of free object indices */
+	uint32_t fresh;     /* objects [fresh, size) were never handed out */
+	uint32_t nb_free;   /* on the stack */
+	uint32_t *free_idx; /* stack of free object indices (objects handed out and put back) */
 	uint8_t *in_use;    /* 1 while handed out */
 	struct dpv_pool_stats stats;
 };
@@ -39,18 +47,16 @@ dpv_pool_create(const char *name, uint32_t nb_objs, uint32_t obj_size)
 	snprintf(p->name, sizeof(p->name), "%s", name != NULL ? name : "");
 	p->stride = stride;
 	p->size = nb_objs;
-	p->base = aligned_alloc(POOL_ALIGN, stride * nb_objs);
-	p->free_idx = calloc(nb_objs, sizeof(*p->free_idx));
+	p->map_len = stride * nb_objs;
+	p->base = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->base == MAP_FAILED)
+		p->base = NULL;
+	p->free_idx = malloc((size_t)nb_objs * sizeof(*p->free_idx));
 	p->in_use = calloc(nb_objs, 1);
 	if (p->base == NULL || p->free_idx == NULL || p->in_use == NULL) {
 		dpv_pool_free(p);
 		return NULL;
 	}
-	memset(p->base, 0, stride * nb_objs);
-	/* Lowest index on top, so a fresh pool hands objects out in address order. */
-	for (uint32_t i = 0; i < nb_objs; i++)
-		p->free_idx[i] = nb_objs - 1 - i;
-	p->nb_free = nb_objs;
 	return p;
 }
 
@@ -59,7 +65,8 @@ dpv_pool_free(struct dpv_pool *p)
 {
 	if (p == NULL)
 		return;
-	free(p->base);
+	if (p->base != NULL)
+		munmap(p->base, p->map_len);
 	free(p->free_idx);
 	free(p->in_use);
 	free(p);
@@ -70,11 +77,14 @@ dpv_pool_get(struct dpv_pool *p)
 {
 	uint32_t i;
 
-	if (p->nb_free == 0) {
+	if (p->nb_free > 0) {
+		i = p->free_idx[--p->nb_free];
+	} else if (p->fresh < p->size) {
+		i = p->fresh++;
+	} else {
 		p->stats.empty++;
 		return NULL;
 	}
-	i = p->free_idx[--p->nb_free];
 	p->in_use[i] = 1;
 	p->stats.gets++;
 	return p->base + (size_t)i * p->stride;
@@ -107,13 +117,13 @@ dpv_pool_put(struct dpv_pool *p, void *obj)
 uint32_t
 dpv_pool_avail(const struct dpv_pool *p)
 {
-	return p->nb_free;
+	return p->nb_free + (p->size - p->fresh);
 }
 
 uint32_t
 dpv_pool_in_use(const struct dpv_pool *p)
 {
-	return p->size - p->nb_free;
+	return p->size - dpv_pool_avail(p);
 }
 
 uint32_t
