@@ -48,7 +48,8 @@ dpv_pool_create(const char *name, uint32_t nb_objs, uint32_t obj_size)
 	p->stride = stride;
 	p->size = nb_objs;
 	p->map_len = stride * nb_objs;
-	p->base = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p->base =
+	    mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p->base == MAP_FAILED)
 		p->base = NULL;
 	p->free_idx = malloc((size_t)nb_objs * sizeof(*p->free_idx));

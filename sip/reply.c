@@ -116,6 +116,17 @@ ua_server_tx(struct sip_ua *ua, const struct sip_msg *m)
 	uint16_t port;
 
 	ua_via_dest(ua, &m->via, &ip, &port);
+	/* Overload sheds in a fixed order: new calls first, while the calls in progress still get
+	 * transactions (the last 1/16 of the pool is theirs) and finished ones keep their records
+	 * (a new call is refused before the record ring would have to drop its oldest early). */
+	if (m->method == SIP_METHOD_INVITE && !m->to.has_tag &&
+	    (dpv_pool_avail(ua->txc_pool) <= ua->cfg.max_transactions / 16 ||
+	     sip_tx_table_records_full(ua->txt))) {
+		CNT(ua, overload_503);
+		CNT(ua, shed_new_calls);
+		ua_respond_stateless(ua, m, 503, "overloaded: new calls shed", DPV_STR_NULL);
+		return NULL;
+	}
 	c = ua_txc_new(ua, NULL, ip, port, m->method);
 	if (c == NULL) {
 		CNT(ua, overload_503);

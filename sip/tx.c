@@ -900,6 +900,13 @@ sip_tx_table_find_rec(struct sip_tx_table *t, const struct sip_tx_key *key, bool
 	return t->hit;
 }
 
+bool
+sip_tx_table_records_full(const struct sip_tx_table *t)
+{
+	return t->ring_long.cap != 0 &&
+	       t->ring_long.count >= t->ring_long.cap - t->ring_long.cap / 16;
+}
+
 uint32_t
 sip_tx_table_records(const struct sip_tx_table *t)
 {

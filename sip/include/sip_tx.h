@@ -191,6 +191,8 @@ const struct sip_tx_hit *sip_tx_table_hit(const struct sip_tx_table *t);
 /** Look a compact record up by key (no state change); NULL when there is none. */
 const struct sip_tx_hit *sip_tx_table_find_rec(struct sip_tx_table *t, const struct sip_tx_key *key,
                                                bool server);
+/** True when the 64*T1 record ring is 15/16 full: shed new work before it drops records. */
+bool sip_tx_table_records_full(const struct sip_tx_table *t);
 /** Compact records held (both rings), and bytes per record. */
 uint32_t sip_tx_table_records(const struct sip_tx_table *t);
 size_t sip_tx_record_size(void);

@@ -124,6 +124,7 @@ struct sip_ua_cfg {
 	X(calls_ended)                                                                             \
 	X(ack_timeouts)                                                                            \
 	X(tx_compacted)     /* finished transactions reduced to a compact record */                \
+	X(shed_new_calls)   /* new INVITEs refused (503) to keep room for calls in progress */     \
 	X(retrans_answered) /* retransmissions answered again from a compact record */             \
 	X(sessions_active)
 

@@ -1718,3 +1718,40 @@ Test(compact, the_uac_side_keeps_records_and_frees_its_session_after_the_bye)
 	drain_grace(&o);
 	cr_assert_eq(o.sess_held, 0);
 }
+
+/* Overload sheds new calls first: the last 1/16 of the transaction pool is for calls in
+ * progress. */
+static void
+setup_shed(void)
+{
+	start(2000, 64, 32); /* answer delay 2 s: INVITE transactions stay pending */
+}
+
+TestSuite(shed, .init = setup_shed, .fini = teardown);
+
+Test(shed, a_full_pool_sheds_new_calls_and_still_serves_calls_in_progress)
+{
+	char callid[32], branch[32];
+	unsigned n;
+
+	for (unsigned i = 0; i < 30; i++) {
+		snprintf(callid, sizeof(callid), "shed%u", i);
+		snprintf(branch, sizeof(branch), "z9hG4bKs%u", i);
+		invite("tone", callid, branch);
+	}
+	cr_assert_eq(counter(SIP_UA_C_shed_new_calls), 0, "30 of 32 transactions: still room");
+	n = nsent;
+	invite("tone", "shed30", "z9hG4bKs30");
+	cr_assert_eq(nsent, n + 1);
+	cr_assert(starts(&sent[n], "SIP/2.0 503 "), "%s", sent[n].data);
+	cr_assert(has(&sent[n], "Warning: 399 dpvoip \"overloaded: new calls shed\"\r\n"), "%s",
+	          sent[n].data);
+	cr_assert(has(&sent[n], "Retry-After: "), "%s", sent[n].data);
+	cr_assert_eq(counter(SIP_UA_C_shed_new_calls), 1);
+	/* a call in progress is cancelled: its CANCEL gets a transaction from the reserve */
+	n = nsent;
+	input(req("CANCEL", "tone", "shed3", "z9hG4bKs3", NULL, 1, NULL, NULL, NULL));
+	cr_assert_geq(nsent, n + 2);
+	cr_assert(starts(&sent[n], "SIP/2.0 200 OK\r\n"), "%s", sent[n].data);
+	cr_assert(starts(&sent[n + 1], "SIP/2.0 487 "), "%s", sent[n + 1].data);
+}
