@@ -581,7 +581,8 @@ main(int argc, char **argv)
 	static const struct sip_dialplan_rule rules[] = {{"^bench$", DPV_CALL_TONE, 0, NULL}};
 	uint64_t sessions = 1000, max_calls = 200000;
 	double seconds = 10, w0, c0, pre_wall, pre_cpu, wall, cpu, dr_wall, dr_cpu;
-	uint64_t tx_live, sess_live, done;
+	uint64_t tx_live, sess_live, done, records;
+	unsigned mbufs_held;
 	struct sip_ua_cfg cfg = {0};
 	char err[256];
 	unsigned nb_mbufs, ring_size;
@@ -654,6 +655,8 @@ main(int argc, char **argv)
 	rcu_register_thread();
 	if (dpv_timer_wheel_init(&B.wheel, WHEEL_SLOTS, 1, now_ms()) < 0)
 		return 1;
+	/* two records (INVITE, BYE) per finished call for 64*T1, prefill's and measured calls' */
+	cfg.max_completed = 2 * cfg.max_transactions;
 	cfg.index = 0;
 	cfg.nb_uas = 1;
 	cfg.local_ip = UA_IP;
@@ -720,6 +723,8 @@ main(int argc, char **argv)
 		sip_ua_occupancy(B.ua, &o);
 		tx_live = o.tx_live;
 		sess_live = o.sess_held;
+		records = o.tx_records;
+		mbufs_held = rte_mempool_in_use_count(B.pool);
 	}
 
 	/* Deferred: what the finished calls still cost (timers L and J, reclaim, mbuf frees). */
@@ -737,9 +742,16 @@ main(int argc, char **argv)
 		    "measured: %llu complete calls in %.3f s wall, %.3f s CPU (%.0f%% of wall)\n",
 		    (unsigned long long)done, wall, cpu, 100 * cpu / wall);
 		printf("  at the end: %u sessions in the table, %llu session objects held, "
-		       "%llu transactions in the table\n",
+		       "%llu transactions in the table, %u mbufs held\n",
 		       (unsigned)sip_ua_counters(B.ua)[SIP_UA_C_sessions_active],
-		       (unsigned long long)sess_live, (unsigned long long)tx_live);
+		       (unsigned long long)sess_live, (unsigned long long)tx_live, mbufs_held);
+		printf("  state per finished call for its 64*T1 tail: %.2f records of %zu bytes = "
+		       "%.0f bytes (sessions, transactions and mbufs beyond the live calls: %lld, "
+		       "%llu, %u)\n",
+		       (double)records / (double)done, sip_tx_record_size(),
+		       (double)records * (double)sip_tx_record_size() / (double)done,
+		       (long long)sess_live - (long long)B.st.established,
+		       (unsigned long long)tx_live, mbufs_held);
 		printf("  calls/s: %.0f by wall, %.0f by CPU; ns/call (CPU): %.0f both stages, "
 		       "%.0f UA stage (%.0f%% by TSC), %.0f UAC stage\n",
 		       (double)done / wall, (double)done / cpu, ns_cpu, ns_cpu * ua_share,

@@ -485,6 +485,7 @@ dpv_sig_print_capacity(const struct dpv_config *c, FILE *f)
 	    .max_transactions = c->sip.max_transactions,
 	    .max_dialogs = c->sip.max_dialogs,
 	    .max_completed = c->sip.max_completed,
+	    .max_calls_per_source = c->sip.max_calls_per_source,
 	    .t1_ms = c->sip.t1_ms,
 	    .t4_ms = c->sip.t4_ms,
 	};
@@ -527,6 +528,7 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 	    .max_transactions = c->sip.max_transactions,
 	    .max_dialogs = c->sip.max_dialogs,
 	    .max_completed = c->sip.max_completed,
+	    .max_calls_per_source = c->sip.max_calls_per_source,
 	    .t1_ms = c->sip.t1_ms,
 	    .t2_ms = c->sip.t2_ms,
 	    .t4_ms = c->sip.t4_ms,

@@ -26,6 +26,7 @@ static const struct dpv_cfg_key sip_keys[] = {
     {"max-transactions", dpv_cfg_parse_uint, SF(max_transactions), 16, 16777216, 0, NULL},
     {"max-dialogs", dpv_cfg_parse_uint, SF(max_dialogs), 16, SIP_UA_MAX_DIALOGS, 0, NULL},
     {"max-completed", dpv_cfg_parse_uint, SF(max_completed), 1024, 67108864, 0, NULL},
+    {"max-calls-per-source", dpv_cfg_parse_uint, SF(max_calls_per_source), 0, 16777216, 0, NULL},
     {"answer-delay-ms", dpv_cfg_parse_uint, SF(answer_delay_ms), 0, 60000, 0, NULL},
     {NULL},
 };
@@ -42,6 +43,8 @@ sip_conf_defaults(struct sip_conf *sc)
 	    .max_dialogs = 65536,
 	    /* 10,000 calls/s of two records (INVITE, BYE) for 64*T1 = 32 s each */
 	    .max_completed = 655360,
+	    /* a quarter of the dialogs: one host never holds them all (a proxy in front: raise) */
+	    .max_calls_per_source = 16384,
 	};
 }
 

@@ -94,9 +94,71 @@ ua_sess_alloc(struct sip_ua *ua, bool outgoing, uint32_t peer_ip)
 	return s;
 }
 
+/* ---- incoming calls per source ---- */
+
+static uint32_t
+src_slot(const struct sip_ua *ua, uint32_t ip)
+{
+	uint32_t i = dpv_hash32(&ip, sizeof(ip)) & ua->src_mask;
+
+	while (ua->src[i].ip != 0 && ua->src[i].ip != ip)
+		i = (i + 1) & ua->src_mask;
+	return i; /* never full: twice as many slots as sessions */
+}
+
+bool
+ua_src_admit(const struct sip_ua *ua, uint32_t ip)
+{
+	return ua->src == NULL || ip == 0 ||
+	       ua->src[src_slot(ua, ip)].n < ua->cfg.max_calls_per_source;
+}
+
+void
+ua_src_hold(struct sip_ua *ua, struct ua_sess *s, uint32_t ip)
+{
+	uint32_t i;
+
+	if (ua->src == NULL || ip == 0)
+		return;
+	i = src_slot(ua, ip);
+	ua->src[i].ip = ip;
+	ua->src[i].n++;
+	s->src_held = ip;
+}
+
+void
+ua_src_release(struct sip_ua *ua, struct ua_sess *s)
+{
+	uint32_t i, j, k;
+
+	if (s->src_held == 0)
+		return;
+	i = src_slot(ua, s->src_held);
+	s->src_held = 0;
+	if (ua->src[i].ip == 0 || --ua->src[i].n > 0)
+		return;
+	/* Backward-shift deletion keeps every probe chain whole without tombstones. */
+	for (j = i;;) {
+		ua->src[i].ip = 0;
+		ua->src[i].n = 0;
+		for (;;) {
+			j = (j + 1) & ua->src_mask;
+			if (ua->src[j].ip == 0)
+				return;
+			k = dpv_hash32(&ua->src[j].ip, sizeof(uint32_t)) & ua->src_mask;
+			/* j's entry may move to i when its home k is not cyclically in (i, j] */
+			if (i <= j ? (i >= k || k > j) : (i >= k && k > j))
+				break;
+		}
+		ua->src[i] = ua->src[j];
+		i = j;
+	}
+}
+
 void
 ua_sess_drop(struct sip_ua *ua, struct ua_sess *s)
 {
+	ua_src_release(ua, s);
 	s->life = UA_LIFE_RETIRED;
 	dpv_pool_put(ua->sess_pool, s);
 }
@@ -199,6 +261,7 @@ ua_sess_end(struct sip_ua *ua, struct ua_sess *s)
 		return;
 	ua_sess_set_state(ua, s, SIP_SESS_TERMINATED);
 	s->life = UA_LIFE_ENDED;
+	ua_src_release(ua, s);
 	ua_uas_stop_timers(ua, s);
 	dpv_timer_cancel(ua->cfg.wheel, &s->uac.t_cancel);
 	ua_media_stop(ua, s);

@@ -440,12 +440,17 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	ua->by_slot = calloc(cfg->max_dialogs, sizeof(*ua->by_slot));
 	while (buckets < cfg->max_dialogs)
 		buckets <<= 1;
+	if (cfg->max_calls_per_source != 0) {
+		ua->src = calloc(2 * buckets, sizeof(*ua->src));
+		ua->src_mask = 2 * (uint32_t)buckets - 1;
+	}
 	/* fixed size: resizing would allocate and run on the call_rcu thread */
 	ua->ht = cds_lfht_new(buckets, buckets, buckets, 0, NULL);
 	if (cfg->dialplan != NULL)
 		ua->dps = sip_dialplan_scratch_alloc(cfg->dialplan);
 	if (ua->txt == NULL || ua->sess_pool == NULL || ua->txc_pool == NULL ||
-	    ua->by_slot == NULL || ua->ht == NULL || (cfg->dialplan != NULL && ua->dps == NULL)) {
+	    ua->by_slot == NULL || ua->ht == NULL || (cfg->dialplan != NULL && ua->dps == NULL) ||
+	    (cfg->max_calls_per_source != 0 && ua->src == NULL)) {
 		sip_ua_destroy(ua);
 		return NULL;
 	}
@@ -481,5 +486,6 @@ sip_ua_destroy(struct sip_ua *ua)
 	dpv_pool_free(ua->sess_pool);
 	dpv_pool_free(ua->txc_pool);
 	free(ua->by_slot);
+	free(ua->src);
 	free(ua);
 }

@@ -162,7 +162,8 @@ struct ua_sess {
 	enum sip_sess_state state;
 	enum ua_sess_life life;
 	bool outgoing;
-	bool media_on; /* media answer/offer succeeded: a media stop is owed */
+	bool media_on;     /* media answer/offer succeeded: a media stop is owed */
+	uint32_t src_held; /* incoming: the source address it counts against (0: none) */
 	struct ua_dialog dlg;
 	struct ua_uas uas;
 	struct ua_uac uac;
@@ -184,6 +185,8 @@ struct sip_ua {
 	struct sip_dialplan_scratch *dps;
 	struct ua_txc *txc_live;
 	struct dpv_defer limbo; /* retired sessions waiting for a grace period */
+	struct ua_src *src;     /* incoming sessions per source address, open addressing */
+	uint32_t src_mask;
 	uint64_t next_unique;
 	uint64_t rnd;
 	uint32_t t1, t2;
@@ -226,6 +229,15 @@ extern const struct sip_tx_ops ua_tx_ops;
 /* ---- session.c ---- */
 
 struct ua_sess *ua_sess_alloc(struct sip_ua *ua, bool outgoing, uint32_t peer_ip);
+/* Per-source bound on incoming calls (cfg.max_calls_per_source, 0: none): may @a ip open one
+ * more; then count @a s against it until the session ends. */
+struct ua_src {
+	uint32_t ip; /* 0: empty */
+	uint32_t n;
+};
+bool ua_src_admit(const struct sip_ua *ua, uint32_t ip);
+void ua_src_hold(struct sip_ua *ua, struct ua_sess *s, uint32_t ip);
+void ua_src_release(struct sip_ua *ua, struct ua_sess *s);
 /* Back to the pool before it was published (no table entry, transaction or media). */
 void ua_sess_drop(struct sip_ua *ua, struct ua_sess *s);
 bool ua_sess_insert(struct sip_ua *ua, struct ua_sess *s);

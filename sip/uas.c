@@ -194,12 +194,20 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		           "rejected by dialplan");
 		return;
 	}
+	if (!ua_src_admit(ua, ua->src_ip)) {
+		CNT(ua, overload_503);
+		CNT(ua, shed_source_calls);
+		ua_respond(ua, tx, m, 503, tag, DPV_STR_NULL, DPV_STR_NULL,
+		           "too many calls from this source");
+		return;
+	}
 	s = ua_sess_alloc(ua, false, ua->src_ip);
 	if (s == NULL) {
 		CNT(ua, overload_503);
 		ua_respond(ua, tx, m, 503, tag, DPV_STR_NULL, DPV_STR_NULL, "dialog pool full");
 		return;
 	}
+	ua_src_hold(ua, s, ua->src_ip);
 	if (!ua_dlg_init_uas(ua, s, m, tag)) {
 		ua_sess_drop(ua, s);
 		ua_respond(ua, tx, m, 400, tag, DPV_STR_NULL, DPV_STR_NULL,

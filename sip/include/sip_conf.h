@@ -21,8 +21,9 @@ struct sip_conf {
 	uint16_t port;
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t max_transactions;
-	uint32_t max_dialogs;   /**< 16..SIP_UA_MAX_DIALOGS */
-	uint32_t max_completed; /**< compact records of finished transactions (64*T1 each) */
+	uint32_t max_dialogs;          /**< 16..SIP_UA_MAX_DIALOGS */
+	uint32_t max_completed;        /**< compact records of finished transactions (64*T1 each) */
+	uint32_t max_calls_per_source; /**< incoming calls one source address holds (0: any) */
 	uint32_t answer_delay_ms;
 };
 

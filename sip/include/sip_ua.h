@@ -91,6 +91,7 @@ struct sip_ua_cfg {
 	uint16_t local_port; /* SIP port */
 	uint32_t max_transactions, max_dialogs; /* max_dialogs: 1..SIP_UA_MAX_DIALOGS */
 	uint32_t max_completed; /* compact records of finished transactions (0: max_transactions) */
+	uint32_t max_calls_per_source; /* incoming calls one source address may hold (0: any) */
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t answer_delay_ms; /* UAS: ring this long before answering (0: answer at once) */
 	const struct sip_dialplan *dialplan; /* shared, read-only; the UA allocates its scratch */
@@ -123,9 +124,10 @@ struct sip_ua_cfg {
 	X(calls_cancelled)                                                                         \
 	X(calls_ended)                                                                             \
 	X(ack_timeouts)                                                                            \
-	X(tx_compacted)     /* finished transactions reduced to a compact record */                \
-	X(shed_new_calls)   /* new INVITEs refused (503) to keep room for calls in progress */     \
-	X(retrans_answered) /* retransmissions answered again from a compact record */             \
+	X(tx_compacted)      /* finished transactions reduced to a compact record */               \
+	X(shed_new_calls)    /* new INVITEs refused (503) to keep room for calls in progress */    \
+	X(shed_source_calls) /* new INVITEs refused (503): their source holds its limit */         \
+	X(retrans_answered)  /* retransmissions answered again from a compact record */            \
 	X(sessions_active)
 
 enum sip_ua_counter {

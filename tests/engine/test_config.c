@@ -123,6 +123,7 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.sip.max_transactions, 65536);
 	cr_assert_eq(cfg.sip.max_dialogs, 65536);
 	cr_assert_eq(cfg.sip.max_completed, 655360);
+	cr_assert_eq(cfg.sip.max_calls_per_source, 16384);
 	cr_assert_eq(cfg.rtp.port_min, 20000);
 	cr_assert_eq(cfg.rtp.port_max, 29999);
 	cr_assert_eq(cfg.dialplan.nb_rules, 4);
@@ -194,6 +195,7 @@ Test(config, defaults)
 	cr_assert_eq(cfg.sip.max_transactions, 65536);
 	cr_assert_eq(cfg.sip.max_dialogs, 65536);
 	cr_assert_eq(cfg.sip.max_completed, 655360);
+	cr_assert_eq(cfg.sip.max_calls_per_source, 16384);
 	cr_assert_eq(cfg.rtp.port_min, 20000);
 	cr_assert_eq(cfg.rtp.port_max, 29999);
 	cr_assert_eq(cfg.dialplan.nb_rules, 1);

@@ -173,6 +173,7 @@ static const struct sip_ua_ops ops_two_ports = {
 };
 
 static const struct sip_ua_ops *start_ops = &ops;
+static uint32_t start_per_source; /* cfg.max_calls_per_source of the next start() */
 
 /* A media layer the tests control: fixed SDP, counted calls. */
 static const struct dpv_media_ops media_ops = {
@@ -205,6 +206,7 @@ start(uint32_t answer_delay, uint32_t max_dialogs, uint32_t max_tx)
 	    .t2_ms = T2,
 	    .t4_ms = 5000,
 	    .answer_delay_ms = answer_delay,
+	    .max_calls_per_source = start_per_source,
 	    .wheel = &wheel,
 	    .ops = start_ops,
 	    .media = &media_ops,
@@ -1754,4 +1756,47 @@ Test(shed, a_full_pool_sheds_new_calls_and_still_serves_calls_in_progress)
 	cr_assert_geq(nsent, n + 2);
 	cr_assert(starts(&sent[n], "SIP/2.0 200 OK\r\n"), "%s", sent[n].data);
 	cr_assert(starts(&sent[n + 1], "SIP/2.0 487 "), "%s", sent[n + 1].data);
+}
+
+/* One source holds at most max_calls_per_source incoming calls; others are unaffected, and
+ * its budget comes back as its calls end. */
+static void
+setup_per_source(void)
+{
+	start_per_source = 3;
+	start(0, 64, 256);
+	start_per_source = 0;
+}
+
+TestSuite(per_source, .init = setup_per_source, .fini = teardown);
+
+Test(per_source, a_source_at_its_limit_gets_503_and_others_do_not)
+{
+	char callid[32], branch[32], tags[4][64];
+	unsigned n;
+
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(callid, sizeof(callid), "ps%u", i);
+		snprintf(branch, sizeof(branch), "z9hG4bKp%u", i);
+		invite("tone", callid, branch);
+		snprintf(tags[i], sizeof(tags[i]), "%s", to_tag_of(&sent[nsent - 1]));
+	}
+	cr_assert_eq(nsessions(), 3);
+	n = nsent;
+	invite("tone", "ps3", "z9hG4bKp3");
+	cr_assert_eq(nsent, n + 1);
+	cr_assert(starts(&sent[n], "SIP/2.0 503 "), "%s", sent[n].data);
+	cr_assert(has(&sent[n], "\"too many calls from this source\""), "%s", sent[n].data);
+	cr_assert_eq(counter(SIP_UA_C_shed_source_calls), 1);
+	/* another host is not limited by it */
+	input_from(req("INVITE", "tone", "other0", "z9hG4bKo0", NULL, 1, NULL, NULL, offer_sdp),
+	           0xC6120003u);
+	cr_assert(starts(&sent[nsent - 1], "SIP/2.0 200 OK\r\n"), "%s", sent[nsent - 1].data);
+	cr_assert_eq(nsessions(), 4);
+	/* one of its calls ends: it may place one more */
+	input(req("BYE", "tone", "ps1", "z9hG4bKpb1", tags[1], 2, NULL, NULL, NULL));
+	cr_assert_eq(nsessions(), 3);
+	invite("tone", "ps4", "z9hG4bKp4");
+	cr_assert(starts(&sent[nsent - 1], "SIP/2.0 200 OK\r\n"), "%s", sent[nsent - 1].data);
+	cr_assert_eq(counter(SIP_UA_C_shed_source_calls), 1);
 }
