@@ -23,6 +23,33 @@
 
 #define DROP_PREFIX "drop_"
 
+/* What a signaling lcore's tables hold (racy reads of its own gauges) and what its transaction
+ * layer did with finished transactions. */
+static json_t *
+ua_tables(const struct sip_ua *ua)
+{
+	const struct sip_tx_stats *ts = sip_ua_tx_stats(ua);
+	struct sip_ua_occupancy oc;
+	json_t *t = json_object();
+
+	sip_ua_occupancy(ua, &oc);
+	json_object_set_new(t, "tx_live", json_integer(oc.tx_live));
+	json_object_set_new(t, "tx_limbo", json_integer(oc.tx_limbo));
+	json_object_set_new(t, "tx_free", json_integer(oc.tx_free));
+	json_object_set_new(t, "tx_records", json_integer(oc.tx_records));
+	json_object_set_new(t, "sess_live", json_integer(oc.sess_live));
+	json_object_set_new(t, "sess_held", json_integer(oc.sess_held));
+	json_object_set_new(t, "sess_free", json_integer(oc.sess_free));
+	json_object_set_new(t, "compacted", json_integer(ts->compacted));
+	json_object_set_new(t, "compact_refused", json_integer(ts->compact_refused));
+	json_object_set_new(t, "compact_hits", json_integer(ts->compact_hits));
+	json_object_set_new(t, "compact_expired", json_integer(ts->compact_expired));
+	json_object_set_new(t, "compact_evicted", json_integer(ts->compact_evicted));
+	json_object_set_new(t, "retrans_absorbed", json_integer(ts->retrans_absorbed));
+	json_object_set_new(t, "retrans_sent", json_integer(ts->retrans_sent));
+	return t;
+}
+
 static json_t *
 lcore_json(const struct dpv_worker *w)
 {
@@ -48,6 +75,7 @@ lcore_json(const struct dpv_worker *w)
 		for (unsigned c = 0; c < SIP_UA_C_MAX; c++)
 			json_object_set_new(sip, sip_ua_counter_names[c], json_integer(uc[c]));
 		json_object_set_new(o, "sip", sip);
+		json_object_set_new(o, "sip_tables", ua_tables(dpv_sig_worker_ua(w)));
 	}
 	if (dpv_sig_worker_media(w) != NULL) {
 		const struct rtp_media *rm = dpv_sig_worker_media(w);
