@@ -36,6 +36,26 @@ tel_add_members(struct rte_tel_data *d, const json_t *o, bool strings)
 	}
 }
 
+/* The lcore's counter groups (sip, sip_tables, rtp, sig, media) as dicts of their own: one
+ * level of containers, which a single lcore's reply can hold. */
+static void
+tel_add_groups(struct rte_tel_data *d, const json_t *lc)
+{
+	static const char *const groups[] = {"sip", "sip_tables", "rtp", "sig", "media"};
+
+	for (unsigned i = 0; i < RTE_DIM(groups); i++) {
+		const json_t *g = json_object_get(lc, groups[i]);
+		struct rte_tel_data *c;
+
+		if (!json_is_object(g) || (c = rte_tel_data_alloc()) == NULL)
+			continue;
+		rte_tel_data_start_dict(c);
+		tel_add_members(c, g, false);
+		if (rte_tel_data_add_dict_container(d, groups[i], c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+}
+
 static int
 tel_parse_id(const char *params, unsigned long max, unsigned long *out)
 {
@@ -150,6 +170,7 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 			tel_add_members(d, lc, false);
 			tel_add_roles(d, lc);
 			tel_add_sig_ring(d, lc);
+			tel_add_groups(d, lc);
 		}
 		json_decref(st);
 		return lc != NULL ? 0 : -EINVAL;

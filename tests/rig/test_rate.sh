@@ -35,4 +35,17 @@ check "no 503 and no buffer shortage (overload_503 $(stat lcores.0.sip.overload_
 check "every finished transaction became a compact record (2 per call: $(stat lcores.0.sip.tx_compacted))" \
 	test "$(stat lcores.0.sip.tx_compacted)" -ge $((2 * CALLS))
 check "the sessions are gone right after the calls" wait_stat engine.sessions -eq 0
+# DPDK telemetry carries the same tables: the signaling lcore's records and compactions
+tel_compacted=$(python3 - "/var/run/dpdk/dpv$RIG_ID/dpdk_telemetry.v2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+json.loads(s.recv(16384))  # the greeting
+s.send(b"/dpvoip/lcores,1")
+print(json.loads(s.recv(65536))["/dpvoip/lcores"]["sip_tables"]["compacted"])
+PY
+) || tel_compacted=
+check "telemetry's /dpvoip/lcores,1 shows the compacted transactions ($tel_compacted)" \
+	test "${tel_compacted:-0}" -ge $((2 * CALLS))
 rig_summary
