@@ -478,17 +478,29 @@ sig_free(struct dpv_sig *s)
 	rte_free(s);
 }
 
-void
-dpv_sig_print_capacity(const struct dpv_config *c, FILE *f)
+/* The UA's settings that come from [sip], as every signaling lcore has them. */
+static struct sip_ua_cfg
+ua_cfg_of(const struct dpv_config *c)
 {
-	struct sip_ua_cfg u = {
+	return (struct sip_ua_cfg){
+	    .local_port = c->sip.port,
 	    .max_transactions = c->sip.max_transactions,
 	    .max_dialogs = c->sip.max_dialogs,
 	    .max_completed = c->sip.max_completed,
 	    .max_calls_per_source = c->sip.max_calls_per_source,
 	    .t1_ms = c->sip.t1_ms,
+	    .t2_ms = c->sip.t2_ms,
 	    .t4_ms = c->sip.t4_ms,
+	    .answer_delay_ms = c->sip.answer_delay_ms,
+	    .dialplan = c->dialplan.dp,
+	    .ops = &ua_ops,
 	};
+}
+
+void
+dpv_sig_print_capacity(const struct dpv_config *c, FILE *f)
+{
+	struct sip_ua_cfg u = ua_cfg_of(c);
 	/* rte_pktmbuf_pool_create: mempool header, struct rte_mbuf, private area, buffer */
 	uint64_t mbuf = 64 + sizeof(struct rte_mbuf) + DPV_MBUF_PRIV + RTE_MBUF_DEFAULT_BUF_SIZE;
 	uint64_t nmbuf = (uint64_t)c->sip.max_transactions + DPV_SIG_POOL_SLACK;
@@ -520,22 +532,7 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 	struct dpv_worker *w = e->sig_workers[i];
 	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
 	char name[RTE_MEMPOOL_NAMESIZE];
-	struct sip_ua_cfg ucfg = {
-	    .index = i,
-	    .nb_uas = e->nb_sig,
-	    .local_ip = e->ports[0].net.addr,
-	    .local_port = c->sip.port,
-	    .max_transactions = c->sip.max_transactions,
-	    .max_dialogs = c->sip.max_dialogs,
-	    .max_completed = c->sip.max_completed,
-	    .max_calls_per_source = c->sip.max_calls_per_source,
-	    .t1_ms = c->sip.t1_ms,
-	    .t2_ms = c->sip.t2_ms,
-	    .t4_ms = c->sip.t4_ms,
-	    .answer_delay_ms = c->sip.answer_delay_ms,
-	    .dialplan = c->dialplan.dp,
-	    .ops = &ua_ops,
-	};
+	struct sip_ua_cfg ucfg = ua_cfg_of(c);
 	struct dpv_sig *s = rte_zmalloc("dpv_sig", sizeof(*s), RTE_CACHE_LINE_SIZE);
 
 	if (s == NULL) {
@@ -545,6 +542,9 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 		        c->path, c->eal_line, w->lcore_id);
 		return NULL;
 	}
+	ucfg.index = i;
+	ucfg.nb_uas = e->nb_sig;
+	ucfg.local_ip = e->ports[0].net.addr;
 	s->e = e;
 	s->w = w;
 	s->tsc_per_ms = rte_get_tsc_hz() / 1000;
