@@ -97,7 +97,7 @@ else
 	failures+=("layering")
 fi
 
-echo "== fuzz smoke: libFuzzer on the SIP parser, seeded from the corpora"
+echo "== fuzz smoke: libFuzzer on the SIP parser (seeded from the corpora) and the bencode parser"
 fuzz_smoke() {
 	local dir=build-fuzz seeds work
 	if [ ! -f "$dir/build.ninja" ]; then
@@ -105,7 +105,7 @@ fuzz_smoke() {
 		CC=clang meson setup "$dir" -Dfuzz=true >"$dir/dpv-setup.log" 2>&1 ||
 			{ cat "$dir/dpv-setup.log"; return 1; }
 	fi
-	ninja -C "$dir" tests/fuzz/fuzz_sip_parse >"$dir/dpv-ninja.log" 2>&1 ||
+	ninja -C "$dir" tests/fuzz/fuzz_sip_parse tests/fuzz/fuzz_bencode >"$dir/dpv-ninja.log" 2>&1 ||
 		{ tail -30 "$dir/dpv-ninja.log"; return 1; }
 	[ -d "$DPV_CORPORA" ] || { echo "fuzz: no corpora at $DPV_CORPORA"; return 1; }
 	seeds=$(mktemp -d /tmp/dpv-fuzz-seeds.XXXXXX)
@@ -123,6 +123,19 @@ fuzz_smoke() {
 	local rc=$?
 	grep -hE '^(INFO: seed corpus|Done|#[0-9]+ *DONE)' "$dir/fuzz-seeds.log" "$dir/fuzz-run.log" | tail -3
 	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-run.log" "$dir/fuzz-seeds.log"
+	rm -rf "$seeds" "$work"
+	[ $rc -eq 0 ] || return $rc
+	# The bencode parser (NG protocol), 10 s from NG-shaped seeds written here.
+	seeds=$(mktemp -d /tmp/dpv-fuzz-seeds.XXXXXX)
+	work=$(mktemp -d /tmp/dpv-fuzz-work.XXXXXX)
+	printf 'd7:command4:pinge' >"$seeds/ping"
+	printf 'd6:result4:pong7:warningl1:ai-7eee' >"$seeds/reply"
+	printf 'd7:command5:offer3:sdp3:v=07:call-id3:abc8:from-tag2:ft7:replacel6:origine5:flagsl13:trust-addressee' >"$seeds/offer"
+	"$dir/tests/fuzz/fuzz_bencode" -seed=1 -max_total_time=10 -artifact_prefix="$dir/" \
+		"$work" "$seeds" >"$dir/fuzz-bencode.log" 2>&1
+	rc=$?
+	grep -hE '^Done' "$dir/fuzz-bencode.log" | sed 's/^/bencode: /'
+	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-bencode.log"
 	rm -rf "$seeds" "$work"
 	return $rc
 }

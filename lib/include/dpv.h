@@ -549,4 +549,65 @@ dpv_udp_cksum_update32(uint16_t cksum, uint32_t old_w, uint32_t new_w)
 	return cksum == 0 ? 0xffff : cksum;
 }
 
+/* ---- bencode (BEP 3), for the NG control protocol ---- */
+
+#define DPV_BENC_MAX_DEPTH 32 /* containers open at once */
+
+enum dpv_benc_type { DPV_BENC_INT, DPV_BENC_STR, DPV_BENC_LIST, DPV_BENC_DICT };
+
+/** One value; containers link their children by index (child, then each next). */
+struct dpv_benc_node {
+	enum dpv_benc_type type;
+	uint32_t child; /* list/dict: first child (a dict's children alternate key, value) */
+	uint32_t next;  /* next sibling; 0: none (node 0 is the root, never a sibling) */
+	uint32_t count; /* list: elements; dict: pairs */
+	uint32_t off;   /* where it starts in the input */
+	int64_t i;
+	struct dpv_str s; /* a string, pointing into the input */
+};
+
+enum dpv_benc_err {
+	DPV_BENC_OK,
+	DPV_BENC_E_TRUNCATED,
+	DPV_BENC_E_BAD_INT,
+	DPV_BENC_E_INT_RANGE,
+	DPV_BENC_E_BAD_LEN,
+	DPV_BENC_E_LEN_BEYOND,
+	DPV_BENC_E_DEPTH,
+	DPV_BENC_E_NODES,
+	DPV_BENC_E_KEY,
+	DPV_BENC_E_TYPE,
+	DPV_BENC_E_TRAILING,
+	DPV_BENC_E_EMPTY,
+	DPV_BENC_E_MAX
+};
+
+struct dpv_benc_result {
+	uint32_t nodes;        /* used, on success */
+	enum dpv_benc_err err; /* on failure, and where */
+	uint32_t offset;
+};
+
+/** Parse one value that is the whole of @a buf into @a nodes (at most @a cap); 0 or -1 with
+ *  res->err and res->offset. The root is nodes[0]; strings point into @a buf. */
+int dpv_benc_parse(const char *buf, uint32_t len, struct dpv_benc_node *nodes, uint32_t cap,
+                   struct dpv_benc_result *res);
+/** A short English reason for @a e, for an error-reason reply. */
+const char *dpv_benc_strerror(enum dpv_benc_err e);
+/** The value of @a key in @a dict, or NULL; @a fold: '-', ' ' and '_' are one character. */
+const struct dpv_benc_node *dpv_benc_get(const struct dpv_benc_node *nodes,
+                                         const struct dpv_benc_node *dict, const char *key,
+                                         bool fold);
+/** A container's first child, and a node's next sibling; NULL at the end. */
+const struct dpv_benc_node *dpv_benc_child(const struct dpv_benc_node *nodes,
+                                           const struct dpv_benc_node *c);
+const struct dpv_benc_node *dpv_benc_next(const struct dpv_benc_node *nodes,
+                                          const struct dpv_benc_node *x);
+/** Writers: a string, an integer, a list or dict opened and closed, appended to @a b. */
+void dpv_benc_str(struct dpv_buf *b, struct dpv_str s);
+void dpv_benc_cstr(struct dpv_buf *b, const char *s);
+void dpv_benc_int(struct dpv_buf *b, int64_t v);
+void dpv_benc_open(struct dpv_buf *b, bool dict);
+void dpv_benc_close(struct dpv_buf *b);
+
 #endif /* DPV_H */
