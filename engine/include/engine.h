@@ -54,6 +54,7 @@
 	X(drop_udp_cksum)                                                                          \
 	X(drop_udp_port)                                                                           \
 	X(drop_sig_ring_full)                                                                      \
+	X(drop_sip_flood) /* [security]: a source over flood-rate, or blocked */                   \
 	X(drop_rtp_no_flow)                                                                        \
 	X(drop_rtp_malformed)                                                                      \
 	X(drop_rtcp_malformed)                                                                     \

@@ -287,6 +287,8 @@ Test(dpvoipctl, stats_table)
 	                        "  sip_tx_no_mbuf     0                0\n"
 	                        "  sip_tx_arp_miss    0                0\n"
 	                        "  sip_tx_fragmented  0                0\n"
+	                        "  flood_blocks       0                0\n"
+	                        "  flood_untracked    0                0\n"
 	                        "  busy_cycles        0                0\n"
 	                        "  media_cycles       0                0\n"
 	                        "\n"
