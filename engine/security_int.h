@@ -30,17 +30,13 @@
 #include <string.h>
 
 #include "dpv.h"
+#include "engine.h"
 
-#define DPV_FLOOD_WINDOW     8   /* slots probed per source */
-#define DPV_SEC_MAX_ALLOW    64  /* allow = CIDR lines */
 #define DPV_SEC_MAX_SCANNERS 128 /* scanner = PATTERN lines */
 #define DPV_SEC_MAX_PATTERN  256 /* longest scanner pattern */
 
 /* ---- [security] ---- */
 
-struct dpv_cidr {
-	uint32_t net, mask; /* host order, net already masked */
-};
 
 struct dpv_security_conf {
 	uint32_t flood_rate;    /* requests/s per source; 0: flood control off */
@@ -62,75 +58,6 @@ void dpv_security_conf_defaults(struct dpv_security_conf *sc);
 struct dpv_cfg_section dpv_security_conf_section(struct dpv_security_conf *sc);
 /** Free the patterns and the compiled scanner. */
 void dpv_security_conf_free(struct dpv_security_conf *sc);
-/** True when @a ip (host order) is inside one of the @a n CIDRs. */
-bool dpv_cidr_match(const struct dpv_cidr *list, unsigned n, uint32_t ip);
-
-/* ---- flood table ---- */
-
-struct dpv_flood_entry {
-	uint32_t ip;      /* host order; 0: empty slot */
-	uint32_t allowed; /* in the allowlist: never limited */
-	uint64_t tat;     /* theoretical arrival time of the next request */
-	uint64_t blocked_until;
-	uint64_t dropped; /* requests dropped in the current (or last) block */
-};
-
-struct dpv_flood_stats {
-	uint64_t blocks;    /* blocks started */
-	uint64_t dropped;   /* requests dropped (over the limit or blocked) */
-	uint64_t untracked; /* sources not tracked: their window was all blocked */
-	uint64_t evicted;   /* entries replaced by a new source */
-};
-
-struct dpv_flood_cfg {
-	uint32_t rate, burst, block_s;
-	uint32_t entries; /* power of two >= DPV_FLOOD_WINDOW */
-	uint64_t hz;      /* clock ticks per second (the TSC's, or a test's virtual clock) */
-	uint64_t seed;    /* hash salt */
-	const struct dpv_cidr *allow;
-	unsigned nb_allow;
-};
-
-struct dpv_flood {
-	struct dpv_flood_entry *slots;
-	uint64_t mask;     /* entries - 1 */
-	unsigned shift;    /* 64 - log2(entries) */
-	uint64_t interval; /* ticks per request at the rate */
-	uint64_t tau;      /* burst * interval */
-	uint64_t block;    /* ticks of a block */
-	uint64_t hz;
-	uint64_t seed;
-	struct dpv_cidr allow[DPV_SEC_MAX_ALLOW];
-	unsigned nb_allow;
-	struct dpv_flood_stats st;
-};
-
-enum dpv_flood_verdict {
-	DPV_FLOOD_PASS = 0,
-	DPV_FLOOD_DROP,
-};
-
-/** Create a table (heap, at start-up). NULL: out of memory, or @a cfg out of range. */
-struct dpv_flood *dpv_flood_create(const struct dpv_flood_cfg *cfg);
-void dpv_flood_destroy(struct dpv_flood *f);
-/** One counted request from @a ip at @a now (ticks). No allocation, no lock. */
-enum dpv_flood_verdict dpv_flood_check(struct dpv_flood *f, uint32_t ip, uint64_t now);
-
-/** Visit every source blocked at @a now (read from another thread: a racy snapshot). */
-typedef void (*dpv_flood_visit_fn)(void *arg, uint32_t ip, uint64_t dropped, uint64_t ticks_left);
-unsigned dpv_flood_blocked(const struct dpv_flood *f, uint64_t now, dpv_flood_visit_fn fn,
-                           void *arg);
-
-/** Does the bucket count this SIP datagram? Requests but ACK: a look at its first bytes. */
-static inline bool
-dpv_flood_counts(const char *p, uint32_t len)
-{
-	if (len < 4)
-		return true; /* not SIP either way: the UA answers nothing, but it is a datagram */
-	if (memcmp(p, "SIP/", 4) == 0)
-		return false; /* a response */
-	return memcmp(p, "ACK ", 4) != 0;
-}
 
 /* ---- scanner filter ---- */
 
