@@ -37,7 +37,6 @@
 
 /* ---- [security] ---- */
 
-
 struct dpv_security_conf {
 	uint32_t flood_rate;    /* requests/s per source; 0: flood control off */
 	uint32_t flood_burst;   /* requests a source may send back to back */
