@@ -743,12 +743,7 @@ Test(config, security_defaults_are_off)
 
 Test(config, shipped_security)
 {
-	const char *dir = getenv("DPV_TEST_DATA");
-	char file[PATH_MAX];
-
-	cr_assert_not_null(dir);
-	snprintf(file, sizeof(file), "%s/../../engine/dpvoip.conf", dir);
-	cr_assert_eq(load_path(file), 0, "%s", errs);
+	cr_assert_eq(load("../../../engine/dpvoip.conf"), 0, "%s", errs);
 	cr_assert_eq(cfg.security.flood_rate, 500);
 	cr_assert_eq(cfg.security.flood_burst, 1000);
 	cr_assert_eq(cfg.security.flood_block_s, 60);
