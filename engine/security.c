@@ -106,8 +106,12 @@ dpv_flood_check(struct dpv_flood *f, uint32_t ip, uint64_t now)
 	if (ip == 0) /* 0 marks an empty slot; no such source reaches the SIP port anyway */
 		return DPV_FLOOD_PASS;
 	e = flood_slot(f, ip, now);
-	if (e == NULL || e->allowed)
+	if (e == NULL)
 		return DPV_FLOOD_PASS;
+	if (e->allowed) {
+		e->tat = now; /* busy, not idle: the last its window evicts */
+		return DPV_FLOOD_PASS;
+	}
 	if (e->blocked_until != 0) {
 		if (now < e->blocked_until) {
 			e->dropped++;
