@@ -434,7 +434,7 @@ static const struct dpv_cfg_key control_keys[] = {
     {NULL},
 };
 
-#define MAX_SECTIONS 10
+#define MAX_SECTIONS 12
 
 /* The file's sections in the order "unknown section" lists them and their checks run; the
  * section without a name is the check across [sip] and [rtp]. @return how many. */
@@ -463,6 +463,7 @@ sections(struct dpv_config *cfg, struct dpv_cfg_section s[MAX_SECTIONS])
 	s[n++] = (struct dpv_cfg_section){.base = cfg, .check = check_sip_in_rtp};
 	s[n++] = sip_dialplan_conf_section(&cfg->dialplan);
 	s[n++] = bridge_conf_section(&cfg->bridge);
+	s[n++] = dpv_security_conf_section(&cfg->security);
 	s[n++] = (struct dpv_cfg_section){
 	    .name = "control", .instances = 1, .keys = control_keys, .base = cfg};
 	return n;
@@ -482,6 +483,7 @@ dpv_config_defaults(struct dpv_config *cfg)
 	rtp_conf_defaults(&cfg->rtp);
 	sip_dialplan_conf_defaults(&cfg->dialplan);
 	bridge_conf_defaults(&cfg->bridge);
+	dpv_security_conf_defaults(&cfg->security);
 	snprintf(cfg->ctl_socket, sizeof(cfg->ctl_socket), "/run/dpvoip/dpvoip.sock");
 }
 
@@ -489,6 +491,7 @@ void
 dpv_config_free(struct dpv_config *cfg)
 {
 	sip_dialplan_conf_free(&cfg->dialplan);
+	dpv_security_conf_free(&cfg->security);
 }
 
 /* The CPUs the kernel has online; sysconf() when /sys is not there. */

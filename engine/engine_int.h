@@ -18,6 +18,7 @@
 #include "dpv.h"
 #include "engine.h"
 #include "rtp.h"
+#include "security_int.h"
 #include "sip.h"
 
 #define DPV_MAX_PORTS   8
@@ -61,6 +62,7 @@ struct dpv_config {
 	struct rtp_conf rtp;
 	struct sip_dialplan_conf dialplan; /* with the compiled dialplan: dpv_config_free() */
 	struct bridge_conf bridge;
+	struct dpv_security_conf security; /* with the compiled scanner: dpv_config_free() */
 	/* [control] */
 	char ctl_socket[108];
 };
@@ -116,6 +118,8 @@ int dpv_config_eal_port_estimate(const char *eal);
 	X(sip_tx_no_mbuf)                                                                          \
 	X(sip_tx_arp_miss)                                                                         \
 	X(sip_tx_fragmented)                                                                       \
+	X(flood_blocks)    /* [security]: sources this lcore started blocking */                   \
+	X(flood_untracked) /* [security]: requests from a source the full table could not track */ \
 	X(busy_cycles)  /* TSC cycles in loop passes that did work: per packet, cycles it cost */  \
 	X(media_cycles) /* TSC cycles in the RTP relay (media_rtp_input), PMD rx not included */
 
@@ -124,7 +128,8 @@ int dpv_config_eal_port_estimate(const char *eal);
 	X(msg_no_buffer)      /* no free message for another lcore */                              \
 	X(msg_ring_full)      /* another lcore's message ring full */                              \
 	X(bridge_join_failed) /* the bridge was full, or no slot was free */                       \
-	X(media_timeouts)     /* calls ended for [rtp] media-timeout-s without RTP */
+	X(media_timeouts)     /* calls ended for [rtp] media-timeout-s without RTP */              \
+	X(scanner_dropped)    /* [security] scanner: new requests dropped without an answer */
 
 enum dpv_sig_counter {
 #define DPV_X(n) DPV_SIG_C_##n,
@@ -173,6 +178,7 @@ struct dpv_worker {
 	struct rte_ring *msg_ring;   /* signaling role: struct sig_msg for this lcore (sigmsg.c) */
 	struct dpv_sig *sig;         /* signaling role: the SIP stack of this lcore (sig.c) */
 	struct media_lcore *media;   /* media role: its media plane state (media.c) */
+	struct dpv_flood *flood; /* [security] flood-rate: sources of the SIP this worker reads */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
 	/* egress (egress.c): IPv4 fragments of datagrams over the MTU are copied into frag_pool
 	 * (lent by the signaling state, sig.c; NULL: this worker sends nothing that large) */
@@ -252,6 +258,11 @@ int dpv_ctl_open(struct dpv_engine *e, const char *path);
 /** Serve pending control clients, waiting at most @a timeout_ms. Main lcore only. */
 void dpv_ctl_poll(struct dpv_engine *e, int timeout_ms);
 void dpv_ctl_close(void);
+
+/** The `security` object: [security] settings, counters, blocked sources. New reference. */
+struct json_t *dpv_security_json(const struct dpv_engine *e);
+/** Register the `security` control command (secctl.c). */
+void dpv_security_ctl_register(void);
 
 /** Register /dpvoip/... telemetry commands. 0 or -errno. */
 int dpv_telemetry_init(struct dpv_engine *e);

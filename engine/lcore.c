@@ -59,16 +59,49 @@ sip_owner(const struct dpv_engine *e, struct rte_mbuf *m)
 }
 
 /*
+ * [security] flood-rate: requests (not ACK) from a source over its rate, or blocked, are freed
+ * here (drop_sip_flood) before they cost a Call-ID hash or a ring slot; the rest are packed to
+ * the front of @a pkts. A table lookup per request: a hash and at most DPV_FLOOD_WINDOW compares.
+ */
+static uint16_t
+sip_flood_filter(struct dpv_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	struct dpv_flood *f = w->flood;
+	uint64_t blocks = f->st.blocks, untracked = f->st.untracked;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dpv_pkt_info *info = dpv_mbuf_info(m);
+
+		if (dpv_flood_counts(rte_pktmbuf_mtod_offset(m, const char *, info->payload_off),
+		                     info->payload_len) &&
+		    dpv_flood_check(f, info->src_ip, now) == DPV_FLOOD_DROP) {
+			w->pc[m->port][DPV_C_drop_sip_flood]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		pkts[k++] = m;
+	}
+	w->lc[DPV_LC_flood_blocks] += f->st.blocks - blocks;
+	w->lc[DPV_LC_flood_untracked] += f->st.untracked - untracked;
+	return k;
+}
+
+/*
  * Steer the SIP vector of one rx burst: one ring enqueue per owner signaling lcore, in arrival
  * order; what this lcore owns is handled here and now. A full ring is the owner's overload: the
  * datagrams it did not take are counted drops (drop_sig_ring_full), never a wait.
  */
 static void
-sip_steer_burst(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf **pkts, uint16_t n)
+sip_steer_burst(struct dpv_engine *e, struct dpv_worker *w, struct rte_mbuf **pkts, uint16_t n,
+                uint64_t now)
 {
 	struct dpv_worker *owner[DPV_BURST];
 	struct rte_mbuf *batch[DPV_BURST];
 
+	if (w->flood != NULL)
+		n = sip_flood_filter(w, pkts, n, now);
 	for (uint16_t i = 0; i < n; i++)
 		owner[i] = sip_owner(e, pkts[i]);
 	/* A burst has few owners: gather each one's datagrams and clear them from the list. */
@@ -133,7 +166,7 @@ port_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port, struc
 	for (uint16_t i = 0; i < nreply; i++)
 		dpv_tx(w, port->port_id, reply[i]);
 	if (nsip)
-		sip_steer_burst(e, w, sip, nsip);
+		sip_steer_burst(e, w, sip, nsip, now);
 	if (nrtp) {
 		uint64_t t0 = rte_rdtsc();
 

@@ -195,6 +195,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	dpv_sig_ctl_register();
+	dpv_security_ctl_register();
 
 	rc = dpv_ctl_open(e, e->cfg.ctl_socket);
 	if (rc < 0) {

@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 #include <rte_ring.h>
 
 #include "engine_int.h"
@@ -401,6 +402,39 @@ tx_buffers_init(struct dpv_engine *e, FILE *err)
 	return 0;
 }
 
+/* [security] flood-rate: a table per worker that reads SIP from the ports (media workers, and
+ * signaling workers where rte_flow steers SIP to their queues: every worker, to keep it simple). */
+static int
+flood_init(struct dpv_engine *e, FILE *err)
+{
+	const struct dpv_security_conf *sc = &e->cfg.security;
+
+	if (sc->flood_rate == 0)
+		return 0;
+	for (unsigned i = 0; i < e->nb_workers; i++) {
+		struct dpv_flood_cfg fc = {
+		    .rate = sc->flood_rate,
+		    .burst = sc->flood_burst,
+		    .block_s = sc->flood_block_s,
+		    .entries = sc->flood_table,
+		    .hz = rte_get_tsc_hz(),
+		    .seed = rte_rand(),
+		    .allow = sc->allow,
+		    .nb_allow = sc->nb_allow,
+		};
+
+		e->workers[i].flood = dpv_flood_create(&fc);
+		if (e->workers[i].flood == NULL) {
+			fprintf(err,
+			        "%s: [security] flood-table: cannot allocate %u sources for lcore "
+			        "%u: out of memory\n",
+			        e->cfg.path, sc->flood_table, e->workers[i].lcore_id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 dpv_runtime_init(struct dpv_engine *e, FILE *err)
 {
@@ -428,6 +462,8 @@ dpv_runtime_init(struct dpv_engine *e, FILE *err)
 	/* the rings only where some port needs them: the media loop drains them every pass */
 	if (handoff && tx_handoff_init(e, err) < 0)
 		return -1;
+	if (flood_init(e, err) < 0)
+		return -1;
 	return tx_buffers_init(e, err);
 }
 
@@ -443,6 +479,8 @@ dpv_runtime_fini(struct dpv_engine *e)
 		for (unsigned p = 0; p < DPV_MAX_PORTS; p++)
 			rte_free(e->workers[i].txb[p]);
 		rte_ring_free(e->workers[i].sig_ring);
+		dpv_flood_destroy(e->workers[i].flood);
+		e->workers[i].flood = NULL;
 		if (e->workers[i].tx_handoff != NULL) {
 			struct rte_mbuf *m;
 

@@ -51,7 +51,8 @@ struct dpv_sig {
 	uint32_t nb_ports;             /* RTP ports of its slice */
 	struct dpv_timer_wheel wheel;
 	uint64_t tsc_per_ms;
-	uint64_t next_timeout_scan; /* TSC of the next media-timeout scan */
+	uint64_t next_timeout_scan;       /* TSC of the next media-timeout scan */
+	struct dpv_scanner_scratch *scan; /* [security] scanner: NULL when it has no pattern */
 	uint64_t cnt[DPV_SIG_C_MAX];
 };
 
@@ -130,6 +131,18 @@ local_addr(void *arg, uint32_t peer_ip)
 
 static void session_state(void *arg, uint64_t session_id, enum sip_sess_state st);
 
+/* [security] scanner: a new request from a known scanner gets no answer, only a count. */
+static bool
+request_filter(void *arg, const struct sip_msg *m)
+{
+	struct dpv_sig *s = arg;
+
+	if (s->scan == NULL || !dpv_scanner_request(s->e->cfg.security.scanner, s->scan, m))
+		return false;
+	s->cnt[DPV_SIG_C_scanner_dropped]++;
+	return true;
+}
+
 static const struct sip_ua_ops ua_ops = {
     .msg_alloc = msg_alloc,
     .msg_alloc_large = msg_alloc_large,
@@ -137,6 +150,7 @@ static const struct sip_ua_ops ua_ops = {
     .msg_free = msg_free,
     .local_addr = local_addr,
     .session_state = session_state,
+    .request_filter = request_filter,
 };
 
 void
@@ -465,6 +479,7 @@ sig_free(struct dpv_sig *s)
 	if (s == NULL)
 		return;
 	sip_ua_destroy(s->ua);
+	dpv_scanner_scratch_free(s->scan);
 	rtp_media_destroy(s->media);
 	bridge_writer_destroy(s->bridges);
 	if (s->w != NULL) {
@@ -620,6 +635,17 @@ sig_create(struct dpv_engine *e, unsigned i, uint16_t lo, uint16_t hi, FILE *err
 		    "sizes it): out of memory\n",
 		    c->path, w->lcore_id, DPV_WHEEL_SLOTS);
 		goto fail;
+	}
+	if (c->security.scanner != NULL) {
+		s->scan = dpv_scanner_scratch_alloc(c->security.scanner);
+		if (s->scan == NULL) {
+			fprintf(
+			    err,
+			    "%s: [security] scanner: cannot allocate the pattern scratch of lcore "
+			    "%u: out of memory\n",
+			    c->path, w->lcore_id);
+			goto fail;
+		}
 	}
 	ucfg.wheel = &s->wheel;
 	ucfg.ops_arg = s;

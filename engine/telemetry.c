@@ -285,6 +285,32 @@ tel_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /dpvoip/security: the [security] counters, and the sources blocked now (source: dropped). */
+static int
+tel_security(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	json_t *o = dpv_security_json(tel_eng), *b;
+	struct rte_tel_data *src = rte_tel_data_alloc();
+	size_t i;
+
+	rte_tel_data_start_dict(d);
+	tel_add_members(d, o, false);
+	if (src != NULL) {
+		const json_t *arr = json_object_get(o, "blocked");
+
+		rte_tel_data_start_dict(src);
+		for (i = 0; i < json_array_size(arr) && i < RTE_TEL_MAX_DICT_ENTRIES &&
+		            (b = json_array_get(arr, i));
+		     i++)
+			rte_tel_data_add_dict_u64(
+			    src, json_string_value(json_object_get(b, "source")),
+			    (uint64_t)json_integer_value(json_object_get(b, "dropped")));
+		rte_tel_data_add_dict_container(d, "blocked_sources", src, 0);
+	}
+	json_decref(o);
+	return 0;
+}
+
 int
 dpv_telemetry_init(struct dpv_engine *e)
 {
@@ -298,6 +324,8 @@ dpv_telemetry_init(struct dpv_engine *e)
 	     "dpvoip per-lcore counters; parameter: lcore id (optional)"},
 	    {"/dpvoip/ports", tel_ports, "dpvoip port ids; parameter: port id for its counters"},
 	    {"/dpvoip/drops", tel_drops, "dpvoip drops by cause, totals over ports and lcores"},
+	    {"/dpvoip/security", tel_security,
+	     "dpvoip [security] counters and blocked sources (source: requests dropped)"},
 	    {"/dpvoip/sessions", tel_sessions,
 	     "dpvoip session ids; parameter: session id for its state and media counters"},
 	};

@@ -339,6 +339,8 @@ sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, 
 			CNT(ua, rx_dropped);
 		return;
 	}
+	if (m->is_request && ua->ops->request_filter != NULL && ua->ops->request_filter(ua->arg, m))
+		return;
 	if (m->is_request)
 		ua_request_in(ua, m);
 	else

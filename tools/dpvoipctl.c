@@ -53,7 +53,7 @@ static void __attribute__((noreturn)) usage(const char *fmt, ...)
 	        "  --json     print the raw JSON reply\n"
 	        "  commands:  stats, help, sessions, bridges, bridge create|destroy NAME,\n"
 	        "             bridge add|remove NAME SESSION, call originate URI [--bridge NAME],\n"
-	        "             call hangup SESSION, subscribe [--count N]\n"
+	        "             call hangup SESSION, subscribe [--count N], security\n"
 	        "             (`%s help` asks the engine for its list)\n",
 	        prog, prog);
 	exit(2);
@@ -676,6 +676,34 @@ print_sessions(const json_t *arr)
 }
 
 static void
+print_security(const json_t *o)
+{
+	static const char *const cols[] = {"source", "lcore", "dropped", "seconds_left"};
+	static const char *const heads[] = {"source", "lcore", "dropped", "seconds_left"};
+	const json_t *arr = json_object_get(o, "blocked");
+	long long rate = (long long)json_integer_value(json_object_get(o, "flood_rate"));
+
+	if (rate == 0)
+		printf("flood control off");
+	else
+		printf("flood control %lld requests/s per source, burst %lld, block %lld s", rate,
+		       (long long)json_integer_value(json_object_get(o, "flood_burst")),
+		       (long long)json_integer_value(json_object_get(o, "flood_block_s")));
+	printf("; %lld scanner patterns\n",
+	       (long long)json_integer_value(json_object_get(o, "scanner_patterns")));
+	printf("blocks %lld, flood drops %lld, untracked %lld, scanner drops %lld\n",
+	       (long long)json_integer_value(json_object_get(o, "flood_blocks")),
+	       (long long)json_integer_value(json_object_get(o, "flood_dropped")),
+	       (long long)json_integer_value(json_object_get(o, "flood_untracked")),
+	       (long long)json_integer_value(json_object_get(o, "scanner_dropped")));
+	if (json_array_size(arr) == 0) {
+		printf("no source blocked\n");
+		return;
+	}
+	print_columns(arr, cols, heads, sizeof(cols) / sizeof(cols[0]), "");
+}
+
+static void
 print_bridges(const json_t *arr)
 {
 	static const char *const cols[] = {"session", "direction",  "remote_media",
@@ -873,6 +901,9 @@ main(int argc, char **argv)
 			print_sessions(sessions);
 		else if (strcmp(cmd, "bridges") == 0 && json_is_array(bridges))
 			print_bridges(bridges);
+		else if (strcmp(cmd, "security") == 0 &&
+		         json_is_object(json_object_get(reply, "security")))
+			print_security(json_object_get(reply, "security"));
 		else
 			print_generic(reply, "");
 	}

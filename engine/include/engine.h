@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -54,6 +55,7 @@
 	X(drop_udp_cksum)                                                                          \
 	X(drop_udp_port)                                                                           \
 	X(drop_sig_ring_full)                                                                      \
+	X(drop_sip_flood) /* [security]: a source over flood-rate, or blocked */                   \
 	X(drop_rtp_no_flow)                                                                        \
 	X(drop_rtp_malformed)                                                                      \
 	X(drop_rtcp_malformed)                                                                     \
@@ -99,6 +101,84 @@ int dpv_arp_learn(struct dpv_arp_cache *c, uint32_t ip, const struct rte_ether_a
                   uint64_t now_tsc);
 /** Look up @a ip; 0 and @a mac filled when known, -1 otherwise. */
 int dpv_arp_lookup(const struct dpv_arp_cache *c, uint32_t ip, struct rte_ether_addr *mac);
+
+/* ---- per-source flood table ([security] flood-rate; security.c, security_int.h says how it
+ * works) ---- */
+
+#define DPV_FLOOD_WINDOW  8  /**< slots probed per source */
+#define DPV_SEC_MAX_ALLOW 64 /**< allow = CIDR lines */
+
+struct dpv_cidr {
+	uint32_t net, mask; /* host order, net already masked */
+};
+
+/** True when @a ip (host order) is inside one of the @a n CIDRs. */
+bool dpv_cidr_match(const struct dpv_cidr *list, unsigned n, uint32_t ip);
+
+struct dpv_flood_entry {
+	uint32_t ip;      /* host order; 0: empty slot */
+	uint32_t allowed; /* in the allowlist: never limited */
+	uint64_t tat;     /* theoretical arrival time of the next request */
+	uint64_t blocked_until;
+	uint64_t dropped; /* requests dropped in the current (or last) block */
+};
+
+struct dpv_flood_stats {
+	uint64_t blocks;    /* blocks started */
+	uint64_t dropped;   /* requests dropped (over the limit or blocked) */
+	uint64_t untracked; /* sources not tracked: their window was all blocked */
+	uint64_t evicted;   /* entries replaced by a new source */
+};
+
+struct dpv_flood_cfg {
+	uint32_t rate, burst, block_s;
+	uint32_t entries; /* power of two >= DPV_FLOOD_WINDOW */
+	uint64_t hz;      /* clock ticks per second (the TSC's, or a test's virtual clock) */
+	uint64_t seed;    /* hash salt */
+	const struct dpv_cidr *allow;
+	unsigned nb_allow;
+};
+
+struct dpv_flood {
+	struct dpv_flood_entry *slots;
+	uint64_t mask;     /* entries - 1 */
+	unsigned shift;    /* 64 - log2(entries) */
+	uint64_t interval; /* ticks per request at the rate */
+	uint64_t tau;      /* burst * interval */
+	uint64_t block;    /* ticks of a block */
+	uint64_t hz;
+	uint64_t seed;
+	struct dpv_cidr allow[DPV_SEC_MAX_ALLOW];
+	unsigned nb_allow;
+	struct dpv_flood_stats st;
+};
+
+enum dpv_flood_verdict {
+	DPV_FLOOD_PASS = 0,
+	DPV_FLOOD_DROP,
+};
+
+/** Create a table (heap, at start-up). NULL: out of memory, or @a cfg out of range. */
+struct dpv_flood *dpv_flood_create(const struct dpv_flood_cfg *cfg);
+void dpv_flood_destroy(struct dpv_flood *f);
+/** One counted request from @a ip at @a now (ticks). No allocation, no lock. */
+enum dpv_flood_verdict dpv_flood_check(struct dpv_flood *f, uint32_t ip, uint64_t now);
+
+/** Visit every source blocked at @a now (read from another thread: a racy snapshot). */
+typedef void (*dpv_flood_visit_fn)(void *arg, uint32_t ip, uint64_t dropped, uint64_t ticks_left);
+unsigned dpv_flood_blocked(const struct dpv_flood *f, uint64_t now, dpv_flood_visit_fn fn,
+                           void *arg);
+
+/** Does the bucket count this SIP datagram? Requests but ACK: a look at its first bytes. */
+static inline bool
+dpv_flood_counts(const char *p, uint32_t len)
+{
+	if (len < 4)
+		return true; /* not SIP either way: the UA answers nothing, but it is a datagram */
+	if (memcmp(p, "SIP/", 4) == 0)
+		return false; /* a response */
+	return memcmp(p, "ACK ", 4) != 0;
+}
 
 /* ---- L2/L3 (net.c) ---- */
 

@@ -71,6 +71,11 @@ struct sip_ua_ops {
 	 * when it enters the table, on each change, and TERMINATED when it leaves.
 	 */
 	void (*session_state)(void *arg, uint64_t session_id, enum sip_sess_state st);
+	/**
+	 * Optional. A request that parsed, before the UA looks at it: true drops it without an
+	 * answer (the owner counts it; the engine's [security] scanner filter).
+	 */
+	bool (*request_filter)(void *arg, const struct sip_msg *m);
 };
 
 /**

@@ -282,7 +282,7 @@ Test(config, unknown_section)
 {
 	expect_errors("bad_unknown_section.conf",
 	              "12: [foo]: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, "
-	              "dialplan, bridge, control)",
+	              "dialplan, bridge, security, control)",
 	              NULL);
 }
 
@@ -518,10 +518,10 @@ Test(config, syntax_problems)
 	              "4: [dpdk]: missing key name before '='",
 	              "6: [dpdk] mbufs: 99999999999 is out of range (0 or 1023..4194303)",
 	              "7: []: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, dialplan, "
-	              "bridge, control)",
+	              "bridge, security, control)",
 	              "9: [port0] address: prefix length 0 out of range (1..32)",
 	              "10: [port00]: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, "
-	              "dialplan, bridge, control)",
+	              "dialplan, bridge, security, control)",
 	              "15: [cpu] idle-sleep-us: 1000001 is out of range (0..1000000)",
 	              "17: [cpu] tx-desc: unknown key", "21: [port1] main-core: unknown key",
 	              "20: [port1] gateway: 10.0.0.2 is outside the port's subnet /32", NULL);
@@ -700,5 +700,82 @@ Test(config, signaling_per_cpu_needs_threads)
 	expect_errors("bad_signaling_per_cpu.conf",
 	              "8: [cpu] signaling-per-cpu: 2 signaling lcores per CPU need shared-cpu = "
 	              "threads",
+	              NULL);
+}
+
+/* [security]: every key, the allowlist in file order, the scanner compiled by the check. */
+Test(config, security_keys)
+{
+	struct dpv_scanner_scratch *x;
+
+	cr_assert_eq(load("good_security.conf"), 0, "%s", errs);
+	cr_assert_eq(cfg.security.flood_rate, 100);
+	cr_assert_eq(cfg.security.flood_burst, 20);
+	cr_assert_eq(cfg.security.flood_block_s, 30);
+	cr_assert_eq(cfg.security.flood_table, 1024);
+	cr_assert_eq(cfg.security.nb_allow, 3);
+	cr_assert_eq(cfg.security.allow[0].net, 0xc6120000);
+	cr_assert_eq(cfg.security.allow[0].mask, 0xffffff00);
+	cr_assert_eq(cfg.security.allow[1].net, 0xc6130007);
+	cr_assert_eq(cfg.security.allow[1].mask, 0xffffffff);
+	cr_assert_eq(cfg.security.allow[2].net, 0);
+	cr_assert_eq(cfg.security.allow[2].mask, 0);
+	cr_assert_eq(cfg.security.nb_scanners, 2);
+	cr_assert_str_eq(cfg.security.scanners[1], "^sipv");
+	cr_assert_eq(cfg.security.scanner_line[1], 22);
+	cr_assert_not_null(cfg.security.scanner);
+	x = dpv_scanner_scratch_alloc(cfg.security.scanner);
+	cr_assert_not_null(x);
+	cr_expect(dpv_scanner_match(cfg.security.scanner, x, "SIPVicious 0.3", 14));
+	cr_expect(!dpv_scanner_match(cfg.security.scanner, x, "my sipv", 7));
+	dpv_scanner_scratch_free(x);
+}
+
+Test(config, security_defaults_are_off)
+{
+	cr_assert_eq(load("good_minimal.conf"), 0, "%s", errs);
+	cr_assert_eq(cfg.security.flood_rate, 0);
+	cr_assert_eq(cfg.security.flood_burst, 50);
+	cr_assert_eq(cfg.security.flood_block_s, 60);
+	cr_assert_eq(cfg.security.flood_table, 4096);
+	cr_assert_eq(cfg.security.nb_allow, 0);
+	cr_assert_eq(cfg.security.nb_scanners, 0);
+	cr_assert_null(cfg.security.scanner);
+}
+
+Test(config, shipped_security)
+{
+	cr_assert_eq(load("../../../engine/dpvoip.conf"), 0, "%s", errs);
+	cr_assert_eq(cfg.security.flood_rate, 500);
+	cr_assert_eq(cfg.security.flood_burst, 1000);
+	cr_assert_eq(cfg.security.flood_block_s, 60);
+	cr_assert_str_eq(cfg.security.scanners[0], "friendly-scanner");
+	cr_assert_geq(cfg.security.nb_scanners, 4);
+	cr_assert_not_null(cfg.security.scanner);
+}
+
+Test(config, security_errors)
+{
+	expect_errors(
+	    "bad_security.conf",
+	    "14: [security] flood-rate: 2000000 is out of range (0 or 1..1000000)",
+	    "15: [security] flood-burst: 0 is out of range (1..1000000)",
+	    "16: [security] flood-block-s: 86401 is out of range (1..86400)",
+	    "17: [security] flood-table: 1000 is not a power of two in 256..16777216",
+	    "18: [security] allow: '198.18.0.1/24' has bits set outside its /24 prefix",
+	    "19: [security] allow: malformed '300.1.2.3': expected A.B.C.D or A.B.C.D/LEN (LEN "
+	    "0..32)",
+	    "20: [security] allow: malformed '10.0.0.0/33': expected A.B.C.D or A.B.C.D/LEN (LEN "
+	    "0..32)",
+	    "21: [security] allow: malformed '10.0.0.0/': expected A.B.C.D or A.B.C.D/LEN (LEN "
+	    "0..32)",
+	    "22: [security] scanner: bad pattern '^(ab': Missing close parenthesis for group "
+	    "started at index 1.",
+	    "24: [security] scanner: bad pattern 'x**': Invalid repeat at index 2.", NULL);
+	/* a bad pattern leaves the engine no scanner to run */
+	cr_assert_null(cfg.security.scanner);
+	expect_errors("bad_security_off.conf",
+	              "13: [security] flood-rate: flood control is off (flood-rate 0 or unset): "
+	              "set a rate, or remove the other flood keys and allow lines",
 	              NULL);
 }

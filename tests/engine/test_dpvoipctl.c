@@ -128,6 +128,21 @@ cmd_bridges(struct dpv_engine *e, const json_t *req, json_t *reply, const char *
 	return 0;
 }
 
+/* `security` shaped as the engine answers it (secctl.c). */
+static int
+cmd_security(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
+{
+	json_object_set_new(
+	    reply, "security",
+	    json_pack("{s:i,s:i,s:i,s:i,s:[s],s:i,s:i,s:i,s:i,s:i,s:i,s:[{s:s,s:i,s:i,s:i}]}",
+	              "flood_rate", 100, "flood_burst", 200, "flood_block_s", 60, "flood_table",
+	              4096, "allow", "198.18.1.0/24", "scanner_patterns", 4, "flood_blocks", 1,
+	              "flood_dropped", 482912, "flood_untracked", 0, "scanner_dropped", 3,
+	              "blocked_now", 1, "blocked", "source", "198.18.0.3", "lcore", 1, "dropped",
+	              482912, "seconds_left", 52));
+	return 0;
+}
+
 static int
 cmd_fail(struct dpv_engine *e, const json_t *req, json_t *reply, const char **error)
 {
@@ -145,6 +160,7 @@ setup(void)
 	    {"things", cmd_things, "two things"},
 	    {"sessions", cmd_sessions, "one session"},
 	    {"bridges", cmd_bridges, "two bridges"},
+	    {"security", cmd_security, "one blocked source"},
 	    {"bridge destroy", cmd_fail, "fails"},
 	};
 
@@ -287,6 +303,8 @@ Test(dpvoipctl, stats_table)
 	                        "  sip_tx_no_mbuf     0                0\n"
 	                        "  sip_tx_arp_miss    0                0\n"
 	                        "  sip_tx_fragmented  0                0\n"
+	                        "  flood_blocks       0                0\n"
+	                        "  flood_untracked    0                0\n"
 	                        "  busy_cycles        0                0\n"
 	                        "  media_cycles       0                0\n"
 	                        "\n"
@@ -315,6 +333,19 @@ Test(dpvoipctl, sessions_table)
 	                 "281474976710657  confirmed  in   <sip:p@198.18.0.2>  bridge  room    "
 	                 "198.18.0.2:40000  198.18.0.2:40000       50       49     1      12    "
 	                 "1500\n");
+}
+
+Test(dpvoipctl, security_table)
+{
+	struct run r;
+
+	run_ctl(&r, NULL, (const char *[]){"-s", sock_path, "security", NULL});
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, "flood control 100 requests/s per source, burst 200, block 60 s; 4 "
+	                        "scanner patterns\n"
+	                        "blocks 1, flood drops 482912, untracked 0, scanner drops 3\n"
+	                        "source      lcore  dropped  seconds_left\n"
+	                        "198.18.0.3      1   482912            52\n");
 }
 
 Test(dpvoipctl, bridges_table)

@@ -226,3 +226,41 @@ Test(steer, rtp_range_reaches_the_media_worker_and_arp_is_answered)
 	cr_assert_eq(e->workers[0].pc[0][DPV_C_tx], 1);
 	cr_assert_eq(rte_ring_count(tx_ring), 1);
 }
+
+/* [security] flood-rate: on the media worker, before steering. The test's TSC runs, so the rate
+ * is 1 request/s: a burst of 4 passes, the 5th blocks the source for an hour, ACKs and
+ * responses are never counted, and what was dropped never reaches a signaling ring. */
+Test(steer, flood_control_drops_before_steering)
+{
+	struct dpv_engine *e = &dpv_eng;
+	struct dpv_flood_cfg fc = {.rate = 1,
+	                           .burst = 4,
+	                           .block_s = 3600,
+	                           .entries = 256,
+	                           .hz = rte_get_tsc_hz(),
+	                           .seed = 1};
+	unsigned queued = 0;
+	char id[32];
+
+	e->workers[0].flood = dpv_flood_create(&fc);
+	cr_assert_not_null(e->workers[0].flood);
+	for (unsigned i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "flood-%u@198.18.0.2", i);
+		inject_sip(id);
+	}
+	inject(5060, "ACK sip:x@198.18.0.1 SIP/2.0\r\nCall-ID: a1\r\n\r\n");
+	inject(5060, "SIP/2.0 200 OK\r\nCall-ID: r1\r\n\r\n");
+	cr_assert_eq(dpv_worker_poll(e, &e->workers[0]), 12);
+	cr_assert_eq(e->workers[0].pc[0][DPV_C_drop_sip_flood], 6);
+	cr_assert_eq(e->workers[0].lc[DPV_LC_flood_blocks], 1);
+	cr_assert_eq(e->workers[0].lc[DPV_LC_sip_steered], 6, "4 requests, the ACK, the 200");
+	for (unsigned s = 0; s < NB_SIG; s++)
+		queued += rte_ring_count(e->sig_workers[s]->sig_ring);
+	cr_assert_eq(queued, 6);
+	cr_assert_eq(dpv_flood_blocked(e->workers[0].flood, rte_rdtsc(), NULL, NULL), 1);
+	for (unsigned s = 0; s < NB_SIG; s++)
+		dpv_worker_poll(e, e->sig_workers[s]);
+	dpv_flood_destroy(e->workers[0].flood);
+	e->workers[0].flood = NULL;
+	cr_assert_eq(rte_mempool_in_use_count(pool), 0, "every mbuf back in the pool");
+}

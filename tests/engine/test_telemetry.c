@@ -84,7 +84,7 @@ Test(telemetry, drops)
 	    "\"ipv6\":0,\"arp_malformed\":0,\"arp_not_ours\":0,\"ip_version\":0,"
 	    "\"ip_hdr_len\":0,\"ip_cksum\":5,\"ip_len\":0,\"ip_frag\":0,"
 	    "\"ip_not_ours\":0,\"ip_proto\":0,\"icmp_malformed\":0,\"icmp_type\":0,"
-	    "\"udp_len\":0,\"udp_cksum\":0,\"udp_port\":1,\"sig_ring_full\":0,"
+	    "\"udp_len\":0,\"udp_cksum\":0,\"udp_port\":1,\"sig_ring_full\":0,\"sip_flood\":0,"
 	    "\"rtp_no_flow\":0,\"rtp_malformed\":0,\"rtcp_malformed\":0,\"rtp_bad_source\":0,"
 	    "\"rtp_not_receiving\":0,\"rtp_flood\":0,\"rtp_not_joined\":0,\"rtp_held\":0,"
 	    "\"rtp_arp_miss\":0,\"rtp_no_mbuf\":0,\"tx_full\":0,\"tx_handoff_full\":0,\"sip_"
