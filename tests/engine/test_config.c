@@ -122,7 +122,7 @@ Test(config, shipped_file)
 	cr_assert_eq(cfg.sip.t4_ms, 5000);
 	cr_assert_eq(cfg.sip.max_transactions, 65536);
 	cr_assert_eq(cfg.sip.max_dialogs, 65536);
-	cr_assert_eq(cfg.sip.max_completed, 655360);
+	cr_assert_eq(cfg.sip.max_completed, 2621440);
 	cr_assert_eq(cfg.sip.max_calls_per_source, 16384);
 	cr_assert_eq(cfg.rtp.port_min, 20000);
 	cr_assert_eq(cfg.rtp.port_max, 29999);
@@ -194,7 +194,7 @@ Test(config, defaults)
 	cr_assert_eq(cfg.sip.t4_ms, 5000);
 	cr_assert_eq(cfg.sip.max_transactions, 65536);
 	cr_assert_eq(cfg.sip.max_dialogs, 65536);
-	cr_assert_eq(cfg.sip.max_completed, 655360);
+	cr_assert_eq(cfg.sip.max_completed, 2621440);
 	cr_assert_eq(cfg.sip.max_calls_per_source, 16384);
 	cr_assert_eq(cfg.rtp.port_min, 20000);
 	cr_assert_eq(cfg.rtp.port_max, 29999);
