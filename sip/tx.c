@@ -22,15 +22,18 @@
  *   expiry (64*T1 and T4): records of a ring all wait the same time and enter in time order, so
  *   insert, expiry and the ring's memory are O(1) and flat whatever the load. The full object,
  *   its response buffer and the TU's context (and the session it pins) go back at once. A ring
- *   that is full drops its oldest record early (compact_evicted). Only the owning lcore looks
- *   transactions up (no other lcore reads this table), so a record's slot is reused as soon as
- *   it left the hash table; the full objects keep their grace period.
+ *   that is full drops its oldest record early (compact_evicted). Records have their own index
+ *   (chains of record ids from a bucket array, one bucket per record): only the owning lcore
+ *   looks transactions up, so it needs no RCU, a slot is reused as soon as it is unlinked, and
+ *   a table sized for millions of records costs nothing to build or tear down (anonymous
+ *   mappings). A lookup tries the live transactions first, then the records.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <stddef.h>
+#include <sys/mman.h>
 
 #include <urcu-qsbr.h>
 #include <urcu/list.h>
@@ -55,8 +58,7 @@ enum key_field {
 
 struct sip_tx {
 	struct cds_lfht_node node;
-	uint8_t is_rec; /* 0: at the same offset as in struct tx_rec, which sets it */
-	bool cpending;  /* queued for compaction */
+	bool cpending; /* queued for compaction */
 	uint32_t hash;
 	uint64_t wait_until; /* end of the waiting state it was queued in */
 	uint32_t wait_ms;    /* and its length: the ring of its record */
@@ -82,10 +84,10 @@ struct sip_tx {
 };
 
 /* A finished transaction's compact record. */
-#define REC_KEYBUF 140
+#define REC_KEYBUF 148
 struct tx_rec {
-	struct cds_lfht_node node;
-	uint8_t is_rec; /* 1 */
+	uint32_t hnext; /* next record id + 1 in its hash chain, 0: end */
+	uint32_t hash;  /* the transaction's key hash */
 	uint8_t kind;
 	uint8_t state;
 	uint8_t method;
@@ -95,8 +97,6 @@ struct tx_rec {
 	struct sip_tx_cdata data;
 	char key[REC_KEYBUF];
 };
-_Static_assert(offsetof(struct tx_rec, is_rec) == offsetof(struct sip_tx, is_rec),
-               "records and transactions share the hash table");
 _Static_assert(sizeof(struct tx_rec) <= 256, "a finished transaction keeps at most 256 bytes");
 _Static_assert(SIP_METHOD_UNKNOWN < 256, "method fits a byte");
 
@@ -109,8 +109,10 @@ struct tx_ring {
 
 struct sip_tx_table {
 	struct cds_lfht *ht;
-	struct tx_ring ring_long;  /* 64*T1: J, L, M */
-	struct tx_ring ring_short; /* T4: I, K */
+	struct tx_ring ring_long;  /* 64*T1: J, L, M; record ids [0, cap) */
+	struct tx_ring ring_short; /* T4: I, K; record ids [ring_long.cap, + cap) */
+	uint32_t *rbuckets;        /* record hash chains: first record id + 1, 0: empty */
+	uint32_t rmask;
 	struct cds_list_head pending;
 	struct sip_tx_hit hit_buf;
 	const struct sip_tx_hit *hit;
@@ -200,14 +202,6 @@ kf(const struct sip_tx *tx, enum key_field f)
 	return (struct dpv_str){tx->keybuf + tx->koff[f], tx->klen[f]};
 }
 
-static int tx_match_full(const struct sip_tx *tx, const void *key);
-
-static bool
-node_is_rec(const struct cds_lfht_node *node)
-{
-	return ((const struct sip_tx *)caa_container_of(node, struct sip_tx, node))->is_rec != 0;
-}
-
 static int
 rec_match(const struct tx_rec *r, const struct lkey *lk)
 {
@@ -232,15 +226,6 @@ static int
 tx_match(struct cds_lfht_node *node, const void *key)
 {
 	const struct sip_tx *tx = caa_container_of(node, struct sip_tx, node);
-
-	if (node_is_rec(node))
-		return rec_match(caa_container_of(node, struct tx_rec, node), key);
-	return tx_match_full(tx, key);
-}
-
-static int
-tx_match_full(const struct sip_tx *tx, const void *key)
-{
 	const struct lkey *lk = key;
 	const struct sip_tx_key *k = lk->k;
 	bool server = tx->kind == SIP_TX_IST || tx->kind == SIP_TX_NIST;
@@ -301,6 +286,28 @@ key_store(struct sip_tx *tx, const struct sip_tx_key *k, const struct lkey *lk)
 	return true;
 }
 
+static inline struct tx_rec *
+rec_at(const struct sip_tx_table *t, uint32_t id)
+{
+	return id < t->ring_long.cap ? &t->ring_long.recs[id]
+	                             : &t->ring_short.recs[id - t->ring_long.cap];
+}
+
+static struct tx_rec *
+rec_find(const struct sip_tx_table *t, const struct lkey *lk)
+{
+	if (t->rbuckets == NULL)
+		return NULL;
+	for (uint32_t id = t->rbuckets[lk->hash & t->rmask]; id != 0;) {
+		struct tx_rec *r = rec_at(t, id - 1);
+
+		if (r->hash == lk->hash && rec_match(r, lk))
+			return r;
+		id = r->hnext;
+	}
+	return NULL;
+}
+
 /* The transaction or record for @a lk; a record lands in t->hit (and NULL is returned). */
 static struct sip_tx *
 lookup(struct sip_tx_table *t, const struct lkey *lk)
@@ -314,11 +321,11 @@ lookup(struct sip_tx_table *t, const struct lkey *lk)
 	cds_lfht_lookup(t->ht, lk->hash, tx_match, lk, &it);
 	node = cds_lfht_iter_get_node(&it);
 	rcu_read_unlock();
-	if (node == NULL)
-		return NULL;
-	if (!node_is_rec(node)) /* only this lcore frees transactions, from reclaim: still valid */
+	if (node != NULL) /* only this lcore frees transactions, from reclaim: still valid */
 		return caa_container_of(node, struct sip_tx, node);
-	r = caa_container_of(node, struct tx_rec, node);
+	r = rec_find(t, lk);
+	if (r == NULL)
+		return NULL;
 	t->hit_buf = (struct sip_tx_hit){.kind = (enum sip_tx_kind)r->kind,
 	                                 .state = (enum sip_tx_state)r->state,
 	                                 .method = (enum sip_method)r->method,
@@ -427,7 +434,6 @@ tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *re
 		dpv_pool_put(t->pool, tx);
 		return NULL;
 	}
-	tx->is_rec = 0;
 	tx->cpending = false;
 	tx->hash = lk.hash;
 	tx->table = t;
@@ -795,11 +801,14 @@ tx_timer_cb(struct dpv_timer *tm, void *arg)
 static void
 ring_drop_head(struct sip_tx_table *t, struct tx_ring *rg)
 {
+	uint32_t id = (uint32_t)(rg == &t->ring_long ? 0 : t->ring_long.cap) + rg->head;
 	struct tx_rec *r = &rg->recs[rg->head];
+	uint32_t *link = &t->rbuckets[r->hash & t->rmask];
 
-	rcu_read_lock();
-	cds_lfht_del(t->ht, &r->node);
-	rcu_read_unlock();
+	/* unlink it from its chain (short: a bucket per record) */
+	while (*link != id + 1)
+		link = &rec_at(t, *link - 1)->hnext;
+	*link = r->hnext;
 	rg->head = rg->head + 1 == rg->cap ? 0 : rg->head + 1;
 	rg->count--;
 }
@@ -824,7 +833,6 @@ compact_one(struct sip_tx_table *t, struct sip_tx *tx, const struct sip_tx_cdata
 	if (slot >= rg->cap)
 		slot -= rg->cap;
 	r = &rg->recs[slot];
-	r->is_rec = 1;
 	r->kind = (uint8_t)tx->kind;
 	r->state = (uint8_t)tx->state;
 	r->method = (uint8_t)tx->method;
@@ -841,10 +849,10 @@ compact_one(struct sip_tx_table *t, struct sip_tx *tx, const struct sip_tx_cdata
 	/* The transaction leaves first (its on_terminated frees what the TU kept for it), then
 	 * the record takes its key: never two entries for one key. */
 	terminate(tx);
-	cds_lfht_node_init(&r->node);
-	rcu_read_lock();
-	cds_lfht_add(t->ht, tx->hash, &r->node);
-	rcu_read_unlock();
+	r->hash = tx->hash;
+	r->hnext = t->rbuckets[r->hash & t->rmask];
+	t->rbuckets[r->hash & t->rmask] =
+	    (uint32_t)(rg == &t->ring_long ? 0 : t->ring_long.cap) + slot + 1;
 	t->stats.compacted++;
 	return true;
 }
@@ -925,16 +933,42 @@ sip_tx_size(void)
 	return sizeof(struct sip_tx);
 }
 
-/* Rings are calloc()ed: the kernel maps their pages on first use, so a table sized for
- * millions of records is ready at once and costs memory only as it fills. */
+/* Rings are anonymous mappings: the kernel fills their pages with zeros on first use, so a
+ * table sized for millions of records is ready at once and costs memory only as it fills (a
+ * calloc() from an allocator that reuses freed memory would clear it all up front). */
 static int
 ring_init(struct tx_ring *rg, uint32_t cap, uint32_t wait_ms)
 {
+	void *m;
+
 	rg->cap = cap;
 	rg->wait_ms = wait_ms;
 	rg->head = rg->count = 0;
-	rg->recs = cap ? calloc(cap, sizeof(*rg->recs)) : NULL;
-	return cap && rg->recs == NULL ? -1 : 0;
+	rg->recs = NULL;
+	if (cap == 0)
+		return 0;
+	m = mmap(NULL, (size_t)cap * sizeof(*rg->recs), PROT_READ | PROT_WRITE,
+	         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	rg->recs = m;
+	return 0;
+}
+
+static void
+rbuckets_fini(struct sip_tx_table *t)
+{
+	if (t->rbuckets != NULL)
+		munmap(t->rbuckets, ((size_t)t->rmask + 1) * sizeof(uint32_t));
+	t->rbuckets = NULL;
+}
+
+static void
+ring_fini(struct tx_ring *rg)
+{
+	if (rg->recs != NULL)
+		munmap(rg->recs, (size_t)rg->cap * sizeof(*rg->recs));
+	rg->recs = NULL;
 }
 
 /* ---- table ---- */
@@ -960,15 +994,32 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 
 		if (ring_init(&t->ring_long, lng, 64 * cfg->t1_ms) != 0 ||
 		    ring_init(&t->ring_short, shrt < lng ? (uint32_t)shrt : lng, cfg->t4_ms) != 0) {
-			free(t->ring_long.recs);
+			ring_fini(&t->ring_long);
 			free(t);
 			return NULL;
 		}
 	}
 	CDS_INIT_LIST_HEAD(&t->pending);
-	/* One bucket per entry the table can hold: transactions and records. */
-	while (buckets < (uint64_t)cfg->max_tx + t->ring_long.cap + t->ring_short.cap &&
-	       buckets < (1ul << 26))
+	if (t->ring_long.cap != 0) {
+		/* Records have their own index (only this lcore reads it): a chain head per
+		 * record, an anonymous mapping filled on first use. */
+		uint64_t nb = 1;
+		void *m;
+
+		while (nb < (uint64_t)t->ring_long.cap + t->ring_short.cap)
+			nb <<= 1;
+		m = mmap(NULL, nb * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+		         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED) {
+			ring_fini(&t->ring_long);
+			ring_fini(&t->ring_short);
+			free(t);
+			return NULL;
+		}
+		t->rbuckets = m;
+		t->rmask = (uint32_t)(nb - 1);
+	}
+	while (buckets < cfg->max_tx)
 		buckets <<= 1;
 	snprintf(name, sizeof(name), "sip_tx_%p", (void *)t);
 	t->pool = dpv_pool_create(name, cfg->max_tx, sizeof(struct sip_tx));
@@ -977,8 +1028,9 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 		if (t->ht != NULL)
 			cds_lfht_destroy(t->ht, NULL);
 		dpv_pool_free(t->pool);
-		free(t->ring_long.recs);
-		free(t->ring_short.recs);
+		rbuckets_fini(t);
+		ring_fini(&t->ring_long);
+		ring_fini(&t->ring_short);
 		free(t);
 		return NULL;
 	}
@@ -997,16 +1049,15 @@ void
 sip_tx_table_destroy(struct sip_tx_table *t)
 {
 	struct cds_lfht_iter it;
-	struct cds_lfht_node *node;
+	struct sip_tx *tx;
 
 	if (t == NULL)
 		return;
 	rcu_read_lock();
-	cds_lfht_for_each(t->ht, &it, node)
+	DPV_LFHT_FOREACH(t->ht, &it, tx, node)
 	{
-		if (!node_is_rec(node))
-			stop_timers(caa_container_of(node, struct sip_tx, node));
-		cds_lfht_del(t->ht, node);
+		stop_timers(tx);
+		cds_lfht_del(t->ht, &tx->node);
 	}
 	rcu_read_unlock();
 	/* The call_rcu callback writes into the table, and readers may still hold nodes deleted
@@ -1014,8 +1065,9 @@ sip_tx_table_destroy(struct sip_tx_table *t)
 	dpv_gp_barrier();
 	cds_lfht_destroy(t->ht, NULL);
 	dpv_pool_free(t->pool);
-	free(t->ring_long.recs);
-	free(t->ring_short.recs);
+	rbuckets_fini(t);
+	ring_fini(&t->ring_long);
+	ring_fini(&t->ring_short);
 	free(t);
 }
 

@@ -394,7 +394,8 @@ sip_ua_capacity(const struct sip_ua_cfg *cfg, struct sip_ua_capacity *out)
 	out->heap_bytes =
 	    (uint64_t)cfg->max_dialogs * (sizeof(struct ua_sess) + sizeof(void *)) +
 	    (uint64_t)cfg->max_transactions * (sip_tx_size() + sizeof(struct ua_txc)) +
-	    (recs + (shrt < recs ? shrt : recs)) * out->record_size;
+	    /* each record, and at most two chain heads (a bucket per record, a power of two) */
+	    (recs + (shrt < recs ? shrt : recs)) * (out->record_size + 8);
 }
 
 struct sip_ua *
