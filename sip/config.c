@@ -41,7 +41,8 @@ sip_conf_defaults(struct sip_conf *sc)
 	    .t4_ms = 5000,
 	    .max_transactions = 65536,
 	    .max_dialogs = 65536,
-	    /* 40,960 calls/s (above one lcore's limit on the reference VM) of two records (INVITE, BYE) for 64*T1 = 32 s each */
+	    /* 40,960 calls/s (above one lcore's limit on the reference VM) of two records (INVITE,
+	       BYE) for 64*T1 = 32 s each */
 	    .max_completed = 2621440,
 	    /* a quarter of the dialogs: one host never holds them all (a proxy in front: raise) */
 	    .max_calls_per_source = 16384,

@@ -211,7 +211,8 @@ ua_respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsign
 		c->cd.why = why;
 		c->cd_ok = false;
 		if (to_tag.len <= sizeof(c->cd.tag)) {
-			memcpy(c->cd.tag, to_tag.p, to_tag.len);
+			if (to_tag.len)
+				memcpy(c->cd.tag, to_tag.p, to_tag.len);
 			c->cd.tag_len = (uint8_t)to_tag.len;
 			/* other header lines or a body: only their writer can say (uas_options) */
 			c->cd_ok = body.len == 0 && extra.len == 0;
