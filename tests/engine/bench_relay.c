@@ -12,9 +12,15 @@
  * the received mbuf is rewritten in place), 3-, 10- and 32-member PCMU bridges, and a 3- and
  * 10-member bridge mixing PCMU and PCMA members (each copy to the other law converted, its UDP
  * checksum computed over the new payload). Members send in turn, 214-byte frames (12-byte RTP
- * header, 160 bytes of G.711), DPV_BURST per call of media_rtp_input.
+ * header, 160 bytes of G.711), DPV_BURST per call of media_rtp_input, or fewer so that one call
+ * makes at most --out-max (256) copies: a PMD frees what it sent every burst, and a harness
+ * that freed more at once than the media pool's per-lcore cache holds (256) would push the
+ * copies through the pool's FIFO ring and make every new copy a cache miss, which the engine
+ * on a real PMD does not see (--burst 32 on a 32-member bridge shows it).
  *
- *   bench_relay [--packets N] [--warmup N] [--reps N] [--cases 2,3,10,32,mix3,mix10] [--check]
+ *   build/tests/engine/bench_relay [--packets N] [--warmup N] [--reps N] [--cases
+ * 2,3,10,32,mix3,mix10]
+ *                                  [--burst N] [--out-max N] [--check]
  *
  * EAL options go before "--" (defaults: --no-huge -m 512 --no-pci on lcore 0). Per case: N
  * packets in per repetition after the warm-up, the median of the repetitions' cycles printed.
@@ -77,6 +83,7 @@ struct member {
 struct bcase {
 	char name[16];
 	unsigned n;
+	unsigned burst; /* packets in per call of media_rtp_input */
 	bool mixed;
 	struct member m[MAX_MEMBERS];
 	/* results */
@@ -92,6 +99,7 @@ static struct rtp_flow_writer *fw;
 static struct bridge_writer *bw;
 static uint16_t next_port = PORT_MIN;
 static uint64_t session_seq = 1;
+static unsigned burst_arg, out_max = 256; /* --burst, --out-max */
 static const struct rte_ether_addr peer_mac = {{0x02, 0, 0, 0, 1, 0}};
 
 static void
@@ -222,6 +230,9 @@ case_setup(struct bcase *c, unsigned n, bool mixed)
 
 	c->n = n;
 	c->mixed = mixed;
+	/* at most out_max copies per call: what a PMD's tx completion would free between calls */
+	c->burst =
+	    burst_arg ? burst_arg : RTE_MAX(1u, RTE_MIN((unsigned)DPV_BURST, out_max / (n - 1)));
 	snprintf(c->name, sizeof(c->name), "%s%u", mixed ? "mix" : n == 2 ? "call" : "bridge", n);
 	rc = bridge_create(bw, c->name, true, 0, &b);
 	if (rc != 0)
@@ -352,12 +363,12 @@ static double
 run(struct bcase *c, uint64_t npkts, uint64_t *now, unsigned *turn, uint64_t *out, double *mean)
 {
 	struct dpv_worker *w = &eng.workers[0];
-	uint64_t step = rte_get_tsc_hz() / FLOOD_PPS * DPV_BURST, cyc = 0;
+	uint64_t step = rte_get_tsc_hz() / FLOOD_PPS * c->burst, cyc = 0;
 	struct rte_mbuf *pkts[DPV_BURST];
 	size_t nbatch = 0;
 
 	for (uint64_t done = 0; done < npkts;) {
-		unsigned nb = npkts - done < DPV_BURST ? (unsigned)(npkts - done) : DPV_BURST;
+		unsigned nb = npkts - done < c->burst ? (unsigned)(npkts - done) : c->burst;
 		uint64_t t0, t1;
 
 		make_input(c, pkts, nb, turn);
@@ -393,7 +404,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_relay [EAL options --] [--packets N] [--warmup N] [--reps N] "
-	                "[--cases 2,3,10,32,mix3,mix10] [--check]\n");
+	                "[--cases 2,3,10,32,mix3,mix10] [--burst N] [--out-max N] [--check]\n");
 	exit(2);
 }
 
@@ -415,7 +426,8 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"packets", required_argument, NULL, 'p'}, {"warmup", required_argument, NULL, 'w'},
 	    {"reps", required_argument, NULL, 'r'},    {"cases", required_argument, NULL, 'c'},
-	    {"check", no_argument, NULL, 'k'},         {NULL, 0, NULL, 0}};
+	    {"check", no_argument, NULL, 'k'},         {"burst", required_argument, NULL, 'b'},
+	    {"out-max", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
 	uint64_t npkts = 300000, warm = 50000;
 	unsigned reps = 5, ncases = 0;
 	char cases_arg[128] = "2,3,10,32,mix3,mix10";
@@ -461,14 +473,19 @@ main(int argc, char **argv)
 		case 'k':
 			check = true;
 			break;
+		case 'b':
+			burst_arg = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'o':
+			out_max = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (npkts == 0 || reps == 0 || reps > MAX_REPS)
+	if (npkts == 0 || reps == 0 || reps > MAX_REPS || burst_arg > DPV_BURST || out_max == 0)
 		usage();
-	batch_cyc =
-	    malloc(sizeof(*batch_cyc) * ((RTE_MAX(npkts, warm) + DPV_BURST - 1) / DPV_BURST));
+	batch_cyc = malloc(sizeof(*batch_cyc) * RTE_MAX(npkts, warm)); /* a burst of 1 at worst */
 	if (batch_cyc == NULL)
 		die("no memory for the batch timings");
 	rcu_register_thread();
@@ -490,8 +507,9 @@ main(int argc, char **argv)
 	       "repetition of the median batch (min-max over repetitions), and the mean with "
 	       "preempted batches\n",
 	       hz / 1e9, npkts, warm, reps);
-	printf("%-9s %7s %10s %10s %10s %11s %11s %15s %12s\n", "case", "members", "pkts in",
-	       "pkts out", "cyc/in", "cyc/out", "pkts out/s", "(min-max/out)", "mean cyc/out");
+	printf("%-9s %5s %7s %10s %10s %10s %11s %11s %15s %12s\n", "case", "burst", "members",
+	       "pkts in", "pkts out", "cyc/in", "cyc/out", "pkts out/s", "(min-max/out)",
+	       "mean cyc/out");
 	for (unsigned ci = 0; ci < ncases; ci++) {
 		struct bcase *c = &cases[ci];
 		uint64_t now = rte_rdtsc(), out = 0, d0;
@@ -516,10 +534,10 @@ main(int argc, char **argv)
 		per_out = med / (c->n - 1);
 		qsort(c->mean_in, reps, sizeof(double), cmp_double);
 		mean_out = c->mean_in[reps / 2] / (c->n - 1);
-		printf("%-9s %7u %10" PRIu64 " %10" PRIu64
+		printf("%-9s %5u %7u %10" PRIu64 " %10" PRIu64
 		       " %10.1f %11.1f %10.2fM %7.1f-%-7.1f %12.1f\n",
-		       c->name, c->n, c->in, c->out, med, per_out, hz / per_out / 1e6, lo, hi,
-		       mean_out);
+		       c->name, c->burst, c->n, c->in, c->out, med, per_out, hz / per_out / 1e6, lo,
+		       hi, mean_out);
 		if (c->out != c->in * (c->n - 1) || c->dropped != 0) {
 			fprintf(stderr,
 			        "bench_relay: %s: %" PRIu64 " packets out for %" PRIu64
