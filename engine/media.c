@@ -121,7 +121,6 @@ struct media_lcore {
 	uint32_t *fifo;        /* slots with a tone, by next send time */
 	uint32_t fifo_mask, fifo_head, fifo_tail;
 	uint64_t hz, tone_period, flood_period, flood_tolerance, last_rx_step;
-	uint64_t ts_mult; /* 8 kHz timestamp units per TSC cycle, 0.64 fixed point (arrival_ts) */
 	uint64_t next_scan, next_solicit;
 	uint32_t scan;
 	uint64_t ntp_base; /* NTP time (32.32) at tsc_base */
@@ -130,29 +129,6 @@ struct media_lcore {
 	struct dpv_media_port_stats tot; /* every port of this lcore */
 	uint64_t tone_late, tone_started, tone_stopped;
 };
-
-/* A packet's arrival in RTP timestamp units (8 kHz, the G.711 streams this engine takes): a
- * multiply and a shift, not the two 64-bit divisions now / (hz / 8000) costs per packet. */
-static inline uint32_t
-arrival_ts(const struct media_lcore *ml, uint64_t now)
-{
-	return (uint32_t)(((unsigned __int128)now * ml->ts_mult) >> 64);
-}
-
-/* rtp_flow_get and bridge_members for the packet path: the same dependent load
- * (rcu_dereference's), inline; liburcu's rcu_dereference is a library call unless its LGPL
- * inline versions are compiled in, and a 32-member fan-out makes 33 of them per packet. */
-static inline const struct rtp_flow *
-flow_get(const struct rtp_flow_slot *s)
-{
-	return __atomic_load_n(&s->flow, __ATOMIC_CONSUME);
-}
-
-static inline const struct bridge_members *
-members_get(const struct bridge *b)
-{
-	return __atomic_load_n(&b->members, __ATOMIC_CONSUME);
-}
 
 static inline uint32_t
 slot_index(const struct rtp_flow_table *t, const struct rtp_flow_slot *s)
@@ -428,7 +404,7 @@ bridge_dsts(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow 
 
 	if (b == NULL)
 		return UINT_MAX;
-	ms = members_get(b);
+	ms = bridge_members(b);
 	for (uint32_t i = 0; i < ms->n; i++) {
 		const struct bridge_member *mb = &ms->m[i];
 		struct rtp_flow_slot *ds;
@@ -438,7 +414,7 @@ bridge_dsts(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow 
 		if (mb->port == f->local_port)
 			continue;
 		ds = rtp_flow_slot(ml->t, mb->port);
-		df = ds ? flow_get(ds) : NULL;
+		df = ds ? rtp_flow_get(ds) : NULL;
 		if (df == NULL || df->peer_ip == 0 || df->session_id != mb->session_id)
 			continue;
 		d->table = NULL;
@@ -560,7 +536,7 @@ rx_one(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m, uint64_
 {
 	const struct dpv_pkt_info *info = dpv_mbuf_info(m);
 	struct rtp_flow_slot *s = rtp_flow_slot(ml->t, info->dst_port);
-	const struct rtp_flow *f = s ? flow_get(s) : NULL;
+	const struct rtp_flow *f = s ? rtp_flow_get(s) : NULL;
 	const uint8_t *pl = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->payload_off);
 	struct port_state *ps;
 	struct rtp_hdr_view rv;
@@ -625,7 +601,8 @@ rx_one(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m, uint64_
 			ps->ssrc = rv.ssrc;
 			rtp_rx_init(&ps->rx);
 		}
-		rtp_rx_update(&ps->rx, rv.seq, rv.ts, arrival_ts(ml, now));
+		/* arrival in timestamp units: 8 kHz for the G.711 streams this engine takes */
+		rtp_rx_update(&ps->rx, rv.seq, rv.ts, (uint32_t)(now / (ml->hz / 8000)));
 	}
 	switch (f->action) {
 	case DPV_CALL_ECHO:
@@ -930,7 +907,6 @@ media_lcore_create(struct dpv_engine *e, struct dpv_worker *w, FILE *err)
 	ml->hz = rte_get_tsc_hz();
 	ml->tone_period = ml->hz / (1000000 / TONE_PERIOD_US);
 	ml->last_rx_step = ml->hz / LAST_RX_RESOLUTION;
-	ml->ts_mult = (uint64_t)(((unsigned __int128)8000 << 64) / ml->hz);
 	if (c->rtp.flood_pps) {
 		ml->flood_period = ml->hz / c->rtp.flood_pps;
 		ml->flood_tolerance = ml->flood_period * c->rtp.flood_burst;
