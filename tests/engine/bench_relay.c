@@ -184,33 +184,20 @@ engine_setup(void)
 		die("dpv_media_init failed");
 }
 
-/* Member @a i's frame: Ethernet/IPv4/UDP from its address to the engine's port, checksums
- * right, RTP with its SSRC and payload type. */
+/* Member @a i's frame: Ethernet/IPv4/UDP from its address to the engine's port, built by the
+ * engine's own dpv_net_udp_frame (checksums right), RTP with its SSRC and payload type. */
 static void
 member_frame(struct member *mb, unsigned i)
 {
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)mb->frame;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint8_t *rtp = (uint8_t *)(udp + 1);
+	struct dpv_net_ctx peer = {.addr = mb->peer_ip, .mac = peer_mac};
+	struct rte_mbuf *m = rte_pktmbuf_alloc(rx_pool);
 	uint32_t ssrc = 0x5500 + i;
+	uint8_t *rtp;
 
-	memset(mb->frame, 0, sizeof(mb->frame));
-	eth->dst_addr = eng.ports[0].net.mac;
-	eth->src_addr = peer_mac;
-	eth->src_addr.addr_bytes[5] = (uint8_t)i;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(20 + 8 + PAYLOAD);
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(mb->peer_ip);
-	ip->dst_addr = rte_cpu_to_be_32(ENG_IP);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16((uint16_t)(PEER_PORT + 2 * i));
-	udp->dst_port = rte_cpu_to_be_16(mb->local_port);
-	udp->dgram_len = rte_cpu_to_be_16(8 + PAYLOAD);
+	if (m == NULL || (rtp = (uint8_t *)rte_pktmbuf_append(m, PAYLOAD)) == NULL)
+		die("input pool empty");
+	peer.mac.addr_bytes[5] = (uint8_t)i;
+	memset(rtp, 0, 12);
 	rtp[0] = 0x80;
 	rtp[1] = mb->pt;
 	rtp[8] = (uint8_t)(ssrc >> 24);
@@ -218,7 +205,12 @@ member_frame(struct member *mb, unsigned i)
 	rtp[10] = (uint8_t)(ssrc >> 8);
 	rtp[11] = (uint8_t)ssrc;
 	memset(rtp + 12, mb->pt == RTP_PT_PCMA ? 0xd5 : 0xff, PAYLOAD - 12); /* G.711 silence */
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	if (dpv_net_udp_frame(&peer, m, &eng.ports[0].net.mac, (uint16_t)(PEER_PORT + 2 * i),
+	                      ENG_IP, mb->local_port) != 0 ||
+	    m->data_len != FRAME_LEN)
+		die("cannot build a member's frame");
+	memcpy(mb->frame, rte_pktmbuf_mtod(m, const uint8_t *), FRAME_LEN);
+	rte_pktmbuf_free(m);
 }
 
 /* A bridge of @a n members (every other one PCMA when @a mixed), each with its flow. */
