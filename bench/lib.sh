@@ -108,11 +108,17 @@ bench_veth_down() {
 	BENCH_VETH=0
 }
 
-# bench_vdev LINK SIDE(g|s): the EAL --vdev of that side. Rings of 4096 frames, as a NIC's.
+# bench_vdev LINK SIDE(g|s): the EAL --vdev of that side. af_packet: rings of 4096 frames, as
+# a NIC's. memif: 2^$BENCH_MEMIF_RSIZE slots per ring (default 12, 4096; the PMD takes up to 14),
+# the same on both ends. The SIP benchmarks use 14 (bench/run.sh, bench/sipgen.sh): a memif rx
+# ring is the only buffer between the two processes, and at 40,000 calls/s the engine sends
+# sipgen about 120,000 packets/s, so 4096 slots overflowed whenever the receiving side lost its
+# CPU for 30 ms on this shared VM.
+: "${BENCH_MEMIF_RSIZE:=12}"
 bench_vdev() {
 	case "$1:$2" in
-	memif:s) echo "net_memif0,role=server,socket=$BENCH_TMP/memif.sock,rsize=12" ;;
-	memif:g) echo "net_memif0,role=client,socket=$BENCH_TMP/memif.sock,rsize=12" ;;
+	memif:s) echo "net_memif0,role=server,socket=$BENCH_TMP/memif.sock,rsize=$BENCH_MEMIF_RSIZE" ;;
+	memif:g) echo "net_memif0,role=client,socket=$BENCH_TMP/memif.sock,rsize=$BENCH_MEMIF_RSIZE" ;;
 	af_packet:s) echo "net_af_packet0,iface=bs0,framecnt=4096" ;;
 	af_packet:g) echo "net_af_packet0,iface=bg0,framecnt=4096" ;;
 	af_xdp:s) echo "net_af_xdp0,iface=bs0" ;;

@@ -82,10 +82,32 @@ class Ng:
                     data, _src = self.s.recvfrom(65536)
                     ck, _, body = data.partition(b" ")
                     if ck == cookie:
-                        return bdec(body)[0]
+                        return self.decode(body, d.get("command"))
             except socket.timeout:
                 continue
         raise TimeoutError("no NG reply from %s:%d to %s" % (self.dst + (d.get("command"),)))
+
+    def decode(self, body, command):
+        """The reply's dictionary; a reply that is not one is an error naming the request."""
+        try:
+            r, end = bdec(body)
+        except (ValueError, IndexError) as e:
+            raise RuntimeError("%s: malformed NG reply from %s:%d (%s): %r"
+                               % ((command,) + self.dst + (e, body[:120])))
+        if not isinstance(r, dict) or end != len(body):
+            raise RuntimeError("%s: NG reply from %s:%d is not one bencoded dictionary: %r"
+                               % ((command,) + self.dst + (body[:120],)))
+        return r
+
+
+def check(r, what, want=b"ok"):
+    """Raise with the peer's own words when the reply's result is not @a want."""
+    if r.get("result") != want:
+        res = r.get("result", b"(no result)")
+        why = r.get("error-reason", r.get("warning", b""))
+        raise RuntimeError("%s: NG replied %s%s" % (
+            what, res.decode(errors="replace") if isinstance(res, bytes) else res,
+            (": " + why.decode(errors="replace")) if isinstance(why, bytes) and why else ""))
 
 
 def sdp(ip, port, sess):
@@ -95,9 +117,10 @@ def sdp(ip, port, sess):
 
 
 def reply_media(r, what):
-    if r.get("result") != b"ok":
-        raise RuntimeError("%s: %s %s" % (what, r.get("result"), r.get("error-reason", b"")))
-    s = r["sdp"].decode()
+    check(r, what)
+    if not isinstance(r.get("sdp"), bytes):
+        raise RuntimeError("%s: NG reply without an SDP" % what)
+    s = r["sdp"].decode(errors="replace")
     c = re.search(r"^c=IN IP4 (\S+)", s, re.M)
     m = re.search(r"^m=audio (\d+)", s, re.M)
     if not c or not m:
@@ -134,7 +157,11 @@ def delete(a):
     bad = 0
     for i in range(a.calls):
         r = ng.req({"command": "delete", "call-id": call_id(a.tag, i), "from-tag": "a%d" % i})
-        bad += r.get("result") != b"ok"
+        try:
+            check(r, "delete " + call_id(a.tag, i))
+        except RuntimeError as e:
+            print("ng: %s" % e, file=sys.stderr)
+            bad += 1
     print("ng: %d calls deleted, %d errors" % (a.calls - bad, bad))
     return 1 if bad else 0
 
@@ -154,8 +181,9 @@ def main():
     try:
         if a.cmd == "ping":
             r = Ng(a.ng).req({"command": "ping"})
-            print("ng:", r.get("result", b"").decode())
-            return 0 if r.get("result") == b"pong" else 1
+            check(r, "ping", b"pong")
+            print("ng: pong")
+            return 0
         if a.cmd == "delete":
             return delete(a)
         if not a.addr or not a.out:

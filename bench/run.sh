@@ -21,13 +21,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+# the SIP benchmarks' memif rings: 16384 slots each way (bench/lib.sh, bench_vdev)
+: "${SIP_MEMIF_RSIZE:=14}"
 
 : "${RUNS:=3}"
 : "${TRIAL:=3}"
 : "${OUT:=$BENCH_ROOT/bench/results}"
 # RTP: sessions of two streams each, 172-byte RTP (214-byte frames)
 : "${RTP_SESSIONS:=1000}"
-SIPGEN=$BUILD/bench/sipgen
+SIPGEN=${SIPGEN:-$BUILD/bench/sipgen}
 RTPGEN=$BUILD/bench/rtpgen
 
 BENCHES=(
@@ -46,18 +48,18 @@ field() { # RESULT-line KEY
 	tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { v = $2 } END { print v }'
 }
 
-for b in "$BENCH_ENG" "$BENCH_CTL"; do
-	[ -x "$b" ] || { echo "build first: ninja -C build ($b missing)"; exit 1; }
-done
 
 # ---- one trial per (kind, system, link, rate): prints one CSV row, returns 0 when it passed
 
-CSV_HEAD="run,phase,rate,sent,ok,failed,loss_pct,p50_us,p99_us,p999_us,max_us,gen_busy_pct,sys_cpu_pct,retrans,pass"
+# load: the 1-minute load average when the trial started (the VM is shared); engine_drops: the
+# engine's drop counters that moved during the trial ("name:count;...", "none"; empty for the
+# other systems)
+CSV_HEAD="run,phase,rate,sent,ok,failed,loss_pct,p50_us,p99_us,p999_us,max_us,gen_busy_pct,sys_cpu_pct,retrans,pass,load,engine_drops"
 
-# row RUN PHASE RATE RESULT-LINE SYS_CPU PASS: the CSV row of a trial
+# row RUN PHASE RATE RESULT-LINE SYS_CPU PASS LOAD DROPS: the CSV row of a trial
 row() {
 	local r=$4
-	echo "$1,$2,$3,$(field "$r" sent),$(field "$r" ok),$(field "$r" failed),$(field "$r" loss_pct),$(field "$r" p50_us),$(field "$r" p99_us),$(field "$r" p999_us),$(field "$r" max_us),$(field "$r" gen_busy_pct),$5,$(field "$r" retrans),$6"
+	echo "$1,$2,$3,$(field "$r" sent),$(field "$r" ok),$(field "$r" failed),$(field "$r" loss_pct),$(field "$r" p50_us),$(field "$r" p99_us),$(field "$r" p999_us),$(field "$r" max_us),$(field "$r" gen_busy_pct),$5,$(field "$r" retrans),$6,$7,$8"
 }
 
 # sys_start KIND SYSTEM LINK: a fresh system under test; sets SYS_PID (whose CPU is accounted)
@@ -66,6 +68,8 @@ sys_start() {
 	[ "$link" = sipp ] && eng_link=af_packet
 	case "$sys" in
 	dpvoip)
+		local BENCH_MEMIF_RSIZE=$BENCH_MEMIF_RSIZE
+		[ "$kind" = sip ] && BENCH_MEMIF_RSIZE=$SIP_MEMIF_RSIZE
 		if [ "$kind" = sip ]; then
 			# calls end at once (-d 0); a finished call holds its session and transactions
 			# 64*T1 (32 s, issue 9 shrinks that), so the pools hold a whole trial
@@ -99,32 +103,35 @@ sys_stop() {
 # trial KIND SYSTEM LINK RUN PHASE RATE: one trial on a fresh system; appends its row to
 # $CSV; @return 0 when it passed
 trial() {
-	local kind=$1 sys=$2 link=$3 run=$4 phase=$5 rate=$6 res="" pass=0 t0 t1 e0 e1 hz cpu=""
-	local log="$BENCH_TMP/trial.log"
+	local kind=$1 sys=$2 link=$3 run=$4 phase=$5 rate=$6 res="" pass=0 t0 t1 hz cpu="" drops=""
+	local log="$BENCH_TMP/trial.log" load
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	if ! sys_start "$kind" "$sys" "$link"; then
 		sys_stop
-		echo "$run,$phase,$rate,,,,,,,,,,,,0" >>"$CSV"
+		echo "$run,$phase,$rate,,,,,,,,,,,,0,$load," >>"$CSV"
 		return 1
 	fi
 	t0=$(bench_cpu_ticks "$SYS_PID")
-	e0=$(engine_snap)
+	engine_snap "$BENCH_TMP/snap0.json"
 	case "$kind:$link" in
 	sip:sipp) res=$(sipp_trial "$rate" "$log") || true ;;
 	sip:*) res=$(sipgen_trial "$link" "$rate" "$log") || true ;;
 	rtp:*) res=$(rtpgen_trial "$sys" "$link" "$rate" "$log") || true ;;
 	esac
 	t1=$(bench_cpu_ticks "$SYS_PID")
-	e1=$(engine_snap)
+	engine_snap "$BENCH_TMP/snap1.json"
 	hz=$(getconf CLK_TCK)
 	# the system's CPU over the trial's load window (kernel peers; the engine busy-polls)
 	[ -n "$(field "$res" seconds)" ] &&
 		cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$(field "$res" seconds)" \
 			'BEGIN { if (s > 0) printf "%.0f", 100 * (b - a) / hz / s }')
-	[ "$sys" = dpvoip ] && cpu=$(engine_busy "$e0" "$e1")
+	if [ "$sys" = dpvoip ]; then
+		read -r cpu drops < <(engine_delta "$BENCH_TMP/snap0.json" "$BENCH_TMP/snap1.json") || true
+	fi
 	sys_stop
 	[ "$(field "$res" pass)" = 1 ] && pass=1
-	row "$run" "$phase" "$rate" "$res" "$cpu" "$pass" >>"$CSV"
-	bench_log "  $run $phase rate=$rate pass=$pass sent=$(field "$res" sent) failed=$(field "$res" failed) loss=$(field "$res" loss_pct)% p99=$(field "$res" p99_us)us gen=$(field "$res" gen_busy_pct)% sys=${cpu}%"
+	row "$run" "$phase" "$rate" "$res" "$cpu" "$pass" "$load" "$drops" >>"$CSV"
+	bench_log "  $run $phase rate=$rate pass=$pass sent=$(field "$res" sent) failed=$(field "$res" failed) retrans=$(field "$res" retrans) loss=$(field "$res" loss_pct)% p99=$(field "$res" p99_us)us gen=$(field "$res" gen_busy_pct)% sys=${cpu}% load=$load${drops:+ drops=$drops}"
 	[ "$pass" = 1 ]
 }
 
@@ -167,7 +174,7 @@ sipgen_trial() {
 	# shellcheck disable=SC2046
 	$(bench_ns "$link" g) timeout -k 5 $((2 * TRIAL + 60)) taskset -c "$BENCH_GEN_CPU" "$SIPGEN" \
 		--no-huge -m 4096 --no-pci -l "$BENCH_GEN_CPU" --file-prefix=dpvsg$$ \
-		--vdev="$(bench_vdev "$link" g)" --log-level=lib.eal:error -- \
+		--vdev="$(BENCH_MEMIF_RSIZE=$SIP_MEMIF_RSIZE bench_vdev "$link" g)" --log-level=lib.eal:error -- \
 		"sip:echo@$BENCH_SYS_IP:5060" --addr "$BENCH_GEN_IP/24" -r "$rate" -m "$calls" -d 0 \
 		-l $((rate + 1000)) -t $((2 * TRIAL + 5)) >"$log" 2>&1 || rc=$?
 	r=$(grep '^RESULT' "$log" | tail -1)
@@ -208,22 +215,47 @@ PY
 	echo "RESULT $r sent=$calls seconds=$TRIAL pass=$([ "$ok" = "$calls" ] && [ "$fail" = 0 ] && [ "$re" = 0 ] && echo 1 || echo 0)"
 }
 
-# engine_snap: "BUSY_CYCLES HZ SECONDS" of the engine now (all lcores' busy TSC cycles, the
-# TSC rate, the wall clock); empty for the other systems (the engine busy-polls, so its CPU
-# time says nothing: its busy passes do)
+# engine_snap FILE: the engine's `dpvoipctl --json stats` now, with the wall clock, in FILE
+# (emptied for the other systems: the engine busy-polls, so its CPU time says nothing, its busy
+# passes do)
 engine_snap() {
+	: >"$1"
 	[ -n "${BENCH_ENGINE_PID:-}" ] || return 0
 	"$BENCH_CTL" -s "$BENCH_TMP/ctl.sock" --json stats 2>/dev/null | python3 -c '
 import json, sys, time
-s = json.load(sys.stdin)["stats"]
-print(sum(l.get("busy_cycles", 0) for l in s["lcores"]), s["engine"]["hz"], time.time())' 2>/dev/null || true
+s = json.load(sys.stdin)
+s["wall"] = time.time()
+json.dump(s, sys.stdout)' >"$1" 2>/dev/null || : >"$1"
 }
 
-# engine_busy SNAP0 SNAP1: the engine's busy share (%) between two snapshots
-engine_busy() {
-	[ -n "$1" ] && [ -n "$2" ] || return 0
-	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
-		if (y[3] > x[3]) printf "%.0f", 100 * (y[1] - x[1]) / x[2] / (y[3] - x[3]) }'
+# engine_delta SNAP0 SNAP1: "BUSY DROPS": the engine's busy share (%) between two snapshots (all
+# lcores' busy TSC cycles over the TSC rate and the wall clock), and every drop counter that
+# moved ("name:count;..." or "none": the engine's drops, each port's PMD misses and errors, the
+# UA's refusals); nothing when a snapshot is missing
+engine_delta() {
+	[ -s "$1" ] && [ -s "$2" ] || return 0
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+sa, sb = a["stats"], b["stats"]
+busy = sum(l.get("busy_cycles", 0) for l in sb["lcores"]) - sum(l.get("busy_cycles", 0) for l in sa["lcores"])
+dt = b["wall"] - a["wall"]
+pct = "%.0f" % (100.0 * busy / sa["engine"]["hz"] / dt) if dt > 0 else ""
+moved = []
+def diff(prefix, x, y, keys=None):
+    for k, v in y.items():
+        if isinstance(v, int) and (keys is None or k in keys) and v - x.get(k, 0) > 0:
+            moved.append("%s%s:%d" % (prefix, k, v - x.get(k, 0)))
+diff("", sa.get("drops", {}), sb.get("drops", {}))
+for pa, pb in zip(sa.get("ports", []), sb.get("ports", [])):
+    diff("eth_", pa.get("eth", {}), pb.get("eth", {}), ("imissed", "ierrors", "oerrors", "rx_nombuf"))
+sip_keys = ("rx_parse_errors", "rx_dropped", "rejected_4xx", "rejected_5xx", "overload_503",
+            "no_buffer", "shed_new_calls", "calls_failed", "ack_timeouts")
+for la, lb in zip(sa["lcores"], sb["lcores"]):
+    diff("sip_", la.get("sip", {}), lb.get("sip", {}), sip_keys)
+    diff("", la, lb, ("sip_tx_no_mbuf", "sip_tx_arp_miss"))
+print(pct, ";".join(moved) or "none")
+PY
 }
 
 # rtpgen_trial SYSTEM LINK RATE LOG: $RTP_SESSIONS sessions of two streams through the system
@@ -281,7 +313,7 @@ rig_for() {
 bench_one() {
 	local name=$1 kind sys link desc line run best hi lo=0
 	line=$(printf '%s\n' "${BENCHES[@]}" | awk -v n="$name" '$1 == n')
-	[ -n "$line" ] || { echo "unknown benchmark $name (bench/run.sh list)"; return 2; }
+	[ -n "$line" ] || { echo "bench/run.sh: unknown benchmark '$name' (bench/run.sh list)" >&2; return 2; }
 	read -r _ kind sys link desc <<<"$line"
 	mkdir -p "$OUT"
 	CSV=$OUT/$name.csv
@@ -327,7 +359,7 @@ bench_one() {
 smoke_one() {
 	local line kind sys link
 	line=$(printf '%s\n' "${BENCHES[@]}" | awk -v n="$1" '$1 == n')
-	[ -n "$line" ] || { echo "unknown benchmark $1"; return 2; }
+	[ -n "$line" ] || { echo "bench/run.sh: unknown benchmark '$1' (bench/run.sh list)" >&2; return 2; }
 	read -r _ kind sys link _ <<<"$line"
 	CSV=$OUT/$1.csv
 	{ bench_machine; echo "$CSV_HEAD"; } >"$CSV"
@@ -338,6 +370,18 @@ smoke_one() {
 		trial "$kind" "$sys" "$link" 1 smoke $((RTP_SESSIONS * 2 * 50)) || true
 	fi
 	bench_veth_down
+}
+
+# check_names NAME...: every NAME is a benchmark, or the run stops before anything starts
+check_names() {
+	local n bad=0
+	for n in "$@"; do
+		printf '%s\n' "${BENCHES[@]}" | awk -v n="$n" '$1 == n { f = 1 } END { exit !f }' || {
+			echo "bench/run.sh: unknown benchmark '$n' (bench/run.sh list names them)" >&2
+			bad=1
+		}
+	done
+	[ "$bad" = 0 ] || exit 2
 }
 
 case "${1:-}" in
@@ -352,6 +396,7 @@ list)
 smoke)
 	shift
 	[ $# -gt 0 ] || set -- $(printf '%s\n' "${BENCHES[@]}" | awk '{print $1}')
+	check_names "$@"
 	mkdir -p "$OUT"
 	TRIAL=2
 	RTP_SESSIONS=10
@@ -365,8 +410,14 @@ report)
 all)
 	mapfile -t names < <(printf '%s\n' "${BENCHES[@]}" | awk '{print $1}')
 	;;
-*) names=("$@") ;;
+*)
+	check_names "$@"
+	names=("$@")
+	;;
 esac
 
+for b in "$BENCH_ENG" "$BENCH_CTL"; do
+	[ -x "$b" ] || { echo "bench/run.sh: build first: ninja -C build ($b missing)" >&2; exit 1; }
+done
 for n in "${names[@]}"; do bench_one "$n"; done
 python3 bench/report.py --dir "$OUT" ${1:+$([ "$1" = all ] && echo --results bench/RESULTS.md)}

@@ -30,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <urcu-qsbr.h>
 
@@ -40,6 +42,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_memory.h>
 
 #include "engine.h"
 #include "hist.h"
@@ -119,6 +122,8 @@ static struct {
 	struct bench_hist h_all, h_int;
 	uint64_t tx_fail, rx_sip, rtp_stray, no_mbuf, orig_busy, orig_err, fifo_full;
 	uint64_t busy_tsc, loop_tsc;
+	char sdp[512]; /* the offer of every call without --rtp */
+	int sdp_len;
 } G;
 
 static void
@@ -126,6 +131,18 @@ on_signal(int sig)
 {
 	(void)sig;
 	quit = true;
+}
+
+/* CPU seconds this thread has had (the VM and other work take the rest of the wall clock) */
+static double
+thread_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static inline uint64_t
@@ -364,7 +381,82 @@ m_answered(void *arg, const char *sdp, uint32_t len, struct dpv_media *m)
 	return rc;
 }
 
+/* Without --rtp a call's media is never used: every INVITE carries the same offer (written
+ * once, as SIPp's uac sends one fixed body), no port is taken, the answer is not parsed and
+ * there is no media to start or stop. */
+static int
+sg_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
+{
+	(void)arg;
+	if ((uint32_t)G.sdp_len > cap)
+		return -500;
+	memcpy(buf, G.sdp, (size_t)G.sdp_len);
+	m->local_port = RTP_MIN;
+	return G.sdp_len;
+}
+
 static struct dpv_media_ops media_ops;
+
+/*
+ * Page in, before the loop, the memory the calls will use, so that no call takes page faults
+ * in it: each call gets a fresh session and fresh transactions (a finished call's stay 64*T1),
+ * so without this nearly every call touches new pages for the kernel to fill. Two kinds:
+ *  - DPDK's memory (with --no-huge plain 4 KiB pages filled on first touch): the heap carves
+ *    allocations from the top of its free space, so the part in use is the top
+ *    heap_allocsz_bytes (plus slack) of each memory segment list;
+ *  - the UA's object pools, anonymous mappings that fill on first touch (lib/pool.c): every
+ *    private anonymous writable mapping of 1 MiB or more outside DPDK's memory.
+ * Best effort: a kernel without MADV_POPULATE_WRITE (before 5.14) leaves them to fault.
+ */
+static int
+prefault_msl(const struct rte_memseg_list *msl, void *arg)
+{
+	size_t want = *(size_t *)arg, len;
+	uintptr_t top, from;
+
+	if (msl->base_va == NULL || msl->len == 0)
+		return 0;
+	len = want < msl->len ? want : msl->len;
+	top = (uintptr_t)msl->base_va + msl->len;
+	from = (top - len) & ~(uintptr_t)4095;
+	(void)madvise((void *)from, top - from, MADV_POPULATE_WRITE);
+	return 0;
+}
+
+static size_t
+prefault(void)
+{
+	struct rte_malloc_socket_stats st;
+	char ln[512];
+	size_t want, done = 0;
+	FILE *f;
+
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) == 0) {
+		want = st.heap_allocsz_bytes + st.heap_allocsz_bytes / 16 + (16u << 20);
+		rte_memseg_list_walk(prefault_msl, &want);
+		done += want;
+	}
+	f = fopen("/proc/self/maps", "r");
+	if (f == NULL)
+		return done;
+	while (fgets(ln, sizeof(ln), f) != NULL) {
+		uintptr_t a, b;
+		char perm[8];
+		unsigned long off, inode;
+		int n = 0;
+
+		/* "start-end perms offset dev inode [path]": anonymous when inode 0, no path */
+		if (sscanf(ln, "%" SCNxPTR "-%" SCNxPTR " %7s %lx %*s %lu %n", &a, &b, perm, &off,
+		           &inode, &n) < 5 ||
+		    inode != 0 || strcmp(perm, "rw-p") != 0 || (ln[n] != '\0' && ln[n] != '\n') ||
+		    b - a < (1u << 20) || rte_mem_virt2memseg_list((void *)a) != NULL)
+			continue;
+		if (madvise((void *)a, b - a, MADV_POPULATE_WRITE) == 0)
+			done += b - a;
+	}
+	fclose(f);
+	return done;
+}
 
 /* ---- the loop's pieces ---- */
 
@@ -772,6 +864,17 @@ main(int argc, char **argv)
 	}
 	media_ops = rtp_media_ops;
 	media_ops.answered = m_answered;
+	if (!G.uas && !G.rtp_on) {
+		G.sdp_len = rtp_sdp_write_offer(G.sdp, sizeof(G.sdp), addr, RTP_MIN, 1, 1);
+		if (G.sdp_len <= 0) {
+			fprintf(stderr, "sipgen: cannot write the SDP offer\n");
+			return 1;
+		}
+		media_ops.offer = sg_offer;
+		media_ops.answered = NULL;
+		media_ops.update = NULL;
+		media_ops.stop = NULL;
+	}
 	rcu_register_thread();
 	if (dpv_timer_wheel_init(&G.wheel, WHEEL_SLOTS, 1, 0) < 0)
 		return 1;
@@ -791,6 +894,13 @@ main(int argc, char **argv)
 	if (G.ua == NULL) {
 		fprintf(stderr, "sipgen: sip_ua_create failed (%u dialogs)\n", cfg.max_dialogs);
 		return 1;
+	}
+	{
+		uint64_t t = rte_rdtsc();
+		size_t b = prefault();
+
+		printf("sipgen: %zu MiB paged in before the run in %.2f s\n", b >> 20,
+		       (double)(rte_rdtsc() - t) / (double)G.hz);
 	}
 	printf("sipgen: %s, %s:%u, dialogs %u, transactions %u, mbufs %u\n", G.uas ? "UAS" : G.uri,
 	       inet_ntop(AF_INET, &(struct in_addr){htonl(addr)}, err, 32), sport, cfg.max_dialogs,
@@ -833,6 +943,7 @@ main(int argc, char **argv)
 	uint64_t t_start = rte_rdtsc(), t_last = t_start, att_last = 0, t_stop = 0, placed = 0;
 	uint64_t t_end = G.run_s > 0 ? t_start + (uint64_t)(G.run_s * (double)G.hz) : UINT64_MAX;
 	uint64_t t_place_end = t_start;
+	double cpu0 = thread_cpu_s();
 	bool stopping = false;
 
 	for (;;) {
@@ -921,6 +1032,7 @@ main(int argc, char **argv)
 	}
 	if (t_place_end == t_start)
 		t_place_end = rte_rdtsc();
+	double cpu_s = thread_cpu_s() - cpu0;
 
 	/* what is left after the drain never finished */
 	for (uint32_t s = 0; !G.uas && s < G.nb_slots; s++) {
@@ -937,6 +1049,13 @@ main(int argc, char **argv)
 	double place_s = (double)(t_place_end - t_start) / (double)G.hz;
 	double rate = place_s > 0 ? (double)G.t.attempted / place_s : 0;
 	double busy = G.loop_tsc ? 100.0 * (double)G.busy_tsc / (double)G.loop_tsc : 0;
+	/* the loop's wall time that the thread had a CPU for; the busy passes' share of it per
+	 * call: what a call costs the generator, whatever the VM took away */
+	double loop_s = (double)G.loop_tsc / (double)G.hz;
+	double on_cpu = loop_s > 0 && cpu_s > 0 ? (cpu_s < loop_s ? cpu_s / loop_s : 1) : 1;
+	double us_call =
+	    G.t.attempted ? (double)G.busy_tsc / (double)G.hz * on_cpu * 1e6 / (double)G.t.attempted
+	                  : 0;
 	uint64_t lost = G.t.rtp_sent > G.t.rtp_rcvd ? G.t.rtp_sent - G.t.rtp_rcvd : 0;
 	int rc;
 
@@ -962,23 +1081,26 @@ main(int argc, char **argv)
 	printf("  rtp: sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64 ", stray %" PRIu64
 	       "\n",
 	       G.t.rtp_sent, G.t.rtp_rcvd, lost, G.rtp_stray);
-	printf("  generator: busy %.1f%% of its lcore; tx refused %" PRIu64 ", no mbuf %" PRIu64
-	       ", UA pools full %" PRIu64 ", UA rx_dropped %" PRIu64 ", parse errors %" PRIu64
-	       ", hold queue full %" PRIu64 "\n",
-	       busy, G.tx_fail, G.no_mbuf, G.orig_busy, uc[SIP_UA_C_rx_dropped],
-	       uc[SIP_UA_C_rx_parse_errors], G.fifo_full);
+	printf("  generator: on a CPU %.1f%% of the loop's time, busy %.1f us per call; busy %.1f%%"
+	       " of its lcore; tx refused %" PRIu64 ", no mbuf %" PRIu64 ", UA pools full %" PRIu64
+	       ", UA rx_dropped %" PRIu64 ", parse errors %" PRIu64 ", hold queue full %" PRIu64
+	       "\n",
+	       100 * on_cpu, us_call, busy, G.tx_fail, G.no_mbuf, G.orig_busy,
+	       uc[SIP_UA_C_rx_dropped], uc[SIP_UA_C_rx_parse_errors], G.fifo_full);
 	printf("RESULT mode=%s attempted=%" PRIu64 " answered=%" PRIu64 " completed=%" PRIu64
 	       " failed=%" PRIu64 " failed_4xx=%" PRIu64 " failed_5xx=%" PRIu64
 	       " failed_503=%" PRIu64 " failed_timeout=%" PRIu64 " failed_other=%" PRIu64
 	       " failed_unfinished=%" PRIu64 " retrans=%" PRIu64 " rate=%.1f p50_us=%" PRIu64
 	       " p99_us=%" PRIu64 " p999_us=%" PRIu64 " rtp_sent=%" PRIu64 " rtp_received=%" PRIu64
-	       " rtp_lost=%" PRIu64 " gen_cpu_pct=%.1f not_completed=%" PRIu64 " peer_bye=%" PRIu64
-	       " bye_timeout=%" PRIu64 " cut=%" PRIu64 "\n",
+	       " rtp_lost=%" PRIu64
+	       " gen_cpu_pct=%.1f gen_oncpu_pct=%.1f gen_us_call=%.2f not_completed=%" PRIu64
+	       " peer_bye=%" PRIu64 " bye_timeout=%" PRIu64 " cut=%" PRIu64 "\n",
 	       G.uas ? "uas" : "uac", G.t.attempted, G.t.answered, G.t.completed, G.t.failed,
 	       G.t.f4xx, G.t.f5xx, G.t.f503, G.t.ftimeout, G.t.fother, G.t.funfinished, G.t.retrans,
 	       rate, bench_hist_pct(&G.h_all, 50), bench_hist_pct(&G.h_all, 99),
-	       bench_hist_pct(&G.h_all, 99.9), G.t.rtp_sent, G.t.rtp_rcvd, lost, busy,
-	       G.t.peer_bye + G.t.bye_timeout + G.t.cut, G.t.peer_bye, G.t.bye_timeout, G.t.cut);
+	       bench_hist_pct(&G.h_all, 99.9), G.t.rtp_sent, G.t.rtp_rcvd, lost, busy, 100 * on_cpu,
+	       us_call, G.t.peer_bye + G.t.bye_timeout + G.t.cut, G.t.peer_bye, G.t.bye_timeout,
+	       G.t.cut);
 	fflush(stdout);
 	if (csv)
 		fclose(csv);

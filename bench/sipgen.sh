@@ -23,6 +23,8 @@ set -euo pipefail
 SG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/lib.sh
 source "$SG_ROOT/bench/lib.sh"
+# memif rings of 16384 slots (bench/lib.sh, bench_vdev)
+BENCH_MEMIF_RSIZE=${SG_MEMIF_RSIZE:-14}
 SG_BIN=${SG_BIN:-$SG_ROOT/build/bench/sipgen}
 BENCH_ENG=${SG_ENG:-$BENCH_ENG}
 BENCH_CTL=${SG_CTL:-$BENCH_CTL}
