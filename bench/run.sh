@@ -71,11 +71,11 @@ sys_start() {
 		local BENCH_MEMIF_RSIZE=$BENCH_MEMIF_RSIZE
 		[ "$kind" = sip ] && BENCH_MEMIF_RSIZE=$SIP_MEMIF_RSIZE
 		if [ "$kind" = sip ]; then
-			# calls end at once (-d 0); a finished call holds its session and transactions
-			# 64*T1 (32 s, issue 9 shrinks that), so the pools hold a whole trial
-			BENCH_ENG_MEM=6144 BENCH_ENG_TX=${SIP_ENG_TX:-800000} \
+			# the shipped [sip] pools (a finished call keeps two compact records, not its
+			# session and transactions) and 1 GB of EAL memory, as a user would run it
+			BENCH_ENG_MEM=${SIP_ENG_MEM:-1024} BENCH_ENG_TX=${SIP_ENG_TX:-65536} \
 				bench_engine_conf "$BENCH_TMP/engine.conf" "$eng_link" '.* echo' \
-				"max-dialogs = ${SIP_ENG_DIALOGS:-400000}"
+				"max-dialogs = ${SIP_ENG_DIALOGS:-65536}"
 		else
 			bench_engine_conf "$BENCH_TMP/engine.conf" "$eng_link" '^conf-(.+)$ bridge'
 		fi
