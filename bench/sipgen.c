@@ -1057,7 +1057,15 @@ main(int argc, char **argv)
 	    G.t.attempted ? (double)G.busy_tsc / (double)G.hz * on_cpu * 1e6 / (double)G.t.attempted
 	                  : 0;
 	uint64_t lost = G.t.rtp_sent > G.t.rtp_rcvd ? G.t.rtp_sent - G.t.rtp_rcvd : 0;
+	struct sip_ua_occupancy oc;
+	double state_call;
 	int rc;
+
+	/* what this UA's finished calls still hold (records for 64*T1; the run is shorter) */
+	sip_ua_occupancy(G.ua, &oc);
+	state_call = G.t.completed ? (double)oc.tx_records * (double)sip_tx_record_size() /
+	                                 (double)G.t.completed
+	                           : 0;
 
 	if (G.uas) {
 		G.t.attempted = uc[SIP_UA_C_calls_in];
@@ -1087,20 +1095,23 @@ main(int argc, char **argv)
 	       "\n",
 	       100 * on_cpu, us_call, busy, G.tx_fail, G.no_mbuf, G.orig_busy,
 	       uc[SIP_UA_C_rx_dropped], uc[SIP_UA_C_rx_parse_errors], G.fifo_full);
-	printf("RESULT mode=%s attempted=%" PRIu64 " answered=%" PRIu64 " completed=%" PRIu64
-	       " failed=%" PRIu64 " failed_4xx=%" PRIu64 " failed_5xx=%" PRIu64
-	       " failed_503=%" PRIu64 " failed_timeout=%" PRIu64 " failed_other=%" PRIu64
-	       " failed_unfinished=%" PRIu64 " retrans=%" PRIu64 " rate=%.1f p50_us=%" PRIu64
-	       " p99_us=%" PRIu64 " p999_us=%" PRIu64 " rtp_sent=%" PRIu64 " rtp_received=%" PRIu64
-	       " rtp_lost=%" PRIu64
-	       " gen_cpu_pct=%.1f gen_oncpu_pct=%.1f gen_us_call=%.2f not_completed=%" PRIu64
-	       " peer_bye=%" PRIu64 " bye_timeout=%" PRIu64 " cut=%" PRIu64 "\n",
-	       G.uas ? "uas" : "uac", G.t.attempted, G.t.answered, G.t.completed, G.t.failed,
-	       G.t.f4xx, G.t.f5xx, G.t.f503, G.t.ftimeout, G.t.fother, G.t.funfinished, G.t.retrans,
-	       rate, bench_hist_pct(&G.h_all, 50), bench_hist_pct(&G.h_all, 99),
-	       bench_hist_pct(&G.h_all, 99.9), G.t.rtp_sent, G.t.rtp_rcvd, lost, busy, 100 * on_cpu,
-	       us_call, G.t.peer_bye + G.t.bye_timeout + G.t.cut, G.t.peer_bye, G.t.bye_timeout,
-	       G.t.cut);
+	printf("  state its finished calls hold: %u compact records of %zu bytes, %.0f bytes per "
+	       "completed call; %u live transactions, %u sessions held\n",
+	       oc.tx_records, sip_tx_record_size(), state_call, oc.tx_live, oc.sess_held);
+	printf(
+	    "RESULT mode=%s attempted=%" PRIu64 " answered=%" PRIu64 " completed=%" PRIu64
+	    " failed=%" PRIu64 " failed_4xx=%" PRIu64 " failed_5xx=%" PRIu64 " failed_503=%" PRIu64
+	    " failed_timeout=%" PRIu64 " failed_other=%" PRIu64 " failed_unfinished=%" PRIu64
+	    " retrans=%" PRIu64 " rate=%.1f p50_us=%" PRIu64 " p99_us=%" PRIu64 " p999_us=%" PRIu64
+	    " rtp_sent=%" PRIu64 " rtp_received=%" PRIu64 " rtp_lost=%" PRIu64
+	    " gen_cpu_pct=%.1f gen_oncpu_pct=%.1f gen_us_call=%.2f not_completed=%" PRIu64
+	    " peer_bye=%" PRIu64 " bye_timeout=%" PRIu64 " cut=%" PRIu64 " state_bytes_call=%.0f\n",
+	    G.uas ? "uas" : "uac", G.t.attempted, G.t.answered, G.t.completed, G.t.failed, G.t.f4xx,
+	    G.t.f5xx, G.t.f503, G.t.ftimeout, G.t.fother, G.t.funfinished, G.t.retrans, rate,
+	    bench_hist_pct(&G.h_all, 50), bench_hist_pct(&G.h_all, 99),
+	    bench_hist_pct(&G.h_all, 99.9), G.t.rtp_sent, G.t.rtp_rcvd, lost, busy, 100 * on_cpu,
+	    us_call, G.t.peer_bye + G.t.bye_timeout + G.t.cut, G.t.peer_bye, G.t.bye_timeout,
+	    G.t.cut, state_call);
 	fflush(stdout);
 	if (csv)
 		fclose(csv);

@@ -64,6 +64,10 @@ check "attempted 300, answered 300, completed 300, failed 0 ($(field attempted)/
 	test "$(field attempted)" -eq 300 -a "$(field answered)" -eq 300 -a \
 	"$(field completed)" -eq 300 -a "$(field failed)" -eq 0
 check "a live line a second and a summary" grep -q '^---- summary' <<<"$OUT"
+# the generator's own finished calls hold compact records only: at most two (its INVITE's,
+# its BYE's, 232 bytes each) per call
+check "sipgen's state per finished call is at most 464 bytes ($(field state_bytes_call))" \
+	test "$(field state_bytes_call)" -gt 0 -a "$(field state_bytes_call)" -le 464
 A1=$(field attempted) N1=$(field answered) C1=$(field completed)
 
 run -r 20 -m 10 -d 1000 -l 10 -t 30 --rtp
