@@ -303,18 +303,60 @@ fwd_headers_cached(uint8_t *frame, const struct fwd_dst *d, const struct media_f
 	*cksum = ck;
 }
 
+/* The received packet's RTP in the other G.711 law, made once for all the members of that
+ * law, with the UDP checksum it has then under the received addresses. */
+struct fwd_conv {
+	bool ready;
+	uint16_t cksum;
+	uint8_t pl[RTE_MBUF_DEFAULT_DATAROOM];
+};
+
+/*
+ * Convert @a m's payload into @a c (once per packet): the checksum follows by RFC 1624 from the
+ * received one over the words that changed (the RTP header has an even length, so the payload
+ * keeps its word alignment), instead of a full sum per converted copy.
+ */
+static bool
+fwd_convert(struct fwd_conv *c, const struct rte_mbuf *m, const struct dpv_pkt_info *info,
+            const uint8_t *table)
+{
+	const uint8_t *src = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->payload_off);
+	const struct rte_udp_hdr *iudp =
+	    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, info->l4_off);
+	struct rtp_hdr_view v;
+	uint32_t sum;
+
+	if (info->payload_len > sizeof(c->pl) || rtp_hdr_parse(src, info->payload_len, &v) != 0)
+		return false;
+	rte_memcpy(c->pl, src, info->payload_len);
+	rtp_g711_convert(c->pl + v.hdr_len, v.payload_len, table);
+	c->cksum = iudp->dgram_cksum;
+	if (c->cksum != 0) { /* 0: sent without a checksum, and so it stays */
+		sum = (uint16_t)~c->cksum;
+		sum += (uint16_t)~rte_raw_cksum(src + v.hdr_len, v.payload_len);
+		sum += rte_raw_cksum(c->pl + v.hdr_len, v.payload_len);
+		c->cksum = (uint16_t)~dpv_cksum_fold(sum);
+		if (c->cksum == 0)
+			c->cksum = 0xffff;
+	}
+	c->ready = true;
+	return true;
+}
+
 /* Build the frame for @a d into @a o, a fresh mbuf (or, when @a o is @a m, rewrite @a m in
- * place); returns it, or NULL (@a o freed unless it is @a m). */
+ * place), with @a conv's payload for a member of the other law; returns it, or NULL (@a o freed
+ * unless it is @a m). */
 static struct rte_mbuf *
 fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
-        const struct media_fwd_addr *in, const struct fwd_dst *d)
+        const struct media_fwd_addr *in, const struct fwd_dst *d, const struct fwd_conv *conv)
 {
-	bool in_place = o == m;
-	const uint8_t *src = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->payload_off);
+	bool in_place = o == m, cv = d->table != NULL;
+	const uint8_t *src =
+	    cv ? conv->pl : rte_pktmbuf_mtod_offset(m, const uint8_t *, info->payload_off);
 	uint16_t plen = info->payload_len, udp_len = (uint16_t)(UDP_LEN + plen);
 	const struct rte_udp_hdr *iudp =
 	    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, info->l4_off);
-	uint16_t cksum = iudp->dgram_cksum;
+	uint16_t cksum = cv ? conv->cksum : iudp->dgram_cksum;
 	uint8_t *frame, *pl;
 
 	if (in_place) {
@@ -322,6 +364,8 @@ fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
 		rte_pktmbuf_adj(m, info->payload_off);
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - plen));
 		frame = (uint8_t *)rte_pktmbuf_prepend(m, HDRS_LEN);
+		if (frame != NULL && cv)
+			rte_memcpy(frame + HDRS_LEN, src, plen);
 	} else {
 		frame = (uint8_t *)rte_pktmbuf_append(o, (uint16_t)(HDRS_LEN + plen));
 		if (frame != NULL)
@@ -346,17 +390,6 @@ fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(frame + ETH_LEN + IP_LEN);
 
 		udp->dgram_cksum = cksum;
-	}
-	if (d->table != NULL) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + ETH_LEN);
-		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-		struct rtp_hdr_view v;
-
-		/* The payload changes: its checksum is computed over what is sent. */
-		if (rtp_hdr_parse(pl, plen, &v) == 0)
-			rtp_g711_convert(pl + v.hdr_len, v.payload_len, d->table);
-		udp->dgram_cksum = 0;
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	}
 	o->l2_len = ETH_LEN;
 	o->l3_len = IP_LEN;
@@ -458,6 +491,9 @@ forward(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m,
 	struct rte_mbuf *copies[BRIDGE_MAX_MEMBERS];
 	struct media_fwd_addr in = {info->src_ip, info->dst_ip, info->src_port, info->dst_port};
 	unsigned n = bridge_dsts(w, ml, f, rtcp, pt, dst, now);
+	struct fwd_conv conv;
+
+	conv.ready = false;
 
 	if (n == UINT_MAX) {
 		drop(w, ml, ps, m, DPV_MD_not_joined, DPV_C_drop_rtp_not_joined);
@@ -472,8 +508,14 @@ forward(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m,
 		bool last = i + 1 == n;
 		struct rte_mbuf *o = last ? m : copies[i];
 
+		if (o != NULL && dst[i].table != NULL && !conv.ready &&
+		    !fwd_convert(&conv, m, info, dst[i].table)) {
+			if (!last)
+				rte_pktmbuf_free(o);
+			o = NULL; /* not RTP we can convert: rtp_input checked it, so never */
+		}
 		if (o != NULL)
-			o = fwd_one(o, m, info, &in, &dst[i]);
+			o = fwd_one(o, m, info, &in, &dst[i], &conv);
 		if (o == NULL) {
 			w->pc[dst[i].p->port_id][DPV_C_drop_rtp_no_mbuf]++;
 			if (last)

@@ -775,3 +775,50 @@ Test(media, a_changed_peer_mac_reaches_the_bridge_copies)
 	}
 	cr_assert(seen_new, "the copies never went to the peer's new MAC");
 }
+
+/* Two members of the other law (one of them served by the received mbuf itself) get the payload
+ * converted once, each with a correct UDP checksum, for even and odd payload lengths; the
+ * member of the same law gets it untouched. */
+Test(media, law_conversion_for_several_members_keeps_every_checksum)
+{
+	uint16_t a = call("conf-y", 20, 40200, "0", "sendrecv");
+	uint16_t c1 = call("conf-y", 21, 40210, "8", "sendrecv");
+	uint16_t b = call("conf-y", 22, 40220, "0", "sendrecv");
+	uint16_t c2 = call("conf-y", 23, 40230, "8", "sendrecv");
+	static const uint16_t lens[] = {160, 161, 20};
+	uint8_t p[200];
+	struct out o[8];
+
+	(void)c1;
+	(void)c2;
+	(void)b;
+	poll_n(8);
+	(void)collect(o, RTE_DIM(o));
+	for (unsigned t = 0; t < RTE_DIM(lens); t++) {
+		uint16_t len = rtp_pkt(p, 0, (uint16_t)(200 + t), 32000, 0x1234567, 0, lens[t]);
+		unsigned n, conv = 0;
+
+		for (unsigned k = 12; k < len; k++)
+			p[k] = (uint8_t)(k * 37 + t); /* every u-law value class, not one byte */
+		inject(40200, a, p, len);
+		poll_n(2);
+		n = collect(o, RTE_DIM(o));
+		cr_assert_eq(n, 3, "A's packet reaches the three others (got %u)", n);
+		for (unsigned i = 0; i < n; i++) {
+			cr_assert(o[i].cksum_ok, "checksum of the %u-byte copy to %u", len,
+			          o[i].dst_port);
+			cr_assert_eq(o[i].len, len);
+			if (o[i].dst_port == 40220) {
+				cr_assert_eq(memcmp(o[i].payload, p, len), 0,
+				             "same law: untouched");
+				continue;
+			}
+			conv++;
+			cr_assert_eq(o[i].payload[1], RTP_PT_PCMA);
+			for (unsigned k = 12; k < len; k++)
+				cr_assert_eq(o[i].payload[k], rtp_g711_ulaw_to_alaw[p[k]],
+				             "byte %u", k);
+		}
+		cr_assert_eq(conv, 2);
+	}
+}
