@@ -30,6 +30,21 @@ struct dpv_pool {
 	struct dpv_pool_stats stats;
 };
 
+void *
+dpv_zmap(size_t len)
+{
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+void
+dpv_unmap(void *p, size_t len)
+{
+	if (p != NULL)
+		munmap(p, len);
+}
+
 struct dpv_pool *
 dpv_pool_create(const char *name, uint32_t nb_objs, uint32_t obj_size)
 {
@@ -48,10 +63,7 @@ dpv_pool_create(const char *name, uint32_t nb_objs, uint32_t obj_size)
 	p->stride = stride;
 	p->size = nb_objs;
 	p->map_len = stride * nb_objs;
-	p->base =
-	    mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->base == MAP_FAILED)
-		p->base = NULL;
+	p->base = dpv_zmap(p->map_len);
 	p->free_idx = malloc((size_t)nb_objs * sizeof(*p->free_idx));
 	p->in_use = calloc(nb_objs, 1);
 	if (p->base == NULL || p->free_idx == NULL || p->in_use == NULL) {
@@ -66,8 +78,7 @@ dpv_pool_free(struct dpv_pool *p)
 {
 	if (p == NULL)
 		return;
-	if (p->base != NULL)
-		munmap(p->base, p->map_len);
+	dpv_unmap(p->base, p->map_len);
 	free(p->free_idx);
 	free(p->in_use);
 	free(p);

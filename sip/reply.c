@@ -171,20 +171,22 @@ ua_tx_respond(struct sip_ua *ua, struct sip_tx *tx, unsigned code, void *h, uint
 	return 0;
 }
 
-int
-ua_respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsigned code,
-           struct dpv_str to_tag, struct dpv_str extra, struct dpv_str body, const char *why)
+/*
+ * The response to @a m in a buffer of its own: the @a extra header lines, then what a
+ * rejection carries (Warning with @a why, ...), @a body as SDP. The one writer of answers on a
+ * transaction, so that an answer written again from a compact record is the same bytes.
+ * The buffer, or NULL (none, or the answer does not fit the largest).
+ */
+static void *
+write_answer(struct sip_ua *ua, const struct sip_msg *m, unsigned code, struct dpv_str to_tag,
+             struct dpv_str extra, struct dpv_str body, const char *why, uint32_t *len)
 {
 	char hdrs[768];
 	uint32_t cap, n = 0;
 	char *buf;
 	void *h;
-	int len;
+	int w;
 
-	if (tx == NULL) {
-		ua_respond_stateless(ua, m, code, why, DPV_STR_NULL);
-		return 0;
-	}
 	if (extra.len > 0 && extra.len < sizeof(hdrs)) {
 		memcpy(hdrs, extra.p, extra.len);
 		n = extra.len;
@@ -193,13 +195,31 @@ ua_respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsign
 		n += reject_extra(hdrs + n, sizeof(hdrs) - n, code, why, DPV_STR_NULL);
 	h = ua_msg_new(ua, &buf, &cap);
 	if (h == NULL)
-		goto fail;
-	while ((len = sip_write_response(buf, cap, m, (uint16_t)code, NULL, to_tag,
-	                                 (struct dpv_str){hdrs, n}, body,
-	                                 body.len ? SDP_TYPE : DPV_STR_NULL)) < 0)
+		return NULL;
+	while ((w = sip_write_response(buf, cap, m, (uint16_t)code, NULL, to_tag,
+	                               (struct dpv_str){hdrs, n}, body,
+	                               body.len ? SDP_TYPE : DPV_STR_NULL)) < 0)
 		if (!ua_msg_grow(ua, &h, &buf, &cap))
-			goto fail;
-	if (ua_tx_respond(ua, tx, code, h, (uint32_t)len) != 0) {
+			return NULL;
+	*len = (uint32_t)w;
+	return h;
+}
+
+int
+ua_respond(struct sip_ua *ua, struct sip_tx *tx, const struct sip_msg *m, unsigned code,
+           struct dpv_str to_tag, struct dpv_str extra, struct dpv_str body, const char *why)
+{
+	uint32_t len;
+	void *h;
+
+	if (tx == NULL) {
+		ua_respond_stateless(ua, m, code, why, DPV_STR_NULL);
+		return 0;
+	}
+	h = write_answer(ua, m, code, to_tag, extra, body, why, &len);
+	if (h == NULL)
+		goto fail;
+	if (ua_tx_respond(ua, tx, code, h, len) != 0) {
 		ua_msg_free(ua, h);
 		goto fail;
 	}
@@ -230,31 +250,18 @@ void
 ua_respond_again(struct sip_ua *ua, const struct sip_msg *m, const struct ua_cdata *d)
 {
 	static const char options[] = OPTIONS_EXTRA;
-	char hdrs[768];
-	uint32_t cap, n = 0, ip;
+	struct dpv_str extra = d->extra == UA_CD_OPTIONS ? DPV_STR_LIT(options) : DPV_STR_NULL;
+	uint32_t len, ip;
 	uint16_t port;
-	char *buf;
 	void *h;
-	int len;
 
-	/* The header lines ua_respond() wrote: the extra set, then what a rejection carries. */
-	if (d->extra == UA_CD_OPTIONS) {
-		memcpy(hdrs, options, sizeof(options) - 1);
-		n = sizeof(options) - 1;
-	}
-	if (d->code >= 300)
-		n += reject_extra(hdrs + n, sizeof(hdrs) - n, d->code, d->why, DPV_STR_NULL);
-	h = ua_msg_new(ua, &buf, &cap);
+	h = write_answer(ua, m, d->code, (struct dpv_str){d->tag, d->tag_len}, extra, DPV_STR_NULL,
+	                 d->why, &len);
 	if (h == NULL)
 		return;
-	while ((len = sip_write_response(
-	            buf, cap, m, d->code, NULL, (struct dpv_str){d->tag, d->tag_len},
-	            (struct dpv_str){hdrs, n}, DPV_STR_NULL, DPV_STR_NULL)) < 0)
-		if (!ua_msg_grow(ua, &h, &buf, &cap))
-			return;
 	ua_via_dest(ua, &m->via, &ip, &port);
 	CNT(ua, retrans_answered);
-	ua_msg_send(ua, h, (uint32_t)len, ip, port, false);
+	ua_msg_send(ua, h, len, ip, port, false);
 	ua_msg_free(ua, h);
 }
 

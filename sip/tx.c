@@ -33,7 +33,6 @@
 #include <string.h>
 
 #include <stddef.h>
-#include <sys/mman.h>
 
 #include <urcu-qsbr.h>
 #include <urcu/list.h>
@@ -798,10 +797,17 @@ tx_timer_cb(struct dpv_timer *tm, void *arg)
 
 /* ---- compact records ---- */
 
+/* The id of slot @a slot of ring @a rg: the long ring's ids first, then the short one's. */
+static inline uint32_t
+rec_id(const struct sip_tx_table *t, const struct tx_ring *rg, uint32_t slot)
+{
+	return (rg == &t->ring_long ? 0 : t->ring_long.cap) + slot;
+}
+
 static void
 ring_drop_head(struct sip_tx_table *t, struct tx_ring *rg)
 {
-	uint32_t id = (uint32_t)(rg == &t->ring_long ? 0 : t->ring_long.cap) + rg->head;
+	uint32_t id = rec_id(t, rg, rg->head);
 	struct tx_rec *r = &rg->recs[rg->head];
 	uint32_t *link = &t->rbuckets[r->hash & t->rmask];
 
@@ -822,8 +828,8 @@ compact_one(struct sip_tx_table *t, struct sip_tx *tx, const struct sip_tx_cdata
 	struct tx_rec *r;
 	uint32_t slot;
 
-	if (rg->cap == 0 || b.len + h.len + m.len > REC_KEYBUF || b.len > 255 || h.len > 255 ||
-	    m.len > 255)
+	_Static_assert(REC_KEYBUF < 256, "each length fits the record's byte");
+	if (rg->cap == 0 || b.len + h.len + m.len > REC_KEYBUF)
 		return false;
 	if (rg->count == rg->cap) {
 		ring_drop_head(t, rg);
@@ -851,8 +857,7 @@ compact_one(struct sip_tx_table *t, struct sip_tx *tx, const struct sip_tx_cdata
 	terminate(tx);
 	r->hash = tx->hash;
 	r->hnext = t->rbuckets[r->hash & t->rmask];
-	t->rbuckets[r->hash & t->rmask] =
-	    (uint32_t)(rg == &t->ring_long ? 0 : t->ring_long.cap) + slot + 1;
+	t->rbuckets[r->hash & t->rmask] = rec_id(t, rg, slot) + 1;
 	t->stats.compacted++;
 	return true;
 }
@@ -939,36 +944,46 @@ sip_tx_size(void)
 static int
 ring_init(struct tx_ring *rg, uint32_t cap, uint32_t wait_ms)
 {
-	void *m;
-
 	rg->cap = cap;
 	rg->wait_ms = wait_ms;
 	rg->head = rg->count = 0;
-	rg->recs = NULL;
-	if (cap == 0)
-		return 0;
-	m = mmap(NULL, (size_t)cap * sizeof(*rg->recs), PROT_READ | PROT_WRITE,
-	         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return -1;
-	rg->recs = m;
-	return 0;
+	rg->recs = cap ? dpv_zmap((size_t)cap * sizeof(*rg->recs)) : NULL;
+	return cap && rg->recs == NULL ? -1 : 0;
 }
 
+/* Release the rings and their index (each may be unset). */
 static void
-rbuckets_fini(struct sip_tx_table *t)
+records_fini(struct sip_tx_table *t)
 {
-	if (t->rbuckets != NULL)
-		munmap(t->rbuckets, ((size_t)t->rmask + 1) * sizeof(uint32_t));
+	dpv_unmap(t->rbuckets, ((size_t)t->rmask + 1) * sizeof(uint32_t));
+	dpv_unmap(t->ring_long.recs, (size_t)t->ring_long.cap * sizeof(struct tx_rec));
+	dpv_unmap(t->ring_short.recs, (size_t)t->ring_short.cap * sizeof(struct tx_rec));
 	t->rbuckets = NULL;
+	t->ring_long.recs = t->ring_short.recs = NULL;
 }
 
+/* The two rings' sizes for @a cfg (the T4 one scaled by T4 / 64*T1), and the buckets of their
+ * index (a power of two, one per record at least). */
 static void
-ring_fini(struct tx_ring *rg)
+record_sizes(const struct sip_tx_table_cfg *cfg, uint32_t *lng, uint32_t *shrt, uint64_t *nb)
 {
-	if (rg->recs != NULL)
-		munmap(rg->recs, (size_t)rg->cap * sizeof(*rg->recs));
-	rg->recs = NULL;
+	uint64_t s;
+
+	*lng = cfg->max_completed ? cfg->max_completed : cfg->max_tx;
+	s = (uint64_t)*lng * cfg->t4_ms / (64ull * cfg->t1_ms) + 1024;
+	*shrt = s < *lng ? (uint32_t)s : *lng;
+	for (*nb = 1; *nb < (uint64_t)*lng + *shrt;)
+		*nb <<= 1;
+}
+
+uint64_t
+sip_tx_records_bytes(const struct sip_tx_table_cfg *cfg)
+{
+	uint32_t lng, shrt;
+	uint64_t nb;
+
+	record_sizes(cfg, &lng, &shrt, &nb);
+	return ((uint64_t)lng + shrt) * sizeof(struct tx_rec) + nb * sizeof(uint32_t);
 }
 
 /* ---- table ---- */
@@ -988,36 +1003,22 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
-	if (cfg->ops->compact != NULL) {
-		uint32_t lng = cfg->max_completed ? cfg->max_completed : cfg->max_tx;
-		uint64_t shrt = (uint64_t)lng * cfg->t4_ms / (64ull * cfg->t1_ms) + 1024;
-
-		if (ring_init(&t->ring_long, lng, 64 * cfg->t1_ms) != 0 ||
-		    ring_init(&t->ring_short, shrt < lng ? (uint32_t)shrt : lng, cfg->t4_ms) != 0) {
-			ring_fini(&t->ring_long);
-			free(t);
-			return NULL;
-		}
-	}
 	CDS_INIT_LIST_HEAD(&t->pending);
-	if (t->ring_long.cap != 0) {
+	if (cfg->ops->compact != NULL) {
 		/* Records have their own index (only this lcore reads it): a chain head per
-		 * record, an anonymous mapping filled on first use. */
-		uint64_t nb = 1;
-		void *m;
+		 * record, filled on first use like the rings. */
+		uint32_t lng, shrt;
+		uint64_t nb;
 
-		while (nb < (uint64_t)t->ring_long.cap + t->ring_short.cap)
-			nb <<= 1;
-		m = mmap(NULL, nb * sizeof(uint32_t), PROT_READ | PROT_WRITE,
-		         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED) {
-			ring_fini(&t->ring_long);
-			ring_fini(&t->ring_short);
+		record_sizes(cfg, &lng, &shrt, &nb);
+		t->rbuckets = dpv_zmap(nb * sizeof(uint32_t));
+		t->rmask = (uint32_t)(nb - 1);
+		if (t->rbuckets == NULL || ring_init(&t->ring_long, lng, 64 * cfg->t1_ms) != 0 ||
+		    ring_init(&t->ring_short, shrt, cfg->t4_ms) != 0) {
+			records_fini(t);
 			free(t);
 			return NULL;
 		}
-		t->rbuckets = m;
-		t->rmask = (uint32_t)(nb - 1);
 	}
 	while (buckets < cfg->max_tx)
 		buckets <<= 1;
@@ -1028,9 +1029,7 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 		if (t->ht != NULL)
 			cds_lfht_destroy(t->ht, NULL);
 		dpv_pool_free(t->pool);
-		rbuckets_fini(t);
-		ring_fini(&t->ring_long);
-		ring_fini(&t->ring_short);
+		records_fini(t);
 		free(t);
 		return NULL;
 	}
@@ -1065,9 +1064,7 @@ sip_tx_table_destroy(struct sip_tx_table *t)
 	dpv_gp_barrier();
 	cds_lfht_destroy(t->ht, NULL);
 	dpv_pool_free(t->pool);
-	rbuckets_fini(t);
-	ring_fini(&t->ring_long);
-	ring_fini(&t->ring_short);
+	records_fini(t);
 	free(t);
 }
 

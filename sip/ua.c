@@ -383,25 +383,38 @@ sip_ua_occupancy(const struct sip_ua *ua, struct sip_ua_occupancy *o)
 	o->tx_records = sip_tx_table_records(ua->txt);
 }
 
+/* The transaction table a UA of @a cfg makes (its wheel and ops set by sip_ua_create). */
+static struct sip_tx_table_cfg
+tx_cfg_of(const struct sip_ua_cfg *cfg)
+{
+	return (struct sip_tx_table_cfg){
+	    .max_tx = cfg->max_transactions,
+	    .max_completed = cfg->max_completed,
+	    .t1_ms = cfg->t1_ms,
+	    .t2_ms = cfg->t2_ms,
+	    .t4_ms = cfg->t4_ms ? cfg->t4_ms : 5000,
+	    .ops = &ua_tx_ops,
+	};
+}
+
 void
 sip_ua_capacity(const struct sip_ua_cfg *cfg, struct sip_ua_capacity *out)
 {
-	uint64_t recs = cfg->max_completed ? cfg->max_completed : cfg->max_transactions;
-	uint64_t shrt = recs * (cfg->t4_ms ? cfg->t4_ms : 5000) / (64ull * cfg->t1_ms) + 1024;
+	struct sip_tx_table_cfg tc = tx_cfg_of(cfg);
+	uint64_t recs = tc.max_completed ? tc.max_completed : tc.max_tx;
 
 	out->record_size = (uint32_t)sip_tx_record_size();
 	out->calls_per_s = (double)recs / (2.0 * 64.0 * cfg->t1_ms / 1000.0);
 	out->heap_bytes =
 	    (uint64_t)cfg->max_dialogs * (sizeof(struct ua_sess) + sizeof(void *)) +
 	    (uint64_t)cfg->max_transactions * (sip_tx_size() + sizeof(struct ua_txc)) +
-	    /* each record, and at most two chain heads (a bucket per record, a power of two) */
-	    (recs + (shrt < recs ? shrt : recs)) * (out->record_size + 8);
+	    sip_tx_records_bytes(&tc);
 }
 
 struct sip_ua *
 sip_ua_create(const struct sip_ua_cfg *cfg)
 {
-	struct sip_tx_table_cfg tc = {0};
+	struct sip_tx_table_cfg tc;
 	struct sip_ua *ua;
 	unsigned long buckets = 1;
 	char name[48];
@@ -427,13 +440,8 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	ua->rnd = rte_rdtsc() ^ ((uint64_t)cfg->index << 32) ^ (uintptr_t)ua;
 	if (ua->rnd == 0)
 		ua->rnd = 0x9e3779b97f4a7c15ULL;
-	tc.max_tx = cfg->max_transactions;
-	tc.max_completed = cfg->max_completed;
-	tc.t1_ms = cfg->t1_ms;
-	tc.t2_ms = cfg->t2_ms;
-	tc.t4_ms = cfg->t4_ms ? cfg->t4_ms : 5000;
+	tc = tx_cfg_of(cfg);
 	tc.wheel = cfg->wheel;
-	tc.ops = &ua_tx_ops;
 	tc.ops_arg = ua;
 	ua->txt = sip_tx_table_create(&tc);
 	snprintf(name, sizeof(name), "ua%u_sess", cfg->index);

@@ -335,6 +335,11 @@ struct dpv_pool_stats {
 
 /** Create a pool of @a nb_objs objects of @a obj_size bytes, cache-line aligned; NULL on error. */
 struct dpv_pool *dpv_pool_create(const char *name, uint32_t nb_objs, uint32_t obj_size);
+/** @a len zero bytes, page-aligned, that cost memory only as they are first touched (an
+ *  anonymous mapping: nothing to clear up front, whatever the size); NULL on failure. */
+void *dpv_zmap(size_t len);
+/** Give back what dpv_zmap() returned (NULL: nothing). */
+void dpv_unmap(void *p, size_t len);
 /** Free the pool and all its objects. */
 void dpv_pool_free(struct dpv_pool *p);
 /** Take a free object in O(1), or NULL when empty (counted in stats.empty). */

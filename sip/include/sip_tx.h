@@ -198,6 +198,9 @@ uint32_t sip_tx_table_records(const struct sip_tx_table *t);
 size_t sip_tx_record_size(void);
 /** Bytes of a full transaction object. */
 size_t sip_tx_size(void);
+/** Bytes a table of @a cfg (with ops->compact) maps for its records: both rings and their
+ *  index, touched only as they fill. */
+uint64_t sip_tx_records_bytes(const struct sip_tx_table_cfg *cfg);
 /** Counters. */
 const struct sip_tx_stats *sip_tx_table_stats(const struct sip_tx_table *t);
 /** Transactions in the table (not Terminated). */
