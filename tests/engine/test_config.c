@@ -382,6 +382,13 @@ Test(config, max_dialogs_is_the_ua_limit)
 	cr_assert_eq(SIP_UA_MAX_DIALOGS, 16777215);
 }
 
+Test(config, post_call_state_keys_are_checked)
+{
+	expect_errors("bad_sip_records.conf",
+	              "14: [sip] max-completed: 1023 is out of range (1024..67108864)",
+	              "15: [sip] max-calls-per-source: 'many' is not a number", NULL);
+}
+
 Test(config, duplicate_key)
 {
 	expect_errors("bad_duplicate.conf", "14: [sip] port: duplicate key (first set at line 13)",
