@@ -133,7 +133,7 @@ dpv_call_action_name(enum dpv_call_action a)
 {
 	static const char *const names[DPV_CALL_ACTION_MAX] = {
 	    [DPV_CALL_NONE] = "none",     [DPV_CALL_TONE] = "tone",     [DPV_CALL_ECHO] = "echo",
-	    [DPV_CALL_BRIDGE] = "bridge", [DPV_CALL_REJECT] = "reject",
+	    [DPV_CALL_BRIDGE] = "bridge", [DPV_CALL_REJECT] = "reject", [DPV_CALL_RELAY] = "relay",
 	};
 
 	return (unsigned)a < DPV_CALL_ACTION_MAX ? names[a] : "?";

@@ -46,6 +46,10 @@ next_token(struct dpv_str *rest, struct dpv_str *tok)
 {
 	uint32_t i = 0, start;
 
+	if (rest->len == 0) { /* an attribute without a value has no pointer to step from */
+		*tok = *rest;
+		return false;
+	}
 	while (i < rest->len && (rest->p[i] == ' ' || rest->p[i] == '\t'))
 		i++;
 	start = i;

@@ -121,10 +121,12 @@ enum dpv_call_action {
 	DPV_CALL_ECHO,   /**< the caller's RTP goes back to it */
 	DPV_CALL_BRIDGE, /**< a member of the bridge named in the media description */
 	DPV_CALL_REJECT, /**< the dialplan rejects the call (never a session's media action) */
+	DPV_CALL_RELAY,  /**< one leg of an NG call: RTP goes to the other leg (never a dialplan
+	                      action) */
 	DPV_CALL_ACTION_MAX
 };
 
-/** "none", "tone", "echo", "bridge", "reject". */
+/** "none", "tone", "echo", "bridge", "reject", "relay". */
 const char *dpv_call_action_name(enum dpv_call_action a);
 
 /** Longest bridge name; a name is 1..DPV_BRIDGE_NAME_MAX of [A-Za-z0-9._-]. */

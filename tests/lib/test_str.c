@@ -106,6 +106,7 @@ Test(str, call_action_names)
 	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_ECHO), "echo");
 	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_BRIDGE), "bridge");
 	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_REJECT), "reject");
+	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_RELAY), "relay");
 	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_ACTION_MAX), "?");
 }
 
