@@ -562,7 +562,8 @@ dir_name(enum rtp_dir d)
 
 /*
  * Every writer below appends fragments and integers by table (dpv_buf_*): an answer is
- * written per call on a signaling lcore, where printf cost a fifth of the answer's time.
+ * written per call on a signaling lcore, where vsnprintf was nine tenths of writing one
+ * (bench/RESULTS.md, issue 11).
  */
 static void
 w_session(struct dpv_buf *w, uint32_t ip, uint64_t sess_id, uint64_t sess_version,
