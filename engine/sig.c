@@ -180,7 +180,7 @@ post_event(struct dpv_sig *s, enum dpv_event_type type, const char *bridge, uint
 	struct dpv_event ev = {.type = type, .session_id = session_id};
 
 	if (bridge != NULL)
-		snprintf(ev.bridge, sizeof(ev.bridge), "%s", bridge);
+		dpv_str_copy(ev.bridge, sizeof(ev.bridge), dpv_cstr(bridge));
 	dpv_event_post(s->e, &ev);
 }
 
@@ -304,7 +304,7 @@ post_membership(struct dpv_sig *s, enum sig_msg_type type, const struct dpv_medi
 	msg->from = (uint16_t)s->index;
 	msg->session_id = m->session_id;
 	msg->port = m->local_port;
-	snprintf(msg->bridge, sizeof(msg->bridge), "%s", bridge);
+	dpv_str_copy(msg->bridge, sizeof(msg->bridge), dpv_cstr(bridge));
 	if (sig_msg_post(s->e, bridge_owner(bridge, s->e->nb_sig), msg) != 0)
 		s->cnt[DPV_SIG_C_msg_ring_full]++;
 }
@@ -335,7 +335,7 @@ session_add(struct dpv_sig *s, struct sig_msg *m)
 	if (si.action == DPV_CALL_BRIDGE) {
 		if (strcmp(si.bridge, m->bridge) == 0)
 			return -EALREADY;
-		snprintf(m->uri, sizeof(m->uri), "%s", si.bridge);
+		dpv_str_copy(m->uri, sizeof(m->uri), dpv_cstr(si.bridge));
 		return -EBUSY;
 	}
 	return sip_ua_set_bridge(s->ua, m->session_id, m->bridge);
