@@ -8,10 +8,15 @@
 
 uint8_t sip_ctype[256];
 
-/* Header names: full and compact forms. Looked up through an open-addressing table filled
- * once at load time, so the per-header cost is one hash and one compare. */
+/*
+ * Header names: full and compact forms, lower case, zero-padded so that a lookup compares
+ * whole words at fixed offsets. Indexed at load time by length and first letter (at most two
+ * names share a slot), so a lookup is one index and one or two word compares, not a hash over
+ * every byte and a string compare.
+ */
+#define HNAME_MAX 24 /* longest name + padding; sizes the word loads below */
 static const struct {
-	const char *name;
+	char name[HNAME_MAX];
 	uint8_t type;
 } hdr_names[] = {
     {"via", SIP_HDR_VIA},
@@ -70,17 +75,50 @@ static const struct {
     {"date", SIP_HDR_DATE},
 };
 
-#define HTAB_SIZE 256           /* power of two, > 3x the names */
-static uint8_t htab[HTAB_SIZE]; /* index into hdr_names + 1; 0 = empty */
+#define HNAME_LONGEST 19 /* "proxy-authorization" */
+#define HSLOT_WAYS    2  /* names sharing a length and first letter: rseq/rack, call-id/contact */
+static uint8_t hslot[HNAME_LONGEST + 1][26][HSLOT_WAYS]; /* hdr_names index + 1; 0 = none */
 
-static uint32_t
-hname_hash(const char *p, uint32_t len)
+/* Lower-case the ASCII letters of 8 bytes at once, every other byte unchanged (exactly what
+ * sip_lower() does per byte: the high bit is kept out of the additions, so none carries). */
+static inline uint64_t
+lower8(uint64_t x)
 {
-	uint32_t h = len;
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
+	uint64_t h = x & lo7;
+	uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3full; /* high bit set from 'A' (0x41) up */
+	uint64_t gt_z = h + 0x2525252525252525ull; /* high bit set above 'Z' (0x5a) */
 
-	for (uint32_t i = 0; i < len; i++)
-		h = h * 31 + sip_lower((uint8_t)p[i]);
-	return (h * 2654435761u) >> 24; /* Fibonacci hashing: use the well-mixed top bits */
+	return x | (((ge_a & ~gt_z & ~x & hi)) >> 2);
+}
+
+static inline uint64_t
+load_n(const char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return v;
+}
+
+/* @a p[0..n) equals the lower-case @a lit (n <= HNAME_LONGEST, lit zero-padded) ignoring
+ * case. Overlapping loads cover any length with 8-, 4-, 2- or 1-byte words inside [0, n). */
+static inline bool
+hname_eq(const char *p, uint32_t n, const char *lit)
+{
+	if (n >= 8) {
+		for (uint32_t i = 0; i + 8 < n; i += 8)
+			if (lower8(load_n(p + i, 8)) != load_n(lit + i, 8))
+				return false;
+		return lower8(load_n(p + n - 8, 8)) == load_n(lit + n - 8, 8);
+	}
+	if (n >= 4)
+		return lower8(load_n(p, 4)) == load_n(lit, 4) &&
+		       lower8(load_n(p + n - 4, 4)) == load_n(lit + n - 4, 4);
+	if (n >= 2)
+		return lower8(load_n(p, 2)) == load_n(lit, 2) &&
+		       lower8(load_n(p + n - 2, 2)) == load_n(lit + n - 2, 2);
+	return sip_lower((uint8_t)p[0]) == (uint8_t)lit[0];
 }
 
 static void
@@ -109,31 +147,70 @@ sip_parse_tables_init(void)
 
 	for (uint32_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
 		uint32_t n = (uint32_t)strlen(hdr_names[i].name);
-		uint32_t h = hname_hash(hdr_names[i].name, n) & (HTAB_SIZE - 1);
+		uint8_t *slot = hslot[n][hdr_names[i].name[0] - 'a'];
+		unsigned k = 0;
 
-		while (htab[h] != 0)
-			h = (h + 1) & (HTAB_SIZE - 1);
-		htab[h] = (uint8_t)(i + 1);
+		while (slot[k] != 0) /* HSLOT_WAYS is sized for the table: never overflows */
+			k++;
+		slot[k] = (uint8_t)(i + 1);
 	}
 }
 
 enum sip_hdr_type
 sip_hdr_lookup(struct dpv_str name)
 {
-	uint32_t h = hname_hash(name.p, name.len) & (HTAB_SIZE - 1);
+	uint8_t c;
 
-	while (htab[h] != 0) {
-		const char *n = hdr_names[htab[h] - 1].name;
-		uint32_t i;
+	if (name.len == 0 || name.len > HNAME_LONGEST)
+		return SIP_HDR_OTHER;
+	c = (uint8_t)(sip_lower((uint8_t)name.p[0]) - 'a');
+	if (c >= 26) /* every known name starts with a letter */
+		return SIP_HDR_OTHER;
+	for (unsigned k = 0; k < HSLOT_WAYS && hslot[name.len][c][k] != 0; k++) {
+		unsigned i = hslot[name.len][c][k] - 1u;
 
-		for (i = 0; i < name.len; i++)
-			if (n[i] == '\0' || n[i] != (char)sip_lower((uint8_t)name.p[i]))
-				break;
-		if (i == name.len && n[i] == '\0')
-			return (enum sip_hdr_type)hdr_names[htab[h] - 1].type;
-		h = (h + 1) & (HTAB_SIZE - 1);
+		if (hname_eq(name.p, name.len, hdr_names[i].name))
+			return (enum sip_hdr_type)hdr_names[i].type;
 	}
 	return SIP_HDR_OTHER;
+}
+
+/*
+ * sip_hdr_lookup for a name inside a message with 16 readable bytes from @a p: two whole-word
+ * loads masked to the name's length compare against the zero-padded table entry, without
+ * the overlapping loads the general lookup needs to stay inside its string.
+ */
+static inline enum sip_hdr_type
+hdr_lookup_in_msg(const char *p, uint32_t n, const char *e)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint8_t c;
+	uint64_t a, b;
+
+	if (n > 16 || n == 0 || e - p < 16)
+		return sip_hdr_lookup(sip_str(p, p + n));
+	c = (uint8_t)(sip_lower((uint8_t)p[0]) - 'a');
+	if (c >= 26)
+		return SIP_HDR_OTHER;
+	a = lower8(load_n(p, 8));
+	b = lower8(load_n(p + 8, 8));
+	if (n < 8) {
+		a &= (1ull << (8 * n)) - 1;
+		b = 0;
+	} else if (n < 16) {
+		b &= (1ull << (8 * (n - 8))) - 1;
+	}
+	for (unsigned k = 0; k < HSLOT_WAYS && hslot[n][c][k] != 0; k++) {
+		const char *lit = hdr_names[hslot[n][c][k] - 1u].name;
+
+		if (a == load_n(lit, 8) && b == load_n(lit + 8, 8))
+			return (enum sip_hdr_type)hdr_names[hslot[n][c][k] - 1u].type;
+	}
+	return SIP_HDR_OTHER;
+#else
+	(void)e;
+	return sip_hdr_lookup(sip_str(p, p + n));
+#endif
 }
 
 /* host = hostname / IPv4address / IPv6reference. IPv6 contents are checked for their
@@ -223,7 +300,8 @@ sip_params_scan(const char **pp, const char *e, struct dpv_str *params, const st
 			p = sip_skip_ws(v, e);
 		}
 		for (unsigned i = 0; i < ncaps; i++) {
-			if (!*caps[i].has && dpv_str_caseeq(name, caps[i].name)) {
+			if (!*caps[i].has && name.len == caps[i].name.len &&
+			    sip_caseeq_n(name.p, caps[i].name.p, name.len)) {
 				*caps[i].has = true;
 				*caps[i].val = val;
 			}
@@ -515,10 +593,62 @@ parse_status_line(struct sip_msg *m, const char *p, const char *e)
 	return 0;
 }
 
+/*
+ * The scan masks of 64 bytes from base: lines and colons are found by bit tests on these
+ * instead of memchr per line and byte loops. A window starts where the parser asks for a byte
+ * outside the current one (normally a line start), so each byte is scanned about once.
+ */
+struct scan_win {
+	const char *base, *e;
+	struct sip_scan_masks m;
+};
+
+static inline void
+win_at(struct scan_win *w, const char *p)
+{
+	uint32_t n = (uint32_t)(w->e - p);
+
+	w->base = p;
+	sip_scan_block(p, n < 64 ? n : 64, &w->m);
+}
+
+/* First LF in [p, e), or NULL. */
+static inline const char *
+win_lf(struct scan_win *w, const char *p)
+{
+	while (p < w->e) {
+		if ((size_t)(p - w->base) >= 64) /* also when p is before base */
+			win_at(w, p);
+		uint64_t bits = w->m.lf >> (p - w->base);
+		if (bits)
+			return p + __builtin_ctzll(bits);
+		if (w->e - w->base <= 64)
+			break;
+		p = w->base + 64;
+	}
+	return NULL;
+}
+
+/* The first colon of the line at @a ls when the window shows it before the line's first LF,
+ * else NULL (the caller then walks the line as the grammar says). */
+static inline const char *
+win_colon(struct scan_win *w, const char *ls)
+{
+	if ((size_t)(ls - w->base) >= 64)
+		win_at(w, ls);
+	unsigned off = (unsigned)(ls - w->base);
+	uint64_t c = w->m.colon >> off, l = w->m.lf >> off;
+
+	if (c == 0 || (l != 0 && __builtin_ctzll(l) < __builtin_ctzll(c)))
+		return NULL;
+	return ls + __builtin_ctzll(c);
+}
+
 /* Split the header section; sets *body_start. */
 static int
-split_headers(struct sip_msg *m, const char *p, const char *e, const char **body_start)
+split_headers(struct sip_msg *m, struct scan_win *w, const char *p, const char **body_start)
 {
+	const char *e = w->e;
 	uint8_t last[SIP_HDR_MAX];
 
 	memset(last, 0xff, sizeof(last));
@@ -537,9 +667,9 @@ split_headers(struct sip_msg *m, const char *p, const char *e, const char **body
 			return 0;
 		}
 		/* logical line: up to an LF not followed by SP/HT */
-		const char *ls = p, *le, *next;
+		const char *ls = p, *le, *next, *colon = win_colon(w, ls);
 		for (;;) {
-			const char *lf = memchr(p, '\n', (size_t)(e - p));
+			const char *lf = win_lf(w, p);
 			if (!lf) {
 				le = next = e;
 				break;
@@ -557,24 +687,39 @@ split_headers(struct sip_msg *m, const char *p, const char *e, const char **body
 		if (le - ls > SIP_MAX_HDR_LINE)
 			return SIP_PERR_HDR_TOO_LONG;
 
-		const char *ne = sip_skip_cls(ls, le, SIP_C_TOKEN), *c = ne;
-		if (ne < le && *ne == '\0')
-			return SIP_PERR_HDR_NAME_NUL;
-		if (ne == ls)
-			return SIP_PERR_HDR_NAME;
-		while (c < le && (*c == ' ' || *c == '\t'))
-			c++;
-		if (c >= le)
-			return SIP_PERR_HDR_NO_COLON;
-		if (*c != ':')
-			return c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+		const char *ne, *c;
+		uint8_t type;
+		/*
+		 * Fast path: a known name right before the colon is a valid token by construction,
+		 * so the name is neither walked nor looked up twice. Anything else (unknown names,
+		 * LWS before the colon, malformed lines) takes the walk, which sets the error.
+		 */
+		if (colon && colon > ls &&
+		    (type = (uint8_t)hdr_lookup_in_msg(ls, (uint32_t)(colon - ls), e)) !=
+		        SIP_HDR_OTHER) {
+			ne = c = colon;
+		} else {
+			ne = sip_skip_cls(ls, le, SIP_C_TOKEN);
+			c = ne;
+			if (ne < le && *ne == '\0')
+				return SIP_PERR_HDR_NAME_NUL;
+			if (ne == ls)
+				return SIP_PERR_HDR_NAME;
+			while (c < le && (*c == ' ' || *c == '\t'))
+				c++;
+			if (c >= le)
+				return SIP_PERR_HDR_NO_COLON;
+			if (*c != ':')
+				return c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+			type = (uint8_t)sip_hdr_lookup(sip_str(ls, ne));
+		}
 		if (m->n_hdrs >= SIP_MAX_HEADERS)
 			return SIP_PERR_TOO_MANY_HDRS;
 
 		struct sip_hdr *h = &m->hdrs[m->n_hdrs];
 		h->name = sip_str(ls, ne);
 		h->value = sip_trim(sip_str(c + 1, le));
-		h->type = (uint8_t)sip_hdr_lookup(h->name);
+		h->type = type;
 		h->next = 0xff;
 		if (last[h->type] == 0xff)
 			m->first[h->type] = m->n_hdrs;
@@ -617,9 +762,20 @@ parse_eager(struct sip_msg *m)
 	if (m->first[SIP_HDR_MAX_FORWARDS] != 0xff && !single(m, SIP_HDR_MAX_FORWARDS))
 		return SIP_PERR_DUP_MAX_FORWARDS;
 
-	sip_list_iter_init(&it, m, SIP_HDR_VIA);
-	if (sip_via_next(&it, &m->via) != 1)
-		return SIP_PERR_VIA;
+	/*
+	 * The top Via: a header value without a comma is one element, so the list walk (quotes,
+	 * angle brackets, commas byte by byte) is only needed when there is one. sip_list_next
+	 * would return the same trimmed value; an empty value is malformed either way.
+	 */
+	v = m->hdrs[m->first[SIP_HDR_VIA]].value;
+	if (v.len > 0 && !memchr(v.p, ',', v.len)) {
+		if (sip_via_parse(v, &m->via) != 0)
+			return SIP_PERR_VIA;
+	} else {
+		sip_list_iter_init(&it, m, SIP_HDR_VIA);
+		if (sip_via_next(&it, &m->via) != 1)
+			return SIP_PERR_VIA;
+	}
 	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_FROM]].value, &m->from) != 0 || m->from.star)
 		return SIP_PERR_FROM;
 	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_TO]].value, &m->to) != 0 || m->to.star)
@@ -705,6 +861,7 @@ int
 sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 {
 	const char *p = buf, *e = buf + len, *lf, *le, *body;
+	struct scan_win w = {.base = e, .e = e}; /* empty: the first request scans */
 	int rc;
 
 	msg_reset(m, buf, len);
@@ -715,7 +872,7 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		p++;
 	if (p >= e)
 		return SIP_PERR_EMPTY;
-	lf = memchr(p, '\n', (size_t)(e - p));
+	lf = win_lf(&w, p);
 	if (!lf)
 		return SIP_PERR_START_LINE;
 	le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
@@ -731,12 +888,12 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		 * 3.1.2): index its headers and parse what a response copies, best effort; the
 		 * start-line error is the result whatever follows.
 		 */
-		if (m->is_request && split_headers(m, lf + 1, e, &body) == 0)
+		if (m->is_request && split_headers(m, &w, lf + 1, &body) == 0)
 			(void)parse_eager(m);
 		return rc;
 	}
 
-	rc = split_headers(m, lf + 1, e, &body);
+	rc = split_headers(m, &w, lf + 1, &body);
 	if (rc != 0)
 		return rc;
 	rc = parse_eager(m);

@@ -64,7 +64,19 @@ sip_lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
 }
 
-#define SIP_CASEEQ(s, lit) DPV_STR_CASEEQ_LIT((s), lit)
+/* Case-insensitive equality of @a n bytes, inline: the parser's compares are against short
+ * literals, where a call to dpv_str_caseeq costs more than the compare. */
+static inline bool
+sip_caseeq_n(const char *a, const char *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (sip_lower((uint8_t)a[i]) != sip_lower((uint8_t)b[i]))
+			return false;
+	return true;
+}
+
+#define SIP_CASEEQ(s, lit)                                                                         \
+	((s).len == sizeof(lit) - 1 && sip_caseeq_n((s).p, (lit), sizeof(lit) - 1))
 
 /* A parameter sip_params_scan() picks up while it validates, saving a second scan. */
 struct sip_pcap {
@@ -78,5 +90,35 @@ struct sip_pcap {
  * the @a caps found. -1 on a malformed parameter. */
 int sip_params_scan(const char **pp, const char *e, struct dpv_str *params,
                     const struct sip_pcap *caps, unsigned ncaps);
+
+/*
+ * Structural scan (scan.c): bit i of lf/colon is set when byte i of the block is '\n' / ':'.
+ * A block is min(64, n) bytes; bits at n and above are 0. sip_scan_block is the variant chosen
+ * at load time; the others stay reachable so tests can check every one against the rest.
+ */
+struct sip_scan_masks {
+	uint64_t lf;
+	uint64_t colon;
+};
+typedef void (*sip_scan_fn)(const char *p, uint32_t n, struct sip_scan_masks *out);
+
+enum sip_scan_variant {
+	SIP_SCAN_SWAR = 0, /* 8 bytes per step in a general register: any CPU */
+	SIP_SCAN_SSE2,
+	SIP_SCAN_AVX2,
+	SIP_SCAN_N
+};
+
+extern sip_scan_fn sip_scan_block;
+/* Whether this build and this CPU can run @a v. */
+bool sip_scan_available(enum sip_scan_variant v);
+/* "swar", "sse2", "avx2"; NULL for a variant this build lacks. */
+const char *sip_scan_name(enum sip_scan_variant v);
+/* The function of @a v, NULL when not available. */
+sip_scan_fn sip_scan_get(enum sip_scan_variant v);
+/* Make @a v the one the parser uses (tests, benchmarks). 0, or -1 when not available. */
+int sip_scan_select(enum sip_scan_variant v);
+/* The fastest variant available, the one chosen at load time. */
+enum sip_scan_variant sip_scan_best(void);
 
 #endif /* DPV_SIP_MSG_INT_H */
