@@ -6,6 +6,10 @@
 
 #include "sip_msg_int.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h> /* part of the x86-64 baseline: no dispatch needed */
+#endif
+
 uint8_t sip_ctype[256];
 
 /*
@@ -79,28 +83,6 @@ static const struct {
 #define HSLOT_WAYS    2  /* names sharing a length and first letter: rseq/rack, call-id/contact */
 static uint8_t hslot[HNAME_LONGEST + 1][26][HSLOT_WAYS]; /* hdr_names index + 1; 0 = none */
 
-/* Lower-case the ASCII letters of 8 bytes at once, every other byte unchanged (exactly what
- * sip_lower() does per byte: the high bit is kept out of the additions, so none carries). */
-static inline uint64_t
-lower8(uint64_t x)
-{
-	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
-	uint64_t h = x & lo7;
-	uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3full; /* high bit set from 'A' (0x41) up */
-	uint64_t gt_z = h + 0x2525252525252525ull; /* high bit set above 'Z' (0x5a) */
-
-	return x | (((ge_a & ~gt_z & ~x & hi)) >> 2);
-}
-
-static inline uint64_t
-load_n(const char *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, n);
-	return v;
-}
-
 /* @a p[0..n) equals the lower-case @a lit (n <= HNAME_LONGEST, lit zero-padded) ignoring
  * case. Overlapping loads cover any length with 8-, 4-, 2- or 1-byte words inside [0, n). */
 static inline bool
@@ -108,16 +90,16 @@ hname_eq(const char *p, uint32_t n, const char *lit)
 {
 	if (n >= 8) {
 		for (uint32_t i = 0; i + 8 < n; i += 8)
-			if (lower8(load_n(p + i, 8)) != load_n(lit + i, 8))
+			if (sip_lower8(sip_load_n(p + i, 8)) != sip_load_n(lit + i, 8))
 				return false;
-		return lower8(load_n(p + n - 8, 8)) == load_n(lit + n - 8, 8);
+		return sip_lower8(sip_load_n(p + n - 8, 8)) == sip_load_n(lit + n - 8, 8);
 	}
 	if (n >= 4)
-		return lower8(load_n(p, 4)) == load_n(lit, 4) &&
-		       lower8(load_n(p + n - 4, 4)) == load_n(lit + n - 4, 4);
+		return sip_lower8(sip_load_n(p, 4)) == sip_load_n(lit, 4) &&
+		       sip_lower8(sip_load_n(p + n - 4, 4)) == sip_load_n(lit + n - 4, 4);
 	if (n >= 2)
-		return lower8(load_n(p, 2)) == load_n(lit, 2) &&
-		       lower8(load_n(p + n - 2, 2)) == load_n(lit + n - 2, 2);
+		return sip_lower8(sip_load_n(p, 2)) == sip_load_n(lit, 2) &&
+		       sip_lower8(sip_load_n(p + n - 2, 2)) == sip_load_n(lit + n - 2, 2);
 	return sip_lower((uint8_t)p[0]) == (uint8_t)lit[0];
 }
 
@@ -192,8 +174,8 @@ hdr_lookup_in_msg(const char *p, uint32_t n, const char *e)
 	c = (uint8_t)(sip_lower((uint8_t)p[0]) - 'a');
 	if (c >= 26)
 		return SIP_HDR_OTHER;
-	a = lower8(load_n(p, 8));
-	b = lower8(load_n(p + 8, 8));
+	a = sip_lower8(sip_load_n(p, 8));
+	b = sip_lower8(sip_load_n(p + 8, 8));
 	if (n < 8) {
 		a &= (1ull << (8 * n)) - 1;
 		b = 0;
@@ -203,7 +185,7 @@ hdr_lookup_in_msg(const char *p, uint32_t n, const char *e)
 	for (unsigned k = 0; k < HSLOT_WAYS && hslot[n][c][k] != 0; k++) {
 		const char *lit = hdr_names[hslot[n][c][k] - 1u].name;
 
-		if (a == load_n(lit, 8) && b == load_n(lit + 8, 8))
+		if (a == sip_load_n(lit, 8) && b == sip_load_n(lit + 8, 8))
 			return (enum sip_hdr_type)hdr_names[hslot[n][c][k] - 1u].type;
 	}
 	return SIP_HDR_OTHER;
@@ -360,6 +342,44 @@ scheme_of(struct dpv_str s)
 	return SIP_SCHEME_OTHER;
 }
 
+/*
+ * Every byte of [p, e) may stand in a URI view (SIP_C_URI: above SP, not DEL, '<', '>' or
+ * '"'). Sixteen bytes per step, the last step overlapping the one before so that no load
+ * leaves the string; strings shorter than a vector take the table.
+ */
+static inline bool
+uri_chars_ok(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	size_t n = (size_t)(e - p);
+
+	if (n >= 16) {
+		const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+		const __m128i lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
+		              dq = _mm_set1_epi8('"');
+
+		for (size_t i = 0;; i += 16) {
+			if (i + 16 > n)
+				i = n - 16;
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i bad = _mm_cmpeq_epi8(_mm_min_epu8(v, sp), v); /* v <= 0x20 */
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, del));
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, lt));
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, gt));
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, dq));
+			if (_mm_movemask_epi8(bad) != 0)
+				return false;
+			if (i + 16 >= n)
+				return true;
+		}
+	}
+#endif
+	for (; p < e; p++)
+		if (!sip_is((uint8_t)*p, SIP_C_URI))
+			return false;
+	return true;
+}
+
 int
 sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 {
@@ -369,9 +389,8 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 	u->raw = s;
 	if (s.len == 0 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 		return -1;
-	for (q = p; q < e; q++)
-		if (!sip_is((uint8_t)*q, SIP_C_URI))
-			return -1;
+	if (!uri_chars_ok(p, e))
+		return -1;
 	for (q = p + 1; q < e && *q != ':'; q++) {
 		uint8_t c = (uint8_t)*q;
 		if (!(sip_is(c, SIP_C_HOST) || c == '+') || c == '_')
@@ -784,11 +803,14 @@ parse_eager(struct sip_msg *m)
 	v = m->hdrs[m->first[SIP_HDR_CALL_ID]].value;
 	if (v.len == 0)
 		return SIP_PERR_CALL_ID;
-	n = 0;
-	for (uint32_t i = 0; i < v.len; i++) {
-		if (v.p[i] == '@' && ++n == 1 && i > 0 && i + 1 < v.len)
-			continue;
-		if (!sip_is((uint8_t)v.p[i], SIP_C_WORD))
+	{
+		/* word ["@" word]: '@' is not a word byte, so one '@' with word bytes on both
+		 * sides may stand between two runs of word bytes, and nothing else may */
+		const char *e = v.p + v.len, *q = sip_skip_cls(v.p, e, SIP_C_WORD);
+
+		if (q < e && *q == '@' && q > v.p && q + 1 < e)
+			q = sip_skip_cls(q + 1, e, SIP_C_WORD);
+		if (q != e)
 			return SIP_PERR_CALL_ID;
 	}
 	m->call_id = v;

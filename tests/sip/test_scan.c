@@ -6,6 +6,7 @@
  * and sip_parse() gives the same result whichever variant it runs on. White box (sip_msg_int.h).
  * Needs DPV_CORPORA for the corpus tests.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -273,4 +274,159 @@ Test(scan, pjproject_sip_seeds)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	cr_assert_eq(system(cmd), 0);
 	cr_assert_gt(seed_files, 0);
+}
+
+/* The table lookups the fast paths use give what the names say, in any case, and nothing
+ * for near misses (a byte more, less or changed). */
+Test(scan, name_tables)
+{
+	static const struct {
+		const char *name;
+		enum sip_hdr_type type;
+	} names[] = {
+	    {"Via", SIP_HDR_VIA},
+	    {"v", SIP_HDR_VIA},
+	    {"From", SIP_HDR_FROM},
+	    {"f", SIP_HDR_FROM},
+	    {"To", SIP_HDR_TO},
+	    {"t", SIP_HDR_TO},
+	    {"Call-ID", SIP_HDR_CALL_ID},
+	    {"i", SIP_HDR_CALL_ID},
+	    {"CSeq", SIP_HDR_CSEQ},
+	    {"Max-Forwards", SIP_HDR_MAX_FORWARDS},
+	    {"Content-Length", SIP_HDR_CONTENT_LENGTH},
+	    {"l", SIP_HDR_CONTENT_LENGTH},
+	    {"Content-Type", SIP_HDR_CONTENT_TYPE},
+	    {"c", SIP_HDR_CONTENT_TYPE},
+	    {"Content-Encoding", SIP_HDR_CONTENT_ENCODING},
+	    {"e", SIP_HDR_CONTENT_ENCODING},
+	    {"Contact", SIP_HDR_CONTACT},
+	    {"m", SIP_HDR_CONTACT},
+	    {"Route", SIP_HDR_ROUTE},
+	    {"Record-Route", SIP_HDR_RECORD_ROUTE},
+	    {"Require", SIP_HDR_REQUIRE},
+	    {"Proxy-Require", SIP_HDR_PROXY_REQUIRE},
+	    {"Supported", SIP_HDR_SUPPORTED},
+	    {"k", SIP_HDR_SUPPORTED},
+	    {"Unsupported", SIP_HDR_UNSUPPORTED},
+	    {"Allow", SIP_HDR_ALLOW},
+	    {"Accept", SIP_HDR_ACCEPT},
+	    {"Expires", SIP_HDR_EXPIRES},
+	    {"Subject", SIP_HDR_SUBJECT},
+	    {"s", SIP_HDR_SUBJECT},
+	    {"Event", SIP_HDR_EVENT},
+	    {"o", SIP_HDR_EVENT},
+	    {"Allow-Events", SIP_HDR_ALLOW_EVENTS},
+	    {"u", SIP_HDR_ALLOW_EVENTS},
+	    {"Refer-To", SIP_HDR_REFER_TO},
+	    {"r", SIP_HDR_REFER_TO},
+	    {"Referred-By", SIP_HDR_REFERRED_BY},
+	    {"b", SIP_HDR_REFERRED_BY},
+	    {"Session-Expires", SIP_HDR_SESSION_EXPIRES},
+	    {"x", SIP_HDR_SESSION_EXPIRES},
+	    {"Identity", SIP_HDR_IDENTITY},
+	    {"y", SIP_HDR_IDENTITY},
+	    {"Authorization", SIP_HDR_AUTHORIZATION},
+	    {"Proxy-Authorization", SIP_HDR_PROXY_AUTHORIZATION},
+	    {"WWW-Authenticate", SIP_HDR_WWW_AUTHENTICATE},
+	    {"Proxy-Authenticate", SIP_HDR_PROXY_AUTHENTICATE},
+	    {"RSeq", SIP_HDR_RSEQ},
+	    {"RAck", SIP_HDR_RACK},
+	    {"Timestamp", SIP_HDR_TIMESTAMP},
+	    {"User-Agent", SIP_HDR_USER_AGENT},
+	    {"Server", SIP_HDR_SERVER},
+	    {"Warning", SIP_HDR_WARNING},
+	    {"Reason", SIP_HDR_REASON},
+	    {"Date", SIP_HDR_DATE},
+	};
+	char buf[64], msg[256];
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i].name);
+
+		for (int form = 0; form < 3; form++) {
+			for (size_t k = 0; k < n; k++) {
+				char c = names[i].name[k];
+				buf[k] = form == 0   ? c
+				         : form == 1 ? (char)tolower(c)
+				                     : (char)toupper(c);
+			}
+			cr_assert_eq(sip_hdr_lookup((struct dpv_str){buf, (uint32_t)n}),
+			             names[i].type, "%.*s", (int)n, buf);
+			/* the same name inside a message, where the parser's own lookup runs */
+			int len = snprintf(msg, sizeof(msg),
+			                   "OPTIONS sip:a@b SIP/2.0\r\n%.*s: x\r\nX: 1\r\n\r\n",
+			                   (int)n, buf);
+			struct sip_msg m;
+			(void)sip_parse(msg, (uint32_t)len, &m);
+			cr_assert_eq(m.hdrs[0].type, names[i].type, "%s in a message", buf);
+			cr_assert_eq(m.hdrs[0].name.len, n);
+		}
+		memcpy(buf, names[i].name, n);
+		buf[n] = 'x';
+		cr_assert_eq(sip_hdr_lookup((struct dpv_str){buf, (uint32_t)n + 1}), SIP_HDR_OTHER);
+		cr_assert_eq(sip_hdr_lookup((struct dpv_str){buf + 1, (uint32_t)n - 1}) ==
+		                 names[i].type,
+		             false, "%s less its first byte", names[i].name);
+		for (size_t k = 0; k < n; k++) {
+			memcpy(buf, names[i].name, n);
+			buf[k] ^= 0x01;
+			cr_assert_neq(sip_hdr_lookup((struct dpv_str){buf, (uint32_t)n}),
+			              names[i].type, "%.*s", (int)n, buf);
+			buf[k] = '\r'; /* not a letter: must not fold onto '-' or a letter */
+			cr_assert_neq(sip_hdr_lookup((struct dpv_str){buf, (uint32_t)n}),
+			              names[i].type, "%.*s", (int)n, buf);
+		}
+	}
+	for (int meth = SIP_METHOD_UNKNOWN + 1; meth < SIP_METHOD_MAX; meth++) {
+		const char *nm = sip_method_name((enum sip_method)meth);
+		size_t n = strlen(nm);
+
+		cr_assert_eq(sip_method_from_str((struct dpv_str){nm, (uint32_t)n}), meth, "%s",
+		             nm);
+		for (size_t k = 0; k < n; k++) {
+			memcpy(buf, nm, n);
+			buf[k] = (char)tolower(buf[k]); /* methods are case-sensitive */
+			cr_assert_eq(sip_method_from_str((struct dpv_str){buf, (uint32_t)n}),
+			             SIP_METHOD_UNKNOWN, "%.*s", (int)n, buf);
+		}
+		cr_assert_eq(sip_method_from_str((struct dpv_str){nm, (uint32_t)n - 1}),
+		             SIP_METHOD_UNKNOWN);
+	}
+}
+
+/* Call-ID = word ["@" word] (RFC 3261 25.1), checked in runs rather than byte by byte. */
+Test(scan, call_id_forms)
+{
+	static const struct {
+		const char *id;
+		bool ok;
+	} ids[] = {
+	    {"a", true},
+	    {"a@b", true},
+	    {"abc@def.example", true},
+	    {"@b", false},
+	    {"a@", false},
+	    {"a@@b", false},
+	    {"a@b@c", false},
+	    {"@", false},
+	    {"a b", false},
+	    {"(x)@[y]", true},
+	    {"a\"b", true},
+	    {"a;b", false},
+	    {"3848276298220188511@atlanta.example.com", true},
+	};
+	char msg[512];
+
+	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		int len =
+		    snprintf(msg, sizeof(msg),
+		             "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+		             "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: %s\r\n"
+		             "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		             ids[i].id);
+		struct sip_msg m;
+		int rc = sip_parse(msg, (uint32_t)len, &m);
+		cr_assert_eq(rc, ids[i].ok ? 0 : SIP_PERR_CALL_ID, "Call-ID %s: %d", ids[i].id, rc);
+	}
 }
