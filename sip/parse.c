@@ -175,13 +175,12 @@ hdr_lookup_in_msg(const char *p, uint32_t n, const char *e)
 	if (c >= 26)
 		return SIP_HDR_OTHER;
 	a = sip_lower8(sip_load_n(p, 8));
-	b = sip_lower8(sip_load_n(p + 8, 8));
-	if (n < 8) {
+	b = 0;
+	if (n < 8)
 		a &= (1ull << (8 * n)) - 1;
-		b = 0;
-	} else if (n < 16) {
-		b &= (1ull << (8 * (n - 8))) - 1;
-	}
+	else if (n > 8)
+		b = sip_lower8(sip_load_n(p + 8, 8)) &
+		    (n < 16 ? (1ull << (8 * (n - 8))) - 1 : ~0ull);
 	for (unsigned k = 0; k < HSLOT_WAYS && hslot[n][c][k] != 0; k++) {
 		const char *lit = hdr_names[hslot[n][c][k] - 1u].name;
 
@@ -225,11 +224,12 @@ static int
 scan_port(const char **pp, const char *e, uint16_t *port)
 {
 	const char *p = *pp, *q = p;
-	uint32_t v;
+	uint32_t v = 0;
 
-	while (q < e && *q >= '0' && *q <= '9')
-		q++;
-	if (q == p || q - p > 5 || dpv_str_to_u32(sip_str(p, q), 65535, &v) != 0)
+	/* the value as the digits go by; a sixth digit already fails, so stop there */
+	while (q < e && *q >= '0' && *q <= '9' && q - p <= 5)
+		v = v * 10 + (uint32_t)(*q++ - '0');
+	if (q == p || q - p > 5 || v > 65535)
 		return -1;
 	*port = (uint16_t)v;
 	*pp = q;
@@ -531,7 +531,7 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 	p = sip_skip_ws(p + 1, e);
 	q = sip_skip_cls(p, e, SIP_C_TOKEN);
 	v->transport = sip_str(p, q);
-	if (!SIP_CASEEQ(proto, "SIP") || !dpv_str_eq(ver, DPV_STR_LIT("2.0")) ||
+	if (!SIP_CASEEQ(proto, "SIP") || ver.len != 3 || memcmp(ver.p, "2.0", 3) != 0 ||
 	    v->transport.len == 0)
 		return -1;
 	p = sip_skip_ws(q, e);
@@ -648,19 +648,26 @@ win_lf(struct scan_win *w, const char *p)
 	return NULL;
 }
 
-/* The first colon of the line at @a ls when the window shows it before the line's first LF,
- * else NULL (the caller then walks the line as the grammar says). */
+/*
+ * The line at @a ls: its first LF (NULL when none) and, when the window shows one before
+ * that LF, its first colon (else NULL: the caller then walks the line as the grammar says).
+ * One window test for both, since nearly every line starts and ends inside one window.
+ */
 static inline const char *
-win_colon(struct scan_win *w, const char *ls)
+win_line(struct scan_win *w, const char *ls, const char **colon)
 {
 	if ((size_t)(ls - w->base) >= 64)
 		win_at(w, ls);
 	unsigned off = (unsigned)(ls - w->base);
-	uint64_t c = w->m.colon >> off, l = w->m.lf >> off;
+	uint64_t l = w->m.lf >> off, c = w->m.colon >> off;
 
-	if (c == 0 || (l != 0 && __builtin_ctzll(l) < __builtin_ctzll(c)))
-		return NULL;
-	return ls + __builtin_ctzll(c);
+	if (l != 0) {
+		c &= (l & -l) - 1; /* the colons before the first LF */
+		*colon = c ? ls + __builtin_ctzll(c) : NULL;
+		return ls + __builtin_ctzll(l);
+	}
+	*colon = c ? ls + __builtin_ctzll(c) : NULL;
+	return w->e - w->base > 64 ? win_lf(w, w->base + 64) : NULL;
 }
 
 /* Split the header section; sets *body_start. */
@@ -686,20 +693,15 @@ split_headers(struct sip_msg *m, struct scan_win *w, const char *p, const char *
 			return 0;
 		}
 		/* logical line: up to an LF not followed by SP/HT */
-		const char *ls = p, *le, *next, *colon = win_colon(w, ls);
-		for (;;) {
-			const char *lf = win_lf(w, p);
-			if (!lf) {
-				le = next = e;
-				break;
-			}
-			if (lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t')) {
-				p = lf + 1;
-				continue;
-			}
+		const char *ls = p, *le, *next, *colon, *lf = win_line(w, ls, &colon);
+		/* an LF followed by SP/HT folds the line: the logical line goes on */
+		while (lf && lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t'))
+			lf = win_lf(w, lf + 1);
+		if (lf) {
 			le = lf;
 			next = lf + 1;
-			break;
+		} else {
+			le = next = e;
 		}
 		if (le > ls && le[-1] == '\r')
 			le--;

@@ -35,11 +35,6 @@ sip_skip_ws(const char *p, const char *e)
 static inline const char *
 sip_skip_cls(const char *p, const char *e, uint8_t cls)
 {
-	/* four bytes per test while they last: tokens, hosts and values run for several bytes,
-	 * and one branch per four table reads is what makes this loop cheaper than memchr-ing */
-	while (e - p >= 4 && (sip_ctype[(uint8_t)p[0]] & sip_ctype[(uint8_t)p[1]] &
-	                      sip_ctype[(uint8_t)p[2]] & sip_ctype[(uint8_t)p[3]] & cls))
-		p += 4;
 	while (p < e && sip_is((uint8_t)*p, cls))
 		p++;
 	return p;

@@ -430,3 +430,41 @@ Test(scan, call_id_forms)
 		cr_assert_eq(rc, ids[i].ok ? 0 : SIP_PERR_CALL_ID, "Call-ID %s: %d", ids[i].id, rc);
 	}
 }
+
+/* Ports are read as their digits go by: the same range and length limits as before. */
+Test(scan, port_forms)
+{
+	static const struct {
+		const char *port;
+		bool ok;
+	} ports[] = {
+	    {"5060", true},    {"0", true},       {"65535", true},  {"65536", false},
+	    {"00080", true},   {"000080", false}, {"99999", false}, {"", false},
+	    {"123456", false}, {"1x", false},
+	};
+	char msg[512];
+
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		const char *pt = ports[i].port;
+		int len = snprintf(
+		    msg, sizeof(msg),
+		    "OPTIONS sip:a@b:%s SIP/2.0\r\nVia: SIP/2.0/UDP h:%s;branch=z9hG4bKx\r\n"
+		    "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+		    "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		    pt, pt);
+		struct sip_msg m;
+		int rc = sip_parse(msg, (uint32_t)len, &m);
+		cr_assert_eq(rc, ports[i].ok ? 0 : SIP_PERR_RURI, "port \"%s\": %d", pt, rc);
+		/* the same port in the Via only */
+		len =
+		    snprintf(msg, sizeof(msg),
+		             "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h:%s;branch=z9hG4bKx\r\n"
+		             "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+		             "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		             pt);
+		rc = sip_parse(msg, (uint32_t)len, &m);
+		cr_assert_eq(rc, ports[i].ok ? 0 : SIP_PERR_VIA, "Via port \"%s\": %d", pt, rc);
+		if (ports[i].ok)
+			cr_assert_eq(m.via.port, (uint16_t)strtoul(pt, NULL, 10));
+	}
+}
