@@ -194,6 +194,53 @@ hdr_lookup_in_msg(const char *p, uint32_t n, const char *e)
 #endif
 }
 
+#ifdef __SSE2__
+/* Bytes of @a v in [lo, hi]: unsigned, by the wrap of v - lo. */
+static inline __m128i
+in_range(__m128i v, char lo, char hi)
+{
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
+
+	return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((char)(hi - lo))), d);
+}
+
+/* A mask of the bytes of p[0..16) that are not SIP_C_HOST (alphanumerics, '-', '.', '_'). */
+static inline unsigned
+host_bad16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i ok = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'); /* bit 5 only */
+
+	ok = _mm_or_si128(ok, in_range(v, '0', '9'));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+	return ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
+}
+#endif
+
+/* sip_skip_cls(p, e, SIP_C_HOST), 16 bytes per step: hosts are the longest runs the eager
+ * fields scan (four per INVITE). The last step overlaps the one before so that no load
+ * leaves [p, e); runs shorter than a vector take the table. */
+static inline const char *
+skip_host_chars(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		unsigned bad;
+
+		for (; e - p >= 16; p += 16)
+			if ((bad = host_bad16(p)) != 0)
+				return p + __builtin_ctz(bad);
+		if (p == e)
+			return e;
+		bad = host_bad16(e - 16) & (0xffffu << (16 - (e - p)));
+		return bad ? e - 16 + __builtin_ctz(bad) : e;
+	}
+#endif
+	return sip_skip_cls(p, e, SIP_C_HOST);
+}
+
 /* host = hostname / IPv4address / IPv6reference. IPv6 contents are checked for their
  * alphabet only: RFC 5118 4.10's extra colon is accepted on purpose (RFC 5954). */
 static const char *
@@ -216,7 +263,7 @@ scan_host(const char *p, const char *e)
 			return NULL;
 		return q + 1;
 	}
-	const char *q = sip_skip_cls(p, e, SIP_C_HOST);
+	const char *q = skip_host_chars(p, e);
 	return q == p ? NULL : q;
 }
 
@@ -627,8 +674,11 @@ win_at(struct scan_win *w, const char *p)
 {
 	uint32_t n = (uint32_t)(w->e - p);
 
+	struct sip_scan_masks mk; /* only this escapes to the call, so *w can stay in registers */
+
+	sip_scan_block(p, n < 64 ? n : 64, &mk);
 	w->base = p;
-	sip_scan_block(p, n < 64 ? n : 64, &w->m);
+	w->m = mk;
 }
 
 /* First LF in [p, e), or NULL. */
@@ -661,6 +711,14 @@ win_line(struct scan_win *w, const char *ls, const char **colon)
 	unsigned off = (unsigned)(ls - w->base);
 	uint64_t l = w->m.lf >> off, c = w->m.colon >> off;
 
+	if ((l | c) == 0 && off != 0 && w->e - w->base > 64) {
+		/* the line starts near the window's end and its name runs past it: a window
+		 * from the line start finds the colon, which the name walk would cost more */
+		win_at(w, ls);
+		off = 0;
+		l = w->m.lf;
+		c = w->m.colon;
+	}
 	if (l != 0) {
 		c &= (l & -l) - 1; /* the colons before the first LF */
 		*colon = c ? ls + __builtin_ctzll(c) : NULL;
@@ -672,31 +730,38 @@ win_line(struct scan_win *w, const char *ls, const char **colon)
 
 /* Split the header section; sets *body_start. */
 static int
-split_headers(struct sip_msg *m, struct scan_win *w, const char *p, const char **body_start)
+split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
 {
-	const char *e = w->e;
+	/*
+	 * Locals for the window and the header count: the byte stores into m (types, links)
+	 * may alias anything reachable through a pointer, which would reload both per line.
+	 */
+	struct scan_win w = *wp;
+	const char *e = w.e;
+	unsigned n = m->n_hdrs;
 	uint8_t last[SIP_HDR_MAX];
+	int rc = 0;
 
 	memset(last, 0xff, sizeof(last));
 	for (;;) {
 		if (p >= e || (*p == '\r' && p + 1 == e)) {
 			m->flags |= SIP_MSG_F_NO_BLANK_LINE;
 			*body_start = e;
-			return 0;
+			break;
 		}
 		if (*p == '\n') {
 			*body_start = p + 1;
-			return 0;
+			break;
 		}
 		if (*p == '\r' && p[1] == '\n') {
 			*body_start = p + 2;
-			return 0;
+			break;
 		}
 		/* logical line: up to an LF not followed by SP/HT */
-		const char *ls = p, *le, *next, *colon, *lf = win_line(w, ls, &colon);
+		const char *ls = p, *le, *next, *colon, *lf = win_line(&w, ls, &colon);
 		/* an LF followed by SP/HT folds the line: the logical line goes on */
 		while (lf && lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t'))
-			lf = win_lf(w, lf + 1);
+			lf = win_lf(&w, lf + 1);
 		if (lf) {
 			le = lf;
 			next = lf + 1;
@@ -705,8 +770,10 @@ split_headers(struct sip_msg *m, struct scan_win *w, const char *p, const char *
 		}
 		if (le > ls && le[-1] == '\r')
 			le--;
-		if (le - ls > SIP_MAX_HDR_LINE)
-			return SIP_PERR_HDR_TOO_LONG;
+		if (le - ls > SIP_MAX_HDR_LINE) {
+			rc = SIP_PERR_HDR_TOO_LONG;
+			break;
+		}
 
 		const char *ne, *c;
 		uint8_t type;
@@ -722,33 +789,46 @@ split_headers(struct sip_msg *m, struct scan_win *w, const char *p, const char *
 		} else {
 			ne = sip_skip_cls(ls, le, SIP_C_TOKEN);
 			c = ne;
-			if (ne < le && *ne == '\0')
-				return SIP_PERR_HDR_NAME_NUL;
-			if (ne == ls)
-				return SIP_PERR_HDR_NAME;
+			if (ne < le && *ne == '\0') {
+				rc = SIP_PERR_HDR_NAME_NUL;
+				break;
+			}
+			if (ne == ls) {
+				rc = SIP_PERR_HDR_NAME;
+				break;
+			}
 			while (c < le && (*c == ' ' || *c == '\t'))
 				c++;
-			if (c >= le)
-				return SIP_PERR_HDR_NO_COLON;
-			if (*c != ':')
-				return c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+			if (c >= le) {
+				rc = SIP_PERR_HDR_NO_COLON;
+				break;
+			}
+			if (*c != ':') {
+				rc = c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+				break;
+			}
 			type = (uint8_t)sip_hdr_lookup(sip_str(ls, ne));
 		}
-		if (m->n_hdrs >= SIP_MAX_HEADERS)
-			return SIP_PERR_TOO_MANY_HDRS;
+		if (n >= SIP_MAX_HEADERS) {
+			rc = SIP_PERR_TOO_MANY_HDRS;
+			break;
+		}
 
-		struct sip_hdr *h = &m->hdrs[m->n_hdrs];
+		struct sip_hdr *h = &m->hdrs[n];
 		h->name = sip_str(ls, ne);
 		h->value = sip_trim(sip_str(c + 1, le));
 		h->type = type;
 		h->next = 0xff;
-		if (last[h->type] == 0xff)
-			m->first[h->type] = m->n_hdrs;
+		if (last[type] == 0xff)
+			m->first[type] = (uint8_t)n;
 		else
-			m->hdrs[last[h->type]].next = m->n_hdrs;
-		last[h->type] = m->n_hdrs++;
+			m->hdrs[last[type]].next = (uint8_t)n;
+		last[type] = (uint8_t)n++;
 		p = next;
 	}
+	m->n_hdrs = (uint8_t)n;
+	*wp = w;
+	return rc;
 }
 
 static bool

@@ -468,3 +468,32 @@ Test(scan, port_forms)
 			cr_assert_eq(m.via.port, (uint16_t)strtoul(pt, NULL, 10));
 	}
 }
+
+/* Hosts are scanned 16 bytes at a time: a host of any length up to 80 with a byte outside
+ * the host alphabet at any place must fail exactly where the byte-at-a-time rule says. */
+Test(scan, host_runs)
+{
+	static const char alpha[] = "aZ09-._!~%\x80";
+	char uri[128], what[160];
+
+	for (unsigned k = 0; k < 20000; k++) {
+		uint32_t n = 1 + (uint32_t)(next_rand() % 80);
+		bool ok = true;
+
+		memcpy(uri, "sip:", 4);
+		for (uint32_t i = 0; i < n; i++) {
+			/* mostly host bytes, so that long valid runs and late failures both occur
+			 */
+			uint64_t r = next_rand();
+			char c = r % 8 ? alpha[r % 7] : alpha[7 + (r >> 8) % 4];
+			uri[4 + i] = c;
+			ok = ok && (isalnum((unsigned char)c) || c == '-' || c == '.' || c == '_');
+		}
+		struct sip_uri u;
+		int rc = sip_uri_parse((struct dpv_str){uri, 4 + n}, &u);
+		snprintf(what, sizeof(what), "%.*s", (int)(4 + n), uri);
+		cr_assert_eq(rc, ok ? 0 : -1, "%s", what);
+		if (ok)
+			cr_assert_eq(u.host.len, n, "%s", what);
+	}
+}
