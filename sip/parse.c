@@ -674,11 +674,8 @@ win_at(struct scan_win *w, const char *p)
 {
 	uint32_t n = (uint32_t)(w->e - p);
 
-	struct sip_scan_masks mk; /* only this escapes to the call, so *w can stay in registers */
-
-	sip_scan_block(p, n < 64 ? n : 64, &mk);
+	w->m = sip_scan_block(p, n < 64 ? n : 64);
 	w->base = p;
-	w->m = mk;
 }
 
 /* First LF in [p, e), or NULL. */

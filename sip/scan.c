@@ -48,8 +48,8 @@ swar_movemask(uint64_t t)
 	return (((t >> 7) & 0x0101010101010101ull) * 0x0102040810204080ull) >> 56;
 }
 
-static void
-scan_swar(const char *p, uint32_t n, struct sip_scan_masks *out)
+static struct sip_scan_masks
+scan_swar(const char *p, uint32_t n)
 {
 	char tmp[64];
 	const char *b = pad_block(p, n, tmp);
@@ -65,13 +65,12 @@ scan_swar(const char *p, uint32_t n, struct sip_scan_masks *out)
 		lf |= swar_movemask(swar_eq(w, 0x0a0a0a0a0a0a0a0aull)) << (8 * i);
 		colon |= swar_movemask(swar_eq(w, 0x3a3a3a3a3a3a3a3aull)) << (8 * i);
 	}
-	out->lf = lf;
-	out->colon = colon;
+	return (struct sip_scan_masks){lf, colon};
 }
 
 #ifdef SCAN_X86
-__attribute__((target("sse2"))) static void
-scan_sse2(const char *p, uint32_t n, struct sip_scan_masks *out)
+__attribute__((target("sse2"))) static struct sip_scan_masks
+scan_sse2(const char *p, uint32_t n)
 {
 	char tmp[64];
 	const char *b = pad_block(p, n, tmp);
@@ -84,12 +83,11 @@ scan_sse2(const char *p, uint32_t n, struct sip_scan_masks *out)
 		lf |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * i);
 		colon |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, co)) << (16 * i);
 	}
-	out->lf = lf;
-	out->colon = colon;
+	return (struct sip_scan_masks){lf, colon};
 }
 
-__attribute__((target("avx2"))) static void
-scan_avx2(const char *p, uint32_t n, struct sip_scan_masks *out)
+__attribute__((target("avx2"))) static struct sip_scan_masks
+scan_avx2(const char *p, uint32_t n)
 {
 	char tmp[64];
 	const char *b = pad_block(p, n, tmp);
@@ -97,10 +95,13 @@ scan_avx2(const char *p, uint32_t n, struct sip_scan_masks *out)
 	__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
 	__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32));
 
-	out->lf = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl)) |
-	          (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32;
-	out->colon = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, co)) |
-	             (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, co)) << 32;
+	struct sip_scan_masks out;
+
+	out.lf = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl)) |
+	         (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32;
+	out.colon = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, co)) |
+	            (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, co)) << 32;
+	return out;
 }
 #endif
 

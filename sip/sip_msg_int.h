@@ -133,7 +133,8 @@ struct sip_scan_masks {
 	uint64_t lf;
 	uint64_t colon;
 };
-typedef void (*sip_scan_fn)(const char *p, uint32_t n, struct sip_scan_masks *out);
+/* Returned by value: two words come back in registers, with no store and reload. */
+typedef struct sip_scan_masks (*sip_scan_fn)(const char *p, uint32_t n);
 
 enum sip_scan_variant {
 	SIP_SCAN_SWAR = 0, /* 8 bytes per step in a general register: any CPU */
