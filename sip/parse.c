@@ -241,6 +241,47 @@ skip_host_chars(const char *p, const char *e)
 	return sip_skip_cls(p, e, SIP_C_HOST);
 }
 
+#ifdef __SSE2__
+/* A mask of the bytes of p[0..16) that are not SIP_C_WORD: outside '!'..'~', or one of the
+ * nine printable bytes RFC 3261's word leaves out. */
+static inline unsigned
+word_bad16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i ok = in_range(v, '!', '~'), bad;
+
+	/* '#' '$' and '&' are 0x23, 0x24 and 0x26: one range catches the three with '%' */
+	bad = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('%')), in_range(v, '#', '&'));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('^')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('|')));
+	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) ^ 0xffffu;
+}
+#endif
+
+/* sip_skip_cls(p, e, SIP_C_WORD), 16 bytes per step (Call-IDs run for 20 to 50 bytes). */
+static inline const char *
+skip_word_chars(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		unsigned bad;
+
+		for (; e - p >= 16; p += 16)
+			if ((bad = word_bad16(p)) != 0)
+				return p + __builtin_ctz(bad);
+		if (p == e)
+			return e;
+		bad = word_bad16(e - 16) & (0xffffu << (16 - (e - p)));
+		return bad ? e - 16 + __builtin_ctz(bad) : e;
+	}
+#endif
+	return sip_skip_cls(p, e, SIP_C_WORD);
+}
+
 /* host = hostname / IPv4address / IPv6reference. IPv6 contents are checked for their
  * alphabet only: RFC 5118 4.10's extra colon is accepted on purpose (RFC 5954). */
 static const char *
@@ -885,10 +926,10 @@ parse_eager(struct sip_msg *m)
 	{
 		/* word ["@" word]: '@' is not a word byte, so one '@' with word bytes on both
 		 * sides may stand between two runs of word bytes, and nothing else may */
-		const char *e = v.p + v.len, *q = sip_skip_cls(v.p, e, SIP_C_WORD);
+		const char *e = v.p + v.len, *q = skip_word_chars(v.p, e);
 
 		if (q < e && *q == '@' && q > v.p && q + 1 < e)
-			q = sip_skip_cls(q + 1, e, SIP_C_WORD);
+			q = skip_word_chars(q + 1, e);
 		if (q != e)
 			return SIP_PERR_CALL_ID;
 	}

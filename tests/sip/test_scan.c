@@ -497,3 +497,53 @@ Test(scan, host_runs)
 			cr_assert_eq(u.host.len, n, "%s", what);
 	}
 }
+
+/* RFC 3261 word: alphanumerics and -.!%*_+`'~()<>:\"/[]?{} */
+static bool
+is_word(unsigned char c)
+{
+	return isalnum(c) || (c != 0 && strchr("-.!%*_+`'~()<>:\\\"/[]?{}", c) != NULL);
+}
+
+/* Call-IDs are checked 16 bytes at a time: random ones of up to 70 bytes, over every
+ * printable byte and a few others, pass or fail as word ["@" word] says byte by byte. */
+Test(scan, call_id_runs)
+{
+	char id[80], msg[512];
+
+	for (unsigned k = 0; k < 20000; k++) {
+		uint32_t n = 1 + (uint32_t)(next_rand() % 70), at = 0, ats = 0;
+		bool ok = true;
+
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t r = next_rand();
+			/* mostly word bytes so that long runs occur; then any printable, NUL, 0x80
+			 */
+			char c = r % 4          ? "aZ9-.!%*_+`'~()<>:\\\"/[]?{}"[r % 26]
+			         : (r >> 8) % 8 ? (char)(0x21 + (r >> 16) % 94)
+			                        : "\0\x80\xff "[(r >> 16) % 4];
+			if (i == 0 || i == n - 1)
+				c = c == ' ' ? 'a' : c; /* the value is trimmed: keep its ends */
+			id[i] = c;
+			if (c == '@') {
+				ats++;
+				at = i;
+			} else if (!is_word((unsigned char)c)) {
+				ok = false;
+			}
+		}
+		ok = ok && (ats == 0 || (ats == 1 && at > 0 && at + 1 < n));
+		int len =
+		    snprintf(msg, sizeof(msg),
+		             "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+		             "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: ");
+		memcpy(msg + len, id, n);
+		len += (int)n;
+		len += snprintf(msg + len, sizeof(msg) - (size_t)len,
+		                "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+		struct sip_msg m;
+		int rc = sip_parse(msg, (uint32_t)len, &m);
+		cr_assert_eq(rc, ok ? 0 : SIP_PERR_CALL_ID, "Call-ID %u \"%.*s\": %d", k, (int)n,
+		             id, rc);
+	}
+}
