@@ -6,6 +6,7 @@
  * Variants: SWAR (8 bytes per step, any CPU), SSE2, AVX2; the best the CPU has is chosen once
  * at load time, and tests can force any of them to check they agree.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sip_msg_int.h"
@@ -163,9 +164,20 @@ sip_scan_best(void)
 	return SIP_SCAN_SWAR;
 }
 
-/* Chosen once, before main: the parse path then pays one indirect call per block. */
+/*
+ * Chosen once, before main: the parse path then pays one indirect call per block.
+ * DPV_SIP_SCAN=swar|sse2|avx2 forces a variant (to compare them in bench_parse); a name this
+ * CPU cannot run leaves the best one.
+ */
 __attribute__((constructor)) static void
 sip_scan_init(void)
 {
+	const char *force = getenv("DPV_SIP_SCAN");
+
+	if (force)
+		for (int v = 0; v < SIP_SCAN_N; v++)
+			if (variants[v].fn && strcmp(force, variants[v].name) == 0 &&
+			    sip_scan_select((enum sip_scan_variant)v) == 0)
+				return;
 	(void)sip_scan_select(sip_scan_best());
 }

@@ -133,7 +133,8 @@ Test(scan, variants)
 {
 	/* the load-time choice is the best this CPU has, and SWAR is always there */
 	cr_assert(sip_scan_available(SIP_SCAN_SWAR));
-	cr_assert_eq(sip_scan_block, sip_scan_get(sip_scan_best()));
+	if (!getenv("DPV_SIP_SCAN")) /* the override bench_parse uses to compare variants */
+		cr_assert_eq(sip_scan_block, sip_scan_get(sip_scan_best()));
 	for (int v = 0; v < SIP_SCAN_N; v++)
 		cr_log_info("scan variant %s: %s", sip_scan_name((enum sip_scan_variant)v),
 		            sip_scan_available((enum sip_scan_variant)v) ? "available" : "no");
