@@ -194,6 +194,48 @@ hdr_lookup_in_msg(const char *p, uint32_t n, const char *e)
 #endif
 }
 
+/*
+ * memchr for the short spans of the eager fields (URIs, the start line, a Via value): 16
+ * bytes per step with the last step overlapping, and a plain loop below 16 bytes, where a
+ * call into libc costs more than the search. @a c2 is a second byte to stop at (pass @a c
+ * again for one).
+ */
+static inline const char *
+find_byte2(const char *p, const char *e, char c, char c2)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		const __m128i k = _mm_set1_epi8(c), k2 = _mm_set1_epi8(c2);
+		unsigned hit;
+
+		for (; e - p >= 16; p += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			hit = (unsigned)_mm_movemask_epi8(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(v, k2)));
+			if (hit)
+				return p + __builtin_ctz(hit);
+		}
+		if (p == e)
+			return NULL;
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(e - 16));
+		hit = (unsigned)_mm_movemask_epi8(
+		          _mm_or_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(v, k2))) &
+		      (0xffffu << (16 - (e - p)));
+		return hit ? e - 16 + __builtin_ctz(hit) : NULL;
+	}
+#endif
+	for (; p < e; p++)
+		if (*p == c || *p == c2)
+			return p;
+	return NULL;
+}
+
+static inline const char *
+find_byte(const char *p, const char *e, char c)
+{
+	return find_byte2(p, e, c, c);
+}
+
 #ifdef __SSE2__
 /* Bytes of @a v in [lo, hi]: unsigned, by the wrap of v - lo. */
 static inline __m128i
@@ -493,7 +535,7 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 	if (u->scheme == SIP_SCHEME_OTHER)
 		return 0;
 	if (u->scheme == SIP_SCHEME_TEL) {
-		q = memchr(p, ';', (size_t)(e - p));
+		q = find_byte(p, e, ';');
 		u->user = sip_str(p, q ? q : e);
 		if (q)
 			u->params = sip_str(q + 1, e);
@@ -501,9 +543,9 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 	}
 
 	/* '@' cannot appear unescaped after the userinfo, so the first one ends it */
-	const char *at = memchr(p, '@', (size_t)(e - p));
+	const char *at = find_byte(p, e, '@');
 	if (at) {
-		const char *colon = memchr(p, ':', (size_t)(at - p));
+		const char *colon = find_byte(p, at, ':');
 		u->user = sip_str(p, colon ? colon : at);
 		if (colon)
 			u->password = sip_str(colon + 1, at);
@@ -523,7 +565,7 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 		u->has_port = true;
 	}
 	if (p < e && *p == ';') {
-		q = memchr(p, '?', (size_t)(e - p));
+		q = find_byte(p, e, '?');
 		u->params = sip_str(p + 1, q ? q : e);
 		p = q ? q : e;
 	}
@@ -580,7 +622,7 @@ sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 		p = q;
 	}
 	/* p at '<'; LAQUOT/RAQUOT allow no LWS inside the brackets */
-	q = memchr(p, '>', (size_t)(e - p));
+	q = find_byte(p, e, '>');
 	if (!q)
 		return -1;
 	uri = sip_str(p + 1, q);
@@ -652,7 +694,7 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 static int
 parse_request_line(struct sip_msg *m, const char *p, const char *e)
 {
-	const char *sp1 = memchr(p, ' ', (size_t)(e - p)), *sp2;
+	const char *sp1 = find_byte(p, e, ' '), *sp2;
 	struct dpv_str ver;
 
 	if (!sp1)
@@ -662,7 +704,7 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 	if (sip_skip_cls(p, sp1, SIP_C_TOKEN) != sp1 || sp1 == p)
 		return SIP_PERR_METHOD;
 	m->method = sip_method_from_str(m->method_str);
-	sp2 = memchr(sp1 + 1, ' ', (size_t)(e - sp1 - 1));
+	sp2 = find_byte(sp1 + 1, e, ' ');
 	if (!sp2 || sp2 == sp1 + 1)
 		return SIP_PERR_START_LINE;
 	ver = sip_str(sp2 + 1, e);
@@ -684,7 +726,7 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 static int
 parse_status_line(struct sip_msg *m, const char *p, const char *e)
 {
-	const char *sp = memchr(p, ' ', (size_t)(e - p));
+	const char *sp = find_byte(p, e, ' ');
 	uint32_t code;
 
 	if (!sp)
@@ -907,7 +949,7 @@ parse_eager(struct sip_msg *m)
 	 * would return the same trimmed value; an empty value is malformed either way.
 	 */
 	v = m->hdrs[m->first[SIP_HDR_VIA]].value;
-	if (v.len > 0 && !memchr(v.p, ',', v.len)) {
+	if (v.len > 0 && !find_byte(v.p, v.p + v.len, ',')) {
 		if (sip_via_parse(v, &m->via) != 0)
 			return SIP_PERR_VIA;
 	} else {
@@ -950,7 +992,9 @@ parse_eager(struct sip_msg *m)
 			return SIP_PERR_CSEQ;
 		m->cseq_method_str = sip_str(q, p);
 		m->cseq_method = sip_method_from_str(m->cseq_method_str);
-		if (m->is_request && !dpv_str_eq(m->cseq_method_str, m->method_str))
+		if (m->is_request &&
+		    (m->cseq_method_str.len != m->method_str.len ||
+		     memcmp(m->cseq_method_str.p, m->method_str.p, m->method_str.len) != 0))
 			return SIP_PERR_CSEQ_METHOD;
 	}
 
@@ -1018,7 +1062,7 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 	if (!lf)
 		return SIP_PERR_START_LINE;
 	le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
-	if (memchr(p, '\r', (size_t)(le - p)) || memchr(p, '\0', (size_t)(le - p)))
+	if (find_byte2(p, le, '\r', '\0'))
 		return SIP_PERR_START_LINE;
 	if (le - p >= 4 && SIP_CASEEQ(sip_str(p, p + 4), "SIP/"))
 		rc = parse_status_line(m, p, le);
