@@ -110,6 +110,8 @@ ctype_set(const char *chars, uint8_t cls)
 		sip_ctype[(uint8_t)*chars] |= cls;
 }
 
+static void hword_init(void);
+
 __attribute__((constructor)) static void
 sip_parse_tables_init(void)
 {
@@ -136,6 +138,7 @@ sip_parse_tables_init(void)
 			k++;
 		slot[k] = (uint8_t)(i + 1);
 	}
+	hword_init();
 }
 
 enum sip_hdr_type
@@ -158,34 +161,53 @@ sip_hdr_lookup(struct dpv_str name)
 }
 
 /*
- * sip_hdr_lookup for a name inside a message with 16 readable bytes from @a p: two whole-word
- * loads masked to the name's length compare against the zero-padded table entry, without
- * the overlapping loads the general lookup needs to stay inside its string.
+ * sip_hdr_lookup for a name inside a message with 16 readable bytes from @a p. The name's two
+ * words, masked to its length, compare against each candidate with the candidate's case bits
+ * OR-ed in: 0x20 where the name has a letter (so either case matches it and nothing else
+ * does), nothing where it has '-' (which must then match exactly), so no byte is lower-cased.
  */
+static struct {
+	uint64_t w[2], fold[2];
+} hword[sizeof(hdr_names) / sizeof(hdr_names[0])];
+static uint64_t hmask[17][2]; /* the bytes of a name of each length, in its two words */
+
+static void
+hword_init(void)
+{
+	for (uint32_t n = 0; n <= 16; n++)
+		for (int k = 0; k < 2; k++) {
+			uint32_t in = n > 8u * k ? n - 8u * k : 0;
+			hmask[n][k] = in >= 8 ? ~0ull : (1ull << (8 * in)) - 1;
+		}
+	for (uint32_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++)
+		for (int k = 0; k < 2; k++) {
+			hword[i].w[k] = sip_load_n(hdr_names[i].name + 8 * k, 8);
+			hword[i].fold[k] = 0;
+			for (int j = 0; j < 8; j++) {
+				char c = hdr_names[i].name[8 * k + j];
+				if (c >= 'a' && c <= 'z')
+					hword[i].fold[k] |= 0x20ull << (8 * j);
+			}
+		}
+}
+
 static inline enum sip_hdr_type
 hdr_lookup_in_msg(const char *p, uint32_t n, const char *e)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint8_t c;
-	uint64_t a, b;
-
-	if (n > 16 || n == 0 || e - p < 16)
+	if (n > 16 || e - p < 16)
 		return sip_hdr_lookup(sip_str(p, p + n));
-	c = (uint8_t)(sip_lower((uint8_t)p[0]) - 'a');
+	uint8_t c = (uint8_t)(((uint8_t)p[0] | 0x20) - 'a'); /* a letter either case, or >= 26 */
 	if (c >= 26)
 		return SIP_HDR_OTHER;
-	a = sip_lower8(sip_load_n(p, 8));
-	b = 0;
-	if (n < 8)
-		a &= (1ull << (8 * n)) - 1;
-	else if (n > 8)
-		b = sip_lower8(sip_load_n(p + 8, 8)) &
-		    (n < 16 ? (1ull << (8 * (n - 8))) - 1 : ~0ull);
-	for (unsigned k = 0; k < HSLOT_WAYS && hslot[n][c][k] != 0; k++) {
-		const char *lit = hdr_names[hslot[n][c][k] - 1u].name;
+	uint64_t a = sip_load_n(p, 8) & hmask[n][0], b = sip_load_n(p + 8, 8) & hmask[n][1];
 
-		if (a == sip_load_n(lit, 8) && b == sip_load_n(lit + 8, 8))
-			return (enum sip_hdr_type)hdr_names[hslot[n][c][k] - 1u].type;
+	for (unsigned k = 0; k < HSLOT_WAYS && hslot[n][c][k] != 0; k++) {
+		unsigned i = hslot[n][c][k] - 1u;
+
+		if ((a | hword[i].fold[0]) == hword[i].w[0] &&
+		    (b | hword[i].fold[1]) == hword[i].w[1])
+			return (enum sip_hdr_type)hdr_names[i].type;
 	}
 	return SIP_HDR_OTHER;
 #else
