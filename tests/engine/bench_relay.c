@@ -11,7 +11,8 @@
  * bridge_create, bridge_member_add), without SIP. Cases: a 2-party call (a 2-member bridge:
  * the received mbuf is rewritten in place), 3-, 10- and 32-member PCMU bridges, and a 3- and
  * 10-member bridge mixing PCMU and PCMA members (each copy to the other law converted, its UDP
- * checksum computed over the new payload). Members send in turn, 214-byte frames (12-byte RTP
+ * checksum computed over the new payload), and "relay": the two legs of an NG call (RELAY
+ * flows naming each other's port, no bridge). Members send in turn, 214-byte frames (12-byte RTP
  * header, 160 bytes of G.711), DPV_BURST per call of media_rtp_input, or fewer so that one call
  * makes at most --out-max (256) copies: a PMD frees what it sent every burst, and a harness
  * that freed more at once than the media pool's per-lcore cache holds (256) would push the
@@ -19,7 +20,7 @@
  * on a real PMD does not see (--burst 32 on a 32-member bridge shows it).
  *
  *   build/tests/engine/bench_relay [--packets N] [--warmup N] [--reps N] [--cases
- * 2,3,10,32,mix3,mix10]
+ * 2,3,10,32,mix3,mix10,relay]
  *                                  [--burst N] [--out-max N] [--check]
  *
  * EAL options go before "--" (defaults: --no-huge -m 512 --no-pci on lcore 0). Per case: N
@@ -85,6 +86,7 @@ struct bcase {
 	unsigned n;
 	unsigned burst; /* packets in per call of media_rtp_input */
 	bool mixed;
+	bool relay; /* an NG call's two legs, not a bridge */
 	struct member m[MAX_MEMBERS];
 	/* results */
 	double cyc_in[MAX_REPS];  /* median of the batches, per repetition */
@@ -215,18 +217,25 @@ member_frame(struct member *mb, unsigned i)
 
 /* A bridge of @a n members (every other one PCMA when @a mixed), each with its flow. */
 static void
-case_setup(struct bcase *c, unsigned n, bool mixed)
+case_setup(struct bcase *c, unsigned n, bool mixed, bool relay)
 {
-	struct bridge *b;
+	struct bridge *b = NULL;
+	uint64_t call_id = session_seq;
 	int rc;
 
 	c->n = n;
 	c->mixed = mixed;
+	c->relay = relay;
 	/* at most out_max copies per call: what a PMD's tx completion would free between calls */
 	c->burst =
 	    burst_arg ? burst_arg : RTE_MAX(1u, RTE_MIN((unsigned)DPV_BURST, out_max / (n - 1)));
-	snprintf(c->name, sizeof(c->name), "%s%u", mixed ? "mix" : n == 2 ? "call" : "bridge", n);
-	rc = bridge_create(bw, c->name, true, 0, &b);
+	snprintf(c->name, sizeof(c->name), "%s%u",
+	         relay    ? "relay"
+	         : mixed  ? "mix"
+	         : n == 2 ? "call"
+	                  : "bridge",
+	         n);
+	rc = relay ? 0 : bridge_create(bw, c->name, true, 0, &b);
 	if (rc != 0)
 		die("bridge_create failed");
 	for (unsigned i = 0; i < n; i++) {
@@ -240,8 +249,8 @@ case_setup(struct bcase *c, unsigned n, bool mixed)
 		mb->pt = mixed && (i & 1) ? RTP_PT_PCMA : RTP_PT_PCMU;
 		f.session_id = session_seq++;
 		f.action = DPV_CALL_BRIDGE;
-		f.bridge_id = b->id;
-		f.bridge_gen = b->gen;
+		f.bridge_id = b ? b->id : BRIDGE_NONE;
+		f.bridge_gen = b ? b->gen : 0;
 		f.local_ip = ENG_IP;
 		f.local_port = mb->local_port;
 		f.peer_ip = mb->peer_ip;
@@ -251,8 +260,18 @@ case_setup(struct bcase *c, unsigned n, bool mixed)
 		f.latch = RTP_LATCH_STRICT;
 		f.pt = f.codec = mb->pt;
 		f.te_pt = TE_PT;
+		if (relay) { /* both legs one call; each names the other's port */
+			f.action = DPV_CALL_RELAY;
+			f.session_id = call_id;
+			f.bridge_id = BRIDGE_NONE;
+			f.relay_port = (uint16_t)(i == 0 ? mb->local_port + 2 : mb->local_port - 2);
+		}
 		if (rtp_flow_publish(fw, &f) != 0)
 			die("rtp_flow_publish failed");
+		dpv_arp_learn(&eng.ports[0].arp, mb->peer_ip, &peer_mac, rte_rdtsc());
+		member_frame(mb, i);
+		if (relay)
+			continue;
 		bm = (struct bridge_member){.session_id = f.session_id, .port = mb->local_port};
 		for (unsigned k = 0; (rc = bridge_member_add(bw, b, &bm)) == -ENOMEM && k < 1000;
 		     k++) {
@@ -263,8 +282,6 @@ case_setup(struct bcase *c, unsigned n, bool mixed)
 		if (rc < 0)
 			die(rc == -ENOMEM ? "bridge_member_add: no member array free"
 			                  : "bridge_member_add failed");
-		dpv_arp_learn(&eng.ports[0].arp, mb->peer_ip, &peer_mac, rte_rdtsc());
-		member_frame(mb, i);
 	}
 	rcu_quiescent_state();
 }
@@ -395,8 +412,9 @@ drops_total(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_relay [EAL options --] [--packets N] [--warmup N] [--reps N] "
-	                "[--cases 2,3,10,32,mix3,mix10] [--burst N] [--out-max N] [--check]\n");
+	fprintf(stderr,
+	        "usage: bench_relay [EAL options --] [--packets N] [--warmup N] [--reps N] "
+	        "[--cases 2,3,10,32,mix3,mix10,relay] [--burst N] [--out-max N] [--check]\n");
 	exit(2);
 }
 
@@ -422,7 +440,7 @@ main(int argc, char **argv)
 	    {"out-max", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
 	uint64_t npkts = 300000, warm = 50000;
 	unsigned reps = 5, ncases = 0;
-	char cases_arg[128] = "2,3,10,32,mix3,mix10";
+	char cases_arg[128] = "2,relay,3,10,32,mix3,mix10";
 	static struct bcase cases[MAX_CASES];
 	bool check = false, fail = false;
 	double hz;
@@ -486,12 +504,12 @@ main(int argc, char **argv)
 
 	for (char *save = NULL, *tok = strtok_r(cases_arg, ",", &save); tok != NULL;
 	     tok = strtok_r(NULL, ",", &save)) {
-		bool mixed = strncmp(tok, "mix", 3) == 0;
-		unsigned n = (unsigned)strtoul(mixed ? tok + 3 : tok, NULL, 10);
+		bool mixed = strncmp(tok, "mix", 3) == 0, relay = strcmp(tok, "relay") == 0;
+		unsigned n = relay ? 2 : (unsigned)strtoul(mixed ? tok + 3 : tok, NULL, 10);
 
 		if (n < 2 || n > MAX_MEMBERS || ncases == MAX_CASES)
 			usage();
-		case_setup(&cases[ncases++], n, mixed);
+		case_setup(&cases[ncases++], n, mixed, relay);
 	}
 
 	printf("# bench_relay: media_rtp_input alone (no PMD), TSC %.2f GHz, %" PRIu64
