@@ -1006,7 +1006,9 @@ cmd_delete(struct ctx *x)
 		br = branch_by_name(c, r->via_branch);
 	if (c != NULL && br < 0 && (r->flags & NG_F_TO_TAG) && r->to_tag.len)
 		br = leg_by_tag(c, r->to_tag);
-	if (c == NULL || (r->via_branch.len && br < 0 && !(r->flags & NG_F_TO_TAG))) {
+	/* a via-branch that names no fork (a BYE's own branch, as Kamailio may send it) deletes
+	 * the call, as rtpengine does: it is a hint, not a condition */
+	if (c == NULL) {
 		if (r->flags & NG_F_FATAL)
 			return "Call-ID not found or tags didn't match";
 		kv_cstr(x->b, "warning", "Call-ID not found or tags didn't match");
