@@ -291,6 +291,12 @@ relayed() { grep -c "relay $2\$" "$RIG_DIR/$1/calls.log" || true; }
 answered() { grep -c ' relay ' "$RIG_DIR/$1/calls.log" 2>/dev/null || true; }
 answered_ge() { [ "$(answered "$1")" -ge "$2" ]; }
 
+# need DESCRIPTION COMMAND...: a check the rest depends on; when it fails, stop here
+need() {
+	check "$@"
+	[ "$RIG_FAIL" -eq 0 ] || { echo "# cannot go on"; rig_summary; exit 1; }
+}
+
 ge_pct() { # what value want pct: value >= pct% of want
 	echo "  $1: $2 (want >= $4% of $3)"
 	[ $(($2 * 100)) -ge $(($3 * $4)) ]
@@ -299,13 +305,13 @@ ge_pct() { # what value want pct: value >= pct% of want
 # ---------------------------------------------------------------------------------------
 ng_up
 python3 "$RIG_SRC/phones.py" toneulaw 440 2 "$RIG_DIR/ng.ulaw"
-check "relay 1 ($NG_RELAY) answers NG ping on ${NG_IP[1]}:$NG_PORT" relay_start 1
+need "relay 1 ($NG_RELAY) answers NG ping on ${NG_IP[1]}:$NG_PORT" relay_start 1
 ip netns exec "$RIG_PEER" timeout 500 taskset -c 0 sipp -sf "$RIG_SRC/../../sipp/uas_ng_echo.xml" -i "$UAS_IP" -p 5080 -mi "$UAS_IP" \
 	-mp "$UAS_RTP" -rtp_echo -nostdin -buff_size 4194304 >"$RIG_DIR/uas.log" 2>&1 &
 UAS_PID=$!
-check "the callee (sipp, uas_ng_echo.xml, -rtp_echo) listens on $UAS_IP:5080" \
+need "the callee (sipp, uas_ng_echo.xml, -rtp_echo) listens on $UAS_IP:5080" \
 	wait_for 5 bash -c "ip netns exec '$RIG_PEER' ss -Hnlu 'src $UAS_IP:5080' | grep -q ."
-check "kamailio (one node) listens on $KAM_IP:5060" kam_start a
+need "kamailio (one node) listens on $KAM_IP:5060" kam_start a
 
 # ---- scenario A: 200 calls at 20 calls/s through one relay ----
 echo "# $(date +%T) scenario A"
@@ -355,8 +361,8 @@ kam_stop
 
 # ---- scenario B: two relays in one set ----
 echo "# $(date +%T) scenario B"
-check "relay 2 ($NG_RELAY) answers NG ping on ${NG_IP[2]}:$NG_PORT" relay_start 2
-check "kamailio (two nodes, weights 2:1) listens on $KAM_IP:5060" kam_start b -A NG_TWO_NODES
+need "relay 2 ($NG_RELAY) answers NG ping on ${NG_IP[2]}:$NG_PORT" relay_start 2
+need "kamailio (two nodes, weights 2:1) listens on $KAM_IP:5060" kam_start b -A NG_TWO_NODES
 CALLS=90
 for n in 1 2; do
 	brx0[n]=$(relay_count $n rx)
