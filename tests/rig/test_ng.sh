@@ -352,6 +352,8 @@ check "A: the relay's counters: rx +$rx >= the $((up + echo_)) captured towards 
 	test "$rx" -ge $((up + echo_))
 check "A: the relay's counters: tx +$tx >= the $((out + back)) captured from it" \
 	test "$tx" -ge $((out + back))
+check "A: the relay received the expected packets" ge_pct "relay rx" "$rx" $((2 * want)) 98
+check "A: the relay sent the expected packets" ge_pct "relay tx" "$tx" $((2 * want)) 98
 byes=$(grep -c 'ng-bye ' "$KAM_LOG" || true)
 full=$(grep -cE 'ng-bye .* rtpstat=[^ ]+' "$KAM_LOG" || true)
 grep -m1 'ng-bye ' "$KAM_LOG" | sed 's/^/  /' || true
