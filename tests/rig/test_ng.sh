@@ -59,7 +59,7 @@ RELAY_PID=("" "" "")
 KAM_PID=
 UAS_PID=
 CAP_PID=
-NGC="python3 $RIG_SRC/ng_client.py"
+NGC=(python3 "$RIG_SRC/ng_client.py")
 KAM_CFG=$RIG_SRC/ng/kamailio.cfg
 SCEN=uac_ng_rtp.xml # in sipp/, where sipp/run.sh takes it from
 
@@ -120,7 +120,7 @@ wait_for() {
 ng() { # relay-number command [key=value...]: the relay's NG reply as JSON
 	local n=$1
 	shift
-	rig_peer $NGC "${NG_IP[n]}:$NG_PORT" "$@"
+	rig_peer "${NGC[@]}" "${NG_IP[n]}:$NG_PORT" "$@"
 }
 
 # relay_conf N: the dpvoip startup file of relay N
