@@ -464,6 +464,7 @@ sections(struct dpv_config *cfg, struct dpv_cfg_section s[MAX_SECTIONS])
 	s[n++] = sip_dialplan_conf_section(&cfg->dialplan);
 	s[n++] = bridge_conf_section(&cfg->bridge);
 	s[n++] = dpv_security_conf_section(&cfg->security);
+	s[n++] = dpv_ng_conf_section(&cfg->ng);
 	s[n++] = (struct dpv_cfg_section){
 	    .name = "control", .instances = 1, .keys = control_keys, .base = cfg};
 	return n;
@@ -484,6 +485,7 @@ dpv_config_defaults(struct dpv_config *cfg)
 	sip_dialplan_conf_defaults(&cfg->dialplan);
 	bridge_conf_defaults(&cfg->bridge);
 	dpv_security_conf_defaults(&cfg->security);
+	dpv_ng_conf_defaults(&cfg->ng);
 	snprintf(cfg->ctl_socket, sizeof(cfg->ctl_socket), "/run/dpvoip/dpvoip.sock");
 }
 

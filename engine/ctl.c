@@ -498,7 +498,7 @@ ctl_events(struct dpv_engine *e)
 void
 dpv_ctl_poll(struct dpv_engine *e, int timeout_ms)
 {
-	struct pollfd pfd[1 + CTL_MAX_CLIENTS];
+	struct pollfd pfd[2 + CTL_MAX_CLIENTS];
 	unsigned n = 0, nb;
 	int ready;
 
@@ -510,6 +510,8 @@ dpv_ctl_poll(struct dpv_engine *e, int timeout_ms)
 		timeout_ms = CTL_SUB_POLL_MS;
 	nb = ctl.nb_clients;
 	pfd[n++] = (struct pollfd){.fd = ctl.fd, .events = POLLIN};
+	/* the [ng] socket wakes the poll too: dpv_ng_poll serves it after this returns */
+	pfd[n++] = (struct pollfd){.fd = dpv_ng_fd(), .events = POLLIN};
 	for (unsigned i = 0; i < nb; i++) {
 		struct ctl_client *c = &ctl.clients[i];
 		short ev = 0;
@@ -526,7 +528,7 @@ dpv_ctl_poll(struct dpv_engine *e, int timeout_ms)
 
 	for (unsigned i = 0; i < nb; i++) {
 		struct ctl_client *c = &ctl.clients[i];
-		short re = pfd[1 + i].revents;
+		short re = pfd[2 + i].revents;
 
 		if (re & (POLLIN | POLLHUP | POLLERR))
 			ctl_read(e, c);

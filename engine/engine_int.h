@@ -17,6 +17,7 @@
 #include "bridge.h"
 #include "dpv.h"
 #include "engine.h"
+#include "ng_int.h"
 #include "rtp.h"
 #include "security_int.h"
 #include "sip.h"
@@ -63,6 +64,7 @@ struct dpv_config {
 	struct sip_dialplan_conf dialplan; /* with the compiled dialplan: dpv_config_free() */
 	struct bridge_conf bridge;
 	struct dpv_security_conf security; /* with the compiled scanner: dpv_config_free() */
+	struct dpv_ng_conf ng;             /* [ng] (ng.c) */
 	/* [control] */
 	char ctl_socket[108];
 };
@@ -240,6 +242,9 @@ struct json_t *dpv_stats_json(const struct dpv_engine *e);
 /** Every session with its media counters (`sessions`), inside an RCU read-side section of a
  *  registered thread. Returns a new reference. */
 struct json_t *dpv_sessions_json(const struct dpv_engine *e);
+
+/** The media counters of local port @a port (latched source, rx/tx, loss, jitter) into @a o. */
+void dpv_media_json(const struct dpv_engine *e, uint16_t port, struct json_t *o);
 
 /* A control command: fills *reply (a JSON object) or returns -1 with *error set. */
 typedef int (*dpv_ctl_fn)(struct dpv_engine *e, const struct json_t *req, struct json_t *reply,

@@ -181,7 +181,7 @@ main(int argc, char **argv)
 	rcu_register_thread();
 	if (dpv_config_check_ports(&e->cfg, rte_eth_dev_count_avail(), stderr) ||
 	    dpv_runtime_init(e, stderr) < 0 || dpv_sig_init(e, stderr) < 0 ||
-	    dpv_media_init(e, stderr) < 0) {
+	    dpv_media_init(e, stderr) < 0 || dpv_ng_init(e, stderr) < 0) {
 		rte_eal_cleanup();
 		dpv_config_free(&e->cfg);
 		return 1;
@@ -202,6 +202,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: [control] socket: cannot open %s: %s\n", path,
 		        e->cfg.ctl_socket, strerror(-rc));
 		dpv_event_fini(e);
+		dpv_ng_fini(e);
 		dpv_media_fini(e);
 		dpv_sig_fini(e);
 		dpv_runtime_fini(e);
@@ -238,6 +239,7 @@ main(int argc, char **argv)
 	while (!__atomic_load_n(&e->quit, __ATOMIC_RELAXED)) {
 		/* Offline while blocked in poll so workers' grace periods do not wait on us. */
 		dpv_ctl_poll(e, 100);
+		dpv_ng_poll(e);
 	}
 	rcu_thread_online();
 
@@ -245,6 +247,7 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	dpv_ctl_close();
 	dpv_event_fini(e);
+	dpv_ng_fini(e);
 	dpv_media_fini(e);
 	dpv_sig_fini(e);
 	rcu_unregister_thread();

@@ -19,7 +19,10 @@
  *              checksum does not change, the IP one for the TTL only); tone: the peer's RTP is
  *              accounted (for our receiver reports) and freed; bridge: full mesh to every other
  *              member that receives, each copy with its own headers; the last destination
- *              takes the received mbuf itself, so a 2-party bridge forwards with no copy.
+ *              takes the received mbuf itself, so a 2-party bridge forwards with no copy;
+ *              relay (a leg of an NG call, engine/ng.c): to the other leg's peer from the
+ *              other leg's port, the received mbuf re-addressed, payload and payload type as
+ *              they came.
  *
  * Forwarded packets keep SSRC, sequence, timestamp and payload; their UDP checksum is updated
  * incrementally (RFC 1624) for the new addresses and ports, so a corrupted payload reaches the
@@ -423,10 +426,48 @@ ps_of(struct media_lcore *ml, const struct rtp_flow_slot *s, const struct rtp_fl
 }
 
 /*
- * The destinations of a bridge member's packet: every other member whose flow takes it (RTP:
- * the member receives, and speaks the payload: the other G.711 law converted, telephone-event
- * renumbered, dropped for a member without it; RTCP: every member with an address).
+ * Where a packet of flow @a f goes when it reaches flow @a df (slot @a ds): @a d filled, false
+ * when that flow takes nothing now. A bridge member's RTP reaches a member that receives, in
+ * its payload: the other G.711 law converted, telephone-event renumbered, dropped for a member
+ * without it. An NG relay leg's RTP passes to the other leg as it came (the endpoints chose the
+ * codecs between them). RTCP reaches every flow with an address.
  */
+static bool
+dst_fill(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow *f,
+         struct rtp_flow_slot *ds, const struct rtp_flow *df, bool rtcp, uint8_t pt,
+         struct fwd_dst *d, uint64_t now)
+{
+	d->table = NULL;
+	d->set_pt = false;
+	if (!rtcp) {
+		if (!df->send)
+			return false; /* on hold, or recvonly from our side */
+		if (f->action != DPV_CALL_BRIDGE) {
+			/* a relay leg: payload and payload type as they came */
+		} else if (pt == f->pt) {
+			if (df->codec != f->codec) {
+				d->table = f->codec == RTP_PT_PCMA ? rtp_g711_alaw_to_ulaw
+				                                   : rtp_g711_ulaw_to_alaw;
+			}
+			d->set_pt = df->pt != pt;
+			d->pt = df->pt;
+		} else if (f->te_pt >= 0 && pt == (uint8_t)f->te_pt) {
+			if (df->te_pt < 0)
+				return false; /* it negotiated no telephone-event */
+			d->set_pt = df->te_pt != pt;
+			d->pt = (uint8_t)df->te_pt;
+		}
+	}
+	d->addr.src_ip = df->local_ip;
+	d->addr.dst_ip = df->peer_ip;
+	d->addr.src_port = (uint16_t)(df->local_port + (rtcp && !df->rtcp_mux));
+	d->addr.dst_port = rtp_flow_dst_port(df, ds, rtcp && !df->rtcp_mux);
+	d->ps = ps_of(ml, ds, df);
+	d->p = route_cached(w, ml, d->ps, df->peer_ip, &d->mac, now);
+	return d->p != NULL;
+}
+
+/* The destinations of a bridge member's packet: every other member dst_fill takes. */
 static unsigned
 bridge_dsts(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow *f, bool rtcp,
             uint8_t pt, struct fwd_dst *dst, uint64_t now)
@@ -442,7 +483,6 @@ bridge_dsts(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow 
 		const struct bridge_member *mb = &ms->m[i];
 		struct rtp_flow_slot *ds;
 		const struct rtp_flow *df;
-		struct fwd_dst *d = &dst[n];
 
 		if (mb->port == f->local_port)
 			continue;
@@ -450,36 +490,26 @@ bridge_dsts(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow 
 		df = ds ? rtp_flow_get(ds) : NULL;
 		if (df == NULL || df->peer_ip == 0 || df->session_id != mb->session_id)
 			continue;
-		d->table = NULL;
-		d->set_pt = false;
-		if (!rtcp) {
-			if (!df->send)
-				continue; /* on hold, or recvonly from our side */
-			if (pt == f->pt) {
-				if (df->codec != f->codec) {
-					d->table = f->codec == RTP_PT_PCMA ? rtp_g711_alaw_to_ulaw
-					                                   : rtp_g711_ulaw_to_alaw;
-				}
-				d->set_pt = df->pt != pt;
-				d->pt = df->pt;
-			} else if (f->te_pt >= 0 && pt == (uint8_t)f->te_pt) {
-				if (df->te_pt < 0)
-					continue; /* it negotiated no telephone-event */
-				d->set_pt = df->te_pt != pt;
-				d->pt = (uint8_t)df->te_pt;
-			}
-		}
-		d->addr.src_ip = df->local_ip;
-		d->addr.dst_ip = df->peer_ip;
-		d->addr.src_port = (uint16_t)(df->local_port + (rtcp && !df->rtcp_mux));
-		d->addr.dst_port = rtp_flow_dst_port(df, ds, rtcp && !df->rtcp_mux);
-		d->ps = ps_of(ml, ds, df);
-		d->p = route_cached(w, ml, d->ps, df->peer_ip, &d->mac, now);
-		if (d->p == NULL)
-			continue;
-		n++;
+		if (dst_fill(w, ml, f, ds, df, rtcp, pt, &dst[n], now))
+			n++;
 	}
 	return n;
+}
+
+/* The destination of an NG relay leg's packet: the other leg of the same call, when it has an
+ * address (before the answer it has none, and the packet has nowhere to go: not a drop). */
+static unsigned
+relay_dst(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow *f, bool rtcp,
+          struct fwd_dst *dst, uint64_t now)
+{
+	struct rtp_flow_slot *ds = f->relay_port ? rtp_flow_slot(ml->t, f->relay_port) : NULL;
+	const struct rtp_flow *df = ds ? rtp_flow_get(ds) : NULL;
+
+	if (df == NULL || df->action != DPV_CALL_RELAY || df->session_id != f->session_id)
+		return UINT_MAX;
+	if (df->peer_ip == 0)
+		return 0;
+	return dst_fill(w, ml, f, ds, df, rtcp, 0, dst, now) ? 1 : 0;
 }
 
 static void
@@ -490,7 +520,8 @@ forward(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m,
 	struct fwd_dst dst[BRIDGE_MAX_MEMBERS];
 	struct rte_mbuf *copies[BRIDGE_MAX_MEMBERS];
 	struct media_fwd_addr in = {info->src_ip, info->dst_ip, info->src_port, info->dst_port};
-	unsigned n = bridge_dsts(w, ml, f, rtcp, pt, dst, now);
+	unsigned n = f->action == DPV_CALL_RELAY ? relay_dst(w, ml, f, rtcp, dst, now)
+	                                         : bridge_dsts(w, ml, f, rtcp, pt, dst, now);
 	struct fwd_conv conv;
 
 	conv.ready = false;
@@ -636,7 +667,9 @@ rx_one(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m, uint64_
 	}
 	if (rtcp) {
 		ps->st.rx_rtcp++;
+		ps->st.rx_rtcp_bytes += info->payload_len;
 		ml->tot.rx_rtcp++;
+		ml->tot.rx_rtcp_bytes += info->payload_len;
 		w->pc[m->port][DPV_C_rx_rtcp]++;
 	} else {
 		if (rv.ssrc != ps->ssrc || ps->st.rx_pkts == 1) {
@@ -660,6 +693,9 @@ rx_one(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m, uint64_
 			return;
 		}
 		forward(w, ml, m, info, ps, f, rtcp, rtcp ? 0 : rv.pt, now);
+		return;
+	case DPV_CALL_RELAY: /* an NG call's leg: to the other leg, untouched */
+		forward(w, ml, m, info, ps, f, rtcp, 0, now);
 		return;
 	case DPV_CALL_TONE:
 		if (rtcp)
@@ -1014,6 +1050,7 @@ stats_add(struct dpv_media_port_stats *to, const struct dpv_media_port_stats *fr
 	to->rx_pkts += from->rx_pkts;
 	to->rx_bytes += from->rx_bytes;
 	to->rx_rtcp += from->rx_rtcp;
+	to->rx_rtcp_bytes += from->rx_rtcp_bytes;
 	to->tx_pkts += from->tx_pkts;
 	to->tx_bytes += from->tx_bytes;
 	to->tx_rtcp += from->tx_rtcp;

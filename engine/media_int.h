@@ -30,6 +30,7 @@ extern const char *const dpv_media_drop_names[DPV_MD_MAX];
 struct dpv_media_port_stats {
 	uint64_t rx_pkts, rx_bytes; /* accepted from the peer (RTP and RTCP) */
 	uint64_t rx_rtcp;           /* of which RTCP */
+	uint64_t rx_rtcp_bytes;     /* and their bytes */
 	uint64_t tx_pkts, tx_bytes; /* sent to the peer (forwarded, echoed, tone, reports) */
 	uint64_t tx_rtcp;           /* of which RTCP */
 	uint64_t drops[DPV_MD_MAX]; /* packets to this port dropped, by cause */

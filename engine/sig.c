@@ -180,7 +180,7 @@ post_event(struct dpv_sig *s, enum dpv_event_type type, const char *bridge, uint
 	struct dpv_event ev = {.type = type, .session_id = session_id};
 
 	if (bridge != NULL)
-		snprintf(ev.bridge, sizeof(ev.bridge), "%s", bridge);
+		dpv_str_copy(ev.bridge, sizeof(ev.bridge), dpv_cstr(bridge));
 	dpv_event_post(s->e, &ev);
 }
 
@@ -304,7 +304,7 @@ post_membership(struct dpv_sig *s, enum sig_msg_type type, const struct dpv_medi
 	msg->from = (uint16_t)s->index;
 	msg->session_id = m->session_id;
 	msg->port = m->local_port;
-	snprintf(msg->bridge, sizeof(msg->bridge), "%s", bridge);
+	dpv_str_copy(msg->bridge, sizeof(msg->bridge), dpv_cstr(bridge));
 	if (sig_msg_post(s->e, bridge_owner(bridge, s->e->nb_sig), msg) != 0)
 		s->cnt[DPV_SIG_C_msg_ring_full]++;
 }
@@ -335,7 +335,7 @@ session_add(struct dpv_sig *s, struct sig_msg *m)
 	if (si.action == DPV_CALL_BRIDGE) {
 		if (strcmp(si.bridge, m->bridge) == 0)
 			return -EALREADY;
-		snprintf(m->uri, sizeof(m->uri), "%s", si.bridge);
+		dpv_str_copy(m->uri, sizeof(m->uri), dpv_cstr(si.bridge));
 		return -EBUSY;
 	}
 	return sip_ua_set_bridge(s->ua, m->session_id, m->bridge);
@@ -520,6 +520,8 @@ dpv_sig_print_capacity(const struct dpv_config *c, FILE *f)
 	uint64_t mbuf = 64 + sizeof(struct rte_mbuf) + DPV_MBUF_PRIV + RTE_MBUF_DEFAULT_BUF_SIZE;
 	uint64_t nmbuf = (uint64_t)c->sip.max_transactions + DPV_SIG_POOL_SLACK;
 	struct sip_ua_capacity cap;
+	/* as dpv_lcore_plan counts them: signaling-per-cpu only with shared-cpu = threads */
+	unsigned nb_sig = dpv_cpuset_count(&c->signaling) * (c->cpu_threads ? c->sig_per_cpu : 1);
 
 	sip_ua_capacity(&u, &cap);
 	fprintf(f,
@@ -533,7 +535,13 @@ dpv_sig_print_capacity(const struct dpv_config *c, FILE *f)
 	fprintf(f,
 	        "rtp: %u calls with media at once (ports %u-%u, split between the signaling "
 	        "lcores)\n",
-	        (c->rtp.port_max - c->rtp.port_min + 1) / 2, c->rtp.port_min, c->rtp.port_max);
+	        (c->rtp.port_max - c->rtp.port_min + 1 - dpv_ng_port_share(c, nb_sig)) / 2,
+	        c->rtp.port_min, c->rtp.port_max - dpv_ng_port_share(c, nb_sig));
+	if (c->ng.enabled)
+		fprintf(
+		    f, "ng: %u relayed calls of one stream at once (ports %u-%u, 2 per stream)\n",
+		    dpv_ng_port_share(c, nb_sig) / 4,
+		    (c->rtp.port_max - dpv_ng_port_share(c, nb_sig) + 2) & ~1u, c->rtp.port_max);
 }
 
 /*
@@ -670,12 +678,21 @@ int
 dpv_sig_init(struct dpv_engine *e, FILE *err)
 {
 	const struct dpv_config *c = &e->cfg;
-	unsigned span, nb = e->nb_sig;
+	unsigned span, top, nb = e->nb_sig;
 
 	if (dialplan_check(c, err) < 0)
 		return -1;
-	/* Each signaling lcore owns an equal slice of the RTP range (even-aligned). */
-	span = ((unsigned)(c->rtp.port_max - c->rtp.port_min + 1) / nb) & ~1u;
+	/* Each signaling lcore owns an equal slice of the RTP range (even-aligned), below the
+	 * share [ng] takes from its top (ng.c). */
+	top = (unsigned)c->rtp.port_max - dpv_ng_port_share(c, nb);
+	span = (top >= c->rtp.port_min ? (top - c->rtp.port_min + 1) / nb : 0) & ~1u;
+	if (c->ng.enabled &&
+	    (top < c->rtp.port_min || span < 2 || (unsigned)c->rtp.port_max - top < 4)) {
+		fprintf(err,
+		        "%s: [ng] ports: %u of [rtp] %u-%u leave too few for %u signaling lcores\n",
+		        c->path, dpv_ng_port_share(c, nb), c->rtp.port_min, c->rtp.port_max, nb);
+		goto fail;
+	}
 	if (span < 2) {
 		fprintf(err, "%s: [rtp] port-min: range too small for %u signaling lcores\n",
 		        c->path, nb);
@@ -703,7 +720,7 @@ dpv_sig_init(struct dpv_engine *e, FILE *err)
 	for (unsigned i = 0; i < nb; i++) {
 		struct dpv_worker *w = e->sig_workers[i];
 		uint16_t lo = (uint16_t)(c->rtp.port_min + i * span);
-		uint16_t hi = i + 1 == nb ? c->rtp.port_max : (uint16_t)(lo + span - 1);
+		uint16_t hi = i + 1 == nb ? (uint16_t)top : (uint16_t)(lo + span - 1);
 		struct dpv_sig *s = sig_create(e, i, lo, hi, err);
 
 		if (s == NULL)

@@ -41,8 +41,8 @@ addr_str(uint32_t ip, uint16_t port, char out[32])
 
 /* The media counters of local port @a port into @a o (zeros while it has no flow). RCU read
  * side. */
-static void
-media_json(const struct dpv_engine *e, uint16_t port, json_t *o)
+void
+dpv_media_json(const struct dpv_engine *e, uint16_t port, json_t *o)
 {
 	struct dpv_media_port_stats st;
 	char latched[32];
@@ -81,7 +81,7 @@ session_json(const struct sip_sess_info *si, void *arg)
 	if (o == NULL) /* not UTF-8: a peer's URI is the peer's */
 		o = json_pack("{s:I, s:s}", "id", (json_int_t)si->id, "state",
 		              sip_sess_state_name(si->state));
-	media_json(l->e, si->local_port, o);
+	dpv_media_json(l->e, si->local_port, o);
 	json_array_append_new(l->arr, o);
 }
 
@@ -108,6 +108,7 @@ cmd_sessions(struct dpv_engine *e, const json_t *req, json_t *reply, const char 
 	rcu_thread_online();
 	rcu_read_lock();
 	arr = dpv_sessions_json(e);
+	dpv_ng_sessions_json(e, arr); /* the main lcore's own table: never from telemetry */
 	rcu_read_unlock();
 	rcu_thread_offline();
 	json_object_set_new(reply, "sessions", arr);
@@ -341,7 +342,7 @@ bridge_json(const struct bridge *b, void *arg)
 		    si ? json_string_value(json_object_get(si, "direction")) : "-", "remote_media",
 		    si ? json_string_value(json_object_get(si, "remote_media")) : "", "local_port",
 		    m->port);
-		media_json(l->e, m->port, o);
+		dpv_media_json(l->e, m->port, o);
 		json_array_append_new(members, o);
 	}
 	json_array_append_new(l->arr, json_pack("{s:s,s:s,s:i,s:o}", "name", b->name, "origin",

@@ -229,5 +229,7 @@ dpv_stats_json(const struct dpv_engine *e)
 			                    json_integer(totals[c]));
 	}
 	json_object_set_new(root, "drops", drops);
+	/* counters only (racy reads, as the lcores' are): the NG calls are the main lcore's */
+	json_object_set_new(root, "ng", dpv_ng_stats_json(e));
 	return root;
 }

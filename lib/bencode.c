@@ -264,18 +264,10 @@ dpv_benc_cstr(struct dpv_buf *b, const char *s)
 void
 dpv_benc_int(struct dpv_buf *b, int64_t v)
 {
-	char d[24];
-	unsigned n = 0;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-
 	dpv_buf_put(b, "i", 1);
 	if (v < 0)
 		dpv_buf_put(b, "-", 1);
-	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	dpv_buf_put(b, d + sizeof(d) - n, n);
+	dpv_buf_u64(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 	dpv_buf_put(b, "e", 1);
 }
 

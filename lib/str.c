@@ -47,17 +47,113 @@ dpv_str_to_u32(struct dpv_str s, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-void
-dpv_buf_u32(struct dpv_buf *b, uint32_t v)
-{
-	char tmp[10];
-	uint32_t n = 0;
+/* "00".."99": two digits per division by 100 halves the divisions and the stores. */
+static const char digit_pairs[200] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
 
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	dpv_buf_put(b, tmp + sizeof(tmp) - n, n);
+/* Digits of @a v: most values on the message path are short, so count up from one. */
+static inline uint32_t
+u64_digits(uint64_t v)
+{
+	static const uint64_t pow10[DPV_U64_DIGITS] = {
+	    1ull,
+	    10ull,
+	    100ull,
+	    1000ull,
+	    10000ull,
+	    100000ull,
+	    1000000ull,
+	    10000000ull,
+	    100000000ull,
+	    1000000000ull,
+	    10000000000ull,
+	    100000000000ull,
+	    1000000000000ull,
+	    10000000000000ull,
+	    100000000000000ull,
+	    1000000000000000ull,
+	    10000000000000000ull,
+	    100000000000000000ull,
+	    1000000000000000000ull,
+	    10000000000000000000ull,
+	};
+	uint32_t n = 1;
+
+	while (n < DPV_U64_DIGITS && v >= pow10[n])
+		n++;
+	return n;
+}
+
+uint32_t
+dpv_fmt_u64(char *out, uint64_t v)
+{
+	uint32_t n = u64_digits(v);
+	char *p = out + n;
+
+	while (v >= 100) {
+		uint32_t i = (uint32_t)(v % 100) * 2;
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, digit_pairs + i, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digit_pairs + v * 2, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return n;
+}
+
+void
+dpv_buf_u64(struct dpv_buf *b, uint64_t v)
+{
+	char tmp[DPV_U64_DIGITS];
+
+	if (b->over)
+		return;
+	/* Straight into the buffer when the longest number fits; else through tmp, so that
+	 * nothing is written past cap and a number that does not fit sets over. */
+	if (b->cap - b->len >= DPV_U64_DIGITS) {
+		b->len += dpv_fmt_u64(b->p + b->len, v);
+		return;
+	}
+	dpv_buf_put(b, tmp, dpv_fmt_u64(tmp, v));
+}
+
+void
+dpv_buf_hex(struct dpv_buf *b, uint64_t v, unsigned digits)
+{
+	static const char hex[16] = "0123456789abcdef";
+	char tmp[16];
+
+	if (digits == 0 || digits > sizeof(tmp)) {
+		b->over = true;
+		return;
+	}
+	for (unsigned i = digits; i > 0; i--, v >>= 4)
+		tmp[i - 1] = hex[v & 0xf];
+	dpv_buf_put(b, tmp, digits);
+}
+
+uint32_t
+dpv_str_copy(char *dst, size_t cap, struct dpv_str s)
+{
+	uint32_t n = s.len < cap ? s.len : (uint32_t)(cap - 1);
+
+	if (n)
+		memcpy(dst, s.p, n);
+	dst[n] = '\0';
+	return n;
 }
 
 void
@@ -133,7 +229,7 @@ dpv_call_action_name(enum dpv_call_action a)
 {
 	static const char *const names[DPV_CALL_ACTION_MAX] = {
 	    [DPV_CALL_NONE] = "none",     [DPV_CALL_TONE] = "tone",     [DPV_CALL_ECHO] = "echo",
-	    [DPV_CALL_BRIDGE] = "bridge", [DPV_CALL_REJECT] = "reject",
+	    [DPV_CALL_BRIDGE] = "bridge", [DPV_CALL_REJECT] = "reject", [DPV_CALL_RELAY] = "relay",
 	};
 
 	return (unsigned)a < DPV_CALL_ACTION_MAX ? names[a] : "?";

@@ -4,8 +4,6 @@
  * the answer/offer writers. Every read is bounded by the view it works on; no
  * function here relies on a NUL after the body.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "rtp.h"
@@ -46,6 +44,10 @@ next_token(struct dpv_str *rest, struct dpv_str *tok)
 {
 	uint32_t i = 0, start;
 
+	if (rest->len == 0) { /* an attribute without a value has no pointer to step from */
+		*tok = *rest;
+		return false;
+	}
 	while (i < rest->len && (rest->p[i] == ' ' || rest->p[i] == '\t'))
 		i++;
 	start = i;
@@ -562,17 +564,29 @@ dir_name(enum rtp_dir d)
 	}
 }
 
+/*
+ * Every writer below appends fragments and integers by table (dpv_buf_*): an answer is
+ * written per call on a signaling lcore, where vsnprintf was nine tenths of writing one
+ * (bench/RESULTS.md, issue 11).
+ */
 static void
 w_session(struct dpv_buf *w, uint32_t ip, uint64_t sess_id, uint64_t sess_version,
           struct dpv_str timing)
 {
 	char addr[DPV_IPV4_STRLEN];
+	struct dpv_str a = {addr, dpv_ipv4_format(ip, addr)};
 
-	dpv_ipv4_format(ip, addr);
-	dpv_buf_printf(w, "v=0\r\no=dpvoip %llu %llu IN IP4 %s\r\ns=dpvoip\r\nc=IN IP4 %s\r\nt=",
-	               (unsigned long long)sess_id, (unsigned long long)sess_version, addr, addr);
+	dpv_buf_cstr(w, "v=0\r\no=dpvoip ");
+	dpv_buf_u64(w, sess_id);
+	dpv_buf_cstr(w, " ");
+	dpv_buf_u64(w, sess_version);
+	dpv_buf_cstr(w, " IN IP4 ");
+	dpv_buf_str(w, a);
+	dpv_buf_cstr(w, "\r\ns=dpvoip\r\nc=IN IP4 ");
+	dpv_buf_str(w, a);
+	dpv_buf_cstr(w, "\r\nt=");
 	dpv_buf_str(w, timing);
-	dpv_buf_printf(w, "\r\n");
+	dpv_buf_cstr(w, "\r\n");
 }
 
 /* A telephone-event fmtp we can repeat: events and ranges only ("0-15,66"). */
@@ -605,31 +619,43 @@ rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
 
 		if (i != neg->media) {
 			/* Rejected: same media, proto and formats, port 0. */
-			dpv_buf_printf(&w, "m=");
+			dpv_buf_cstr(&w, "m=");
 			dpv_buf_str(&w, m->type);
-			dpv_buf_printf(&w, " 0 ");
+			dpv_buf_cstr(&w, " 0 ");
 			dpv_buf_str(&w, m->proto);
-			dpv_buf_printf(&w, " ");
+			dpv_buf_cstr(&w, " ");
 			dpv_buf_str(&w, m->fmts);
-			dpv_buf_printf(&w, "\r\n");
+			dpv_buf_cstr(&w, "\r\n");
 			continue;
 		}
-		dpv_buf_printf(&w, "m=audio %u RTP/AVP %u", local_port, neg->pt);
-		if (neg->te_pt >= 0)
-			dpv_buf_printf(&w, " %d", neg->te_pt);
-		dpv_buf_printf(&w, "\r\na=rtpmap:%u %s/8000\r\n", neg->pt,
-		               neg->codec == RTP_PT_PCMU ? "PCMU" : "PCMA");
+		dpv_buf_cstr(&w, "m=audio ");
+		dpv_buf_u32(&w, local_port);
+		dpv_buf_cstr(&w, " RTP/AVP ");
+		dpv_buf_u32(&w, neg->pt);
 		if (neg->te_pt >= 0) {
-			dpv_buf_printf(&w, "a=rtpmap:%d telephone-event/8000\r\n", neg->te_pt);
+			dpv_buf_cstr(&w, " ");
+			dpv_buf_u32(&w, (uint32_t)neg->te_pt);
+		}
+		dpv_buf_cstr(&w, "\r\na=rtpmap:");
+		dpv_buf_u32(&w, neg->pt);
+		dpv_buf_cstr(&w, neg->codec == RTP_PT_PCMU ? " PCMU/8000\r\n" : " PCMA/8000\r\n");
+		if (neg->te_pt >= 0) {
+			dpv_buf_cstr(&w, "a=rtpmap:");
+			dpv_buf_u32(&w, (uint32_t)neg->te_pt);
+			dpv_buf_cstr(&w, " telephone-event/8000\r\n");
 			if (te_fmtp_ok(neg->te_fmtp)) {
-				dpv_buf_printf(&w, "a=fmtp:%d ", neg->te_pt);
+				dpv_buf_cstr(&w, "a=fmtp:");
+				dpv_buf_u32(&w, (uint32_t)neg->te_pt);
+				dpv_buf_cstr(&w, " ");
 				dpv_buf_str(&w, neg->te_fmtp);
-				dpv_buf_printf(&w, "\r\n");
+				dpv_buf_cstr(&w, "\r\n");
 			}
 		}
-		dpv_buf_printf(&w, "a=ptime:20\r\na=%s\r\n", dir_name(neg->answer_dir));
+		dpv_buf_cstr(&w, "a=ptime:20\r\na=");
+		dpv_buf_cstr(&w, dir_name(neg->answer_dir));
+		dpv_buf_cstr(&w, "\r\n");
 		if (neg->rtcp_mux)
-			dpv_buf_printf(&w, "a=rtcp-mux\r\n"); /* RFC 5761 5.1.1: accepted */
+			dpv_buf_cstr(&w, "a=rtcp-mux\r\n"); /* RFC 5761 5.1.1: accepted */
 	}
 	return w_end(&w);
 }
@@ -641,15 +667,28 @@ rtp_sdp_write_offer(char *buf, size_t cap, uint32_t local_ip, uint16_t local_por
 	struct dpv_buf w = w_init(buf, cap);
 
 	w_session(&w, local_ip, sess_id, sess_version, DPV_STR_LIT("0 0"));
-	dpv_buf_printf(&w,
-	               "m=audio %u RTP/AVP %u %u %u\r\n"
-	               "a=rtpmap:%u PCMU/8000\r\n"
-	               "a=rtpmap:%u PCMA/8000\r\n"
-	               "a=rtpmap:%u telephone-event/8000\r\n"
-	               "a=fmtp:%u 0-16\r\n"
-	               "a=ptime:20\r\n"
-	               "a=sendrecv\r\n",
-	               local_port, RTP_PT_PCMU, RTP_PT_PCMA, RTP_PT_TE, RTP_PT_PCMU, RTP_PT_PCMA,
-	               RTP_PT_TE, RTP_PT_TE);
+	dpv_buf_cstr(&w, "m=audio ");
+	dpv_buf_u32(&w, local_port);
+	/* the payload types are constants: their lines are one literal */
+	dpv_buf_cstr(
+	    &w,
+	    " RTP/AVP " RTE_STR(RTP_PT_PCMU) " " RTE_STR(RTP_PT_PCMA) " " RTE_STR(
+	        RTP_PT_TE) "\r\n"
+	                   "a=rtpmap:" RTE_STR(
+	                       RTP_PT_PCMU) " PCMU/8000\r\n"
+	                                    "a=rtpmap:" RTE_STR(
+	                                        RTP_PT_PCMA) " PCMA/8000\r\n"
+	                                                     "a=rtpmap:" RTE_STR(
+	                                                         RTP_PT_TE) " telephone-event/"
+	                                                                    "8000\r\n"
+	                                                                    "a=fmtp:" RTE_STR(
+	                                                                        RTP_PT_TE) " 0-"
+	                                                                                   "16\r\n"
+	                                                                                   "a="
+	                                                                                   "ptime:"
+	                                                                                   "20\r\n"
+	                                                                                   "a="
+	                                                                                   "sendrec"
+	                                                                                   "v\r\n");
 	return w_end(&w);
 }

@@ -5,8 +5,6 @@
  * sip_peek_call_id() before any parse and steers it there; the UAC makes Call-IDs that map to
  * its own lcore, so the answers to its requests come back to it.
  */
-#include <stdio.h>
-
 #include "sip_msg_int.h"
 #include "ua_int.h"
 
@@ -94,10 +92,15 @@ ua_make_call_id(struct sip_ua *ua, struct ua_sess *s)
 	/* nb_uas tries on average; the bound only guards a broken hash */
 	for (unsigned i = 0; i < 64 * 1024; i++) {
 		char cid[64];
-		int n =
-		    snprintf(cid, sizeof(cid), "%016llx%08x@%.*s", (unsigned long long)ua_rand(ua),
-		             (unsigned)ua->next_unique, (int)s->dlg.host_len, s->dlg.host);
-		struct dpv_str v = {cid, (uint32_t)n};
+		struct dpv_buf b = DPV_BUF(cid, sizeof(cid));
+		struct dpv_str v;
+
+		/* "%016llx%08x@host", by table: 16 + 8 + 1 + at most 15 bytes, it fits */
+		dpv_buf_hex(&b, ua_rand(ua), 16);
+		dpv_buf_hex(&b, ua->next_unique, 8);
+		dpv_buf_put(&b, "@", 1);
+		dpv_buf_put(&b, s->dlg.host, s->dlg.host_len);
+		v = (struct dpv_str){cid, b.len};
 
 		ua_dlg_set(s, DF_CALLID, v);
 		if (sip_call_id_owner(v, ua->cfg.nb_uas) == ua->cfg.index)

@@ -144,8 +144,6 @@ ua_dlg_contact(const struct sip_ua *ua, const struct ua_sess *s, char *buf, uint
 
 	dpv_buf_cstr(&b, "<sip:engine@");
 	dpv_buf_put(&b, s->dlg.host, s->dlg.host_len);
-	dpv_buf_put(&b, ":", 1);
-	dpv_buf_u32(&b, ua->cfg.local_port);
-	dpv_buf_put(&b, ">", 1);
+	dpv_buf_put(&b, ua->contact_tail, ua->contact_tail_len);
 	return (struct dpv_str){buf, dpv_buf_end(&b) < 0 ? 0 : b.len};
 }

@@ -79,7 +79,7 @@ sip_dialplan_create(const struct sip_dialplan_rule *rules, unsigned n, char *err
 
 		bad = (int)i; /* if this rule fails */
 		if (r->pattern == NULL || r->action == DPV_CALL_NONE ||
-		    r->action >= DPV_CALL_ACTION_MAX) {
+		    r->action == DPV_CALL_RELAY || r->action >= DPV_CALL_ACTION_MAX) {
 			snprintf(err, errlen, "rule %u: no pattern or unknown action", i);
 			goto fail;
 		}

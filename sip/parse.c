@@ -6,12 +6,21 @@
 
 #include "sip_msg_int.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h> /* part of the x86-64 baseline: no dispatch needed */
+#endif
+
 uint8_t sip_ctype[256];
 
-/* Header names: full and compact forms. Looked up through an open-addressing table filled
- * once at load time, so the per-header cost is one hash and one compare. */
+/*
+ * Header names: full and compact forms, lower case, zero-padded so that a lookup compares
+ * whole words at fixed offsets. Indexed at load time by length and first letter (at most two
+ * names share a slot), so a lookup is one index and one or two word compares, not a hash over
+ * every byte and a string compare.
+ */
+#define HNAME_MAX 24 /* longest name + padding; sizes the word loads below */
 static const struct {
-	const char *name;
+	char name[HNAME_MAX];
 	uint8_t type;
 } hdr_names[] = {
     {"via", SIP_HDR_VIA},
@@ -70,17 +79,28 @@ static const struct {
     {"date", SIP_HDR_DATE},
 };
 
-#define HTAB_SIZE 256           /* power of two, > 3x the names */
-static uint8_t htab[HTAB_SIZE]; /* index into hdr_names + 1; 0 = empty */
+#define HNAME_LONGEST 19 /* "proxy-authorization" */
+#define HSLOT_WAYS    2  /* names sharing a length and first letter: rseq/rack, call-id/contact */
+static uint8_t hslot[HNAME_LONGEST + 1][26][HSLOT_WAYS]; /* hdr_names index + 1; 0 = none */
 
-static uint32_t
-hname_hash(const char *p, uint32_t len)
+/* @a p[0..n) equals the lower-case @a lit (n <= HNAME_LONGEST, lit zero-padded) ignoring
+ * case. Overlapping loads cover any length with 8-, 4-, 2- or 1-byte words inside [0, n). */
+static inline bool
+hname_eq(const char *p, uint32_t n, const char *lit)
 {
-	uint32_t h = len;
-
-	for (uint32_t i = 0; i < len; i++)
-		h = h * 31 + sip_lower((uint8_t)p[i]);
-	return (h * 2654435761u) >> 24; /* Fibonacci hashing: use the well-mixed top bits */
+	if (n >= 8) {
+		for (uint32_t i = 0; i + 8 < n; i += 8)
+			if (sip_lower8(sip_load_n(p + i, 8)) != sip_load_n(lit + i, 8))
+				return false;
+		return sip_lower8(sip_load_n(p + n - 8, 8)) == sip_load_n(lit + n - 8, 8);
+	}
+	if (n >= 4)
+		return sip_lower8(sip_load_n(p, 4)) == sip_load_n(lit, 4) &&
+		       sip_lower8(sip_load_n(p + n - 4, 4)) == sip_load_n(lit + n - 4, 4);
+	if (n >= 2)
+		return sip_lower8(sip_load_n(p, 2)) == sip_load_n(lit, 2) &&
+		       sip_lower8(sip_load_n(p + n - 2, 2)) == sip_load_n(lit + n - 2, 2);
+	return sip_lower((uint8_t)p[0]) == (uint8_t)lit[0];
 }
 
 static void
@@ -89,6 +109,8 @@ ctype_set(const char *chars, uint8_t cls)
 	for (; *chars; chars++)
 		sip_ctype[(uint8_t)*chars] |= cls;
 }
+
+static void hword_init(void);
 
 __attribute__((constructor)) static void
 sip_parse_tables_init(void)
@@ -109,31 +131,220 @@ sip_parse_tables_init(void)
 
 	for (uint32_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
 		uint32_t n = (uint32_t)strlen(hdr_names[i].name);
-		uint32_t h = hname_hash(hdr_names[i].name, n) & (HTAB_SIZE - 1);
+		uint8_t *slot = hslot[n][hdr_names[i].name[0] - 'a'];
+		unsigned k = 0;
 
-		while (htab[h] != 0)
-			h = (h + 1) & (HTAB_SIZE - 1);
-		htab[h] = (uint8_t)(i + 1);
+		while (k < HSLOT_WAYS && slot[k] != 0)
+			k++;
+		if (k < HSLOT_WAYS) /* sized for the table; test_scan finds a name left out */
+			slot[k] = (uint8_t)(i + 1);
 	}
+	hword_init();
 }
 
 enum sip_hdr_type
 sip_hdr_lookup(struct dpv_str name)
 {
-	uint32_t h = hname_hash(name.p, name.len) & (HTAB_SIZE - 1);
+	uint8_t c;
 
-	while (htab[h] != 0) {
-		const char *n = hdr_names[htab[h] - 1].name;
-		uint32_t i;
+	if (name.len == 0 || name.len > HNAME_LONGEST)
+		return SIP_HDR_OTHER;
+	c = (uint8_t)(sip_lower((uint8_t)name.p[0]) - 'a');
+	if (c >= 26) /* every known name starts with a letter */
+		return SIP_HDR_OTHER;
+	for (unsigned k = 0; k < HSLOT_WAYS && hslot[name.len][c][k] != 0; k++) {
+		unsigned i = hslot[name.len][c][k] - 1u;
 
-		for (i = 0; i < name.len; i++)
-			if (n[i] == '\0' || n[i] != (char)sip_lower((uint8_t)name.p[i]))
-				break;
-		if (i == name.len && n[i] == '\0')
-			return (enum sip_hdr_type)hdr_names[htab[h] - 1].type;
-		h = (h + 1) & (HTAB_SIZE - 1);
+		if (hname_eq(name.p, name.len, hdr_names[i].name))
+			return (enum sip_hdr_type)hdr_names[i].type;
 	}
 	return SIP_HDR_OTHER;
+}
+
+/*
+ * sip_hdr_lookup for a name inside a message with 16 readable bytes from @a p. The name's two
+ * words, masked to its length, compare against each candidate with the candidate's case bits
+ * OR-ed in: 0x20 where the name has a letter (so either case matches it and nothing else
+ * does), nothing where it has '-' (which must then match exactly), so no byte is lower-cased.
+ */
+static struct {
+	uint64_t w[2], fold[2];
+} hword[sizeof(hdr_names) / sizeof(hdr_names[0])];
+static uint64_t hmask[17][2]; /* the bytes of a name of each length, in its two words */
+
+static void
+hword_init(void)
+{
+	for (uint32_t n = 0; n <= 16; n++)
+		for (int k = 0; k < 2; k++) {
+			uint32_t in = n > 8u * k ? n - 8u * k : 0;
+			hmask[n][k] = in >= 8 ? ~0ull : (1ull << (8 * in)) - 1;
+		}
+	for (uint32_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++)
+		for (int k = 0; k < 2; k++) {
+			hword[i].w[k] = sip_load_n(hdr_names[i].name + 8 * k, 8);
+			hword[i].fold[k] = 0;
+			for (int j = 0; j < 8; j++) {
+				char c = hdr_names[i].name[8 * k + j];
+				if (c >= 'a' && c <= 'z')
+					hword[i].fold[k] |= 0x20ull << (8 * j);
+			}
+		}
+}
+
+static inline enum sip_hdr_type
+hdr_lookup_in_msg(const char *p, uint32_t n, const char *e)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n > 16 || e - p < 16)
+		return sip_hdr_lookup(sip_str(p, p + n));
+	uint8_t c = (uint8_t)(((uint8_t)p[0] | 0x20) - 'a'); /* a letter either case, or >= 26 */
+	if (c >= 26)
+		return SIP_HDR_OTHER;
+	uint64_t a = sip_load_n(p, 8) & hmask[n][0], b = sip_load_n(p + 8, 8) & hmask[n][1];
+
+	for (unsigned k = 0; k < HSLOT_WAYS && hslot[n][c][k] != 0; k++) {
+		unsigned i = hslot[n][c][k] - 1u;
+
+		if ((a | hword[i].fold[0]) == hword[i].w[0] &&
+		    (b | hword[i].fold[1]) == hword[i].w[1])
+			return (enum sip_hdr_type)hdr_names[i].type;
+	}
+	return SIP_HDR_OTHER;
+#else
+	(void)e;
+	return sip_hdr_lookup(sip_str(p, p + n));
+#endif
+}
+
+/*
+ * memchr for the short spans of the eager fields (URIs, the start line, a Via value): 16
+ * bytes per step with the last step overlapping, and a plain loop below 16 bytes, where a
+ * call into libc costs more than the search. @a c2 is a second byte to stop at (pass @a c
+ * again for one).
+ */
+static inline const char *
+find_byte2(const char *p, const char *e, char c, char c2)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		const __m128i k = _mm_set1_epi8(c), k2 = _mm_set1_epi8(c2);
+		unsigned hit;
+
+		for (; e - p >= 16; p += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			hit = (unsigned)_mm_movemask_epi8(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(v, k2)));
+			if (hit)
+				return p + __builtin_ctz(hit);
+		}
+		if (p == e)
+			return NULL;
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(e - 16));
+		hit = (unsigned)_mm_movemask_epi8(
+		          _mm_or_si128(_mm_cmpeq_epi8(v, k), _mm_cmpeq_epi8(v, k2))) &
+		      (0xffffu << (16 - (e - p)));
+		return hit ? e - 16 + __builtin_ctz(hit) : NULL;
+	}
+#endif
+	for (; p < e; p++)
+		if (*p == c || *p == c2)
+			return p;
+	return NULL;
+}
+
+static inline const char *
+find_byte(const char *p, const char *e, char c)
+{
+	return find_byte2(p, e, c, c);
+}
+
+#ifdef __SSE2__
+/* Bytes of @a v in [lo, hi]: unsigned, by the wrap of v - lo. */
+static inline __m128i
+in_range(__m128i v, char lo, char hi)
+{
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
+
+	return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((char)(hi - lo))), d);
+}
+
+/* A mask of the bytes of p[0..16) that are not SIP_C_HOST (alphanumerics, '-', '.', '_'). */
+static inline unsigned
+host_bad16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i ok = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'); /* bit 5 only */
+
+	ok = _mm_or_si128(ok, in_range(v, '0', '9'));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+	return ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
+}
+#endif
+
+/* sip_skip_cls(p, e, SIP_C_HOST), 16 bytes per step: hosts are the longest runs the eager
+ * fields scan (four per INVITE). The last step overlaps the one before so that no load
+ * leaves [p, e); runs shorter than a vector take the table. */
+static inline const char *
+skip_host_chars(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		unsigned bad;
+
+		for (; e - p >= 16; p += 16)
+			if ((bad = host_bad16(p)) != 0)
+				return p + __builtin_ctz(bad);
+		if (p == e)
+			return e;
+		bad = host_bad16(e - 16) & (0xffffu << (16 - (e - p)));
+		return bad ? e - 16 + __builtin_ctz(bad) : e;
+	}
+#endif
+	return sip_skip_cls(p, e, SIP_C_HOST);
+}
+
+#ifdef __SSE2__
+/* A mask of the bytes of p[0..16) that are not SIP_C_WORD: outside '!'..'~', or one of the
+ * nine printable bytes RFC 3261's word leaves out. */
+static inline unsigned
+word_bad16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i ok = in_range(v, '!', '~'), bad;
+
+	/* '#' '$' and '&' are 0x23, 0x24 and 0x26: one range catches the three with '%' */
+	bad = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('%')), in_range(v, '#', '&'));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('^')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('|')));
+	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) ^ 0xffffu;
+}
+#endif
+
+/* sip_skip_cls(p, e, SIP_C_WORD), 16 bytes per step (Call-IDs run for 20 to 50 bytes). */
+static inline const char *
+skip_word_chars(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		unsigned bad;
+
+		for (; e - p >= 16; p += 16)
+			if ((bad = word_bad16(p)) != 0)
+				return p + __builtin_ctz(bad);
+		if (p == e)
+			return e;
+		bad = word_bad16(e - 16) & (0xffffu << (16 - (e - p)));
+		return bad ? e - 16 + __builtin_ctz(bad) : e;
+	}
+#endif
+	return sip_skip_cls(p, e, SIP_C_WORD);
 }
 
 /* host = hostname / IPv4address / IPv6reference. IPv6 contents are checked for their
@@ -158,7 +369,7 @@ scan_host(const char *p, const char *e)
 			return NULL;
 		return q + 1;
 	}
-	const char *q = sip_skip_cls(p, e, SIP_C_HOST);
+	const char *q = skip_host_chars(p, e);
 	return q == p ? NULL : q;
 }
 
@@ -166,11 +377,12 @@ static int
 scan_port(const char **pp, const char *e, uint16_t *port)
 {
 	const char *p = *pp, *q = p;
-	uint32_t v;
+	uint32_t v = 0;
 
-	while (q < e && *q >= '0' && *q <= '9')
-		q++;
-	if (q == p || q - p > 5 || dpv_str_to_u32(sip_str(p, q), 65535, &v) != 0)
+	/* the value as the digits go by; a sixth digit already fails, so stop there */
+	while (q < e && *q >= '0' && *q <= '9' && q - p <= 5)
+		v = v * 10 + (uint32_t)(*q++ - '0');
+	if (q == p || q - p > 5 || v > 65535)
 		return -1;
 	*port = (uint16_t)v;
 	*pp = q;
@@ -223,7 +435,8 @@ sip_params_scan(const char **pp, const char *e, struct dpv_str *params, const st
 			p = sip_skip_ws(v, e);
 		}
 		for (unsigned i = 0; i < ncaps; i++) {
-			if (!*caps[i].has && dpv_str_caseeq(name, caps[i].name)) {
+			if (!*caps[i].has && name.len == caps[i].name.len &&
+			    sip_caseeq_n(name.p, caps[i].name.p, name.len)) {
 				*caps[i].has = true;
 				*caps[i].val = val;
 			}
@@ -282,6 +495,44 @@ scheme_of(struct dpv_str s)
 	return SIP_SCHEME_OTHER;
 }
 
+/*
+ * Every byte of [p, e) may stand in a URI view (SIP_C_URI: above SP, not DEL, '<', '>' or
+ * '"'). Sixteen bytes per step, the last step overlapping the one before so that no load
+ * leaves the string; strings shorter than a vector take the table.
+ */
+static inline bool
+uri_chars_ok(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	size_t n = (size_t)(e - p);
+
+	if (n >= 16) {
+		const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+		const __m128i lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
+		              dq = _mm_set1_epi8('"');
+
+		for (size_t i = 0;; i += 16) {
+			if (i + 16 > n)
+				i = n - 16;
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i bad = _mm_cmpeq_epi8(_mm_min_epu8(v, sp), v); /* v <= 0x20 */
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, del));
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, lt));
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, gt));
+			bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, dq));
+			if (_mm_movemask_epi8(bad) != 0)
+				return false;
+			if (i + 16 >= n)
+				return true;
+		}
+	}
+#endif
+	for (; p < e; p++)
+		if (!sip_is((uint8_t)*p, SIP_C_URI))
+			return false;
+	return true;
+}
+
 int
 sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 {
@@ -291,9 +542,8 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 	u->raw = s;
 	if (s.len == 0 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 		return -1;
-	for (q = p; q < e; q++)
-		if (!sip_is((uint8_t)*q, SIP_C_URI))
-			return -1;
+	if (!uri_chars_ok(p, e))
+		return -1;
 	for (q = p + 1; q < e && *q != ':'; q++) {
 		uint8_t c = (uint8_t)*q;
 		if (!(sip_is(c, SIP_C_HOST) || c == '+') || c == '_')
@@ -308,7 +558,7 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 	if (u->scheme == SIP_SCHEME_OTHER)
 		return 0;
 	if (u->scheme == SIP_SCHEME_TEL) {
-		q = memchr(p, ';', (size_t)(e - p));
+		q = find_byte(p, e, ';');
 		u->user = sip_str(p, q ? q : e);
 		if (q)
 			u->params = sip_str(q + 1, e);
@@ -316,9 +566,9 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 	}
 
 	/* '@' cannot appear unescaped after the userinfo, so the first one ends it */
-	const char *at = memchr(p, '@', (size_t)(e - p));
+	const char *at = find_byte(p, e, '@');
 	if (at) {
-		const char *colon = memchr(p, ':', (size_t)(at - p));
+		const char *colon = find_byte(p, at, ':');
 		u->user = sip_str(p, colon ? colon : at);
 		if (colon)
 			u->password = sip_str(colon + 1, at);
@@ -338,7 +588,7 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 		u->has_port = true;
 	}
 	if (p < e && *p == ';') {
-		q = memchr(p, '?', (size_t)(e - p));
+		q = find_byte(p, e, '?');
 		u->params = sip_str(p + 1, q ? q : e);
 		p = q ? q : e;
 	}
@@ -395,7 +645,7 @@ sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 		p = q;
 	}
 	/* p at '<'; LAQUOT/RAQUOT allow no LWS inside the brackets */
-	q = memchr(p, '>', (size_t)(e - p));
+	q = find_byte(p, e, '>');
 	if (!q)
 		return -1;
 	uri = sip_str(p + 1, q);
@@ -434,7 +684,7 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 	p = sip_skip_ws(p + 1, e);
 	q = sip_skip_cls(p, e, SIP_C_TOKEN);
 	v->transport = sip_str(p, q);
-	if (!SIP_CASEEQ(proto, "SIP") || !dpv_str_eq(ver, DPV_STR_LIT("2.0")) ||
+	if (!SIP_CASEEQ(proto, "SIP") || ver.len != 3 || memcmp(ver.p, "2.0", 3) != 0 ||
 	    v->transport.len == 0)
 		return -1;
 	p = sip_skip_ws(q, e);
@@ -467,7 +717,7 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 static int
 parse_request_line(struct sip_msg *m, const char *p, const char *e)
 {
-	const char *sp1 = memchr(p, ' ', (size_t)(e - p)), *sp2;
+	const char *sp1 = find_byte(p, e, ' '), *sp2;
 	struct dpv_str ver;
 
 	if (!sp1)
@@ -477,7 +727,7 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 	if (sip_skip_cls(p, sp1, SIP_C_TOKEN) != sp1 || sp1 == p)
 		return SIP_PERR_METHOD;
 	m->method = sip_method_from_str(m->method_str);
-	sp2 = memchr(sp1 + 1, ' ', (size_t)(e - sp1 - 1));
+	sp2 = find_byte(sp1 + 1, e, ' ');
 	if (!sp2 || sp2 == sp1 + 1)
 		return SIP_PERR_START_LINE;
 	ver = sip_str(sp2 + 1, e);
@@ -499,7 +749,7 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 static int
 parse_status_line(struct sip_msg *m, const char *p, const char *e)
 {
-	const char *sp = memchr(p, ' ', (size_t)(e - p));
+	const char *sp = find_byte(p, e, ' ');
 	uint32_t code;
 
 	if (!sp)
@@ -515,74 +765,173 @@ parse_status_line(struct sip_msg *m, const char *p, const char *e)
 	return 0;
 }
 
+/*
+ * The scan masks of 64 bytes from base: lines and colons are found by bit tests on these
+ * instead of memchr per line and byte loops. A window starts where the parser asks for a byte
+ * outside the current one (normally a line start), so each byte is scanned about once.
+ */
+struct scan_win {
+	const char *base, *e;
+	struct sip_scan_masks m;
+};
+
+static inline void
+win_at(struct scan_win *w, const char *p)
+{
+	uint32_t n = (uint32_t)(w->e - p);
+
+	w->m = sip_scan_block(p, n < 64 ? n : 64);
+	w->base = p;
+}
+
+/* First LF in [p, e), or NULL. */
+static inline const char *
+win_lf(struct scan_win *w, const char *p)
+{
+	while (p < w->e) {
+		if ((size_t)(p - w->base) >= 64) /* also when p is before base */
+			win_at(w, p);
+		uint64_t bits = w->m.lf >> (p - w->base);
+		if (bits)
+			return p + __builtin_ctzll(bits);
+		if (w->e - w->base <= 64)
+			break;
+		p = w->base + 64;
+	}
+	return NULL;
+}
+
+/*
+ * The line at @a ls: its first LF (NULL when none) and, when the window shows one before
+ * that LF, its first colon (else NULL: the caller then walks the line as the grammar says).
+ * One window test for both, since nearly every line starts and ends inside one window.
+ */
+static inline const char *
+win_line(struct scan_win *w, const char *ls, const char **colon)
+{
+	if ((size_t)(ls - w->base) >= 64)
+		win_at(w, ls);
+	unsigned off = (unsigned)(ls - w->base);
+	uint64_t l = w->m.lf >> off, c = w->m.colon >> off;
+
+	if ((l | c) == 0 && off != 0 && w->e - w->base > 64) {
+		/* the line starts near the window's end and its name runs past it: a window
+		 * from the line start finds the colon, which the name walk would cost more */
+		win_at(w, ls);
+		off = 0;
+		l = w->m.lf;
+		c = w->m.colon;
+	}
+	if (l != 0) {
+		c &= (l & -l) - 1; /* the colons before the first LF */
+		*colon = c ? ls + __builtin_ctzll(c) : NULL;
+		return ls + __builtin_ctzll(l);
+	}
+	*colon = c ? ls + __builtin_ctzll(c) : NULL;
+	return w->e - w->base > 64 ? win_lf(w, w->base + 64) : NULL;
+}
+
 /* Split the header section; sets *body_start. */
 static int
-split_headers(struct sip_msg *m, const char *p, const char *e, const char **body_start)
+split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
 {
+	/*
+	 * Locals for the window and the header count: the byte stores into m (types, links)
+	 * may alias anything reachable through a pointer, which would reload both per line.
+	 */
+	struct scan_win w = *wp;
+	const char *e = w.e;
+	unsigned n = m->n_hdrs;
 	uint8_t last[SIP_HDR_MAX];
+	int rc = 0;
 
 	memset(last, 0xff, sizeof(last));
 	for (;;) {
 		if (p >= e || (*p == '\r' && p + 1 == e)) {
 			m->flags |= SIP_MSG_F_NO_BLANK_LINE;
 			*body_start = e;
-			return 0;
+			break;
 		}
 		if (*p == '\n') {
 			*body_start = p + 1;
-			return 0;
+			break;
 		}
 		if (*p == '\r' && p[1] == '\n') {
 			*body_start = p + 2;
-			return 0;
+			break;
 		}
 		/* logical line: up to an LF not followed by SP/HT */
-		const char *ls = p, *le, *next;
-		for (;;) {
-			const char *lf = memchr(p, '\n', (size_t)(e - p));
-			if (!lf) {
-				le = next = e;
-				break;
-			}
-			if (lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t')) {
-				p = lf + 1;
-				continue;
-			}
+		const char *ls = p, *le, *next, *colon, *lf = win_line(&w, ls, &colon);
+		/* an LF followed by SP/HT folds the line: the logical line goes on */
+		while (lf && lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t'))
+			lf = win_lf(&w, lf + 1);
+		if (lf) {
 			le = lf;
 			next = lf + 1;
-			break;
+		} else {
+			le = next = e;
 		}
 		if (le > ls && le[-1] == '\r')
 			le--;
-		if (le - ls > SIP_MAX_HDR_LINE)
-			return SIP_PERR_HDR_TOO_LONG;
+		if (le - ls > SIP_MAX_HDR_LINE) {
+			rc = SIP_PERR_HDR_TOO_LONG;
+			break;
+		}
 
-		const char *ne = sip_skip_cls(ls, le, SIP_C_TOKEN), *c = ne;
-		if (ne < le && *ne == '\0')
-			return SIP_PERR_HDR_NAME_NUL;
-		if (ne == ls)
-			return SIP_PERR_HDR_NAME;
-		while (c < le && (*c == ' ' || *c == '\t'))
-			c++;
-		if (c >= le)
-			return SIP_PERR_HDR_NO_COLON;
-		if (*c != ':')
-			return c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
-		if (m->n_hdrs >= SIP_MAX_HEADERS)
-			return SIP_PERR_TOO_MANY_HDRS;
+		const char *ne, *c;
+		uint8_t type;
+		/*
+		 * Fast path: a known name right before the colon is a valid token by construction,
+		 * so the name is neither walked nor looked up twice. Anything else (unknown names,
+		 * LWS before the colon, malformed lines) takes the walk, which sets the error.
+		 */
+		if (colon && colon > ls &&
+		    (type = (uint8_t)hdr_lookup_in_msg(ls, (uint32_t)(colon - ls), e)) !=
+		        SIP_HDR_OTHER) {
+			ne = c = colon;
+		} else {
+			ne = sip_skip_cls(ls, le, SIP_C_TOKEN);
+			c = ne;
+			if (ne < le && *ne == '\0') {
+				rc = SIP_PERR_HDR_NAME_NUL;
+				break;
+			}
+			if (ne == ls) {
+				rc = SIP_PERR_HDR_NAME;
+				break;
+			}
+			while (c < le && (*c == ' ' || *c == '\t'))
+				c++;
+			if (c >= le) {
+				rc = SIP_PERR_HDR_NO_COLON;
+				break;
+			}
+			if (*c != ':') {
+				rc = c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+				break;
+			}
+			type = (uint8_t)sip_hdr_lookup(sip_str(ls, ne));
+		}
+		if (n >= SIP_MAX_HEADERS) {
+			rc = SIP_PERR_TOO_MANY_HDRS;
+			break;
+		}
 
-		struct sip_hdr *h = &m->hdrs[m->n_hdrs];
+		struct sip_hdr *h = &m->hdrs[n];
 		h->name = sip_str(ls, ne);
 		h->value = sip_trim(sip_str(c + 1, le));
-		h->type = (uint8_t)sip_hdr_lookup(h->name);
+		h->type = type;
 		h->next = 0xff;
-		if (last[h->type] == 0xff)
-			m->first[h->type] = m->n_hdrs;
+		if (last[type] == 0xff)
+			m->first[type] = (uint8_t)n;
 		else
-			m->hdrs[last[h->type]].next = m->n_hdrs;
-		last[h->type] = m->n_hdrs++;
+			m->hdrs[last[type]].next = (uint8_t)n;
+		last[type] = (uint8_t)n++;
 		p = next;
 	}
+	m->n_hdrs = (uint8_t)n;
+	*wp = w;
+	return rc;
 }
 
 static bool
@@ -617,9 +966,20 @@ parse_eager(struct sip_msg *m)
 	if (m->first[SIP_HDR_MAX_FORWARDS] != 0xff && !single(m, SIP_HDR_MAX_FORWARDS))
 		return SIP_PERR_DUP_MAX_FORWARDS;
 
-	sip_list_iter_init(&it, m, SIP_HDR_VIA);
-	if (sip_via_next(&it, &m->via) != 1)
-		return SIP_PERR_VIA;
+	/*
+	 * The top Via: a header value without a comma is one element, so the list walk (quotes,
+	 * angle brackets, commas byte by byte) is only needed when there is one. sip_list_next
+	 * would return the same trimmed value; an empty value is malformed either way.
+	 */
+	v = m->hdrs[m->first[SIP_HDR_VIA]].value;
+	if (v.len > 0 && !find_byte(v.p, v.p + v.len, ',')) {
+		if (sip_via_parse(v, &m->via) != 0)
+			return SIP_PERR_VIA;
+	} else {
+		sip_list_iter_init(&it, m, SIP_HDR_VIA);
+		if (sip_via_next(&it, &m->via) != 1)
+			return SIP_PERR_VIA;
+	}
 	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_FROM]].value, &m->from) != 0 || m->from.star)
 		return SIP_PERR_FROM;
 	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_TO]].value, &m->to) != 0 || m->to.star)
@@ -628,11 +988,14 @@ parse_eager(struct sip_msg *m)
 	v = m->hdrs[m->first[SIP_HDR_CALL_ID]].value;
 	if (v.len == 0)
 		return SIP_PERR_CALL_ID;
-	n = 0;
-	for (uint32_t i = 0; i < v.len; i++) {
-		if (v.p[i] == '@' && ++n == 1 && i > 0 && i + 1 < v.len)
-			continue;
-		if (!sip_is((uint8_t)v.p[i], SIP_C_WORD))
+	{
+		/* word ["@" word]: '@' is not a word byte, so one '@' with word bytes on both
+		 * sides may stand between two runs of word bytes, and nothing else may */
+		const char *e = v.p + v.len, *q = skip_word_chars(v.p, e);
+
+		if (q < e && *q == '@' && q > v.p && q + 1 < e)
+			q = skip_word_chars(q + 1, e);
+		if (q != e)
 			return SIP_PERR_CALL_ID;
 	}
 	m->call_id = v;
@@ -652,7 +1015,9 @@ parse_eager(struct sip_msg *m)
 			return SIP_PERR_CSEQ;
 		m->cseq_method_str = sip_str(q, p);
 		m->cseq_method = sip_method_from_str(m->cseq_method_str);
-		if (m->is_request && !dpv_str_eq(m->cseq_method_str, m->method_str))
+		if (m->is_request &&
+		    (m->cseq_method_str.len != m->method_str.len ||
+		     memcmp(m->cseq_method_str.p, m->method_str.p, m->method_str.len) != 0))
 			return SIP_PERR_CSEQ_METHOD;
 	}
 
@@ -705,6 +1070,7 @@ int
 sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 {
 	const char *p = buf, *e = buf + len, *lf, *le, *body;
+	struct scan_win w = {.base = e, .e = e}; /* empty: the first request scans */
 	int rc;
 
 	msg_reset(m, buf, len);
@@ -715,11 +1081,11 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		p++;
 	if (p >= e)
 		return SIP_PERR_EMPTY;
-	lf = memchr(p, '\n', (size_t)(e - p));
+	lf = win_lf(&w, p);
 	if (!lf)
 		return SIP_PERR_START_LINE;
 	le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
-	if (memchr(p, '\r', (size_t)(le - p)) || memchr(p, '\0', (size_t)(le - p)))
+	if (find_byte2(p, le, '\r', '\0'))
 		return SIP_PERR_START_LINE;
 	if (le - p >= 4 && SIP_CASEEQ(sip_str(p, p + 4), "SIP/"))
 		rc = parse_status_line(m, p, le);
@@ -731,12 +1097,12 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		 * 3.1.2): index its headers and parse what a response copies, best effort; the
 		 * start-line error is the result whatever follows.
 		 */
-		if (m->is_request && split_headers(m, lf + 1, e, &body) == 0)
+		if (m->is_request && split_headers(m, &w, lf + 1, &body) == 0)
 			(void)parse_eager(m);
 		return rc;
 	}
 
-	rc = split_headers(m, lf + 1, e, &body);
+	rc = split_headers(m, &w, lf + 1, &body);
 	if (rc != 0)
 		return rc;
 	rc = parse_eager(m);

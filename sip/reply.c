@@ -66,7 +66,8 @@ void
 ua_respond_stateless(struct sip_ua *ua, const struct sip_msg *m, unsigned code, const char *why,
                      struct dpv_str unsupported)
 {
-	char extra[512], tag[24];
+	char extra[512], tagbuf[24];
+	struct dpv_str tag;
 	uint32_t cap, ip;
 	uint16_t port;
 	char *buf;
@@ -80,10 +81,10 @@ ua_respond_stateless(struct sip_ua *ua, const struct sip_msg *m, unsigned code, 
 	h = ua_msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		return;
-	ua_token(ua, tag, sizeof(tag), "");
+	tag = ua_token(ua, tagbuf, sizeof(tagbuf), "");
 	for (;;) {
 		len = sip_write_response(
-		    buf, cap, m, (uint16_t)code, NULL, m->to.has_tag ? DPV_STR_NULL : dpv_cstr(tag),
+		    buf, cap, m, (uint16_t)code, NULL, m->to.has_tag ? DPV_STR_NULL : tag,
 		    (struct dpv_str){extra,
 		                     reject_extra(extra, sizeof(extra), code, why, unsupported)},
 		    DPV_STR_NULL, DPV_STR_NULL);
@@ -269,7 +270,8 @@ void
 ua_parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err, const char *why)
 {
 	unsigned code = err ? sip_parse_status(err) : 400;
-	char tag[24], *buf;
+	char tagbuf[24], *buf;
+	struct dpv_str tag;
 	struct sip_list_iter it;
 	struct sip_via v;
 	uint32_t cap, ip;
@@ -292,9 +294,8 @@ ua_parse_reject(struct sip_ua *ua, const struct sip_msg *m, int err, const char 
 	h = ua_msg_new(ua, &buf, &cap);
 	if (h == NULL)
 		return;
-	ua_token(ua, tag, sizeof(tag), "");
-	while ((len = sip_write_parse_reject(buf, cap, m, (uint16_t)code, why, UA_AGENT,
-	                                     dpv_cstr(tag))) < 0)
+	tag = ua_token(ua, tagbuf, sizeof(tagbuf), "");
+	while ((len = sip_write_parse_reject(buf, cap, m, (uint16_t)code, why, UA_AGENT, tag)) < 0)
 		if (!ua_msg_grow(ua, &h, &buf, &cap)) {
 			CNT(ua, rx_dropped);
 			return;

@@ -24,12 +24,12 @@ fill_common(const struct sip_ua *ua, const struct ua_sess *s, struct sip_req_fie
 /* A request inside the dialog (12.2.1.1): its own branch, the remote target, the remote tag. */
 static void
 fill_dialog(const struct sip_ua *ua, const struct ua_sess *s, enum sip_method method,
-            const char *branch, uint32_t cseq, struct sip_req_fields *f)
+            struct dpv_str branch, uint32_t cseq, struct sip_req_fields *f)
 {
 	fill_common(ua, s, f);
 	f->method = method;
 	f->ruri = ua_dlg(s, DF_TARGET);
-	f->branch = dpv_cstr(branch);
+	f->branch = branch;
 	f->to_tag = s->dlg.remote_nameaddr_tagged ? DPV_STR_NULL : ua_dlg(s, DF_REMOTE_TAG);
 	f->cseq = cseq;
 }
@@ -93,8 +93,8 @@ ua_send_bye(struct sip_ua *ua, struct ua_sess *s)
 	char branch[32];
 
 	ua_media_stop(ua, s);
-	ua_token(ua, branch, sizeof(branch), SIP_MAGIC_COOKIE);
-	fill_dialog(ua, s, SIP_METHOD_BYE, branch, ++s->dlg.local_cseq, &f);
+	fill_dialog(ua, s, SIP_METHOD_BYE, ua_token(ua, branch, sizeof(branch), SIP_MAGIC_COOKIE),
+	            ++s->dlg.local_cseq, &f);
 	ua_sess_set_state(ua, s, SIP_SESS_TERMINATING);
 	if (send_client(ua, s, &f, s->dlg.peer_ip, s->dlg.peer_port, NULL) != 0)
 		ua_sess_end(ua, s); /* no buffer or transaction: nothing left to wait for */
@@ -149,8 +149,9 @@ ua_send_ack_2xx(struct sip_ua *ua, struct ua_sess *s)
 		s->uac.ack = ua_msg_new(ua, &buf, &cap);
 		if (s->uac.ack == NULL)
 			return;
-		ua_token(ua, branch, sizeof(branch), SIP_MAGIC_COOKIE);
-		fill_dialog(ua, s, SIP_METHOD_ACK, branch, s->uac.cseq, &f);
+		fill_dialog(ua, s, SIP_METHOD_ACK,
+		            ua_token(ua, branch, sizeof(branch), SIP_MAGIC_COOKIE), s->uac.cseq,
+		            &f);
 		len = sip_write_request(buf, cap, &f);
 		if (len < 0) {
 			ua_msg_free(ua, s->uac.ack);

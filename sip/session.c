@@ -81,7 +81,12 @@ ua_sess_alloc(struct sip_ua *ua, bool outgoing, uint32_t peer_ip)
 	s->created_ms = ua_now(ua);
 	s->dlg.local_ip =
 	    ua->ops->local_addr != NULL ? ua->ops->local_addr(ua->arg, peer_ip) : ua->cfg.local_ip;
-	s->dlg.host_len = (uint8_t)dpv_ipv4_format(s->dlg.local_ip, s->dlg.host);
+	if (ua->host_len == 0 || ua->host_ip != s->dlg.local_ip) {
+		ua->host_ip = s->dlg.local_ip;
+		ua->host_len = (uint8_t)dpv_ipv4_format(ua->host_ip, ua->host);
+	}
+	memcpy(s->dlg.host, ua->host, sizeof(s->dlg.host));
+	s->dlg.host_len = ua->host_len;
 	s->media.session_id = s->id;
 	s->media.action = DPV_CALL_NONE;
 	s->media.local_ip = s->dlg.local_ip;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sip.h"
 
@@ -64,7 +65,51 @@ sip_lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
 }
 
-#define SIP_CASEEQ(s, lit) DPV_STR_CASEEQ_LIT((s), lit)
+/* Lower-case the ASCII letters of 8 bytes at once, every other byte unchanged (exactly what
+ * sip_lower() does per byte: the high bit is kept out of the additions, so none carries). */
+static inline uint64_t
+sip_lower8(uint64_t x)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
+	uint64_t h = x & lo7;
+	uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3full; /* high bit set from 'A' (0x41) up */
+	uint64_t gt_z = h + 0x2525252525252525ull; /* high bit set above 'Z' (0x5a) */
+
+	return x | (((ge_a & ~gt_z & ~x & hi)) >> 2);
+}
+
+static inline uint64_t
+sip_load_n(const char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return v;
+}
+
+/* Case-insensitive equality of @a n bytes, inline and a word at a time (overlapping loads
+ * stay inside both strings): the parser's compares are against short literals, where a call
+ * to dpv_str_caseeq and a byte loop cost more than the compare. */
+static inline bool
+sip_caseeq_n(const char *a, const char *b, uint32_t n)
+{
+	if (n >= 8) {
+		for (uint32_t i = 0; i + 8 < n; i += 8)
+			if (sip_lower8(sip_load_n(a + i, 8)) != sip_lower8(sip_load_n(b + i, 8)))
+				return false;
+		return sip_lower8(sip_load_n(a + n - 8, 8)) == sip_lower8(sip_load_n(b + n - 8, 8));
+	}
+	if (n >= 4)
+		return sip_lower8(sip_load_n(a, 4)) == sip_lower8(sip_load_n(b, 4)) &&
+		       sip_lower8(sip_load_n(a + n - 4, 4)) == sip_lower8(sip_load_n(b + n - 4, 4));
+	if (n >= 2)
+		return sip_lower8(sip_load_n(a, 2)) == sip_lower8(sip_load_n(b, 2)) &&
+		       sip_lower8(sip_load_n(a + n - 2, 2)) == sip_lower8(sip_load_n(b + n - 2, 2));
+	return n == 0 || sip_lower((uint8_t)a[0]) == sip_lower((uint8_t)b[0]);
+}
+
+#define SIP_CASEEQ(s, lit)                                                                         \
+	((s).len == sizeof(lit) - 1 && sip_caseeq_n((s).p, (lit), sizeof(lit) - 1))
 
 /* A parameter sip_params_scan() picks up while it validates, saving a second scan. */
 struct sip_pcap {
@@ -78,5 +123,36 @@ struct sip_pcap {
  * the @a caps found. -1 on a malformed parameter. */
 int sip_params_scan(const char **pp, const char *e, struct dpv_str *params,
                     const struct sip_pcap *caps, unsigned ncaps);
+
+/*
+ * Structural scan (scan.c): bit i of lf/colon is set when byte i of the block is '\n' / ':'.
+ * A block is min(64, n) bytes; bits at n and above are 0. sip_scan_block is the variant chosen
+ * at load time; the others stay reachable so tests can check every one against the rest.
+ */
+struct sip_scan_masks {
+	uint64_t lf;
+	uint64_t colon;
+};
+/* Returned by value: two words come back in registers, with no store and reload. */
+typedef struct sip_scan_masks (*sip_scan_fn)(const char *p, uint32_t n);
+
+enum sip_scan_variant {
+	SIP_SCAN_SWAR = 0, /* 8 bytes per step in a general register: any CPU */
+	SIP_SCAN_SSE2,
+	SIP_SCAN_AVX2,
+	SIP_SCAN_N
+};
+
+extern sip_scan_fn sip_scan_block;
+/* Whether this build and this CPU can run @a v. */
+bool sip_scan_available(enum sip_scan_variant v);
+/* "swar", "sse2", "avx2"; NULL for a variant this build lacks. */
+const char *sip_scan_name(enum sip_scan_variant v);
+/* The function of @a v, NULL when not available. */
+sip_scan_fn sip_scan_get(enum sip_scan_variant v);
+/* Make @a v the one the parser uses (tests, benchmarks). 0, or -1 when not available. */
+int sip_scan_select(enum sip_scan_variant v);
+/* The fastest variant available, the one chosen at load time. */
+enum sip_scan_variant sip_scan_best(void);
 
 #endif /* DPV_SIP_MSG_INT_H */

@@ -51,10 +51,18 @@ ua_rand(struct sip_ua *ua)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
-void
+struct dpv_str
 ua_token(struct sip_ua *ua, char *out, size_t cap, const char *prefix)
 {
-	snprintf(out, cap, "%s%016llx", prefix, (unsigned long long)ua_rand(ua));
+	/* a tag or branch per message: by table, not snprintf "%s%016llx" */
+	struct dpv_buf b = DPV_BUF(out, cap - 1);
+
+	dpv_buf_cstr(&b, prefix);
+	dpv_buf_hex(&b, ua_rand(ua), 16);
+	if (b.over)
+		b.len = 0; /* every caller has room: a bug, not a message to send */
+	out[b.len] = '\0';
+	return (struct dpv_str){out, b.len};
 }
 
 uint64_t
@@ -437,6 +445,14 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 	ua->media_arg = cfg->media_arg;
 	ua->t1 = cfg->t1_ms;
 	ua->t2 = cfg->t2_ms;
+	{
+		struct dpv_buf b = DPV_BUF(ua->contact_tail, sizeof(ua->contact_tail));
+
+		dpv_buf_put(&b, ":", 1);
+		dpv_buf_u32(&b, cfg->local_port);
+		dpv_buf_put(&b, ">", 1);
+		ua->contact_tail_len = (uint8_t)b.len; /* fits: at most ":65535>" */
+	}
 	ua->rnd = rte_rdtsc() ^ ((uint64_t)cfg->index << 32) ^ (uintptr_t)ua;
 	if (ua->rnd == 0)
 		ua->rnd = 0x9e3779b97f4a7c15ULL;

@@ -190,6 +190,14 @@ struct sip_ua {
 	uint64_t next_unique;
 	uint64_t rnd;
 	uint32_t t1, t2;
+	/* Ready bytes for what every call writes of the engine itself, made once instead of
+	 * formatted per message: ":PORT>" ending our Contact, and the text of the last local
+	 * address a session got (the engine has few, one per port: nearly always a hit). */
+	char contact_tail[8];
+	uint8_t contact_tail_len;
+	uint8_t host_len; /* 0: none yet */
+	uint32_t host_ip;
+	char host[DPV_IPV4_STRLEN];
 	/* per-datagram scratch */
 	uint32_t src_ip;
 	uint16_t src_port;
@@ -203,8 +211,9 @@ struct sip_ua {
 /* ---- ua.c: the UA, buffers, randomness, transaction context ---- */
 
 uint64_t ua_rand(struct sip_ua *ua);
-/* @a prefix then 16 hex digits, NUL-terminated, into @a out (at least 24 bytes + prefix). */
-void ua_token(struct sip_ua *ua, char *out, size_t cap, const char *prefix);
+/* @a prefix then 16 hex digits, NUL-terminated, into @a out (@a cap: at least 17 bytes +
+ * prefix); returned as a view of @a out (empty when it does not fit). */
+struct dpv_str ua_token(struct sip_ua *ua, char *out, size_t cap, const char *prefix);
 uint64_t ua_now(const struct sip_ua *ua);
 void *ua_msg_new(struct sip_ua *ua, char **buf, uint32_t *cap);
 void ua_msg_free(struct sip_ua *ua, void *h);

@@ -5,7 +5,6 @@
  * answer to an incoming call not yet answered).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "ua_int.h"
@@ -140,13 +139,15 @@ int
 sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_t *session_id)
 {
 	char rna[UA_URI_MAX + 3], contact[64];
+	struct dpv_buf rb = DPV_BUF(rna, sizeof(rna));
+	struct dpv_str us = dpv_cstr(uri);
 	struct sip_uri u;
 	struct ua_sess *s;
 	uint32_t ip;
 	int n;
 
-	if (uri == NULL || sip_uri_parse(dpv_cstr(uri), &u) != 0 || u.scheme != SIP_SCHEME_SIP ||
-	    !dpv_ipv4_parse(u.host, &ip) || strlen(uri) >= UA_URI_MAX ||
+	if (uri == NULL || sip_uri_parse(us, &u) != 0 || u.scheme != SIP_SCHEME_SIP ||
+	    !dpv_ipv4_parse(u.host, &ip) || us.len >= UA_URI_MAX ||
 	    (bridge != NULL && !dpv_bridge_name_valid(bridge, strlen(bridge))))
 		return -EINVAL;
 	s = ua_sess_alloc(ua, true, ip);
@@ -154,15 +155,16 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 		return -ENOSPC;
 	s->uac.dst_ip = s->dlg.peer_ip = ip;
 	s->uac.dst_port = s->dlg.peer_port = u.has_port ? u.port : SIP_DEFAULT_PORT;
-	s->uac.ruri_len = (uint16_t)snprintf(s->uac.ruri, sizeof(s->uac.ruri), "%s", uri);
-	snprintf(rna, sizeof(rna), "<%s>", uri);
 	/* fits: the URI was checked against UA_URI_MAX */
+	s->uac.ruri_len = (uint16_t)dpv_str_copy(s->uac.ruri, sizeof(s->uac.ruri), us);
+	dpv_buf_put(&rb, "<", 1);
+	dpv_buf_str(&rb, us);
+	dpv_buf_put(&rb, ">", 1);
 	ua_dlg_set(s, DF_TARGET, (struct dpv_str){s->uac.ruri, s->uac.ruri_len});
-	ua_dlg_set(s, DF_REMOTE_NAMEADDR, dpv_cstr(rna));
+	ua_dlg_set(s, DF_REMOTE_NAMEADDR, (struct dpv_str){rna, rb.len});
 	ua_dlg_set(s, DF_LOCAL_NAMEADDR, ua_dlg_contact(ua, s, contact, sizeof(contact)));
-	snprintf(s->peer_uri, sizeof(s->peer_uri), "%s", uri);
-	ua_token(ua, s->dlg.ltag, sizeof(s->dlg.ltag), "");
-	s->dlg.ltag_len = (uint16_t)strlen(s->dlg.ltag);
+	dpv_str_copy(s->peer_uri, sizeof(s->peer_uri), us);
+	s->dlg.ltag_len = (uint16_t)ua_token(ua, s->dlg.ltag, sizeof(s->dlg.ltag), "").len;
 	ua_make_call_id(ua, s);
 	ua_token(ua, s->uac.branch, sizeof(s->uac.branch), SIP_MAGIC_COOKIE);
 	s->dlg.local_cseq = s->uac.cseq = 1;

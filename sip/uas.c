@@ -5,7 +5,6 @@
  * OPTIONS. The 487 to a cancelled INVITE is written from the CANCEL (same Via, From, To,
  * Call-ID and CSeq number, 9.2) with its CSeq header view pointed at "N INVITE".
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "ua_int.h"
@@ -173,8 +172,7 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	struct sip_tx *tx;
 	int n;
 
-	ua_token(ua, tagbuf, sizeof(tagbuf), "");
-	tag = dpv_cstr(tagbuf);
+	tag = ua_token(ua, tagbuf, sizeof(tagbuf), "");
 	tx = ua_server_tx(ua, m);
 	if (tx == NULL)
 		return; /* answered */
@@ -214,8 +212,7 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		           "dialog field too long");
 		return;
 	}
-	snprintf(s->peer_uri, sizeof(s->peer_uri), "%.*s", (int)m->from.uri.raw.len,
-	         m->from.uri.raw.p);
+	dpv_str_copy(s->peer_uri, sizeof(s->peer_uri), m->from.uri.raw);
 	s->uas.cseq = m->cseq;
 	ua_sess_set_state(ua, s, SIP_SESS_INCOMING);
 	s->media.action = dr.action;
@@ -340,7 +337,7 @@ uas_cancel(struct sip_ua *ua, const struct sip_msg *m)
 	struct dpv_str ltag = DPV_STR_NULL;
 	struct sip_msg im;
 	char cseq[32];
-	int n;
+	struct dpv_buf cb = DPV_BUF(cseq, sizeof(cseq));
 
 	ua_key_from_msg(&k, m);
 	inv = sip_tx_find_cancelled(ua->txt, &k);
@@ -375,8 +372,9 @@ uas_cancel(struct sip_ua *ua, const struct sip_msg *m)
 		return; /* answered already: the CANCEL has no effect (9.2) */
 	/* The 487 answers the INVITE: the CANCEL's header lines with the INVITE's CSeq. */
 	im = *m;
-	n = snprintf(cseq, sizeof(cseq), "%u INVITE", m->cseq);
-	im.hdrs[im.first[SIP_HDR_CSEQ]].value = (struct dpv_str){cseq, (uint32_t)n};
+	dpv_buf_u32(&cb, m->cseq);
+	dpv_buf_cstr(&cb, " INVITE"); /* fits: 10 digits at most */
+	im.hdrs[im.first[SIP_HDR_CSEQ]].value = (struct dpv_str){cseq, cb.len};
 	im.method = SIP_METHOD_INVITE;
 	ua_respond(ua, inv, &im, 487, ltag, DPV_STR_NULL, DPV_STR_NULL, NULL);
 	s->uas.phase = UA_INV_NONE;
@@ -409,14 +407,15 @@ uas_options(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 {
 	static const char extra[] = OPTIONS_EXTRA;
 	struct ua_txc *c = sip_tx_user(tx);
-	char tag[24];
+	char tagbuf[24];
+	struct dpv_str tag;
 
 	if (m->to.has_tag && ua_dlg_match(ua, m, tx) == NULL)
 		return;
-	ua_token(ua, tag, sizeof(tag), "");
-	if (ua_respond(ua, tx, m, 200, m->to.has_tag ? DPV_STR_NULL : dpv_cstr(tag),
-	               (struct dpv_str){extra, sizeof(extra) - 1}, DPV_STR_NULL, NULL) == 0 &&
-	    c->cd.code == 200 && c->cd.tag_len == (m->to.has_tag ? 0 : strlen(tag))) {
+	tag = m->to.has_tag ? DPV_STR_NULL : ua_token(ua, tagbuf, sizeof(tagbuf), "");
+	if (ua_respond(ua, tx, m, 200, tag, (struct dpv_str){extra, sizeof(extra) - 1},
+	               DPV_STR_NULL, NULL) == 0 &&
+	    c->cd.code == 200 && c->cd.tag_len == tag.len) {
 		c->cd.extra = UA_CD_OPTIONS; /* ua_respond_again writes the same lines */
 		c->cd_ok = true;
 	}

@@ -105,7 +105,8 @@ fuzz_smoke() {
 		CC=clang meson setup "$dir" -Dfuzz=true >"$dir/dpv-setup.log" 2>&1 ||
 			{ cat "$dir/dpv-setup.log"; return 1; }
 	fi
-	ninja -C "$dir" tests/fuzz/fuzz_sip_parse tests/fuzz/fuzz_bencode >"$dir/dpv-ninja.log" 2>&1 ||
+	ninja -C "$dir" tests/fuzz/fuzz_sip_parse tests/fuzz/fuzz_bencode tests/fuzz/fuzz_ng \
+		>"$dir/dpv-ninja.log" 2>&1 ||
 		{ tail -30 "$dir/dpv-ninja.log"; return 1; }
 	[ -d "$DPV_CORPORA" ] || { echo "fuzz: no corpora at $DPV_CORPORA"; return 1; }
 	seeds=$(mktemp -d /tmp/dpv-fuzz-seeds.XXXXXX)
@@ -136,6 +137,40 @@ fuzz_smoke() {
 	rc=$?
 	grep -hE '^Done' "$dir/fuzz-bencode.log" | sed 's/^/bencode: /'
 	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-bencode.log"
+	[ $rc -eq 0 ] || { rm -rf "$seeds" "$work"; return $rc; }
+	# The NG request path (ng_req_parse, then the SDP rewrite), 10 s, from NG requests with SDPs
+	# as Kamailio's module sends them, and the SDP seeds of the corpora wrapped in offers.
+	python3 - "$seeds" "$DPV_CORPORA" <<'PY'
+import os, sys
+out, corp = sys.argv[1], sys.argv[2]
+def b(v):
+    if isinstance(v, int): return b"i%de" % v
+    if isinstance(v, str): v = v.encode()
+    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
+    if isinstance(v, list): return b"l" + b"".join(b(x) for x in v) + b"e"
+    return b"d" + b"".join(b(k) + b(v[k]) for k in v) + b"e"
+sdp = ("v=0\r\no=- 1 1 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\nt=0 0\r\n"
+       "m=audio 4000 RTP/AVP 0 101\r\na=rtcp:4001\r\na=candidate:1 1 UDP 1 198.18.0.2 4000 typ host\r\n"
+       "m=video 0 RTP/AVP 31\r\n")
+reqs = [{"command": "offer", "call-id": "c", "from-tag": "f", "sdp": sdp, "replace": ["origin"],
+         "flags": ["trust-address", "port-latching"], "received-from": ["IP4", "198.18.0.2"],
+         "supports": ["load limit"], "rtpp_flags": "via-branch=1 delete-delay=3"},
+        {"command": "answer", "call-id": "c", "from-tag": "f", "to-tag": "t", "sdp": sdp},
+        {"command": "delete", "call-id": "c", "from-tag": "f", "delete delay": 0, "flags": ["fatal"]},
+        {"command": "list", "limit": 5}]
+for i, r in enumerate(reqs):
+    open(os.path.join(out, "ng%d" % i), "wb").write(b(r))
+import zipfile
+z = zipfile.ZipFile(os.path.join(corp, "fuzz", "pjproject-seed", "fuzz-sdp_seed_corpus.zip"))
+for i, n in enumerate([n for n in z.namelist() if not n.endswith("/")][:200]):
+    open(os.path.join(out, "ngsdp%d" % i), "wb").write(
+        b({"command": "offer", "call-id": "c", "from-tag": "f", "sdp": z.read(n)[:8192]}))
+PY
+	"$dir/tests/fuzz/fuzz_ng" -seed=1 -max_total_time=10 -artifact_prefix="$dir/" \
+		"$work" "$seeds" >"$dir/fuzz-ng.log" 2>&1
+	rc=$?
+	grep -hE '^Done' "$dir/fuzz-ng.log" | sed 's/^/ng: /'
+	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-ng.log"
 	rm -rf "$seeds" "$work"
 	return $rc
 }

@@ -81,11 +81,34 @@ dpv_buf_cstr(struct dpv_buf *b, const char *s)
 	dpv_buf_str(b, dpv_cstr(s));
 }
 
+/*
+ * Integers as text without printf: what the signaling path writes (status codes, CSeq,
+ * Content-Length, ports, SDP o= ids, tags). vfprintf parses its format and goes through
+ * libio's stream layer for every call; these write the digits by table, two at a time.
+ */
+
+/** Longest unsigned 64-bit decimal (UINT64_MAX is 20 digits). */
+#define DPV_U64_DIGITS 20
+/** Write @a v in decimal at @a out (room for DPV_U64_DIGITS, no NUL); returns its length. */
+uint32_t dpv_fmt_u64(char *out, uint64_t v);
 /** Append @a v in decimal. */
-void dpv_buf_u32(struct dpv_buf *b, uint32_t v);
+void dpv_buf_u64(struct dpv_buf *b, uint64_t v);
+/** Append @a v in decimal. */
+static inline void
+dpv_buf_u32(struct dpv_buf *b, uint32_t v)
+{
+	dpv_buf_u64(b, v);
+}
+/** Append the low 4 * @a digits bits of @a v as @a digits (1..16) lowercase hex digits,
+ *  zero-padded (printf "%0*llx" of a value that fits); another width sets over. */
+void dpv_buf_hex(struct dpv_buf *b, uint64_t v, unsigned digits);
+/** Copy @a s into @a dst of @a cap bytes (> 0), cut to cap - 1, NUL-terminated: what
+ *  snprintf "%.*s" does, without it. Returns the bytes copied. */
+uint32_t dpv_str_copy(char *dst, size_t cap, struct dpv_str s);
 /** Longest text one dpv_buf_printf() may append. */
 #define DPV_BUF_PRINTF_MAX 256
-/** Append printf-style, at most DPV_BUF_PRINTF_MAX - 1 bytes (control plane, rare paths). */
+/** Append printf-style, at most DPV_BUF_PRINTF_MAX - 1 bytes (control plane, rare paths;
+ *  never on the signaling packet path: see tools/check_packet_path.sh). */
 void dpv_buf_printf(struct dpv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** Bytes written, or -1 when something did not fit. */
@@ -121,10 +144,12 @@ enum dpv_call_action {
 	DPV_CALL_ECHO,   /**< the caller's RTP goes back to it */
 	DPV_CALL_BRIDGE, /**< a member of the bridge named in the media description */
 	DPV_CALL_REJECT, /**< the dialplan rejects the call (never a session's media action) */
+	DPV_CALL_RELAY,  /**< one leg of an NG call: RTP goes to the other leg (never a dialplan
+	                      action) */
 	DPV_CALL_ACTION_MAX
 };
 
-/** "none", "tone", "echo", "bridge", "reject". */
+/** "none", "tone", "echo", "bridge", "reject", "relay". */
 const char *dpv_call_action_name(enum dpv_call_action a);
 
 /** Longest bridge name; a name is 1..DPV_BRIDGE_NAME_MAX of [A-Za-z0-9._-]. */

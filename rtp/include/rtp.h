@@ -239,7 +239,7 @@ enum rtp_latch {
 struct rtp_flow {
 	uint64_t session_id;
 	uint32_t gen;                /**< set by rtp_flow_publish */
-	enum dpv_call_action action; /**< TONE, ECHO, BRIDGE or NONE */
+	enum dpv_call_action action; /**< TONE, ECHO, BRIDGE, RELAY or NONE */
 	uint32_t bridge_id;          /**< DPV_CALL_BRIDGE: the bridge's slot, or UINT32_MAX */
 	uint32_t bridge_gen;         /**< and that slot's generation (bridge_get) */
 	uint32_t local_ip;
@@ -253,6 +253,8 @@ struct rtp_flow {
 	uint8_t pt, codec;
 	int16_t te_pt;
 	uint16_t media_lcore; /**< TONE: the media lcore (0..nb_media-1) that sends it */
+	uint16_t relay_port;  /**< RELAY: the other leg's local port (same session_id), 0: none */
+	bool asymmetric; /**< learn latching, but send to the SDP's port, not the learned one */
 	struct dpv_defer_node limbo;
 };
 
@@ -334,7 +336,7 @@ rtp_flow_dst_port(const struct rtp_flow *f, const struct rtp_flow_slot *s, bool 
 {
 	uint64_t cur = __atomic_load_n(&s->latch[rtcp], __ATOMIC_ACQUIRE);
 
-	if (f->latch == RTP_LATCH_LEARN && (cur >> 63) &&
+	if (f->latch == RTP_LATCH_LEARN && !f->asymmetric && (cur >> 63) &&
 	    ((cur >> 48) & 0x7fff) == (f->gen & 0x7fff))
 		return (uint16_t)cur;
 	return rtcp ? f->peer_rtcp_port : f->peer_port;

@@ -282,7 +282,7 @@ Test(config, unknown_section)
 {
 	expect_errors("bad_unknown_section.conf",
 	              "12: [foo]: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, "
-	              "dialplan, bridge, security, control)",
+	              "dialplan, bridge, security, ng, control)",
 	              NULL);
 }
 
@@ -387,6 +387,36 @@ Test(config, post_call_state_keys_are_checked)
 	expect_errors("bad_sip_records.conf",
 	              "14: [sip] max-completed: 1023 is out of range (1024..67108864)",
 	              "15: [sip] max-calls-per-source: 'many' is not a number", NULL);
+}
+
+Test(config, ng_keys_are_checked)
+{
+	expect_errors("bad_ng.conf", "14: [ng] listen: \"127.0.0.1\" is not IPV4:PORT",
+	              "15: [ng] timeout: 100000 is out of range (0 or 1..86400)",
+	              "16: [ng] ports: 7 must be even",
+	              "17: [ng] max-sessions: 'lots' is not a number",
+	              "18: [ng] colour: unknown key", NULL);
+	expect_errors("bad_ng_port.conf",
+	              "14: [ng] listen: \"127.0.0.1:70000\": the port is not 1..65535", NULL);
+}
+
+Test(config, ng_defaults)
+{
+	struct dpv_config c;
+
+	dpv_config_defaults(&c);
+	cr_assert_not(c.ng.enabled);
+	cr_assert_eq(c.ng.timeout_s, 60);
+	cr_assert_eq(c.ng.silent_timeout_s, 3600);
+	cr_assert_eq(c.ng.delete_delay_s, 30);
+	cr_assert_eq(c.ng.max_sessions, 0);
+	cr_assert_eq(dpv_ng_port_share(&c, 1), 0);
+	c.ng.enabled = true;
+	/* an equal share with the signaling lcores, from the top of [rtp] */
+	cr_assert_eq(dpv_ng_port_share(&c, 1), (unsigned)(c.rtp.port_max - c.rtp.port_min + 1) / 2);
+	c.ng.ports = 100;
+	cr_assert_eq(dpv_ng_port_share(&c, 3), 100);
+	dpv_config_free(&c);
 }
 
 Test(config, duplicate_key)
@@ -525,10 +555,10 @@ Test(config, syntax_problems)
 	              "4: [dpdk]: missing key name before '='",
 	              "6: [dpdk] mbufs: 99999999999 is out of range (0 or 1023..4194303)",
 	              "7: []: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, dialplan, "
-	              "bridge, security, control)",
+	              "bridge, security, ng, control)",
 	              "9: [port0] address: prefix length 0 out of range (1..32)",
 	              "10: [port00]: unknown section (known: dpdk, cpu, port0..port7, sip, rtp, "
-	              "dialplan, bridge, security, control)",
+	              "dialplan, bridge, security, ng, control)",
 	              "15: [cpu] idle-sleep-us: 1000001 is out of range (0..1000000)",
 	              "17: [cpu] tx-desc: unknown key", "21: [port1] main-core: unknown key",
 	              "20: [port1] gateway: 10.0.0.2 is outside the port's subnet /32", NULL);

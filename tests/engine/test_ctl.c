@@ -85,12 +85,13 @@ expected_stats(void)
 	json_array_append_new(json_object_get(lc[1], "roles"), json_string("signaling"));
 	json_object_set_new(lc[1], "rxq", json_null());
 	return json_pack("{s:b,s:{s:{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i},s:[o,o],"
-	                 "s:[{s:i,s:s,s:s,s:s,s:o}],s:o}}",
+	                 "s:[{s:i,s:s,s:s,s:s,s:o}],s:o,s:{s:b}}}",
 	                 "ok", 1, "stats", "engine", "uptime_s", 0, "workers", 2, "ports", 1, "hz",
 	                 0, "sessions", 0, "bridges", 0, "events_posted", 0, "events_dropped", 0,
 	                 "subscribers", 0, "subscribers_dropped", 0, "lcores", lc[0], lc[1],
 	                 "ports", "port", 5, "name", "net_test0", "mac", "02:00:5e:10:00:01",
-	                 "address", "198.18.0.1/24", "counters", counters, "drops", drops);
+	                 "address", "198.18.0.1/24", "counters", counters, "drops", drops, "ng",
+	                 "enabled", 0);
 }
 
 Test(ctl, stats_sums_counters_over_workers)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lib strings: views, unsigned parse, the appender, IPv4 text, bridge names, call actions. */
+#include <stdio.h>
+
 #include <criterion/criterion.h>
 
 #include "dpv.h"
@@ -85,6 +87,133 @@ Test(str, buf_refuses_what_does_not_fit_and_says_so_once)
 	cr_assert_eq(dpv_buf_end(&b), -1);
 }
 
+/* The table formatter against printf on @a v: same digits, same length, no NUL written. */
+static void
+expect_u64(uint64_t v)
+{
+	char want[32], got[DPV_U64_DIGITS + 1];
+	int n = snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+
+	memset(got, '#', sizeof(got));
+	cr_assert_eq(dpv_fmt_u64(got, v), (uint32_t)n, "length of %s", want);
+	cr_assert_eq(memcmp(got, want, (size_t)n), 0, "digits of %s", want);
+	cr_assert_eq(got[n], '#', "nothing after the digits of %s", want);
+}
+
+Test(str, fmt_u64_every_width_and_boundary)
+{
+	uint64_t p = 1;
+
+	expect_u64(0);
+	expect_u64(UINT32_MAX);
+	expect_u64((uint64_t)UINT32_MAX + 1);
+	expect_u64(UINT64_MAX);
+	expect_u64(UINT64_MAX - 1);
+	/* every width 1..20: its first and last value, and the odd/even digit-pair tails */
+	for (unsigned w = 1; w <= DPV_U64_DIGITS; w++) {
+		expect_u64(p);
+		expect_u64(p + 1);
+		if (w < DPV_U64_DIGITS) {
+			expect_u64(p * 10 - 1);
+			expect_u64(p * 5);
+			p *= 10;
+		}
+	}
+	/* and a spread of values against printf (xorshift64: repeatable) */
+	for (uint64_t x = 88172645463325252ull, i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		expect_u64(x);
+		expect_u64(x >> (i % 64));
+	}
+}
+
+Test(str, buf_u64_never_writes_past_cap)
+{
+	char out[48];
+
+	/* every cap around the length of every width, on both of the appender's paths (room for
+	 * the longest number or not) */
+	for (unsigned w = 1; w <= DPV_U64_DIGITS; w++) {
+		char want[32];
+		uint64_t v = w == DPV_U64_DIGITS ? UINT64_MAX : 1;
+
+		for (unsigned i = 1; i < w && w < DPV_U64_DIGITS; i++)
+			v = v * 10 + i % 10;
+		cr_assert_eq(snprintf(want, sizeof(want), "%llu", (unsigned long long)v), (int)w);
+		for (unsigned pre = 0; pre <= 3; pre++)
+			for (unsigned cap = pre; cap <= pre + w + DPV_U64_DIGITS + 1; cap++) {
+				struct dpv_buf b = DPV_BUF(out, cap);
+
+				memset(out, '#', sizeof(out));
+				dpv_buf_put(&b, "abc", pre);
+				dpv_buf_u64(&b, v);
+				for (unsigned k = cap; k < sizeof(out); k++)
+					cr_assert_eq(out[k], '#', "byte %u written, cap %u", k,
+					             cap);
+				if (pre + w <= cap) {
+					cr_assert_eq(dpv_buf_end(&b), (int)(pre + w));
+					cr_assert_eq(memcmp(out + pre, want, w), 0);
+				} else {
+					cr_assert_eq(dpv_buf_end(&b), -1, "%u digits in %u", w,
+					             cap - pre);
+					dpv_buf_put(&b, "", 0);
+					dpv_buf_u32(&b, 1);
+					cr_assert_eq(dpv_buf_end(&b), -1, "stays over");
+					for (unsigned k = pre; k < cap; k++)
+						cr_assert_eq(out[k], '#',
+						             "a number cut short, cap %u", cap);
+				}
+			}
+	}
+}
+
+Test(str, buf_hex_every_width)
+{
+	char out[24], want[24];
+	const uint64_t v = 0x0123456789abcdefull;
+
+	for (unsigned d = 1; d <= 16; d++) {
+		struct dpv_buf b = DPV_BUF(out, sizeof(out));
+		uint64_t low = d == 16 ? v : v & ((1ull << (4 * d)) - 1);
+
+		snprintf(want, sizeof(want), "%0*llx", (int)d, (unsigned long long)low);
+		dpv_buf_hex(&b, v, d);
+		cr_assert_eq(dpv_buf_end(&b), (int)d);
+		cr_assert_eq(memcmp(out, want, d), 0, "width %u: %s", d, want);
+		b = DPV_BUF(out, d - 1);
+		dpv_buf_hex(&b, v, d);
+		cr_assert_eq(dpv_buf_end(&b), -1, "width %u in %u", d, d - 1);
+	}
+	struct dpv_buf b = DPV_BUF(out, sizeof(out));
+
+	dpv_buf_hex(&b, 0, 16);
+	cr_assert_eq(memcmp(out, "0000000000000000", 16), 0);
+	dpv_buf_hex(&b, UINT64_MAX, 0);
+	cr_assert_eq(dpv_buf_end(&b), -1, "no width is an error, not nothing");
+	b = DPV_BUF(out, sizeof(out));
+	dpv_buf_hex(&b, UINT64_MAX, 17);
+	cr_assert_eq(dpv_buf_end(&b), -1);
+}
+
+Test(str, str_copy_cuts_and_terminates)
+{
+	char out[8];
+
+	memset(out, '#', sizeof(out));
+	cr_assert_eq(dpv_str_copy(out, sizeof(out), S("abcdefghij")), 7);
+	cr_assert_str_eq(out, "abcdefg");
+	cr_assert_eq(dpv_str_copy(out, sizeof(out), S("abcdefg")), 7);
+	cr_assert_str_eq(out, "abcdefg");
+	cr_assert_eq(dpv_str_copy(out, sizeof(out), S("ab")), 2);
+	cr_assert_str_eq(out, "ab");
+	cr_assert_eq(dpv_str_copy(out, sizeof(out), DPV_STR_NULL), 0);
+	cr_assert_str_eq(out, "");
+	cr_assert_eq(dpv_str_copy(out, 1, S("ab")), 0);
+	cr_assert_str_eq(out, "");
+}
+
 Test(str, one_bridge_name_rule)
 {
 	char long_name[DPV_BRIDGE_NAME_MAX + 2];
@@ -106,6 +235,7 @@ Test(str, call_action_names)
 	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_ECHO), "echo");
 	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_BRIDGE), "bridge");
 	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_REJECT), "reject");
+	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_RELAY), "relay");
 	cr_assert_str_eq(dpv_call_action_name(DPV_CALL_ACTION_MAX), "?");
 }
 
