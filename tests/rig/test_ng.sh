@@ -146,6 +146,7 @@ relay_conf() {
 		timeout = 60
 		silent-timeout = 3600
 		max-sessions = 0
+		delete-delay = 0
 	CONF
 	echo "$f"
 }
@@ -197,6 +198,8 @@ relay_stop() {
 	fi
 }
 
+# relay_offers N: NG offers dpvoip relay N ran (its stats' ng object)
+relay_offers() { relay_ctl "$1" --json stats | python3 "$RIG_SRC/stat.py" ng.commands.offer; }
 relay_ctl() { local n=$1; shift; "$BUILD/tools/dpvoipctl" -s "$RIG_DIR/relay$n.sock" "$@"; }
 
 # relay_count N rx|tx: packets relay N's port received / sent: dpvoip's per-port RTP
@@ -293,8 +296,9 @@ answered_ge() { [ "$(answered "$1")" -ge "$2" ]; }
 
 # need DESCRIPTION COMMAND...: a check the rest depends on; when it fails, stop here
 need() {
+	local before=$RIG_FAIL
 	check "$@"
-	[ "$RIG_FAIL" -eq 0 ] || { echo "# cannot go on"; rig_summary; exit 1; }
+	[ "$RIG_FAIL" -eq "$before" ] || { echo "# cannot go on"; rig_summary; exit 1; }
 }
 
 ge_pct() { # what value want pct: value >= pct% of want
@@ -325,8 +329,8 @@ UAC=$!
 check "A: the relay's NG list shows calls while they run" wait_for 20 ng_busy 1
 if [ "$NG_RELAY" = dpvoip ]; then
 	cid=$(ng 1 list limit=1 | python3 -c 'import json,sys; print((json.load(sys.stdin).get("calls") or [""])[0])')
-	relay_ctl 1 sessions >"$RIG_DIR/a.sessions" 2>&1 || true
-	check "A: dpvoipctl sessions lists the NG call $cid" grep -qF -- "$cid" "$RIG_DIR/a.sessions"
+	relay_ctl 1 --json sessions >"$RIG_DIR/a.sessions" 2>&1 || true
+	check "A: dpvoipctl sessions lists the NG call $cid" grep -qF -- "\"$cid\"" "$RIG_DIR/a.sessions"
 fi
 check "A: sipp placed $CALLS calls at 20/s through Kamailio, exit 0" wait "$UAC"
 cat "$RIG_DIR/a.out"
@@ -354,6 +358,11 @@ check "A: the relay's counters: tx +$tx >= the $((out + back)) captured from it"
 	test "$tx" -ge $((out + back))
 check "A: the relay received the expected packets" ge_pct "relay rx" "$rx" $((2 * want)) 98
 check "A: the relay sent the expected packets" ge_pct "relay tx" "$tx" $((2 * want)) 98
+if [ "$NG_RELAY" = dpvoip ]; then # what the relay dropped, for the log (not a check)
+	relay_ctl 1 --json stats | python3 -c 'import json, sys
+c = json.load(sys.stdin)["stats"]["ports"][0]["counters"]
+print("  relay 1 drops:", {k: v for k, v in c.items() if k.startswith("drop") and v} or "none")'
+fi
 byes=$(grep -c 'ng-bye ' "$KAM_LOG" || true)
 full=$(grep -cE 'ng-bye .* rtpstat=[^ ]+' "$KAM_LOG" || true)
 grep -m1 'ng-bye ' "$KAM_LOG" | sed 's/^/  /' || true
@@ -369,6 +378,7 @@ CALLS=90
 for n in 1 2; do
 	brx0[n]=$(relay_count $n rx)
 	btx0[n]=$(relay_count $n tx)
+	[ "$NG_RELAY" != dpvoip ] || boff0[n]=$(relay_offers $n)
 done
 check "B: $CALLS calls at 20/s over two relays, exit 0" uac b1 $CALLS 20
 c1=$(relayed b1 "${MEDIA_IP[1]}")
@@ -381,6 +391,10 @@ for n in 1 2; do
 	tx=$(($(relay_count $n tx) - btx0[n]))
 	check "B: relay $n's counters show its $c calls (rx +$rx, tx +$tx)" \
 		ge_pct "relay $n rx+tx" $((rx + tx)) $((c * PKTS_PER_CALL * 4)) 98
+	if [ "$NG_RELAY" = dpvoip ]; then
+		o=$(($(relay_offers $n) - boff0[n]))
+		check "B: relay $n's NG statistics count its $c offers ($o)" test "$o" -eq "$c"
+	fi
 done
 
 # relay 1 stops while calls run: only its calls in flight may fail, new calls go to relay 2
@@ -391,6 +405,7 @@ check "B: 40 calls of the second run answered" wait_for 30 answered_ge b2 40
 inflight=$(ng_calls 1)
 mark=$(wc -l <"$KAM_LOG")
 relay_stop 1
+check "relay 1 exits 0 on SIGTERM" test "$RELAY_RC" -eq 0
 echo "  relay 1 stopped with $inflight calls in flight on it"
 wait "$UAC" || true
 cat "$RIG_DIR/b2.out"
