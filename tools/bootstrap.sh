@@ -9,7 +9,7 @@ PKGS=(
 	build-essential pkg-config meson ninja-build python3
 	dpdk libdpdk-dev liburcu-dev libjemalloc-dev libhyperscan-dev
 	libcriterion-dev libinih-dev libjansson-dev
-	iproute2 iputils-ping ethtool nftables sip-tester tcpdump procps kmod baresip-core
+	iproute2 iputils-ping ethtool nftables sip-tester tcpdump procps util-linux kmod baresip-core
 	kamailio rtpengine-daemon gnuplot-nox
 	clang libclang-rt-14-dev clang-format git
 )

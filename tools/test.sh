@@ -186,11 +186,19 @@ else
 fi
 
 echo "== integration tests"
-for t in tests/rig/test_*.sh; do
+# Every tests/rig/test_*.sh, plus test_ng.sh a second time with Debian's rtpengine as the NG
+# relay in place of dpvoip (the same rig, Kamailio config and checks: it proves the rig).
+for t in tests/rig/test_*.sh tests/rig/test_ng.sh:rtpengine; do
+	relay=
+	case $t in *:*) relay=${t#*:} t=${t%%:*} ;; esac
 	[ -e "$t" ] || continue
-	name=$(basename "$t" .sh)
+	name=$(basename "$t" .sh)${relay:+-$relay}
 	log="build/$name.log"
-	timeout 600 bash "$t" "$ROOT/build" >"$log" 2>&1
+	if [ -n "$relay" ]; then
+		NG_RELAY=$relay timeout 600 bash "$t" "$ROOT/build" >"$log" 2>&1
+	else
+		timeout 600 bash "$t" "$ROOT/build" >"$log" 2>&1
+	fi
 	rc=$?
 	if [ $rc -eq 0 ]; then
 		echo "[rig] $name: ok"
