@@ -62,7 +62,9 @@
 #define NG_BURST         256   /* datagrams per poll */
 #define NG_SCAN_MS       1000  /* timeouts and delete delays looked at this often */
 #define NG_UNKNOWN_SEEN  64    /* unknown flags logged once each (by hash) */
-#define NG_ID_BIT        (UINT64_C(1) << 63) /* session ids of NG calls: apart from SIP's */
+/* session ids of NG calls: apart from SIP's (whose top 16 bits are the signaling lcore's index,
+ * below 64) and positive as a JSON integer */
+#define NG_ID_BIT (UINT64_C(0x7000) << 48)
 
 #define NG_COUNTERS(X)                                                                             \
 	X(requests)        /* datagrams taken */                                                   \
@@ -121,6 +123,7 @@ struct ng_call {
 	uint64_t id;
 	char call_id[NG_CALLID_MAX + 1];
 	time_t created, last_signal;
+	uint64_t created_tsc;
 	uint64_t signal_tsc;   /* last offer/answer */
 	uint64_t delete_at_ms; /* 0: live; else deleted, removed at this time */
 	int peer;              /* the leg in dialogue with leg 0 (answered), -1: none yet */
@@ -317,7 +320,7 @@ call_new(struct dpv_str id)
 	c->hash = dpv_hash32(id.p, id.len);
 	c->id = NG_ID_BIT | ++ng.next_id;
 	c->created = c->last_signal = time(NULL);
-	c->signal_tsc = rte_rdtsc();
+	c->signal_tsc = c->created_tsc = rte_rdtsc();
 	c->peer = c->pending = -1;
 	c->latch = ng.e->cfg.rtp.latching;
 	c->hnext = ng.buckets[c->hash & ng.mask];
@@ -1397,7 +1400,7 @@ dpv_ng_stats_json(const struct dpv_engine *e)
 void
 dpv_ng_sessions_json(const struct dpv_engine *e, json_t *arr)
 {
-	time_t now = time(NULL);
+	uint64_t now = rte_rdtsc();
 
 	for (struct ng_call *c = ng.oldest; c != NULL; c = c->next) {
 		for (int i = 0; i < NG_MAX_LEGS; i++) {
@@ -1414,12 +1417,12 @@ dpv_ng_sessions_json(const struct dpv_engine *e, json_t *arr)
 			dpv_ipv4_format(s->peer_ip, remote);
 			snprintf(remote + strlen(remote), sizeof(remote) - strlen(remote), ":%u",
 			         s->peer_port);
-			o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:i}",
-			              "id", (json_int_t)c->id, "state", state, "direction", "ng",
-			              "call_id", c->call_id, "peer", l->tag, "action", "relay",
-			              "bridge", "", "local_port", s->local_port, "remote_media",
-			              remote, "age_ms", (json_int_t)(now - c->created) * 1000,
-			              "last_code", 0);
+			o = json_pack(
+			    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:i}", "id",
+			    (json_int_t)c->id, "state", state, "direction", "ng", "call_id",
+			    c->call_id, "peer", l->tag, "action", "relay", "bridge", "",
+			    "local_port", s->local_port, "remote_media", remote, "age_ms",
+			    (json_int_t)((now - c->created_tsc) * 1000 / ng.hz), "last_code", 0);
 			if (o == NULL) /* a tag or call-id that is not UTF-8 */
 				o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c->id, "state",
 				              state, "direction", "ng");
