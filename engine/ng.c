@@ -1370,11 +1370,13 @@ dpv_ng_fini(struct dpv_engine *e)
 json_t *
 dpv_ng_stats_json(const struct dpv_engine *e)
 {
-	json_t *o = json_object(), *cmds = json_object();
+	json_t *o = json_object(), *cmds;
 
 	json_object_set_new(o, "enabled", json_boolean(e->cfg.ng.enabled));
 	if (!e->cfg.ng.enabled)
 		return o;
+	/* made only when it is attached: without [ng] it would be left unowned */
+	cmds = json_object();
 	json_object_set_new(o, "calls", json_integer(ng.nb_calls));
 	json_object_set_new(o, "ports_free",
 	                    json_integer(ng.ports ? rtp_portpool_avail(ng.ports) : 0));
