@@ -7,7 +7,11 @@
  * - the UA stage is what a signaling lcore runs (engine/sig.c): datagrams come out of an
  *   rte_ring of mbufs into sip_ua_input, then sip_ua_tick and rcu_quiescent_state; the UA's
  *   msg_send takes a reference and puts the mbuf on the "wire" ring (sig.c hands it to the PMD
- *   instead, after the UDP/IP/Ethernet headers, which this bench does not write);
+ *   instead, after the UDP/IP/Ethernet headers, which this bench does not write). As on the
+ *   signaling lcore, each dequeued burst is handled with the next message's first cache lines
+ *   prefetched, and what it sends is collected and put on the wire in one burst (the engine's
+ *   tx buffer); --per-message runs the stage the way it was before, one enqueue per send and
+ *   no prefetch, to compare the two in one binary;
  * - the UAC stage writes the requests with sip_write_request into mbufs, and parses every
  *   response from the wire ring to learn the To tag and move its calls on.
  * Media is the engine's: rtp_media_ops (real SDP parse/negotiate/answer, an RTP port pool).
@@ -33,7 +37,16 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
+
+/* Under valgrind --tool=callgrind the phases are dumped apart (prefill, measured, deferred); the
+ * client requests cost a few instructions and do nothing outside valgrind. */
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_DUMP_STATS_AT(s)
+#endif
 
 #include "rtp.h"
 #include "sip.h"
@@ -51,7 +64,8 @@
 #define RTP_MAX     65534
 #define PREFILL_RTP 4000 /* prefilled calls' port: outside the pool */
 #define STALL_S     5
-#define SLACK       8192 /* pool entries beyond what the run needs */
+#define SLACK       8192        /* pool entries beyond what the run needs */
+#define OUT_MAX     (4 * BURST) /* sends collected per burst: up to 3 answers per request */
 
 enum uac_state {
 	UAC_FREE,
@@ -84,7 +98,10 @@ struct bench {
 	struct sip_dialplan *dp;
 	struct sip_ua *ua;
 	bool prefill;
+	bool per_msg; /* --per-message: one wire enqueue per send, no prefetch */
 	uint64_t wire_full;
+	struct rte_mbuf *out[OUT_MAX]; /* what the UA sent during this burst */
+	unsigned nb_out;
 
 	uint64_t tsc0, tsc_per_ms, skew_ms;
 	uint64_t tsc_ua, tsc_uac;
@@ -137,6 +154,19 @@ op_alloc(void *arg, char **buf, uint32_t *cap)
 	return m;
 }
 
+/* The sends collected so far onto the wire in one enqueue (the engine's tx buffer flush). */
+static void
+out_flush(void)
+{
+	unsigned sent = rte_ring_sp_enqueue_burst(B.wire, (void **)B.out, B.nb_out, NULL);
+
+	for (unsigned i = sent; i < B.nb_out; i++) {
+		rte_mbuf_refcnt_update(B.out[i], -1);
+		B.wire_full++;
+	}
+	B.nb_out = 0;
+}
+
 /* The UA resends the same handle: the first send sets its length, each send takes a
  * reference for the wire (the engine puts its UDP/IP/Ethernet headers in front instead). */
 static int
@@ -149,6 +179,13 @@ op_send(void *arg, void *msg, uint32_t len, uint32_t ip, uint16_t port)
 	if (ip != UAC_IP || port != UAC_PORT)
 		B.st.unexpected++;
 	rte_mbuf_refcnt_update(m, 1);
+	if (!B.per_msg) {
+		/* a full buffer goes out at once, as rte_eth_tx_buffer does */
+		if (B.nb_out == OUT_MAX)
+			out_flush();
+		B.out[B.nb_out++] = m;
+		return 0;
+	}
 	if (rte_ring_sp_enqueue(B.wire, m) != 0) {
 		rte_mbuf_refcnt_update(m, -1);
 		B.wire_full++;
@@ -401,6 +438,42 @@ uac_response(const char *buf, uint32_t len)
 
 static void print_counters(void);
 
+/* The UA's half of an iteration, as engine/sig.c and lcore.c run it: bursts from the ring,
+ * the next message's first two cache lines prefetched while this one is handled (they were
+ * written by the other stage, as by the rx lcore in the engine), the burst's sends out in one
+ * enqueue, then the timers. Not inlined: callgrind collects the UA's cost by this name. */
+static void __attribute__((noinline)) ua_stage(void)
+{
+	struct rte_mbuf *mb[BURST];
+	unsigned n;
+
+	while ((n = rte_ring_sc_dequeue_burst(B.to_ua, (void **)mb, BURST, NULL)) > 0) {
+		if (B.per_msg) {
+			for (unsigned i = 0; i < n; i++) {
+				sip_ua_input(B.ua, rte_pktmbuf_mtod(mb[i], const char *),
+				             mb[i]->data_len, UAC_IP, UAC_PORT);
+				rte_pktmbuf_free(mb[i]);
+			}
+			continue;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (i + 1 < n) {
+				const char *next = rte_pktmbuf_mtod(mb[i + 1], const char *);
+
+				rte_prefetch0(next);
+				rte_prefetch0(next + RTE_CACHE_LINE_SIZE);
+			}
+			sip_ua_input(B.ua, rte_pktmbuf_mtod(mb[i], const char *), mb[i]->data_len,
+			             UAC_IP, UAC_PORT);
+		}
+		rte_pktmbuf_free_bulk(mb, n);
+		out_flush();
+	}
+	sip_ua_tick(B.ua, now_ms());
+	out_flush();
+	rcu_quiescent_state();
+}
+
 /* One iteration: the UAC stage (responses, then new calls while @a target allows), then the
  * UA stage exactly as a signaling lcore runs it. -1 when no call has moved for STALL_S seconds
  * (a lost message: the UAC does not retransmit). */
@@ -421,16 +494,7 @@ iterate(uint64_t target)
 	for (n = 0; n < BURST && B.nb_free > 0 && B.st.started < target; n++)
 		uac_invite(B.free_slots[--B.nb_free]);
 	t1 = rte_rdtsc();
-
-	while ((n = rte_ring_sc_dequeue_burst(B.to_ua, (void **)mb, BURST, NULL)) > 0) {
-		for (unsigned i = 0; i < n; i++) {
-			sip_ua_input(B.ua, rte_pktmbuf_mtod(mb[i], const char *), mb[i]->data_len,
-			             UAC_IP, UAC_PORT);
-			rte_pktmbuf_free(mb[i]);
-		}
-	}
-	sip_ua_tick(B.ua, now_ms());
-	rcu_quiescent_state();
+	ua_stage();
 	t2 = rte_rdtsc();
 	B.tsc_uac += t1 - t0;
 	B.tsc_ua += t2 - t1;
@@ -452,6 +516,14 @@ uac_idle(void)
 	return B.nb_free == B.window && rte_ring_empty(B.wire) && rte_ring_empty(B.to_ua);
 }
 
+/* One tick of the drain: the UA's deferred work (not inlined: callgrind collects it by name). */
+static void __attribute__((noinline)) ua_drain_tick(void)
+{
+	sip_ua_tick(B.ua, now_ms());
+	out_flush();
+	rcu_quiescent_state();
+}
+
 /* Jump the clock past every finished transaction's lifetime (64*T1) and run the UA until all
  * of them have terminated and been reclaimed after a grace period. */
 static void
@@ -465,8 +537,7 @@ drain(void)
 		sip_ua_occupancy(B.ua, &o);
 		if (o.tx_live == 0 && o.tx_limbo == 0 && o.sess_limbo == 0)
 			break;
-		sip_ua_tick(B.ua, now_ms());
-		rcu_quiescent_state();
+		ua_drain_tick();
 		if (wall_s() > deadline) {
 			fprintf(stderr, "drain: still %u transactions, %u in limbo after 30 s\n",
 			        o.tx_live, o.tx_limbo);
@@ -490,9 +561,11 @@ usage(const char *prog)
 {
 	fprintf(stderr,
 	        "usage: %s [EAL options] -- [--sessions N] [--calls C] [--seconds S] "
-	        "[--window W]\n"
+	        "[--window W] [--per-message]\n"
 	        "  N established calls pre-filled (default 1000), then up to C complete calls "
-	        "(default 200000)\n  or S seconds (default 10), W calls in flight (default 256)\n",
+	        "(default 200000)\n  or S seconds (default 10), W calls in flight (default 256);\n"
+	        "  --per-message: the UA stage without bursts (one wire enqueue per send, no "
+	        "prefetch)\n",
 	        prog);
 }
 
@@ -572,11 +645,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"sessions", required_argument, NULL, 'n'},
-	    {"calls", required_argument, NULL, 'c'},
-	    {"seconds", required_argument, NULL, 's'},
-	    {"window", required_argument, NULL, 'w'},
-	    {NULL, 0, NULL, 0},
+	    {"sessions", required_argument, NULL, 'n'}, {"calls", required_argument, NULL, 'c'},
+	    {"seconds", required_argument, NULL, 's'},  {"window", required_argument, NULL, 'w'},
+	    {"per-message", no_argument, NULL, 'p'},    {NULL, 0, NULL, 0},
 	};
 	static const struct sip_dialplan_rule rules[] = {{"^bench$", DPV_CALL_TONE, 0, NULL}};
 	uint64_t sessions = 1000, max_calls = 200000;
@@ -609,6 +680,9 @@ main(int argc, char **argv)
 			break;
 		case 'w':
 			B.window = (uint32_t)atoi(optarg);
+			break;
+		case 'p':
+			B.per_msg = true;
 			break;
 		default:
 			usage(argv[0]);
@@ -700,6 +774,7 @@ main(int argc, char **argv)
 
 	/* Measured: complete calls until C calls or S seconds, then finish those in flight. */
 	B.tsc_ua = B.tsc_uac = 0;
+	CALLGRIND_DUMP_STATS_AT("prefill");
 	w0 = wall_s();
 	c0 = cpu_s();
 	{
@@ -727,10 +802,12 @@ main(int argc, char **argv)
 		mbufs_held = rte_mempool_in_use_count(B.pool);
 	}
 
+	CALLGRIND_DUMP_STATS_AT("measured");
 	/* Deferred: what the finished calls still cost (timers L and J, reclaim, mbuf frees). */
 	w0 = wall_s();
 	c0 = cpu_s();
 	drain();
+	CALLGRIND_DUMP_STATS_AT("deferred");
 	dr_wall = wall_s() - w0;
 	dr_cpu = cpu_s() - c0;
 

@@ -5,6 +5,7 @@
 # usage: bench/calls.sh [CALLS] [SECONDS] [SIZES...]
 #   each size runs up to CALLS complete calls (default 200000) or SECONDS (default 10),
 #   whichever comes first; SIZES default to "1000 100000 1000000".
+#   CALLS_ARGS: more bench_calls options (CALLS_ARGS=--per-message: the UA stage without bursts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CALLS=${1:-200000}
@@ -25,7 +26,7 @@ echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /
 echo "# build: $(meson introspect --buildoptions build 2>/dev/null |
 	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="buildtype"))' 2>/dev/null || echo '?')"
 for N in $SIZES; do
-	CMD="$BIN --no-huge -m $MEM --no-pci --no-shconf --no-telemetry --log-level=lib.eal:error -l 0 --file-prefix=dpvcalls$$ -- --sessions $N --calls $CALLS --seconds $SECS"
+	CMD="$BIN --no-huge -m $MEM --no-pci --no-shconf --no-telemetry --log-level=lib.eal:error -l 0 --file-prefix=dpvcalls$$ -- --sessions $N --calls $CALLS --seconds $SECS${CALLS_ARGS:+ $CALLS_ARGS}"
 	echo
 	echo "\$ $CMD"
 	OUT=$(timeout 900 $CMD) || { echo "$OUT"; echo "FAILED (size $N)"; exit 1; }

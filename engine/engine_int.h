@@ -26,6 +26,10 @@
 #define DPV_MAX_WORKERS 64
 #define DPV_MIN_MTU     576 /* a port reporting less is given 1500 (port.c) */
 
+/* A signaling worker's tx buffer per port: the answers to one burst of SIP (up to three per
+ * INVITE: 100, 180, 200) leave in one tx burst when the poll loop flushes, not in 32s. */
+#define DPV_SIG_TX_BUFFER (4 * DPV_BURST)
+
 /* ---- startup file (config.c) ----
  *
  * The engine owns [dpdk], [cpu], [portN] and [control] and the checks across layers; [sip] and
@@ -182,6 +186,11 @@ struct dpv_worker {
 	struct media_lcore *media;   /* media role: its media plane state (media.c) */
 	struct dpv_flood *flood; /* [security] flood-rate: sources of the SIP this worker reads */
 	struct rte_eth_dev_tx_buffer *txb[DPV_MAX_PORTS];
+	/* Frames for tx_via[port] gathered during a pass and handed over in one enqueue per port
+	 * (dpv_tx_handoff, flushed by the poll loop as the tx buffers are): the handoff ring is
+	 * multi-producer, and a compare-and-swap per frame is what a burst saves. */
+	struct rte_mbuf *handoff_buf[DPV_MAX_PORTS][DPV_BURST];
+	uint16_t nb_handoff[DPV_MAX_PORTS];
 	/* egress (egress.c): IPv4 fragments of datagrams over the MTU are copied into frag_pool
 	 * (lent by the signaling state, sig.c; NULL: this worker sends nothing that large) */
 	struct rte_mempool *frag_pool;

@@ -177,16 +177,32 @@ port_rx(struct dpv_engine *e, struct dpv_worker *w, struct dpv_port *port, struc
 		rte_pktmbuf_free_bulk(drop, ndrop);
 }
 
+/* The frames gathered for @a port_id's transmitting worker, in one enqueue; what its full ring
+ * does not take is a counted drop (drop_tx_handoff_full), never a wait. */
+static void
+tx_handoff_flush(struct dpv_worker *w, uint16_t port_id)
+{
+	unsigned n = w->nb_handoff[port_id], sent;
+	struct rte_mbuf **pkts = w->handoff_buf[port_id];
+
+	if (n == 0)
+		return;
+	sent = rte_ring_mp_enqueue_burst(w->tx_via[port_id]->tx_handoff, (void **)pkts, n, NULL);
+	w->pc[port_id][DPV_C_tx_handed_off] += sent;
+	if (sent < n) {
+		w->pc[port_id][DPV_C_drop_tx_handoff_full] += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+	w->nb_handoff[port_id] = 0;
+}
+
 void
 dpv_tx_handoff(struct dpv_worker *w, uint16_t port_id, struct rte_mbuf *m)
 {
 	m->port = port_id;
-	if (rte_ring_mp_enqueue(w->tx_via[port_id]->tx_handoff, m) != 0) {
-		w->pc[port_id][DPV_C_drop_tx_handoff_full]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w->pc[port_id][DPV_C_tx_handed_off]++;
+	w->handoff_buf[port_id][w->nb_handoff[port_id]++] = m;
+	if (w->nb_handoff[port_id] == DPV_BURST)
+		tx_handoff_flush(w, port_id);
 }
 
 /* Frames signaling-only workers handed over: out through this worker's own queues. */
@@ -238,9 +254,14 @@ dpv_worker_poll(struct dpv_engine *e, struct dpv_worker *w)
 		work += media_tick(w, now);
 	if (w->tx_handoff != NULL)
 		work += tx_handoff_drain(w);
+	/* What this pass sent leaves now, in one burst per port: the answers to a whole SIP burst
+	 * fit a signaling worker's tx buffer (DPV_SIG_TX_BUFFER), and frames for another worker's
+	 * queue go to its ring in one enqueue. */
 	for (unsigned p = 0; p < e->nb_ports; p++) {
 		uint16_t id = e->ports[p].port_id;
 
+		if (w->tx_via[id] != NULL)
+			tx_handoff_flush(w, id);
 		w->pc[id][DPV_C_tx] += rte_eth_tx_buffer_flush(id, w->txq, w->txb[id]);
 	}
 	if (work)

@@ -383,14 +383,15 @@ tx_buffers_init(struct dpv_engine *e, FILE *err)
 {
 	for (unsigned i = 0; i < e->nb_workers; i++) {
 		struct dpv_worker *w = &e->workers[i];
+		uint16_t size = w->roles & DPV_ROLE_SIGNALING ? DPV_SIG_TX_BUFFER : DPV_BURST;
 
 		for (unsigned p = 0; p < e->nb_ports; p++) {
 			uint16_t id = e->ports[p].port_id;
 			struct rte_eth_dev_tx_buffer *b =
-			    rte_zmalloc_socket("dpv_txb", RTE_ETH_TX_BUFFER_SIZE(DPV_BURST), 0,
+			    rte_zmalloc_socket("dpv_txb", RTE_ETH_TX_BUFFER_SIZE(size), 0,
 			                       (int)rte_lcore_to_socket_id(w->lcore_id));
 
-			if (b == NULL || rte_eth_tx_buffer_init(b, DPV_BURST) != 0) {
+			if (b == NULL || rte_eth_tx_buffer_init(b, size) != 0) {
 				fprintf(err, "%s: cannot allocate tx buffers\n", e->cfg.path);
 				return -1;
 			}

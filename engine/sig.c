@@ -15,6 +15,7 @@
 #include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_udp.h>
 
 #include "egress_int.h"
@@ -153,15 +154,41 @@ static const struct sip_ua_ops ua_ops = {
     .request_filter = request_filter,
 };
 
+/* Cache lines of the next message's payload dpv_sig_input asks for ahead: a typical request's
+ * start line, Via, From, To, Call-ID and CSeq, which the parser reads first. */
+#define SIG_PREFETCH_LINES 3
+
+/*
+ * A burst of SIP datagrams through the UA, in order. Datagrams from the SIP ring were written
+ * by another lcore (the one that received them), so their cache lines are that core's; the
+ * loads are started ahead (the mbuf and its rx info two messages on, since reading them is what
+ * locates the payload; the payload one message on) while this one is parsed and answered. What the
+ * UA sends meanwhile goes into the tx buffers (egress.c, dpv_tx), which the poll loop flushes once
+ * per pass: the burst's answers leave in one tx burst per port.
+ */
 void
 dpv_sig_input(struct dpv_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
 	struct dpv_sig *s = w->sig;
 
+	if (n > 1)
+		rte_prefetch0(dpv_mbuf_info(pkts[1]));
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dpv_pkt_info *info = dpv_mbuf_info(m);
 
+		if (i + 2 < n)
+			rte_prefetch0(pkts[i + 2]);
+		if (i + 1 < n) {
+			const struct dpv_pkt_info *ni = dpv_mbuf_info(pkts[i + 1]);
+			const char *next =
+			    rte_pktmbuf_mtod_offset(pkts[i + 1], const char *, ni->payload_off);
+
+			for (unsigned l = 0; l < SIG_PREFETCH_LINES; l++)
+				rte_prefetch0(next + l * RTE_CACHE_LINE_SIZE);
+			if (i + 2 < n)
+				rte_prefetch0(dpv_mbuf_info(pkts[i + 2]));
+		}
 		if (s == NULL)
 			w->pc[m->port][DPV_C_drop_sip_unhandled]++;
 		else
