@@ -287,26 +287,10 @@ call_find(struct dpv_str id)
 	uint32_t h = dpv_hash32(id.p, id.len);
 
 	for (struct ng_call *c = ng.buckets[h & ng.mask]; c != NULL; c = c->hnext) {
-		if (c->hash == h && strlen(c->call_id) == id.len &&
-		    memcmp(c->call_id, id.p, id.len) == 0)
+		if (c->hash == h && dpv_str_eq(dpv_cstr(c->call_id), id))
 			return c;
 	}
 	return NULL;
-}
-
-static void
-copy_str(char *dst, size_t cap, struct dpv_str s)
-{
-	size_t n = s.len < cap - 1 ? s.len : cap - 1;
-
-	memcpy(dst, s.p, n);
-	dst[n] = '\0';
-}
-
-static bool
-str_is(const char *a, struct dpv_str s)
-{
-	return strlen(a) == s.len && memcmp(a, s.p, s.len) == 0;
 }
 
 static struct ng_call *
@@ -316,7 +300,7 @@ call_new(struct dpv_str id)
 
 	if (c == NULL)
 		return NULL;
-	copy_str(c->call_id, sizeof(c->call_id), id);
+	dpv_str_copy(c->call_id, sizeof(c->call_id), id);
 	c->hash = dpv_hash32(id.p, id.len);
 	c->id = NG_ID_BIT | ++ng.next_id;
 	c->created = c->last_signal = time(NULL);
@@ -373,7 +357,8 @@ leg_by_tag(const struct ng_call *c, struct dpv_str tag)
 	if (tag.len == 0)
 		return -1;
 	for (int i = 0; i < NG_MAX_LEGS; i++) {
-		if (c->leg[i].used && c->leg[i].tag[0] != '\0' && str_is(c->leg[i].tag, tag))
+		if (c->leg[i].used && c->leg[i].tag[0] != '\0' &&
+		    dpv_str_eq(dpv_cstr(c->leg[i].tag), tag))
 			return i;
 	}
 	return -1;
@@ -383,7 +368,7 @@ static int
 branch_by_name(const struct ng_call *c, struct dpv_str br)
 {
 	for (int i = 1; i < NG_MAX_LEGS; i++) {
-		if (c->leg[i].used && str_is(c->leg[i].branch, br))
+		if (c->leg[i].used && dpv_str_eq(dpv_cstr(c->leg[i].branch), br))
 			return i;
 	}
 	return -1;
@@ -396,7 +381,7 @@ branch_new(struct ng_call *c, struct dpv_str br)
 		if (!c->leg[i].used) {
 			c->leg[i].used = true;
 			c->leg[i].created = time(NULL);
-			copy_str(c->leg[i].branch, sizeof(c->leg[i].branch), br);
+			dpv_str_copy(c->leg[i].branch, sizeof(c->leg[i].branch), br);
 			return i;
 		}
 	}
@@ -518,8 +503,8 @@ leg_take_sdp(struct ng_leg *l, const struct rtp_sdp *sdp, const struct ng_req *r
 			return "Incomplete SDP specification";
 		if (cn->host_name)
 			return "Incomplete SDP specification: a host name in c=";
-		copy_str(s->type, sizeof(s->type), m->type);
-		copy_str(s->proto, sizeof(s->proto), m->proto);
+		dpv_str_copy(s->type, sizeof(s->type), m->type);
+		dpv_str_copy(s->proto, sizeof(s->proto), m->proto);
 		s->adv_ip = cn->ip4;
 		s->adv_port = m->port;
 		s->peer_ip = (r->flags & NG_F_SIP_SOURCE) && src && cn->ip4 ? src : cn->ip4;
@@ -871,7 +856,7 @@ cmd_offer(struct ctx *x)
 		from = 0;
 		c->leg[0].used = true;
 		c->leg[0].created = time(NULL);
-		copy_str(c->leg[0].tag, sizeof(c->leg[0].tag), r->from_tag);
+		dpv_str_copy(c->leg[0].tag, sizeof(c->leg[0].tag), r->from_tag);
 	}
 	if (from < 0)
 		return "Invalid dialogue association";
@@ -879,7 +864,7 @@ cmd_offer(struct ctx *x)
 	if (to < 0)
 		return "Too many branches for this call";
 	if (r->label.len)
-		copy_str(c->leg[from].label, sizeof(c->leg[from].label), r->label);
+		dpv_str_copy(c->leg[from].label, sizeof(c->leg[from].label), r->label);
 	apply_flags(c, r);
 	err = leg_take_sdp(&c->leg[from], &sdp, r, x->src_ip, want);
 	if (err != NULL)
@@ -942,17 +927,17 @@ cmd_answer(struct ctx *x)
 			to = c->pending;
 		if (to <= 0)
 			return "Invalid dialogue association";
-		if (c->leg[to].tag[0] != '\0' && !str_is(c->leg[to].tag, r->to_tag))
+		if (c->leg[to].tag[0] != '\0' && !dpv_str_eq(dpv_cstr(c->leg[to].tag), r->to_tag))
 			return "Invalid dialogue association";
 	} else {
 		to = 0;
-		if (!str_is(c->leg[0].tag, r->to_tag))
+		if (!dpv_str_eq(dpv_cstr(c->leg[0].tag), r->to_tag))
 			return "Invalid dialogue association";
 	}
 	if (c->leg[to].tag[0] == '\0')
-		copy_str(c->leg[to].tag, sizeof(c->leg[to].tag), r->to_tag);
+		dpv_str_copy(c->leg[to].tag, sizeof(c->leg[to].tag), r->to_tag);
 	if (r->label.len)
-		copy_str(c->leg[to].label, sizeof(c->leg[to].label), r->label);
+		dpv_str_copy(c->leg[to].label, sizeof(c->leg[to].label), r->label);
 	apply_flags(c, r);
 	err = leg_take_sdp(&c->leg[to], &sdp, r, x->src_ip, want);
 	if (err != NULL)

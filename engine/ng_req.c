@@ -20,6 +20,9 @@
 
 #include "ng_int.h"
 
+/* Integers sent as decimal strings ("delete-delay": "30"): at most 9 digits' worth. */
+#define NG_MAX_DECIMAL 999999999u
+
 static const char *const cmd_names[NG_CMD_MAX] = {
     [NG_CMD_UNKNOWN] = "?",     [NG_CMD_PING] = "ping",
     [NG_CMD_OFFER] = "offer",   [NG_CMD_ANSWER] = "answer",
@@ -119,14 +122,9 @@ flag_token(struct ng_req *r, struct dpv_str t)
 			if (r->nb_direction < 2)
 				r->direction[r->nb_direction++] = v;
 		} else if (folded_eq(k, "delete-delay")) {
-			int64_t d = 0;
-			bool ok = v.len > 0 && v.len < 10;
+			uint32_t d;
 
-			for (size_t i = 0; ok && i < v.len; i++) {
-				ok = v.p[i] >= '0' && v.p[i] <= '9';
-				d = d * 10 + (v.p[i] - '0');
-			}
-			if (ok) {
+			if (dpv_str_to_u32(v, NG_MAX_DECIMAL, &d) == 0) {
 				r->has_delete_delay = true;
 				r->delete_delay = d;
 			} else {
@@ -231,7 +229,7 @@ get_int(const struct dpv_benc_node *nodes, const struct dpv_benc_node *d, const 
         int64_t *out)
 {
 	const struct dpv_benc_node *v = dpv_benc_get(nodes, d, key, true);
-	int64_t x = 0;
+	uint32_t x;
 
 	if (v == NULL)
 		return false;
@@ -239,13 +237,8 @@ get_int(const struct dpv_benc_node *nodes, const struct dpv_benc_node *d, const 
 		*out = v->i;
 		return true;
 	}
-	if (v->type != DPV_BENC_STR || v->s.len == 0 || v->s.len > 9)
+	if (v->type != DPV_BENC_STR || dpv_str_to_u32(v->s, NG_MAX_DECIMAL, &x) < 0)
 		return false;
-	for (size_t i = 0; i < v->s.len; i++) {
-		if (v->s.p[i] < '0' || v->s.p[i] > '9')
-			return false;
-		x = x * 10 + (v->s.p[i] - '0');
-	}
 	*out = x;
 	return true;
 }

@@ -140,15 +140,11 @@ fuzz_smoke() {
 	[ $rc -eq 0 ] || { rm -rf "$seeds" "$work"; return $rc; }
 	# The NG request path (ng_req_parse, then the SDP rewrite), 10 s, from NG requests with SDPs
 	# as Kamailio's module sends them, and the SDP seeds of the corpora wrapped in offers.
-	python3 - "$seeds" "$DPV_CORPORA" <<'PY'
+	python3 - "$seeds" "$DPV_CORPORA" "$PWD/bench" <<'PY'
 import os, sys
 out, corp = sys.argv[1], sys.argv[2]
-def b(v):
-    if isinstance(v, int): return b"i%de" % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
-    if isinstance(v, list): return b"l" + b"".join(b(x) for x in v) + b"e"
-    return b"d" + b"".join(b(k) + b(v[k]) for k in v) + b"e"
+sys.path.insert(0, sys.argv[3])
+from ng import benc as b  # the project's bencode writer (bench/ng.py)
 sdp = ("v=0\r\no=- 1 1 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2\r\nt=0 0\r\n"
        "m=audio 4000 RTP/AVP 0 101\r\na=rtcp:4001\r\na=candidate:1 1 UDP 1 198.18.0.2 4000 typ host\r\n"
        "m=video 0 RTP/AVP 31\r\n")

@@ -15,56 +15,22 @@ import sys
 import time
 
 
-def enc(v):
-    if isinstance(v, bool):
-        v = int(v)
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from ng import bdec, benc  # noqa: E402  (the project's one bencode codec)
+
+
+def text(v):
+    """@a v with byte strings as text (hex when not UTF-8), for printing as JSON."""
     if isinstance(v, bytes):
-        return b"%d:%s" % (len(v), v)
-    if isinstance(v, list):
-        return b"l" + b"".join(enc(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        out = b"d"
-        for k in sorted(v):
-            out += enc(k) + enc(v[k])
-        return out + b"e"
-    raise TypeError(type(v))
-
-
-def dec(b, i=0):
-    c = b[i : i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1 : j]), j + 1
-    if c == b"l":
-        i += 1
-        out = []
-        while b[i : i + 1] != b"e":
-            x, i = dec(b, i)
-            out.append(x)
-        return out, i + 1
-    if c == b"d":
-        i += 1
-        out = {}
-        while b[i : i + 1] != b"e":
-            k, i = dec(b, i)
-            v, i = dec(b, i)
-            out[k] = v
-        return out, i + 1
-    if c.isdigit():
-        j = b.index(b":", i)
-        n = int(b[i:j])
-        s = b[j + 1 : j + 1 + n]
-        if len(s) != n:
-            raise ValueError("string runs past the end")
         try:
-            return s.decode(), j + 1 + n
+            return v.decode()
         except UnicodeDecodeError:
-            return s.hex(), j + 1 + n
-    raise ValueError("bad bencode at %d" % i)
+            return v.hex()
+    if isinstance(v, list):
+        return [text(x) for x in v]
+    if isinstance(v, dict):
+        return {k: text(x) for k, x in v.items()}
+    return v
 
 
 def main(argv):
@@ -91,15 +57,15 @@ def main(argv):
     s.settimeout(min(timeout, 0.2) if wait else timeout)
     deadline = time.monotonic() + wait
     while True:
-        s.sendto(cookie + b" " + enc(msg), (host, int(port)))
+        s.sendto(cookie + b" " + benc(msg), (host, int(port)))
         try:
             while True:
                 data, _ = s.recvfrom(65536)
                 c, _, body = data.partition(b" ")
                 if c == cookie:
                     break
-            reply, _ = dec(body)
-            print(json.dumps(reply))
+            reply, _ = bdec(body)
+            print(json.dumps(text(reply)))
             return 0
         except (socket.timeout, ConnectionRefusedError):
             if time.monotonic() >= deadline:

@@ -104,16 +104,24 @@ engine_start() {
 	return 1
 }
 
-engine_stop() {
-	[ -n "$RIG_ENGINE_PID" ] || return 0
-	kill -TERM "$RIG_ENGINE_PID" 2>/dev/null || true
+# rig_stop_pid PID: SIGTERM, wait (bounded, 10 s), then SIGKILL; RIG_STOP_RC is its exit
+# status (PID must be a child of this shell)
+rig_stop_pid() {
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null || true
 	for _ in $(seq 1 100); do
-		kill -0 "$RIG_ENGINE_PID" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$RIG_ENGINE_PID" 2>/dev/null || true
-	RIG_ENGINE_RC=0
-	wait "$RIG_ENGINE_PID" 2>/dev/null || RIG_ENGINE_RC=$?
+	kill -KILL "$pid" 2>/dev/null || true
+	RIG_STOP_RC=0
+	wait "$pid" 2>/dev/null || RIG_STOP_RC=$?
+}
+
+engine_stop() {
+	[ -n "$RIG_ENGINE_PID" ] || return 0
+	rig_stop_pid "$RIG_ENGINE_PID"
+	RIG_ENGINE_RC=$RIG_STOP_RC
 	RIG_ENGINE_PID=
 	if [ "$RIG_ENGINE_RC" -ne 0 ]; then
 		echo "engine exited with status $RIG_ENGINE_RC; its log:"

@@ -184,13 +184,8 @@ relay_stop() {
 	local n=$1 pid=${RELAY_PID[$1]}
 	RELAY_RC=0
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || RELAY_RC=$?
+	rig_stop_pid "$pid"
+	RELAY_RC=$RIG_STOP_RC
 	RELAY_PID[n]=
 	if [ "$RELAY_RC" -ne 0 ]; then
 		echo "relay $n exited with status $RELAY_RC; its log:"
