@@ -432,7 +432,7 @@ ps_of(struct media_lcore *ml, const struct rtp_flow_slot *s, const struct rtp_fl
  * without it. An NG relay leg's RTP passes to the other leg as it came (the endpoints chose the
  * codecs between them). RTCP reaches every flow with an address.
  */
-static bool
+static inline __attribute__((always_inline)) bool
 dst_fill(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow *f,
          struct rtp_flow_slot *ds, const struct rtp_flow *df, bool rtcp, uint8_t pt,
          struct fwd_dst *d, uint64_t now)
