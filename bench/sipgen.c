@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <urcu-qsbr.h>
@@ -396,67 +395,6 @@ sg_offer(void *arg, char *buf, uint32_t cap, struct dpv_media *m)
 }
 
 static struct dpv_media_ops media_ops;
-
-/*
- * Page in, before the loop, the memory the calls will use, so that no call takes page faults
- * in it: each call gets a fresh session and fresh transactions (a finished call's stay 64*T1),
- * so without this nearly every call touches new pages for the kernel to fill. Two kinds:
- *  - DPDK's memory (with --no-huge plain 4 KiB pages filled on first touch): the heap carves
- *    allocations from the top of its free space, so the part in use is the top
- *    heap_allocsz_bytes (plus slack) of each memory segment list;
- *  - the UA's object pools, anonymous mappings that fill on first touch (lib/pool.c): every
- *    private anonymous writable mapping of 1 MiB or more outside DPDK's memory.
- * Best effort: a kernel without MADV_POPULATE_WRITE (before 5.14) leaves them to fault.
- */
-static int
-prefault_msl(const struct rte_memseg_list *msl, void *arg)
-{
-	size_t want = *(size_t *)arg, len;
-	uintptr_t top, from;
-
-	if (msl->base_va == NULL || msl->len == 0)
-		return 0;
-	len = want < msl->len ? want : msl->len;
-	top = (uintptr_t)msl->base_va + msl->len;
-	from = (top - len) & ~(uintptr_t)4095;
-	(void)madvise((void *)from, top - from, MADV_POPULATE_WRITE);
-	return 0;
-}
-
-static size_t
-prefault(void)
-{
-	struct rte_malloc_socket_stats st;
-	char ln[512];
-	size_t want, done = 0;
-	FILE *f;
-
-	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) == 0) {
-		want = st.heap_allocsz_bytes + st.heap_allocsz_bytes / 16 + (16u << 20);
-		rte_memseg_list_walk(prefault_msl, &want);
-		done += want;
-	}
-	f = fopen("/proc/self/maps", "r");
-	if (f == NULL)
-		return done;
-	while (fgets(ln, sizeof(ln), f) != NULL) {
-		uintptr_t a, b;
-		char perm[8];
-		unsigned long off, inode;
-		int n = 0;
-
-		/* "start-end perms offset dev inode [path]": anonymous when inode 0, no path */
-		if (sscanf(ln, "%" SCNxPTR "-%" SCNxPTR " %7s %lx %*s %lu %n", &a, &b, perm, &off,
-		           &inode, &n) < 5 ||
-		    inode != 0 || strcmp(perm, "rw-p") != 0 || (ln[n] != '\0' && ln[n] != '\n') ||
-		    b - a < (1u << 20) || rte_mem_virt2memseg_list((void *)a) != NULL)
-			continue;
-		if (madvise((void *)a, b - a, MADV_POPULATE_WRITE) == 0)
-			done += b - a;
-	}
-	fclose(f);
-	return done;
-}
 
 /* ---- the loop's pieces ---- */
 
@@ -897,7 +835,7 @@ main(int argc, char **argv)
 	}
 	{
 		uint64_t t = rte_rdtsc();
-		size_t b = prefault();
+		size_t b = dpv_prefault(); /* no call takes a page fault */
 
 		printf("sipgen: %zu MiB paged in before the run in %.2f s\n", b >> 20,
 		       (double)(rte_rdtsc() - t) / (double)G.hz);
