@@ -27,8 +27,10 @@
  * Forwarded packets keep SSRC, sequence, timestamp and payload; their UDP checksum is updated
  * incrementally (RFC 1624) for the new addresses and ports, so a corrupted payload reaches the
  * receiver with a bad checksum and is dropped there; net.c does not read RTP payloads to verify
- * them either. Only a member of the other G.711 law gets a converted payload (and so a checksum
- * computed over it).
+ * them either. Only a member of the other G.711 law gets a converted payload: converted once
+ * per packet into the first such member's frame (rtp_g711_convert_sum, AVX2 where the CPU has
+ * it), with its checksum carried over by the sum's change the conversion gathers; the other
+ * members of that law copy that frame's RTP.
  *
  * Tone streams live on the media lcore their flow names: a FIFO of streams ordered by their
  * next send time (every stream has the same 20 ms period, so appending keeps the order), paced
@@ -306,72 +308,78 @@ fwd_headers_cached(uint8_t *frame, const struct fwd_dst *d, const struct media_f
 	*cksum = ck;
 }
 
-/* The received packet's RTP in the other G.711 law, made once for all the members of that
- * law, with the UDP checksum it has then under the received addresses. */
+/* Where the first copy for a member of the other G.711 law put its converted RTP, and the UDP
+ * checksum it has under the received addresses: the other members of that law copy both. */
 struct fwd_conv {
 	bool ready;
 	uint16_t cksum;
-	uint8_t pl[RTE_MBUF_DEFAULT_DATAROOM];
+	const uint8_t *rtp;
 };
 
 /*
- * Convert @a m's payload into @a c (once per packet): the checksum follows by RFC 1624 from the
- * received one over the words that changed (the RTP header has an even length, so the payload
- * keeps its word alignment), instead of a full sum per converted copy.
+ * Write @a rx's RTP (@a rv its header) at @a rtp with the payload converted through @a table
+ * (in place when they are the same); the checksum follows by RFC 1624 from @a rx_cksum over
+ * the bytes that changed, summed as they are converted (the RTP header's length is a multiple
+ * of 4, so the payload keeps its word alignment), never by a second pass over the payload.
  */
-static bool
-fwd_convert(struct fwd_conv *c, const struct rte_mbuf *m, const struct dpv_pkt_info *info,
-            const uint8_t *table)
+static inline void
+fwd_convert(struct fwd_conv *c, uint8_t *rtp, const uint8_t *rx, const struct rtp_hdr_view *rv,
+            uint16_t rx_cksum, const uint8_t *table)
 {
-	const uint8_t *src = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->payload_off);
-	const struct rte_udp_hdr *iudp =
-	    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, info->l4_off);
-	struct rtp_hdr_view v;
-	uint32_t sum;
+	uint32_t delta;
 
-	if (info->payload_len > sizeof(c->pl) || rtp_hdr_parse(src, info->payload_len, &v) != 0)
-		return false;
-	rte_memcpy(c->pl, src, info->payload_len);
-	rtp_g711_convert(c->pl + v.hdr_len, v.payload_len, table);
-	c->cksum = iudp->dgram_cksum;
-	if (c->cksum != 0) { /* 0: sent without a checksum, and so it stays */
-		sum = (uint16_t)~c->cksum;
-		sum += (uint16_t)~rte_raw_cksum(src + v.hdr_len, v.payload_len);
-		sum += rte_raw_cksum(c->pl + v.hdr_len, v.payload_len);
-		c->cksum = (uint16_t)~dpv_cksum_fold(sum);
+	if (rtp != rx) {
+		rte_memcpy(rtp, rx, rv->hdr_len);
+		if (rv->pad_len != 0)
+			memcpy(rtp + rv->hdr_len + rv->payload_len,
+			       rx + rv->hdr_len + rv->payload_len, rv->pad_len);
+	}
+	delta = rtp_g711_convert_sum(rtp + rv->hdr_len, rx + rv->hdr_len, rv->payload_len, table);
+	c->cksum = rx_cksum;
+	if (rx_cksum != 0) { /* 0: sent without a checksum, and so it stays */
+		c->cksum = (uint16_t)~dpv_cksum_fold((uint16_t)~rx_cksum + delta);
 		if (c->cksum == 0)
 			c->cksum = 0xffff;
 	}
+	c->rtp = rtp;
 	c->ready = true;
-	return true;
 }
 
-/* Build the frame for @a d into @a o, a fresh mbuf (or, when @a o is @a m, rewrite @a m in
- * place), with @a conv's payload for a member of the other law; returns it, or NULL (@a o freed
- * unless it is @a m). */
+/*
+ * Build the frame for @a d into @a o, a fresh mbuf (or, when @a o is @a m, rewrite @a m in
+ * place); for a member of the other law the payload is converted (the first such member, into
+ * its own frame, which @a conv then points at) or copied from @a conv. Returns the frame, or
+ * NULL (@a o freed unless it is @a m).
+ */
 static struct rte_mbuf *
 fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
-        const struct media_fwd_addr *in, const struct fwd_dst *d, const struct fwd_conv *conv)
+        const struct rtp_hdr_view *rv, const struct media_fwd_addr *in, const struct fwd_dst *d,
+        struct fwd_conv *conv)
 {
-	bool in_place = o == m, cv = d->table != NULL;
-	const uint8_t *src =
-	    cv ? conv->pl : rte_pktmbuf_mtod_offset(m, const uint8_t *, info->payload_off);
+	bool in_place = o == m, cv = d->table != NULL, first = cv && !conv->ready;
+	const uint8_t *rx = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->payload_off);
+	const uint8_t *src = cv && !first ? conv->rtp : rx;
 	uint16_t plen = info->payload_len, udp_len = (uint16_t)(UDP_LEN + plen);
-	const struct rte_udp_hdr *iudp =
-	    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, info->l4_off);
-	uint16_t cksum = cv ? conv->cksum : iudp->dgram_cksum;
+	uint16_t cksum = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, info->l4_off)
+	                     ->dgram_cksum; /* read before an in-place rewrite covers it */
 	uint8_t *frame, *pl;
 
+	if (first && rv == NULL) { /* never: only RTP is converted, and rtp_input parsed it */
+		if (!in_place)
+			rte_pktmbuf_free(o);
+		return NULL;
+	}
 	if (in_place) {
-		/* Drop whatever came before the payload (IP options too) and rebuild in front. */
+		/* Drop whatever came before the payload (IP options too) and rebuild in front: the
+		 * RTP stays where it is. */
 		rte_pktmbuf_adj(m, info->payload_off);
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - plen));
 		frame = (uint8_t *)rte_pktmbuf_prepend(m, HDRS_LEN);
-		if (frame != NULL && cv)
+		if (frame != NULL && cv && !first)
 			rte_memcpy(frame + HDRS_LEN, src, plen);
 	} else {
 		frame = (uint8_t *)rte_pktmbuf_append(o, (uint16_t)(HDRS_LEN + plen));
-		if (frame != NULL)
+		if (frame != NULL && !first)
 			rte_memcpy(frame + HDRS_LEN, src, plen);
 	}
 	if (frame == NULL) {
@@ -380,6 +388,10 @@ fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
 		return NULL; /* the received mbuf stays the caller's */
 	}
 	pl = frame + HDRS_LEN;
+	if (first)
+		fwd_convert(conv, pl, rx, rv, cksum, d->table);
+	if (cv)
+		cksum = conv->cksum;
 	fwd_headers_cached(frame, d, in, udp_len, &cksum);
 	if (d->set_pt) {
 		uint16_t old_w, new_w;
@@ -388,6 +400,8 @@ fwd_one(struct rte_mbuf *o, struct rte_mbuf *m, const struct dpv_pkt_info *info,
 		pl[1] = (uint8_t)((pl[1] & 0x80) | d->pt);
 		memcpy(&new_w, pl, 2);
 		cksum = dpv_udp_cksum_update16(cksum, old_w, new_w);
+		if (first) /* the others of this law copy these bytes, the new type with them */
+			conv->cksum = dpv_udp_cksum_update16(conv->cksum, old_w, new_w);
 	}
 	{
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(frame + ETH_LEN + IP_LEN);
@@ -514,17 +528,16 @@ relay_dst(struct dpv_worker *w, struct media_lcore *ml, const struct rtp_flow *f
 
 static void
 forward(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m,
-        const struct dpv_pkt_info *info, struct port_state *ps, const struct rtp_flow *f, bool rtcp,
-        uint8_t pt, uint64_t now)
+        const struct dpv_pkt_info *info, const struct rtp_hdr_view *rv, struct port_state *ps,
+        const struct rtp_flow *f, bool rtcp, uint8_t pt, uint64_t now)
 {
 	struct fwd_dst dst[BRIDGE_MAX_MEMBERS];
 	struct rte_mbuf *copies[BRIDGE_MAX_MEMBERS];
 	struct media_fwd_addr in = {info->src_ip, info->dst_ip, info->src_port, info->dst_port};
 	unsigned n = f->action == DPV_CALL_RELAY ? relay_dst(w, ml, f, rtcp, dst, now)
 	                                         : bridge_dsts(w, ml, f, rtcp, pt, dst, now);
-	struct fwd_conv conv;
-
-	conv.ready = false;
+	struct fwd_conv conv = {.ready = false};
+	struct rte_mbuf *held = NULL; /* the converted copy the others of its law copy from */
 
 	if (n == UINT_MAX) {
 		drop(w, ml, ps, m, DPV_MD_not_joined, DPV_C_drop_rtp_not_joined);
@@ -536,17 +549,11 @@ forward(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m,
 			copies[i] = rte_pktmbuf_alloc(ml->pool); /* as many as there are */
 	}
 	for (unsigned i = 0; i < n; i++) {
-		bool last = i + 1 == n;
+		bool last = i + 1 == n, first_conv = dst[i].table != NULL && !conv.ready;
 		struct rte_mbuf *o = last ? m : copies[i];
 
-		if (o != NULL && dst[i].table != NULL && !conv.ready &&
-		    !fwd_convert(&conv, m, info, dst[i].table)) {
-			if (!last)
-				rte_pktmbuf_free(o);
-			o = NULL; /* not RTP we can convert: rtp_input checked it, so never */
-		}
 		if (o != NULL)
-			o = fwd_one(o, m, info, &in, &dst[i], &conv);
+			o = fwd_one(o, m, info, rv, &in, &dst[i], &conv);
 		if (o == NULL) {
 			w->pc[dst[i].p->port_id][DPV_C_drop_rtp_no_mbuf]++;
 			if (last)
@@ -554,8 +561,14 @@ forward(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m,
 			continue;
 		}
 		account_tx(w, ml, dst[i].ps, o->port, info->payload_len, rtcp);
+		if (first_conv && !last) {
+			held = o; /* a tx flush could free it before the others have copied it */
+			continue;
+		}
 		dpv_tx(w, o->port, o);
 	}
+	if (held != NULL)
+		dpv_tx(w, held->port, held);
 	if (n == 0)
 		rte_pktmbuf_free(m); /* nobody else in the bridge takes it now: not a drop */
 }
@@ -692,10 +705,10 @@ rx_one(struct dpv_worker *w, struct media_lcore *ml, struct rte_mbuf *m, uint64_
 			drop(w, ml, ps, m, DPV_MD_not_joined, DPV_C_drop_rtp_not_joined);
 			return;
 		}
-		forward(w, ml, m, info, ps, f, rtcp, rtcp ? 0 : rv.pt, now);
+		forward(w, ml, m, info, rtcp ? NULL : &rv, ps, f, rtcp, rtcp ? 0 : rv.pt, now);
 		return;
 	case DPV_CALL_RELAY: /* an NG call's leg: to the other leg, untouched */
-		forward(w, ml, m, info, ps, f, rtcp, 0, now);
+		forward(w, ml, m, info, NULL, ps, f, rtcp, 0, now);
 		return;
 	case DPV_CALL_TONE:
 		if (rtcp)
