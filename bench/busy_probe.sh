@@ -6,7 +6,10 @@
 # /proc schedstat (time on the CPU, time runnable but waiting for it). Averages over the samples
 # where the engine took at least 90 % of its peak SIP rate: run.sh's per-trial busy share spans
 # sipgen's start-up and tail and reads too low.
-# usage (as root): bench/busy_probe.sh RATE...
+# With PROFILE=DIR, a profile of the lcore thread as well: 2 s of `perf record -e cpu-clock -g`
+# from when the engine takes SIP at the offered rate, kept as DIR/perf-RATE.data, and its self time by
+# symbol (the 40 largest) in DIR/perf-RATE.txt.
+# usage (as root): [PROFILE=DIR] bench/busy_probe.sh RATE...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SG_LIB=1 source bench/sipgen.sh
@@ -30,9 +33,32 @@ print(time.time(), s["engine"]["hz"], sum(x.get("busy_cycles",0) for x in l), su
       sleep 0.5
     done > "$BENCH_TMP/samples" ) &
   sp=$!
+  pp=
+  if [ -n "${PROFILE:-}" ]; then
+    mkdir -p "$PROFILE"
+    ( # start once the engine takes SIP at the offered call rate (3 datagrams in per call)
+      last=
+      for _ in $(seq 1 80); do
+        n=$("$BENCH_CTL" -s "$BENCH_TMP/ctl.sock" --json stats 2>/dev/null | python3 -c '
+import json,sys; print(sum(x.get("sip_processed",0) for x in json.load(sys.stdin)["stats"]["lcores"]))' \
+          2>/dev/null) || n=
+        if [ -n "$n" ] && [ -n "$last" ] && [ $(( (n - last) * 4 )) -ge $(( rate * 2 )) ]; then
+          break
+        fi
+        last=$n
+        sleep 0.25
+      done
+      tid=$(grep -l worker /proc/"$BENCH_ENGINE_PID"/task/*/comm | head -1 | cut -d/ -f5)
+      perf record -q -e cpu-clock -F 4000 -g -t "$tid" -o "$PROFILE/perf-$rate.data" -- sleep 2 \
+        >/dev/null 2>&1 || true
+      perf report -q -i "$PROFILE/perf-$rate.data" --no-children --sort sym --percent-limit 0.3 \
+        --stdio -g none 2>/dev/null | head -40 > "$PROFILE/perf-$rate.txt" || true ) &
+    pp=$!
+  fi
   out=$(sg_sipgen -r "$rate" -m $((rate * 4)) -t 20 -d 0 -l $((rate + 1000)) 2>&1 | grep ^RESULT | tail -1) || true
   kill "$sp" 2>/dev/null || true
   wait "$sp" 2>/dev/null || true
+  [ -z "$pp" ] || wait "$pp" || true
   python3 - "$BENCH_TMP/samples" "$rate" <<'PY'
 import sys
 rows=[list(map(float,l.split())) for l in open(sys.argv[1]) if len(l.split())==6]
