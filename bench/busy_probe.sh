@@ -36,17 +36,12 @@ print(time.time(), s["engine"]["hz"], sum(x.get("busy_cycles",0) for x in l), su
   pp=
   if [ -n "${PROFILE:-}" ]; then
     mkdir -p "$PROFILE"
-    ( # start once the engine takes SIP at the offered call rate (3 datagrams in per call)
-      last=
-      for _ in $(seq 1 80); do
-        n=$("$BENCH_CTL" -s "$BENCH_TMP/ctl.sock" --json stats 2>/dev/null | python3 -c '
-import json,sys; print(sum(x.get("sip_processed",0) for x in json.load(sys.stdin)["stats"]["lcores"]))' \
-          2>/dev/null) || n=
-        if [ -n "$n" ] && [ -n "$last" ] && [ $(( (n - last) * 4 )) -ge $(( rate * 2 )) ]; then
-          break
-        fi
-        last=$n
-        sleep 0.25
+    ( # start once the engine takes SIP at the offered call rate (3 datagrams in per call;
+      # 2 per call counted as reached), read from the sampler's lines: time ... sip_processed ...
+      for _ in $(seq 1 40); do
+        awk -v r="$rate" 'NF == 6 { if (t && ($4 - n) / ($1 - t) >= 2 * r) ok = 1; t = $1; n = $4 }
+          END { exit !ok }' "$BENCH_TMP/samples" 2>/dev/null && break
+        sleep 0.5
       done
       tid=$(grep -l worker /proc/"$BENCH_ENGINE_PID"/task/*/comm | head -1 | cut -d/ -f5)
       perf record -q -e cpu-clock -F 4000 -g -t "$tid" -o "$PROFILE/perf-$rate.data" -- sleep 2 \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * G.711 mu-law and A-law (rtp_int.h has the quantisation), and in-place conversion between the
- * laws through the tables gen_tables.c writes at build time (rtp_tables.c).
+ * G.711 mu-law and A-law (rtp_int.h has the quantisation), and conversion between the laws,
+ * with the change of the ones' complement sum, through the tables gen_tables.c writes at build
+ * time (rtp_tables.c).
  */
 #include <rte_byteorder.h>
 #include <rte_config.h>
@@ -31,13 +32,6 @@ int16_t
 rtp_g711_alaw_decode(uint8_t a)
 {
 	return g711_alaw_decode(a);
-}
-
-void
-rtp_g711_convert(uint8_t *payload, uint32_t len, const uint8_t table[256])
-{
-	for (uint32_t i = 0; i < len; i++)
-		payload[i] = table[payload[i]];
 }
 
 /*
@@ -164,16 +158,9 @@ convert_sum_avx2(uint8_t *dst, const uint8_t *src, uint32_t len, const uint8_t t
 			od += ol[k];
 		}
 	}
-	for (; i < len; i++) { /* i is even here: the tail keeps the offsets' parity */
-		uint8_t s = src[i], d = table[s];
-
-		dst[i] = d;
-		if (i & 1)
-			od += (int)d - (int)s;
-		else
-			ev += (int)d - (int)s;
-	}
-	return sum_delta(ev, od);
+	/* the tail byte by byte: i is even, so its offsets keep their parity */
+	return (sum_delta(ev, od) + rtp_g711_convert_sum_scalar(dst + i, src + i, len - i, table)) %
+	       0xffff;
 }
 #endif
 

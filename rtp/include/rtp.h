@@ -461,13 +461,11 @@ int16_t rtp_g711_alaw_decode(uint8_t a);
 extern const uint8_t rtp_g711_ulaw_to_alaw[256];
 /** A-law character -> mu-law character of its decoded sample. */
 extern const uint8_t rtp_g711_alaw_to_ulaw[256];
-/** Convert @a len characters at @a payload in place through @a table (one of the two above). */
-void rtp_g711_convert(uint8_t *payload, uint32_t len, const uint8_t table[256]);
 /**
  * Convert @a len characters from @a src into @a dst (the same buffer, or apart) through
- * @a table, and return the change of their ones' complement sum (RFC 1071: 16-bit words as
- * they lie in memory, from @a src's first byte): with the received UDP checksum C, the
- * converted packet's is ~fold(~C + delta) (RFC 1624 eqn. 3), without summing the payload again.
+ * @a table (one of the two above), and return the change of their ones' complement sum (RFC 1071:
+ * 16-bit words as they lie in memory, from @a src's first byte): with the received UDP checksum C,
+ * the converted packet's is ~fold(~C + delta) (RFC 1624 eqn. 3), without summing the payload again.
  * The change is in [0, 0xffff). AVX2 where the CPU has it, else byte by byte.
  */
 uint32_t rtp_g711_convert_sum(uint8_t *dst, const uint8_t *src, uint32_t len,
