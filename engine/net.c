@@ -303,7 +303,7 @@ udp_input(const struct dpv_net_ctx *ctx, struct rte_mbuf *m, uint8_t *p, struct 
 		 * be most of the relay's cost. What a NIC already verified is still honoured.
 		 */
 		if (v < 0 && !rtp)
-			v = rte_ipv4_udptcp_cksum_verify(ip, udp) != 0;
+			v = dpv_cksum_sum(udp, l4len, rte_ipv4_phdr_cksum(ip, 0)) != 0xffff;
 		if (unlikely(v > 0))
 			return drop(counters, DPV_C_drop_udp_cksum);
 	}
@@ -448,7 +448,9 @@ udp_finish(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint32_t ihl, struct rte
 	 */
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->dgram_cksum = 0;
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	uint16_t ck = (uint16_t)~dpv_cksum_sum(udp, rte_be_to_cpu_16(udp->dgram_len),
+	                                       rte_ipv4_phdr_cksum(ip, 0));
+	udp->dgram_cksum = ck == 0 ? 0xffff : ck; /* a computed 0 is sent as all ones (RFC 768) */
 }
 
 void

@@ -251,6 +251,8 @@ void ua_src_release(struct sip_ua *ua, struct ua_sess *s);
 void ua_sess_drop(struct sip_ua *ua, struct ua_sess *s);
 bool ua_sess_insert(struct sip_ua *ua, struct ua_sess *s);
 struct ua_sess *ua_sess_find(struct sip_ua *ua, struct dpv_str call_id, struct dpv_str ltag);
+/** A new local tag for @a s that names its slot (what ua_sess_find reads back), in @a out. */
+struct dpv_str ua_sess_tag(struct sip_ua *ua, const struct ua_sess *s, char *out, size_t cap);
 struct ua_sess *ua_sess_by_id(struct sip_ua *ua, uint64_t id);
 /* Media off, out of the table, back to the pool when nothing refers to it. */
 void ua_sess_end(struct sip_ua *ua, struct ua_sess *s);

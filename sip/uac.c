@@ -164,7 +164,7 @@ sip_ua_originate(struct sip_ua *ua, const char *uri, const char *bridge, uint64_
 	ua_dlg_set(s, DF_REMOTE_NAMEADDR, (struct dpv_str){rna, rb.len});
 	ua_dlg_set(s, DF_LOCAL_NAMEADDR, ua_dlg_contact(ua, s, contact, sizeof(contact)));
 	dpv_str_copy(s->peer_uri, sizeof(s->peer_uri), us);
-	s->dlg.ltag_len = (uint16_t)ua_token(ua, s->dlg.ltag, sizeof(s->dlg.ltag), "").len;
+	s->dlg.ltag_len = (uint16_t)ua_sess_tag(ua, s, s->dlg.ltag, sizeof(s->dlg.ltag)).len;
 	ua_make_call_id(ua, s);
 	ua_token(ua, s->uac.branch, sizeof(s->uac.branch), SIP_MAGIC_COOKIE);
 	s->dlg.local_cseq = s->uac.cseq = 1;

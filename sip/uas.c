@@ -206,6 +206,7 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 		return;
 	}
 	ua_src_hold(ua, s, ua->src_ip);
+	tag = ua_sess_tag(ua, s, tagbuf, sizeof(tagbuf)); /* the dialog's: it names the slot */
 	if (!ua_dlg_init_uas(ua, s, m, tag)) {
 		ua_sess_drop(ua, s);
 		ua_respond(ua, tx, m, 400, tag, DPV_STR_NULL, DPV_STR_NULL,

@@ -544,6 +544,19 @@ dpv_cksum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
+/**
+ * The 16-bit ones' complement sum (RFC 1071) of @a len bytes at @a buf plus @a init (a partial
+ * sum such as a pseudo-header's), folded and not complemented: rte_raw_cksum()'s value, at a
+ * fraction of its cost (lib/cksum.c). A buffer checks out when the sum over it, its checksum
+ * field included, is 0xFFFF.
+ */
+uint16_t dpv_cksum_sum(const void *buf, size_t len, uint32_t init);
+/** Force one implementation of dpv_cksum_sum ("scalar", or "sse2", the default where the
+ *  compiler targets it): for tests and benchmarks. -1: unknown or not built here. */
+int dpv_cksum_use(const char *name);
+/** The implementation in use. */
+const char *dpv_cksum_variant(void);
+
 /** Checksum @a cksum after a 16-bit word of the covered data changes from @a old_w to @a new_w. */
 static inline uint16_t
 dpv_cksum_update16(uint16_t cksum, uint16_t old_w, uint16_t new_w)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <urcu-qsbr.h>
 
 #include "sip.h"
@@ -540,6 +541,38 @@ Test(uas, in_dialog_request_with_unknown_dialog_gets_481)
 	cr_assert_eq(nsent, 1);
 	cr_assert(starts(&sent[0], "SIP/2.0 481 Call/Transaction Does Not Exist\r\n"), "%s",
 	          sent[0].data);
+}
+
+/* The To tag names the session's slot (sip/session.c): a BYE whose tag names a live call's slot
+ * but differs from its tag, or carries its tag with another Call-ID, is not that call's. */
+Test(uas, tag_naming_a_live_slot_is_still_matched_whole)
+{
+	char forged[32];
+	const char *tag = uas_call("call1@alice");
+	unsigned base;
+
+	cr_assert_eq(strlen(tag), 16, "%s", tag);
+	snprintf(forged, sizeof(forged), "%s", tag);
+	forged[0] = forged[0] == '0' ? '1' : '0'; /* same slot digits, other random part */
+	base = nsent;
+	input(req("BYE", "tone", "call1@alice", "z9hG4bKf1", forged, 2, NULL, NULL, NULL));
+	cr_assert_eq(nsent, base + 1);
+	cr_assert(starts(&sent[base], "SIP/2.0 481 "), "%s", sent[base].data);
+	input(req("BYE", "tone", "other@alice", "z9hG4bKf2", tag, 2, NULL, NULL, NULL));
+	cr_assert_eq(nsent, base + 2);
+	cr_assert(starts(&sent[base + 1], "SIP/2.0 481 "), "%s", sent[base + 1].data);
+	cr_assert_eq(nsessions(), 1);
+	/* upper case hex is another tag (tags compare byte for byte) */
+	snprintf(forged, sizeof(forged), "%s", tag);
+	for (char *c = forged; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	if (strcmp(forged, tag) != 0) {
+		input(req("BYE", "tone", "call1@alice", "z9hG4bKf3", forged, 2, NULL, NULL, NULL));
+		cr_assert(starts(&sent[nsent - 1], "SIP/2.0 481 "), "%s", sent[nsent - 1].data);
+	}
+	input(req("BYE", "tone", "call1@alice", "z9hG4bKb1", tag, 2, NULL, NULL, NULL));
+	cr_assert(starts(&sent[nsent - 1], "SIP/2.0 200 OK\r\n"), "%s", sent[nsent - 1].data);
+	cr_assert_eq(nsessions(), 0);
 }
 
 Test(uas, lower_cseq_gets_500)
