@@ -6,11 +6,19 @@
  * Design notes:
  * - Transactions come from a dpv_pool sized by max-transactions; keys are copied into the
  *   object (the message they come from is freed long before the transaction ends).
- * - The index is a fixed-size cds_lfht (no auto-resize: resizing allocates and runs on the
- *   call_rcu worker). Only the owning lcore writes it.
- * - A terminated transaction is cds_lfht_del()ed and parked in the table's struct dpv_defer
- *   (polled grace periods over call_rcu, one request in flight per table);
- *   sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed.
+ * - The index is the table's own: a fixed array of chain heads (a power of two, one per
+ *   transaction at least), chains linked through the transactions both ways. Only the owning
+ *   lcore reads or writes it, so it needs neither RCU nor atomics. It was a cds_lfht until
+ *   issue 11: no other thread ever read it, and its split-ordered list cost two dependent cache
+ *   misses on every lookup of a new request (the bucket's dummy node, then the next bucket's
+ *   to end the walk) and a walk on every delete; with three lookups, two inserts and two
+ *   deletes per call, cds_lfht_lookup was the largest single symbol of the signaling lcore's
+ *   profile at 80,000 calls/s (bench/RESULTS.md). Here a miss reads one head, a delete writes
+ *   its neighbours. Sessions, which the main lcore lists, stay in a cds_lfht (session.c).
+ * - A terminated transaction leaves the index at once and is parked in the table's struct
+ *   dpv_defer (polled grace periods over call_rcu, one request in flight per table);
+ *   sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed, so a
+ *   pointer the TU still holds in the pass that ended it stays valid.
  * - 2xx retransmission in the INVITE server's Accepted state is the TU's job (RFC 6026 8.5):
  *   the transaction never resends a 2xx on its own and absorbs INVITE retransmissions silently;
  *   a 2xx the TU sends again through sip_tx_send_response goes out through ops->send_response.
@@ -36,7 +44,6 @@
 
 #include <urcu-qsbr.h>
 #include <urcu/list.h>
-#include <urcu/rculfhash.h>
 
 #include "dpv.h"
 #include "sip.h"
@@ -56,8 +63,8 @@ enum key_field {
 };
 
 struct sip_tx {
-	struct cds_lfht_node node;
-	bool cpending; /* queued for compaction */
+	struct sip_tx *hnext, **hpprev; /* index chain; hpprev NULL: not in it */
+	bool cpending;                  /* queued for compaction */
 	uint32_t hash;
 	uint64_t wait_until; /* end of the waiting state it was queued in */
 	uint32_t wait_ms;    /* and its length: the ring of its record */
@@ -107,7 +114,8 @@ struct tx_ring {
 };
 
 struct sip_tx_table {
-	struct cds_lfht *ht;
+	struct sip_tx **heads; /* index chains by hash & hmask */
+	uint32_t hmask;
 	struct tx_ring ring_long;  /* 64*T1: J, L, M; record ids [0, cap) */
 	struct tx_ring ring_short; /* T4: I, K; record ids [ring_long.cap, + cap) */
 	uint32_t *rbuckets;        /* record hash chains: first record id + 1, 0: empty */
@@ -222,10 +230,8 @@ rec_match(const struct tx_rec *r, const struct lkey *lk)
 }
 
 static int
-tx_match(struct cds_lfht_node *node, const void *key)
+tx_match(const struct sip_tx *tx, const struct lkey *lk)
 {
-	const struct sip_tx *tx = caa_container_of(node, struct sip_tx, node);
-	const struct lkey *lk = key;
 	const struct sip_tx_key *k = lk->k;
 	bool server = tx->kind == SIP_TX_IST || tx->kind == SIP_TX_NIST;
 
@@ -311,17 +317,12 @@ rec_find(const struct sip_tx_table *t, const struct lkey *lk)
 static struct sip_tx *
 lookup(struct sip_tx_table *t, const struct lkey *lk)
 {
-	struct cds_lfht_iter it;
-	struct cds_lfht_node *node;
 	const struct tx_rec *r;
 
 	t->hit = NULL;
-	rcu_read_lock();
-	cds_lfht_lookup(t->ht, lk->hash, tx_match, lk, &it);
-	node = cds_lfht_iter_get_node(&it);
-	rcu_read_unlock();
-	if (node != NULL) /* only this lcore frees transactions, from reclaim: still valid */
-		return caa_container_of(node, struct sip_tx, node);
+	for (struct sip_tx *tx = t->heads[lk->hash & t->hmask]; tx != NULL; tx = tx->hnext)
+		if (tx->hash == lk->hash && tx_match(tx, lk))
+			return tx;
 	r = rec_find(t, lk);
 	if (r == NULL)
 		return NULL;
@@ -374,6 +375,17 @@ arm_wait(struct sip_tx *tx, enum sip_tx_timer id, uint32_t ms)
 }
 
 static void
+unlink_tx(struct sip_tx *tx)
+{
+	if (tx->hpprev == NULL)
+		return;
+	*tx->hpprev = tx->hnext;
+	if (tx->hnext != NULL)
+		tx->hnext->hpprev = tx->hpprev;
+	tx->hpprev = NULL;
+}
+
+static void
 terminate(struct sip_tx *tx)
 {
 	struct sip_tx_table *t = tx->table;
@@ -386,9 +398,7 @@ terminate(struct sip_tx *tx)
 	}
 	stop_timers(tx);
 	tx->state = SIP_TX_TERMINATED;
-	rcu_read_lock();
-	cds_lfht_del(t->ht, &tx->node);
-	rcu_read_unlock();
+	unlink_tx(tx);
 	t->count--;
 	t->stats.terminated++;
 	dpv_defer_add(&t->limbo, &tx->limbo);
@@ -417,8 +427,7 @@ static struct sip_tx *
 tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *req, void *user)
 {
 	struct lkey lk;
-	struct sip_tx *tx;
-	struct cds_lfht_node *got;
+	struct sip_tx *tx, **head;
 
 	if (k->method == SIP_METHOD_ACK) /* ACK never creates a transaction (17.1, 17.2.3) */
 		return NULL;
@@ -447,15 +456,19 @@ tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *re
 	tx->req = req;
 	tx->last_resp = NULL;
 	tx->user = user;
-	cds_lfht_node_init(&tx->node);
-	rcu_read_lock();
-	got = cds_lfht_add_unique(t->ht, lk.hash, tx_match, &lk, &tx->node);
-	rcu_read_unlock();
-	if (got != &tx->node) {
-		t->stats.duplicate++;
-		dpv_pool_put(t->pool, tx);
-		return NULL;
+	head = &t->heads[lk.hash & t->hmask];
+	for (const struct sip_tx *o = *head; o != NULL; o = o->hnext) {
+		if (o->hash == lk.hash && tx_match(o, &lk)) {
+			t->stats.duplicate++;
+			dpv_pool_put(t->pool, tx);
+			return NULL;
+		}
 	}
+	tx->hnext = *head;
+	tx->hpprev = head;
+	if (*head != NULL)
+		(*head)->hpprev = &tx->hnext;
+	*head = tx;
 	t->count++;
 	t->stats.created++;
 	return tx;
@@ -1024,10 +1037,10 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 		buckets <<= 1;
 	snprintf(name, sizeof(name), "sip_tx_%p", (void *)t);
 	t->pool = dpv_pool_create(name, cfg->max_tx, sizeof(struct sip_tx));
-	t->ht = cds_lfht_new(buckets, buckets, buckets, 0, NULL);
-	if (t->pool == NULL || t->ht == NULL) {
-		if (t->ht != NULL)
-			cds_lfht_destroy(t->ht, NULL);
+	t->heads = dpv_zmap(buckets * sizeof(*t->heads));
+	t->hmask = (uint32_t)(buckets - 1);
+	if (t->pool == NULL || t->heads == NULL) {
+		dpv_unmap(t->heads, buckets * sizeof(*t->heads));
 		dpv_pool_free(t->pool);
 		records_fini(t);
 		free(t);
@@ -1047,22 +1060,15 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 void
 sip_tx_table_destroy(struct sip_tx_table *t)
 {
-	struct cds_lfht_iter it;
-	struct sip_tx *tx;
-
 	if (t == NULL)
 		return;
-	rcu_read_lock();
-	DPV_LFHT_FOREACH(t->ht, &it, tx, node)
-	{
-		stop_timers(tx);
-		cds_lfht_del(t->ht, &tx->node);
+	for (uint64_t b = 0; b <= t->hmask; b++) {
+		for (struct sip_tx *tx = t->heads[b]; tx != NULL; tx = tx->hnext)
+			stop_timers(tx);
 	}
-	rcu_read_unlock();
-	/* The call_rcu callback writes into the table, and readers may still hold nodes deleted
-	 * above: wait for both. */
+	/* The call_rcu callback of the table's grace periods writes into it: wait for it. */
 	dpv_gp_barrier();
-	cds_lfht_destroy(t->ht, NULL);
+	dpv_unmap(t->heads, ((size_t)t->hmask + 1) * sizeof(*t->heads));
 	dpv_pool_free(t->pool);
 	records_fini(t);
 	free(t);

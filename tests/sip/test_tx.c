@@ -726,22 +726,36 @@ Test(tx, names)
 	cr_assert_str_eq(sip_tx_timer_name(SIP_TX_TIMER_MAX), "?");
 }
 
-Test(tx, full_table_lookups_and_bulk_reclaim)
+enum { N_BIG = 1000 };
+static char br[N_BIG][32];
+static struct sip_tx *txs[N_BIG];
+
+/* A table of N_BIG server transactions, branches PREFIX-i; every odd one an INVITE with
+ * @a mixed, else all BYE. */
+static struct sip_tx_table *
+fill_big(const char *prefix, bool mixed)
 {
-	enum { N = 1000 };
-	static char br[N][32];
-	static struct sip_tx *txs[N];
-	struct sip_tx_table *big = mktable(N);
+	struct sip_tx_table *big = mktable(N_BIG);
 	struct sip_tx_key k;
-	struct sip_tx *m;
 
 	cr_assert_not_null(big);
-	for (int i = 0; i < N; i++) {
-		snprintf(br[i], sizeof(br[i]), "z9hG4bK-%d", i);
-		k = skey(br[i], "198.18.0.2", 5060, i % 2 ? SIP_METHOD_INVITE : SIP_METHOD_BYE);
+	for (int i = 0; i < N_BIG; i++) {
+		snprintf(br[i], sizeof(br[i]), "%s-%d", prefix, i);
+		k = skey(br[i], "198.18.0.2", 5060,
+		         mixed && i % 2 ? SIP_METHOD_INVITE : SIP_METHOD_BYE);
 		txs[i] = sip_tx_server_new(big, &k, &req_msg, NULL);
 		cr_assert_not_null(txs[i], "tx %d", i);
 	}
+	return big;
+}
+
+Test(tx, full_table_lookups_and_bulk_reclaim)
+{
+	enum { N = N_BIG };
+	struct sip_tx_table *big = fill_big("z9hG4bK", true);
+	struct sip_tx_key k;
+	struct sip_tx *m;
+
 	k = skey("z9hG4bK-x", "198.18.0.2", 5060, SIP_METHOD_BYE);
 	cr_assert_null(sip_tx_server_new(big, &k, &req_msg, NULL));
 	for (int i = 0; i < N; i++) {
@@ -762,6 +776,49 @@ Test(tx, full_table_lookups_and_bulk_reclaim)
 	grace_period();
 	cr_assert_eq(sip_tx_table_reclaim(big), N - 1);
 	cr_assert_eq(sip_tx_table_avail(big), N);
+	sip_tx_table_destroy(big);
+}
+
+/* The index's chains (1,000 transactions over 1,024 heads share some) unlinked from the
+ * middle, the front and the back: whatever is left is still found, and what left is gone, its
+ * key free for a new transaction. */
+Test(tx, index_unlinks_in_any_order)
+{
+	enum { N = N_BIG };
+	struct sip_tx_table *big = fill_big("z9hG4bK-u", false);
+	struct sip_tx_key k;
+	struct sip_tx *m;
+
+	for (int i = 0; i < N; i += 3)
+		sip_tx_transport_error(txs[i]);
+	for (int i = 0; i < N; i++) {
+		k = skey(br[i], "198.18.0.2", 5060, SIP_METHOD_BYE);
+		cr_assert_eq(sip_tx_request_in(big, &k, &m),
+		             i % 3 ? SIP_TX_RX_ABSORBED : SIP_TX_RX_NO_MATCH, "tx %d", i);
+		cr_assert_eq(m, i % 3 ? txs[i] : NULL, "tx %d", i);
+	}
+	cr_assert_eq(sip_tx_table_count(big), N - (N + 2) / 3);
+	grace_period();
+	sip_tx_table_reclaim(big);
+	grace_period();
+	sip_tx_table_reclaim(big);
+	/* a second one for a live key is a duplicate; a gone key takes a new transaction */
+	k = skey(br[1], "198.18.0.2", 5060, SIP_METHOD_BYE);
+	cr_assert_null(sip_tx_server_new(big, &k, &req_msg, NULL));
+	cr_assert_eq(sip_tx_table_stats(big)->duplicate, 1);
+	for (int i = 0; i < N; i += 3) {
+		k = skey(br[i], "198.18.0.2", 5060, SIP_METHOD_BYE);
+		txs[i] = sip_tx_server_new(big, &k, &req_msg, NULL);
+		cr_assert_not_null(txs[i], "tx %d again", i);
+	}
+	for (int i = N - 1; i >= 0; i--) {
+		k = skey(br[i], "198.18.0.2", 5060, SIP_METHOD_BYE);
+		cr_assert_eq(sip_tx_request_in(big, &k, &m), SIP_TX_RX_ABSORBED, "tx %d", i);
+		cr_assert_eq(m, txs[i], "tx %d", i);
+		sip_tx_transport_error(txs[i]);
+		cr_assert_eq(sip_tx_request_in(big, &k, &m), SIP_TX_RX_NO_MATCH, "tx %d", i);
+	}
+	cr_assert_eq(sip_tx_table_count(big), 0);
 	sip_tx_table_destroy(big);
 }
 
