@@ -22,9 +22,8 @@ struct sess_key {
 static uint32_t
 sess_hash(struct dpv_str call_id, struct dpv_str ltag)
 {
-	uint32_t h = dpv_hash32(call_id.p, call_id.len);
-
-	return h ^ (dpv_hash32(ltag.p, ltag.len) * 31u);
+	return dpv_hashw_fin(dpv_hashw_add(
+	    dpv_hashw_add(DPV_HASHW_INIT, call_id.p, call_id.len, false), ltag.p, ltag.len, false));
 }
 
 static int

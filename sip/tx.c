@@ -170,16 +170,16 @@ is_rfc3261_branch(struct dpv_str b)
 	       memcmp(b.p, SIP_MAGIC_COOKIE, sizeof(SIP_MAGIC_COOKIE) - 1) == 0;
 }
 
-static uint32_t
-hash_str(uint32_t h, struct dpv_str s, bool fold)
+static uint64_t
+hash_str(uint64_t h, struct dpv_str s, bool fold)
 {
-	return fold ? dpv_hash32_add_fold(h, s.p, s.len) : dpv_hash32_add(h, s.p, s.len);
+	return dpv_hashw_add(h, s.p, s.len, fold);
 }
 
 static void
 lkey_init(struct lkey *lk, const struct sip_tx_key *k, bool server)
 {
-	uint32_t h = DPV_HASH32_INIT;
+	uint64_t h = DPV_HASHW_INIT;
 	uint32_t mix[3];
 
 	lk->k = k;
@@ -200,7 +200,7 @@ lkey_init(struct lkey *lk, const struct sip_tx_key *k, bool server)
 	mix[1] = server ? 1 : 2;
 	if (lk->m == SIP_METHOD_UNKNOWN)
 		h = hash_str(h, k->method_name, false);
-	lk->hash = dpv_hash32_add(h, mix, sizeof(mix));
+	lk->hash = dpv_hashw_fin(dpv_hashw_add(h, mix, sizeof(mix), false));
 }
 
 static inline struct dpv_str

@@ -172,7 +172,6 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	struct sip_tx *tx;
 	int n;
 
-	tag = ua_token(ua, tagbuf, sizeof(tagbuf), "");
 	tx = ua_server_tx(ua, m);
 	if (tx == NULL)
 		return; /* answered */
@@ -180,33 +179,37 @@ uas_invite(struct sip_ua *ua, const struct sip_msg *m)
 	                                                   m->ruri.user.p, m->ruri.user.len, &dr)
 	                              : SIP_DP_NO_MATCH;
 	if (st == SIP_DP_NO_MATCH) {
-		ua_respond(ua, tx, m, 404, tag, DPV_STR_NULL, DPV_STR_NULL, "no dialplan match");
+		ua_respond(ua, tx, m, 404, ua_token(ua, tagbuf, sizeof(tagbuf), ""), DPV_STR_NULL,
+		           DPV_STR_NULL, "no dialplan match");
 		return;
 	}
 	if (st == SIP_DP_BAD_BRIDGE_NAME) {
-		ua_respond(ua, tx, m, 400, tag, DPV_STR_NULL, DPV_STR_NULL, "bad bridge name");
+		ua_respond(ua, tx, m, 400, ua_token(ua, tagbuf, sizeof(tagbuf), ""), DPV_STR_NULL,
+		           DPV_STR_NULL, "bad bridge name");
 		return;
 	}
 	if (dr.action == DPV_CALL_REJECT) {
-		ua_respond(ua, tx, m, dr.reject_code, tag, DPV_STR_NULL, DPV_STR_NULL,
-		           "rejected by dialplan");
+		ua_respond(ua, tx, m, dr.reject_code, ua_token(ua, tagbuf, sizeof(tagbuf), ""),
+		           DPV_STR_NULL, DPV_STR_NULL, "rejected by dialplan");
 		return;
 	}
 	if (!ua_src_admit(ua, ua->src_ip)) {
 		CNT(ua, overload_503);
 		CNT(ua, shed_source_calls);
-		ua_respond(ua, tx, m, 503, tag, DPV_STR_NULL, DPV_STR_NULL,
-		           "too many calls from this source");
+		ua_respond(ua, tx, m, 503, ua_token(ua, tagbuf, sizeof(tagbuf), ""), DPV_STR_NULL,
+		           DPV_STR_NULL, "too many calls from this source");
 		return;
 	}
 	s = ua_sess_alloc(ua, false, ua->src_ip);
 	if (s == NULL) {
 		CNT(ua, overload_503);
-		ua_respond(ua, tx, m, 503, tag, DPV_STR_NULL, DPV_STR_NULL, "dialog pool full");
+		ua_respond(ua, tx, m, 503, ua_token(ua, tagbuf, sizeof(tagbuf), ""), DPV_STR_NULL,
+		           DPV_STR_NULL, "dialog pool full");
 		return;
 	}
 	ua_src_hold(ua, s, ua->src_ip);
-	tag = ua_sess_tag(ua, s, tagbuf, sizeof(tagbuf)); /* the dialog's: it names the slot */
+	/* the dialog's tag names the slot; a rejection before this point gets a plain one */
+	tag = ua_sess_tag(ua, s, tagbuf, sizeof(tagbuf));
 	if (!ua_dlg_init_uas(ua, s, m, tag)) {
 		ua_sess_drop(ua, s);
 		ua_respond(ua, tx, m, 400, tag, DPV_STR_NULL, DPV_STR_NULL,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lib strings: views, unsigned parse, the appender, IPv4 text, bridge names, call actions. */
+#include <ctype.h>
 #include <stdio.h>
 
 #include <criterion/criterion.h>
@@ -249,4 +250,63 @@ Test(str, hash_fold_is_case_insensitive_and_matches_plain_on_lower)
 	cr_assert_neq(dpv_hash32("Host.Example", 12), b);
 	/* FNV-1a test vector: "a" */
 	cr_assert_eq(dpv_hash32("a", 1), 0xe40c292cu);
+}
+
+/* dpv_hashw: case folding only where asked, and only of letters; every length and every byte
+ * position counts. */
+Test(hash, word_hash_folds_letters_and_sees_every_byte)
+{
+	char a[80], b[80];
+
+	for (size_t len = 0; len < sizeof(a); len++) {
+		for (size_t i = 0; i < len; i++)
+			a[i] = (char)("Host.EXAMPLE-9_z@[]`{"[(i * 7 + len) % 21]);
+		for (size_t i = 0; i < len; i++)
+			b[i] = (char)tolower((unsigned char)a[i]);
+		cr_assert_eq(dpv_hashw_add(DPV_HASHW_INIT, a, len, true),
+		             dpv_hashw_add(DPV_HASHW_INIT, b, len, false), "len %zu", len);
+		cr_assert_eq(dpv_hashw_add(DPV_HASHW_INIT, a, len, true),
+		             dpv_hashw_add(DPV_HASHW_INIT, b, len, true), "len %zu", len);
+		/* one more byte, of value 0, is another string */
+		b[len] = '\0';
+		cr_assert_neq(dpv_hashw_add(DPV_HASHW_INIT, b, len, false),
+		              dpv_hashw_add(DPV_HASHW_INIT, b, len + 1, false), "len %zu", len);
+		for (size_t i = 0; i < len; i++) {
+			memcpy(b, a, len);
+			b[i] ^= 0x01;
+			cr_assert_neq(dpv_hashw_add(DPV_HASHW_INIT, a, len, false),
+			              dpv_hashw_add(DPV_HASHW_INIT, b, len, false),
+			              "len %zu at %zu", len, i);
+		}
+	}
+	/* '@' '[' '`' '{' and bytes over 0x7f are not letters: never folded */
+	for (unsigned c = 0; c < 256; c++) {
+		unsigned char x = (unsigned char)c, y = (unsigned char)(c ^ 0x20);
+		bool letters = c < 0x80 && isalpha((int)c);
+
+		if (letters)
+			cr_assert_eq(dpv_hashw_add(DPV_HASHW_INIT, &x, 1, true),
+			             dpv_hashw_add(DPV_HASHW_INIT, &y, 1, true), "0x%02x", c);
+		else
+			cr_assert_neq(dpv_hashw_add(DPV_HASHW_INIT, &x, 1, true),
+			              dpv_hashw_add(DPV_HASHW_INIT, &y, 1, true), "0x%02x", c);
+	}
+}
+
+/* Spread: 100,000 branch-like keys over 2^16 buckets fill about as many as uniform does. */
+Test(hash, word_hash_spreads_branch_keys)
+{
+	static uint8_t used[1 << 16];
+	unsigned filled = 0;
+	char k[48];
+
+	for (int i = 0; i < 100000; i++) {
+		int n = snprintf(k, sizeof(k), "z9hG4bK-%08x-%d", (unsigned)i * 2654435761u, i);
+		uint32_t h = dpv_hashw_fin(dpv_hashw_add(DPV_HASHW_INIT, k, (size_t)n, false));
+
+		filled += !used[h & 0xffff];
+		used[h & 0xffff] = 1;
+	}
+	/* uniform: 65536 * (1 - e^(-100000/65536)) = 51,300 */
+	cr_assert_gt(filled, 50000, "%u", filled);
 }
