@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* SDP: parse real offers field by field, negotiate, and write exact answers. */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <criterion/criterion.h>
 
 #include "rtp.h"
+#include "sdp_int.h"
+#include "sdp_ref.h"
 
 #define LOCAL_IP 0xC6120001u /* 198.18.0.1 */
 #define CRLF     "\r\n"
@@ -706,4 +709,302 @@ Test(sdp, janus_corpus_exact_outcomes)
 	/* A fragment starting at m=. */
 	cr_expect_eq(corpus_file("unittest-3.sdp", &ne), RTP_SDP_E_BAD_VERSION);
 	cr_expect_eq(sdp.err_line, 1);
+}
+
+/* ---- the parser against the one it replaced (sdp_ref.c) and against its scalar twin ---- */
+
+static struct rtp_sdp d_ref, d_new, d_scalar;
+static struct rtp_sdp_neg n_ref, n_new;
+static unsigned diff_cases;
+
+/* @a body with controls and non-ASCII escaped, for a failure's message. */
+static const char *
+shown(const char *body, size_t len)
+{
+	static char out[4 * 600 + 8];
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && i < 600; i++) {
+		unsigned char c = (unsigned char)body[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * Parse @a len bytes of @a text (from a heap copy of that size) with the old parser, the
+ * library's and its scalar twin: the same error, err_line and fields from all three, and when
+ * they parse, the same negotiation. Plain ifs: a million passing cr_asserts would be slow.
+ */
+static void
+diff_one(const char *text, size_t len, const char *what)
+{
+	char *body = malloc(len ? len : 1);
+	enum rtp_sdp_err e_ref, e_new, e_scalar, g_ref, g_new;
+	const char *d;
+
+	cr_assert_not_null(body);
+	memcpy(body, text, len);
+	/* the same stale bytes in all three, so that a field one parser leaves alone shows */
+	memset(&d_ref, 0xa5, sizeof(d_ref));
+	memset(&d_new, 0xa5, sizeof(d_new));
+	memset(&d_scalar, 0xa5, sizeof(d_scalar));
+	e_ref = sdp_ref_parse(body, len, &d_ref);
+	e_new = rtp_sdp_parse(body, len, &d_new);
+	e_scalar = rtp_sdp_parse_scalar(body, len, &d_scalar);
+	if (e_new != e_ref || e_scalar != e_ref)
+		cr_assert_fail("%s: error %d (scalar %d), the old parser %d, for \"%s\"", what,
+		               e_new, e_scalar, e_ref, shown(body, len));
+	if ((d = sdp_ref_diff(&d_ref, &d_new, body, len)) != NULL)
+		cr_assert_fail("%s: %s differs (error %d, line %u / %u) for \"%s\"", what, d, e_ref,
+		               d_new.err_line, d_ref.err_line, shown(body, len));
+	if ((d = sdp_ref_diff(&d_ref, &d_scalar, body, len)) != NULL)
+		cr_assert_fail("%s: scalar: %s differs (error %d) for \"%s\"", what, d, e_ref,
+		               shown(body, len));
+	if (e_ref == RTP_SDP_OK) {
+		g_ref = sdp_ref_negotiate(&d_ref, &n_ref);
+		g_new = rtp_sdp_negotiate(&d_new, &n_new);
+		if (g_new != g_ref || (d = sdp_ref_neg_diff(&n_ref, &n_new, body, len)) != NULL)
+			cr_assert_fail("%s: negotiation %d / %d differs (%s) for \"%s\"", what,
+			               g_new, g_ref, g_new != g_ref ? "result" : d,
+			               shown(body, len));
+	}
+	diff_cases++;
+	free(body);
+}
+
+/* The whole of @a p[0..n), then every prefix of its first 1 KB. */
+static void
+diff_prefixes(const char *p, size_t n, const char *what)
+{
+	diff_one(p, n, what);
+	for (size_t cut = 0; cut < n && cut <= 1024; cut++)
+		diff_one(p, cut, what);
+}
+
+/* A file as a body, and when it holds a SIP message, the body after its blank line. */
+static void
+diff_file(const char *path)
+{
+	struct stat st;
+	char *b, *sep;
+	FILE *f;
+
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot read %s", path);
+	b = malloc((size_t)st.st_size + 1);
+	cr_assert_not_null(b);
+	cr_assert_eq(fread(b, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	fclose(f);
+	b[st.st_size] = '\0';
+	diff_prefixes(b, (size_t)st.st_size, path);
+	if ((sep = strstr(b, "\r\n\r\n")) != NULL)
+		diff_prefixes(sep + 4, (size_t)st.st_size - (size_t)(sep + 4 - b), path);
+	else if ((sep = strstr(b, "\n\n")) != NULL)
+		diff_prefixes(sep + 2, (size_t)st.st_size - (size_t)(sep + 2 - b), path);
+	free(b);
+}
+
+/* Every file under @a dir (recursively); @return how many. */
+static unsigned
+diff_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	cr_assert_not_null(d, "cannot open %s", dir);
+	while ((de = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+
+		if (de->d_name[0] == '.' || strncmp(de->d_name, "SHA256SUMS", 10) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		cr_assert_eq(stat(path, &st), 0, "%s", path);
+		if (S_ISDIR(st.st_mode)) {
+			n += diff_dir(path);
+		} else {
+			diff_file(path);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Every body in the corpora: RFC 4475 and RFC 5118 messages (those with SDP among them), the
+ * janus-gateway SDP seeds, the pjproject SDP, SDES and SIP seeds (zipped). */
+Test(sdp, parser_matches_the_old_one_on_the_corpora)
+{
+	static const char *const dirs[] = {"rfc4475", "rfc5118", "fuzz/janus-gateway/sdp_fuzzer"};
+	static const char *const zips[] = {"fuzz-sdp", "fuzz-sdes", "fuzz-sip", "fuzz-sip-dialog"};
+	const char *root = getenv("DPV_CORPORA");
+	char dir[4096], tmp[] = "/tmp/dpv-sdp-XXXXXX", cmd[8400];
+	unsigned files = 0;
+
+	cr_assert_not_null(root, "DPV_CORPORA is not set (meson test sets it)");
+	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
+		files += diff_dir(dir);
+	}
+	cr_assert_not_null(mkdtemp(tmp));
+	for (unsigned i = 0; i < sizeof(zips) / sizeof(zips[0]); i++) {
+		snprintf(cmd, sizeof(cmd),
+		         "unzip -q -o '%s/fuzz/pjproject-seed/%s_seed_corpus.zip' -d '%s/%s'", root,
+		         zips[i], tmp, zips[i]);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		snprintf(dir, sizeof(dir), "%s/%s", tmp, zips[i]);
+		files += diff_dir(dir);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	cr_expect_eq(system(cmd), 0);
+	/* 52 + 27 RFC messages, 68 janus seeds, 6 + 15 + 15 + 4 pjproject ones */
+	cr_expect_geq(files, 180, "only %u corpus files", files);
+	cr_expect_geq(diff_cases, 50000, "only %u cases", diff_cases);
+}
+
+/* Every attribute and line form the parser reads, with blanks and tokens of 8 bytes and more. */
+static const char every_form[] = "v=0\r\n"
+                                 "o=alice\t2890844526 2890844527 IN IP4 host.example.com\r\n"
+                                 "s=A session\r\n"
+                                 "i=info\r\n"
+                                 "c=IN IP4 224.2.17.12/127\r\n"
+                                 "t=  0 0 \r\n"
+                                 "t=1 2\r\n"
+                                 "a=recvonly\r\n"
+                                 "m=audio 49170/2 RTP/AVP 0 8 97 101 13\r\n"
+                                 "a=rtpmap:97 L16/16000/2\r\n"
+                                 "a=rtpmap:101 telephone-event/8000\r\n"
+                                 "a=fmtp:101  0-15,66 \r\n"
+                                 "a=fmtp:13 x\r\n"
+                                 "a=ptime: 20 \r\n"
+                                 "a=rtcp:53020 IN IP4 126.16.64.4\r\n"
+                                 "a=rtcp-mux\r\n"
+                                 "a=sendonly\r\n"
+                                 "a=inactive\r\n"
+                                 "a=x-unknown:1 2\r\n"
+                                 "m=audio 5002 RTP/AVP 0\r\n"
+                                 "c=IN IP6 2001:db8::1\r\n"
+                                 "a=rtcp:5003\r\n"
+                                 "m=video 51372 RTP/SAVP 31\r\n"
+                                 "a=rtpmap:31 H261/90000\r\n"
+                                 "\r\n";
+
+/* The offer bench/sipgen sends, read back. */
+static size_t
+offer_text(char *buf, size_t cap)
+{
+	int n = rtp_sdp_write_offer(buf, cap, 0xC6120002u, 40000, 1234567890123ull, 1);
+
+	cr_assert_gt(n, 0);
+	return (size_t)n;
+}
+
+/* One deterministic sequence (xorshift64*), the same on every run. */
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32) % n;
+}
+
+/* The bytes the line scan treats apart, and some the tokens' scans do. */
+static const unsigned char special[] = {0x00, 0x01, '\t', '\n', '\r', 0x1f, ' ', 0x7f, 0x80,
+                                        0xff, '/',  ':',  '=',  '0',  'a',  'A', '.'};
+
+Test(sdp, parser_matches_the_old_one_on_mutations)
+{
+	char offer[1024], buf[2048], what[64];
+	struct {
+		const char *name, *p;
+		size_t n;
+	} base[5] = {
+	    {"offer", offer, 0},
+	    {"sipp", sipp_offer, sizeof(sipp_offer) - 1},
+	    {"softphone", softphone_offer, sizeof(softphone_offer) - 1},
+	    {"every form", every_form, sizeof(every_form) - 1},
+	    {"lf only", buf, 0},
+	};
+	size_t n;
+
+	base[0].n = offer_text(offer, sizeof(offer));
+	/* softphone_offer with LF line ends */
+	n = 0;
+	for (size_t i = 0; i < sizeof(softphone_offer) - 1; i++)
+		if (softphone_offer[i] != '\r')
+			buf[n++] = softphone_offer[i];
+	base[4].n = n;
+	cr_assert_eq(sdp_ref_parse(offer, base[0].n, &d_ref), RTP_SDP_OK);
+	cr_assert_eq(sdp_ref_parse(every_form, sizeof(every_form) - 1, &d_ref), RTP_SDP_OK);
+
+	for (unsigned b = 0; b < 5; b++) {
+		char text[2048];
+
+		/* every prefix and every suffix */
+		for (size_t cut = 0; cut <= base[b].n; cut++) {
+			diff_one(base[b].p, cut, base[b].name);
+			diff_one(base[b].p + cut, base[b].n - cut, base[b].name);
+		}
+		/* every byte replaced by each special one */
+		for (size_t i = 0; i < base[b].n; i++)
+			for (size_t k = 0; k < sizeof(special); k++) {
+				memcpy(text, base[b].p, base[b].n);
+				text[i] = (char)special[k];
+				snprintf(what, sizeof(what), "%s, byte %zu = 0x%02x", base[b].name,
+				         i, special[k]);
+				diff_one(text, base[b].n, what);
+			}
+	}
+
+	/* random edits: up to six replacements, insertions, deletions, case flips, then a cut */
+	for (unsigned c = 0; c < 200000; c++) {
+		unsigned b = rnd(5), edits = 1 + rnd(6);
+		char text[2048];
+
+		n = base[b].n;
+		memcpy(text, base[b].p, n);
+		for (unsigned k = 0; k < edits && n > 0; k++) {
+			size_t i = rnd((uint32_t)n);
+
+			switch (rnd(5)) {
+			case 0:
+				text[i] = (char)special[rnd(sizeof(special))];
+				break;
+			case 1:
+				text[i] = (char)rnd(256);
+				break;
+			case 2:
+				if (n + 1 < sizeof(text)) {
+					memmove(text + i + 1, text + i, n - i);
+					text[i] = (char)special[rnd(sizeof(special))];
+					n++;
+				}
+				break;
+			case 3:
+				memmove(text + i, text + i + 1, n - i - 1);
+				n--;
+				break;
+			default:
+				if ((text[i] | 0x20) >= 'a' && (text[i] | 0x20) <= 'z')
+					text[i] ^= 0x20;
+				break;
+			}
+		}
+		if (rnd(4) == 0)
+			n = rnd((uint32_t)n + 1);
+		snprintf(what, sizeof(what), "%s, random case %u", base[b].name, c);
+		diff_one(text, n, what);
+	}
+	cr_expect_geq(diff_cases, 230000, "only %u cases", diff_cases);
 }
