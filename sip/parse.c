@@ -587,12 +587,12 @@ uri_chars_ok(const char *p, const char *e)
 	return true;
 }
 
-int
-sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+/* sip_uri_parse into a @a u that is already zero (inside a struct the caller cleared). */
+static int
+uri_parse_zeroed(struct dpv_str s, struct sip_uri *u)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 
-	memset(u, 0, sizeof(*u));
 	u->raw = s;
 	if (s.len == 0 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 		return -1;
@@ -654,6 +654,13 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 }
 
 int
+sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+{
+	memset(u, 0, sizeof(*u));
+	return uri_parse_zeroed(s, u);
+}
+
+int
 sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
@@ -705,7 +712,7 @@ sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 	uri = sip_str(p + 1, q);
 	p = q + 1;
 have_uri:
-	if (sip_uri_parse(uri, &na->uri) != 0)
+	if (uri_parse_zeroed(uri, &na->uri) != 0) /* the memset above cleared it */
 		return -1;
 	const struct sip_pcap cap = {DPV_STR_LIT("tag"), &na->tag, &na->has_tag};
 	if (sip_params_scan(&p, e, &na->params, &cap, 1) != 0 || p != e)
@@ -793,7 +800,7 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 			return SIP_PERR_VERSION;
 		return SIP_PERR_START_LINE;
 	}
-	if (sip_uri_parse(sip_str(sp1 + 1, sp2), &m->ruri) != 0)
+	if (uri_parse_zeroed(sip_str(sp1 + 1, sp2), &m->ruri) != 0) /* msg_reset cleared it */
 		return SIP_PERR_RURI;
 	if (m->ruri.headers.p)
 		return SIP_PERR_RURI_HEADERS;
