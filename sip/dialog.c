@@ -57,16 +57,24 @@ set_peer(struct ua_sess *s, const struct sip_uri *u)
 }
 
 void
-ua_dlg_set_target(struct ua_sess *s, const struct sip_msg *m)
+ua_dlg_set_target(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m)
 {
 	struct sip_list_iter it;
 	struct sip_naddr na;
+	const struct sip_naddr *c = &na;
+	bool have;
 
-	sip_list_iter_init(&it, m, SIP_HDR_CONTACT);
-	if (sip_naddr_next(&it, &na) == 1 && !na.star && ua_dlg_set(s, DF_TARGET, na.uri.raw)) {
+	if (ua->rx_contact_of == m) { /* a request: its check parsed the first Contact */
+		c = &ua->rx_contact;
+		have = ua->rx_has_contact;
+	} else {
+		sip_list_iter_init(&it, m, SIP_HDR_CONTACT);
+		have = sip_naddr_next(&it, &na) == 1;
+	}
+	if (have && !c->star && ua_dlg_set(s, DF_TARGET, c->uri.raw)) {
 		/* with a route set, requests go to its first hop instead (ua_dlg_set_route) */
 		if (s->dlg.dlen[DF_ROUTE] == 0)
-			set_peer(s, &na.uri);
+			set_peer(s, &c->uri);
 	}
 }
 
@@ -110,7 +118,7 @@ ua_dlg_init_uas(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, s
 	    !ua_dlg_set(s, DF_TARGET, m->from.uri.raw) || !ua_dlg_set_route(s, m, false))
 		return false;
 	s->dlg.remote_nameaddr_tagged = true;
-	ua_dlg_set_target(s, m);
+	ua_dlg_set_target(ua, s, m);
 	s->dlg.remote_cseq = m->cseq;
 	s->dlg.remote_cseq_set = true;
 	return true;

@@ -5,6 +5,10 @@
 
 #include "sip_msg_int.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h> /* part of the x86-64 baseline */
+#endif
+
 static const struct {
 	const char *name;
 	const char *reason;
@@ -162,13 +166,126 @@ sip_list_iter_init(struct sip_list_iter *it, const struct sip_msg *m, enum sip_h
 	it->pending = false;
 }
 
+/*
+ * The end of one list element: the first comma outside quotes and angle brackets, or @a e.
+ * Three states, each reacting to a few bytes only: plain to , " and < (a '>' there changes
+ * nothing), inside <...> to > (quotes and commas do not count there), inside "..." to " and
+ * \ (a quoted-pair skips the byte after it, when there is one).
+ */
+enum { LS_PLAIN, LS_ANGLE, LS_QUOTE };
+
+static inline const char *
+list_end_scalar(const char *p, const char *e, unsigned st)
+{
+	for (; p < e; p++) {
+		char c = *p;
+
+		if (st == LS_QUOTE) {
+			if (c == '\\' && p + 1 < e)
+				p++;
+			else if (c == '"')
+				st = LS_PLAIN;
+		} else if (c == '"' && st == LS_PLAIN) {
+			st = LS_QUOTE;
+		} else if (c == '<') {
+			st = LS_ANGLE;
+		} else if (c == '>') {
+			st = LS_PLAIN;
+		} else if (c == ',' && st == LS_PLAIN) {
+			return p;
+		}
+	}
+	return e;
+}
+
+#ifdef __SSE2__
+/*
+ * list_end_scalar from plain, 16 bytes per load: one mask per state of the bytes it reacts
+ * to, so a step goes straight to the next byte that matters. @a b is the start of the whole
+ * value: once fewer than 16 bytes remain the last load is [e - 16, e) (bits before @a p are
+ * shifted out), so no load leaves [b, e); values shorter than 16 bytes take the byte loop.
+ */
+static inline const char *
+list_end_sse2(const char *b, const char *p, const char *e)
+{
+	unsigned st = LS_PLAIN;
+
+	while (p < e) {
+		const char *base = p;
+
+		if (e - p < 16) {
+			if (e - b < 16)
+				return list_end_scalar(p, e, st);
+			base = e - 16;
+		}
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)base);
+		__m128i dq = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+		unsigned mk[3], off = (unsigned)(p - base);
+
+		mk[LS_PLAIN] = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_or_si128(dq, _mm_cmpeq_epi8(v, _mm_set1_epi8(','))),
+		                 _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
+		mk[LS_ANGLE] = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+		mk[LS_QUOTE] = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(dq, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+		for (;;) {
+			unsigned hit = off < 16 ? mk[st] >> off : 0;
+
+			if (hit == 0)
+				break;
+			off += (unsigned)__builtin_ctz(hit);
+			char c = base[off];
+			if (st == LS_PLAIN) {
+				if (c == ',')
+					return base + off;
+				st = c == '"' ? LS_QUOTE : LS_ANGLE;
+				off++;
+			} else if (st == LS_ANGLE || c == '"') {
+				st = LS_PLAIN;
+				off++;
+			} else {
+				off += 2; /* quoted-pair; past e only when the backslash ends it */
+			}
+		}
+		if (off < 16)
+			off = 16;
+		if ((size_t)(e - base) <= off)
+			return e;
+		p = base + off;
+	}
+	return e;
+}
+#endif
+
+static inline const char *
+list_end(const char *b, const char *p, const char *e)
+{
+#ifdef __SSE2__
+	return list_end_sse2(b, p, e);
+#else
+	(void)b;
+	return list_end_scalar(p, e, LS_PLAIN);
+#endif
+}
+
+const char *
+sip_list_end_scalar(const char *p, const char *e)
+{
+	return list_end_scalar(p, e, LS_PLAIN);
+}
+
+const char *
+sip_list_end_vector(const char *b, const char *p, const char *e)
+{
+	return list_end(b, p, e);
+}
+
 int
 sip_list_next(struct sip_list_iter *it, struct dpv_str *value)
 {
 	while (it->h) {
 		const char *b = it->h->value.p, *e = b + it->h->value.len;
 		const char *p = sip_skip_ws(b + it->pos, e), *s = p;
-		bool quote = false, angle = false;
 
 		if (p >= e) {
 			if (it->pending || it->h->value.len == 0)
@@ -177,22 +294,7 @@ sip_list_next(struct sip_list_iter *it, struct dpv_str *value)
 			it->pos = 0;
 			continue;
 		}
-		for (; p < e; p++) {
-			if (quote) {
-				if (*p == '\\' && p + 1 < e)
-					p++;
-				else if (*p == '"')
-					quote = false;
-			} else if (*p == '"' && !angle) {
-				quote = true;
-			} else if (*p == '<') {
-				angle = true;
-			} else if (*p == '>') {
-				angle = false;
-			} else if (*p == ',' && !angle) {
-				break;
-			}
-		}
+		p = list_end(b, p, e);
 		*value = sip_trim(sip_str(s, p));
 		it->pending = p < e;
 		it->pos = (uint32_t)(p < e ? p + 1 - b : e - b);
@@ -316,22 +418,25 @@ sip_uri_eq(const struct sip_uri *a, const struct sip_uri *b)
 	return true;
 }
 
-/* "type/subtype" with optional LWS around '/' compared case-insensitively. */
-static bool
-media_is(struct dpv_str mt, const char *type, const char *sub)
+/* "type/subtype" with optional LWS around '/' compared case-insensitively; the literals'
+ * lengths are constants, so each compare is a few inline word compares (no strlen, no call). */
+static inline bool
+media_is_n(struct dpv_str mt, const char *type, uint32_t tn, const char *sub, uint32_t sn)
 {
 	const char *p = mt.p, *e = mt.p ? mt.p + mt.len : mt.p, *q;
 
 	q = sip_skip_cls(p, e, SIP_C_TOKEN);
-	if (!dpv_str_caseeq(sip_str(p, q), dpv_cstr(type)))
+	if ((uint32_t)(q - p) != tn || !sip_caseeq_n(p, type, tn))
 		return false;
 	q = sip_skip_ws(q, e);
 	if (q >= e || *q != '/')
 		return false;
 	p = sip_skip_ws(q + 1, e);
 	q = sip_skip_cls(p, e, SIP_C_TOKEN);
-	return dpv_str_caseeq(sip_str(p, q), dpv_cstr(sub));
+	return (uint32_t)(q - p) == sn && sip_caseeq_n(p, sub, sn);
 }
+
+#define media_is(mt, type, sub) media_is_n(mt, type, sizeof(type) - 1, sub, sizeof(sub) - 1)
 
 static uint16_t
 check_fail(struct sip_check_result *res, uint16_t status, const char *reason)
@@ -359,12 +464,22 @@ uint16_t
 sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
                       struct sip_check_result *res)
 {
+	return sip_msg_check_request_contact(m, cfg, res, NULL, NULL);
+}
+
+uint16_t
+sip_msg_check_request_contact(const struct sip_msg *m, const struct sip_check_cfg *cfg,
+                              struct sip_check_result *res, struct sip_naddr *contact,
+                              bool *has_contact)
+{
 	struct sip_list_iter it;
 	struct sip_naddr na;
 	struct dpv_str v;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (has_contact)
+		*has_contact = false;
 	if (!m->is_request)
 		return 0;
 	if (m->ruri.scheme == SIP_SCHEME_OTHER)
@@ -379,6 +494,10 @@ sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
 		return check_fail(res, 400, "empty branch after magic cookie");
 
 	sip_list_iter_init(&it, m, SIP_HDR_VIA);
+	/* sip_parse() parsed the whole first Via header when it is one value: the walk would
+	 * return that same value and parse it the same, so it starts at the next header */
+	if (m->via_whole)
+		it.h = sip_msg_hdr_next(m, it.h);
 	while ((rc = sip_list_next(&it, &v)) == 1) {
 		struct sip_via via;
 		if (sip_via_parse(v, &via) != 0)
@@ -396,10 +515,17 @@ sip_msg_check_request(const struct sip_msg *m, const struct sip_check_cfg *cfg,
 	    {SIP_HDR_RECORD_ROUTE, "malformed Record-Route header"},
 	};
 	for (unsigned i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		/* the first Contact value is parsed where the caller wants it */
+		struct sip_naddr *dst = lists[i].type == SIP_HDR_CONTACT && contact ? contact : &na;
+
 		sip_list_iter_init(&it, m, (enum sip_hdr_type)lists[i].type);
-		while ((rc = sip_naddr_next(&it, &na)) == 1)
-			if (na.star && lists[i].type != SIP_HDR_CONTACT)
+		while ((rc = sip_naddr_next(&it, dst)) == 1) {
+			if (dst == contact)
+				*has_contact = true;
+			if (dst->star && lists[i].type != SIP_HDR_CONTACT)
 				break;
+			dst = &na;
+		}
 		if (rc != 0)
 			return check_fail(res, 400, lists[i].why);
 	}

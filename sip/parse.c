@@ -347,6 +347,60 @@ skip_word_chars(const char *p, const char *e)
 	return sip_skip_cls(p, e, SIP_C_WORD);
 }
 
+#ifdef __SSE2__
+/* The bytes of @a v that are SIP_C_TOKEN (alphanumerics and - . ! % * _ + ` ' ~), as 0xff. */
+static inline __m128i
+token_ok(__m128i v)
+{
+	__m128i ok = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'); /* bit 5 only */
+
+	ok = _mm_or_si128(ok, in_range(v, '0', '9'));
+	ok = _mm_or_si128(ok, in_range(v, '*', '+'));
+	ok = _mm_or_si128(ok, in_range(v, '-', '.'));
+	ok = _mm_or_si128(ok, in_range(v, '_', '`'));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('!')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('%')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+	return _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('~')));
+}
+
+/* A mask of the bytes of p[0..16) that are not SIP_C_PVAL: token, '[', ']' and ':'. */
+static inline unsigned
+pval_bad16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i ok = _mm_or_si128(token_ok(v), _mm_cmpeq_epi8(v, _mm_set1_epi8('[')));
+
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+	return ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
+}
+#endif
+
+/*
+ * sip_skip_cls(p, e, SIP_C_PVAL), 16 bytes per step while 16 remain, then the table for the
+ * rest (so no load leaves [p, e)): values (branches, tags) are a parameter list's long runs;
+ * names are short and stay on the table, where one step costs less than a vector's test.
+ */
+static inline const char *
+skip_pval_chars(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	unsigned bad;
+
+	for (; e - p >= 16; p += 16)
+		if ((bad = pval_bad16(p)) != 0)
+			return p + __builtin_ctz(bad);
+#endif
+	return sip_skip_cls(p, e, SIP_C_PVAL);
+}
+
+const char *
+sip_skip_pval_vector(const char *p, const char *e)
+{
+	return skip_pval_chars(p, e);
+}
+
 /* host = hostname / IPv4address / IPv6reference. IPv6 contents are checked for their
  * alphabet only: RFC 5118 4.10's extra colon is accepted on purpose (RFC 5954). */
 static const char *
@@ -427,7 +481,7 @@ sip_params_scan(const char **pp, const char *e, struct dpv_str *params, const st
 			if (p < e && *p == '"')
 				v = scan_quoted(p, e);
 			else
-				v = sip_skip_cls(p, e, SIP_C_PVAL);
+				v = skip_pval_chars(p, e);
 			if (!v || v == p)
 				return -1;
 			val = sip_str(p, v);
@@ -533,12 +587,12 @@ uri_chars_ok(const char *p, const char *e)
 	return true;
 }
 
-int
-sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+/* sip_uri_parse into a @a u that is already zero (inside a struct the caller cleared). */
+static int
+uri_parse_zeroed(struct dpv_str s, struct sip_uri *u)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 
-	memset(u, 0, sizeof(*u));
 	u->raw = s;
 	if (s.len == 0 || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 		return -1;
@@ -600,6 +654,13 @@ sip_uri_parse(struct dpv_str s, struct sip_uri *u)
 }
 
 int
+sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+{
+	memset(u, 0, sizeof(*u));
+	return uri_parse_zeroed(s, u);
+}
+
+int
 sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
@@ -651,7 +712,7 @@ sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 	uri = sip_str(p + 1, q);
 	p = q + 1;
 have_uri:
-	if (sip_uri_parse(uri, &na->uri) != 0)
+	if (uri_parse_zeroed(uri, &na->uri) != 0) /* the memset above cleared it */
 		return -1;
 	const struct sip_pcap cap = {DPV_STR_LIT("tag"), &na->tag, &na->has_tag};
 	if (sip_params_scan(&p, e, &na->params, &cap, 1) != 0 || p != e)
@@ -739,7 +800,7 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 			return SIP_PERR_VERSION;
 		return SIP_PERR_START_LINE;
 	}
-	if (sip_uri_parse(sip_str(sp1 + 1, sp2), &m->ruri) != 0)
+	if (uri_parse_zeroed(sip_str(sp1 + 1, sp2), &m->ruri) != 0) /* msg_reset cleared it */
 		return SIP_PERR_RURI;
 	if (m->ruri.headers.p)
 		return SIP_PERR_RURI_HEADERS;
@@ -975,6 +1036,7 @@ parse_eager(struct sip_msg *m)
 	if (v.len > 0 && !find_byte(v.p, v.p + v.len, ',')) {
 		if (sip_via_parse(v, &m->via) != 0)
 			return SIP_PERR_VIA;
+		m->via_whole = true;
 	} else {
 		sip_list_iter_init(&it, m, SIP_HDR_VIA);
 		if (sip_via_next(&it, &m->via) != 1)

@@ -125,6 +125,25 @@ int sip_params_scan(const char **pp, const char *e, struct dpv_str *params,
                     const struct sip_pcap *caps, unsigned ncaps);
 
 /*
+ * sip_msg_check_request(), also parsing the first Contact value into @a contact (when not
+ * NULL; *has_contact says whether there is one): what the walk over the Contacts parsed, so
+ * that the UA need not parse it again. Both are meaningful only when the result is 0.
+ */
+uint16_t sip_msg_check_request_contact(const struct sip_msg *m, const struct sip_check_cfg *cfg,
+                                       struct sip_check_result *res, struct sip_naddr *contact,
+                                       bool *has_contact);
+
+/* The end of the list element starting at @a p inside the header value [b, e) (msg.c): its
+ * first comma outside quotes and angle brackets, or e. sip_list_next() uses the vector one
+ * (the byte loop without SSE2); both are here so that tests can hold them to each other. */
+const char *sip_list_end_scalar(const char *p, const char *e);
+const char *sip_list_end_vector(const char *b, const char *p, const char *e);
+
+/* sip_skip_cls(p, e, SIP_C_PVAL) as sip_params_scan() runs it (parse.c: SSE2 when the build
+ * has it), for tests to hold to the table. */
+const char *sip_skip_pval_vector(const char *p, const char *e);
+
+/*
  * Structural scan (scan.c): bit i of lf/colon is set when byte i of the block is '\n' / ':'.
  * A block is min(64, n) bytes; bits at n and above are 0. sip_scan_block is the variant chosen
  * at load time; the others stay reachable so tests can check every one against the rest.

@@ -202,6 +202,11 @@ struct sip_ua {
 	uint32_t src_ip;
 	uint16_t src_port;
 	const struct sip_msg *cur_resp; /* response being passed to sip_tx_response_in */
+	/* The first Contact of the request ua_request_in is handling, as its check parsed it
+	 * (rx_contact_of is that request while it runs, else NULL). */
+	const struct sip_msg *rx_contact_of;
+	bool rx_has_contact;
+	struct sip_naddr rx_contact;
 	struct sip_msg msg;
 	struct sip_msg msg2; /* a prepared 2xx re-read (uas_final) */
 	char sdp[UA_BUF_MAX];
@@ -272,7 +277,7 @@ unsigned ua_media_status(int n);
 struct dpv_str ua_dlg(const struct ua_sess *s, enum ua_dlg_field f);
 bool ua_dlg_set(struct ua_sess *s, enum ua_dlg_field f, struct dpv_str v);
 /* Remote target from the Contact of @a m (12.1.1), and where in-dialog requests go. */
-void ua_dlg_set_target(struct ua_sess *s, const struct sip_msg *m);
+void ua_dlg_set_target(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m);
 /* Route set from Record-Route (as is for the UAS, reversed for the UAC); false on overflow. */
 bool ua_dlg_set_route(struct ua_sess *s, const struct sip_msg *m, bool reverse);
 /* UAS: the dialog an INVITE creates (12.1.1); false when a field does not fit. */

@@ -42,7 +42,7 @@ uac_invite_response(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *
 		CNT(ua, rx_dropped);
 		return;
 	}
-	ua_dlg_set_target(s, m);
+	ua_dlg_set_target(ua, s, m);
 	dpv_timer_cancel(ua->cfg.wheel, &s->uac.t_cancel);
 	ua_send_ack_2xx(ua, s);
 	CNT(ua, calls_answered);

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "sip_msg_int.h"
 #include "ua_int.h"
 
 void
@@ -287,7 +288,7 @@ uas_reinvite(struct sip_ua *ua, const struct sip_msg *m, struct sip_tx *tx)
 		           "media answer failed");
 		return;
 	}
-	ua_dlg_set_target(s, m);
+	ua_dlg_set_target(ua, s, m);
 	if (!prepare_2xx(ua, s, tx, m, DPV_STR_NULL, n))
 		return;
 	ua_txc_attach(s, tx);
@@ -468,19 +469,13 @@ compact_hit(struct sip_ua *ua, const struct sip_msg *m)
 	}
 }
 
-void
-ua_request_in(struct sip_ua *ua, const struct sip_msg *m)
+static void
+request_dispatch(struct sip_ua *ua, const struct sip_msg *m)
 {
-	struct sip_check_result cr;
 	struct sip_tx_key k;
 	struct sip_tx *tx;
 	enum sip_tx_rx rx;
 
-	CNT(ua, rx_requests);
-	if (sip_msg_check_request(m, &check_cfg, &cr) != 0) {
-		ua_respond_stateless(ua, m, cr.status, cr.reason, cr.unsupported);
-		return;
-	}
 	ua_key_from_msg(&k, m);
 	rx = sip_tx_request_in(ua->txt, &k, &tx);
 	if (m->method == SIP_METHOD_ACK) {
@@ -506,4 +501,21 @@ ua_request_in(struct sip_ua *ua, const struct sip_msg *m)
 	if (tx == NULL)
 		return; /* answered */
 	(in_dialog[m->method] != NULL ? in_dialog[m->method] : uas_not_implemented)(ua, m, tx);
+}
+
+void
+ua_request_in(struct sip_ua *ua, const struct sip_msg *m)
+{
+	struct sip_check_result cr;
+
+	CNT(ua, rx_requests);
+	if (sip_msg_check_request_contact(m, &check_cfg, &cr, &ua->rx_contact,
+	                                  &ua->rx_has_contact) != 0) {
+		ua_respond_stateless(ua, m, cr.status, cr.reason, cr.unsupported);
+		return;
+	}
+	/* the parsed Contact is this request's only while it is handled (ua_dlg_set_target) */
+	ua->rx_contact_of = m;
+	request_dispatch(ua, m);
+	ua->rx_contact_of = NULL;
 }

@@ -205,6 +205,7 @@ struct sip_msg {
 
 	/* eager fields */
 	struct sip_via via; /* topmost Via value */
+	bool via_whole;     /* via is the whole first Via header (one value): checks skip it */
 	struct sip_naddr from;
 	struct sip_naddr to;
 	struct dpv_str call_id;
