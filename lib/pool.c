@@ -112,6 +112,12 @@ dpv_pool_index(const struct dpv_pool *p, const void *obj)
 	return (int64_t)((o - b) / p->stride);
 }
 
+void *
+dpv_pool_at(const struct dpv_pool *p, uint32_t i)
+{
+	return i < p->size ? p->base + (size_t)i * p->stride : NULL;
+}
+
 void
 dpv_pool_put(struct dpv_pool *p, void *obj)
 {

@@ -6,15 +6,17 @@
  * Design notes:
  * - Transactions come from a dpv_pool sized by max-transactions; keys are copied into the
  *   object (the message they come from is freed long before the transaction ends).
- * - The index is the table's own: a fixed array of chain heads (a power of two, one per
- *   transaction at least), chains linked through the transactions both ways. Only the owning
- *   lcore reads or writes it, so it needs neither RCU nor atomics. It was a cds_lfht until
+ * - The index is the table's own: a fixed array of buckets (a power of two, one per
+ *   transaction and one per record at least), each the head of a chain of live transactions,
+ *   linked through them both ways, and the head of a chain of compact records (below), so
+ *   that a request no transaction knows (every new one) reads one cache line to learn it. Only the
+ * owning lcore reads or writes it, so it needs neither RCU nor atomics. It was a cds_lfht until
  *   issue 11: no other thread ever read it, and its split-ordered list cost two dependent cache
  *   misses on every lookup of a new request (the bucket's dummy node, then the next bucket's
  *   to end the walk) and a walk on every delete; with three lookups, two inserts and two
  *   deletes per call, cds_lfht_lookup was the largest single symbol of the signaling lcore's
- *   profile at 80,000 calls/s (bench/RESULTS.md). Here a miss reads one head, a delete writes
- *   its neighbours. Sessions, which the main lcore lists, stay in a cds_lfht (session.c).
+ *   profile at 80,000 calls/s (bench/RESULTS.md). Here a miss reads one bucket, a delete
+ *   writes its neighbours. Sessions, which the main lcore lists, stay in a cds_lfht (session.c).
  * - A terminated transaction leaves the index at once and is parked in the table's struct
  *   dpv_defer (polled grace periods over call_rcu, one request in flight per table);
  *   sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed, so a
@@ -30,11 +32,11 @@
  *   expiry (64*T1 and T4): records of a ring all wait the same time and enter in time order, so
  *   insert, expiry and the ring's memory are O(1) and flat whatever the load. The full object,
  *   its response buffer and the TU's context (and the session it pins) go back at once. A ring
- *   that is full drops its oldest record early (compact_evicted). Records have their own index
- *   (chains of record ids from a bucket array, one bucket per record): only the owning lcore
- *   looks transactions up, so it needs no RCU, a slot is reused as soon as it is unlinked, and
- *   a table sized for millions of records costs nothing to build or tear down (anonymous
- *   mappings). A lookup tries the live transactions first, then the records.
+ *   that is full drops its oldest record early (compact_evicted). Records are chained by id
+ *   from the same buckets as the live transactions: only the owning lcore looks transactions
+ *   up, so it needs no RCU, a slot is reused as soon as it is unlinked, and a table sized for
+ *   millions of records costs nothing to build or tear down (anonymous mappings). A lookup
+ *   tries the live transactions first, then the records, in the same bucket.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,8 +65,10 @@ enum key_field {
 };
 
 struct sip_tx {
-	struct sip_tx *hnext, **hpprev; /* index chain; hpprev NULL: not in it */
-	bool cpending;                  /* queued for compaction */
+	struct sip_tx *hnext, *hprev; /* index chain (hprev NULL: the bucket's first) */
+	uint32_t idx;                 /* in the pool: what a bucket holds */
+	bool linked;                  /* in the index */
+	bool cpending;                /* queued for compaction */
 	uint32_t hash;
 	uint64_t wait_until; /* end of the waiting state it was queued in */
 	uint32_t wait_ms;    /* and its length: the ring of its record */
@@ -106,6 +110,14 @@ struct tx_rec {
 _Static_assert(sizeof(struct tx_rec) <= 256, "a finished transaction keeps at most 256 bytes");
 _Static_assert(SIP_METHOD_UNKNOWN < 256, "method fits a byte");
 
+/* A bucket of the index: the heads of the live transactions' chain (pool index + 1) and of the
+ * records' (record id + 1); 0: empty. Eight bytes: the shipped 2.6 million records take a
+ * 4-million-bucket index. */
+struct tx_bucket {
+	uint32_t tx;
+	uint32_t rec;
+};
+
 /* Records that wait the same time, in expiry order. */
 struct tx_ring {
 	struct tx_rec *recs;
@@ -114,12 +126,11 @@ struct tx_ring {
 };
 
 struct sip_tx_table {
-	struct sip_tx **heads; /* index chains by hash & hmask */
-	uint32_t hmask;
+	struct tx_bucket *bkt; /* the index, by hash & bmask */
+	uint32_t bmask;
 	struct tx_ring ring_long;  /* 64*T1: J, L, M; record ids [0, cap) */
 	struct tx_ring ring_short; /* T4: I, K; record ids [ring_long.cap, + cap) */
-	uint32_t *rbuckets;        /* record hash chains: first record id + 1, 0: empty */
-	uint32_t rmask;
+	bool records;              /* the TU takes compact records */
 	struct cds_list_head pending;
 	struct sip_tx_hit hit_buf;
 	const struct sip_tx_hit *hit;
@@ -301,9 +312,9 @@ rec_at(const struct sip_tx_table *t, uint32_t id)
 static struct tx_rec *
 rec_find(const struct sip_tx_table *t, const struct lkey *lk)
 {
-	if (t->rbuckets == NULL)
+	if (!t->records)
 		return NULL;
-	for (uint32_t id = t->rbuckets[lk->hash & t->rmask]; id != 0;) {
+	for (uint32_t id = t->bkt[lk->hash & t->bmask].rec; id != 0;) {
 		struct tx_rec *r = rec_at(t, id - 1);
 
 		if (r->hash == lk->hash && rec_match(r, lk))
@@ -320,7 +331,10 @@ lookup(struct sip_tx_table *t, const struct lkey *lk)
 	const struct tx_rec *r;
 
 	t->hit = NULL;
-	for (struct sip_tx *tx = t->heads[lk->hash & t->hmask]; tx != NULL; tx = tx->hnext)
+	uint32_t first = t->bkt[lk->hash & t->bmask].tx;
+
+	for (struct sip_tx *tx = first ? dpv_pool_at(t->pool, first - 1) : NULL; tx != NULL;
+	     tx = tx->hnext)
 		if (tx->hash == lk->hash && tx_match(tx, lk))
 			return tx;
 	r = rec_find(t, lk);
@@ -377,12 +391,15 @@ arm_wait(struct sip_tx *tx, enum sip_tx_timer id, uint32_t ms)
 static void
 unlink_tx(struct sip_tx *tx)
 {
-	if (tx->hpprev == NULL)
+	if (!tx->linked)
 		return;
-	*tx->hpprev = tx->hnext;
+	if (tx->hprev != NULL)
+		tx->hprev->hnext = tx->hnext;
+	else
+		tx->table->bkt[tx->hash & tx->table->bmask].tx = tx->hnext ? tx->hnext->idx + 1 : 0;
 	if (tx->hnext != NULL)
-		tx->hnext->hpprev = tx->hpprev;
-	tx->hpprev = NULL;
+		tx->hnext->hprev = tx->hprev;
+	tx->linked = false;
 }
 
 static void
@@ -427,7 +444,8 @@ static struct sip_tx *
 tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *req, void *user)
 {
 	struct lkey lk;
-	struct sip_tx *tx, **head;
+	struct sip_tx *tx, *first;
+	struct tx_bucket *b;
 
 	if (k->method == SIP_METHOD_ACK) /* ACK never creates a transaction (17.1, 17.2.3) */
 		return NULL;
@@ -456,19 +474,22 @@ tx_new(struct sip_tx_table *t, const struct sip_tx_key *k, bool server, void *re
 	tx->req = req;
 	tx->last_resp = NULL;
 	tx->user = user;
-	head = &t->heads[lk.hash & t->hmask];
-	for (const struct sip_tx *o = *head; o != NULL; o = o->hnext) {
+	b = &t->bkt[lk.hash & t->bmask];
+	first = b->tx ? dpv_pool_at(t->pool, b->tx - 1) : NULL;
+	for (const struct sip_tx *o = first; o != NULL; o = o->hnext) {
 		if (o->hash == lk.hash && tx_match(o, &lk)) {
 			t->stats.duplicate++;
 			dpv_pool_put(t->pool, tx);
 			return NULL;
 		}
 	}
-	tx->hnext = *head;
-	tx->hpprev = head;
-	if (*head != NULL)
-		(*head)->hpprev = &tx->hnext;
-	*head = tx;
+	tx->idx = (uint32_t)dpv_pool_index(t->pool, tx);
+	tx->hnext = first;
+	tx->hprev = NULL;
+	if (first != NULL)
+		first->hprev = tx;
+	b->tx = tx->idx + 1;
+	tx->linked = true;
 	t->count++;
 	t->stats.created++;
 	return tx;
@@ -822,7 +843,7 @@ ring_drop_head(struct sip_tx_table *t, struct tx_ring *rg)
 {
 	uint32_t id = rec_id(t, rg, rg->head);
 	struct tx_rec *r = &rg->recs[rg->head];
-	uint32_t *link = &t->rbuckets[r->hash & t->rmask];
+	uint32_t *link = &t->bkt[r->hash & t->bmask].rec;
 
 	/* unlink it from its chain (short: a bucket per record) */
 	while (*link != id + 1)
@@ -869,8 +890,8 @@ compact_one(struct sip_tx_table *t, struct sip_tx *tx, const struct sip_tx_cdata
 	 * the record takes its key: never two entries for one key. */
 	terminate(tx);
 	r->hash = tx->hash;
-	r->hnext = t->rbuckets[r->hash & t->rmask];
-	t->rbuckets[r->hash & t->rmask] = rec_id(t, rg, slot) + 1;
+	r->hnext = t->bkt[r->hash & t->bmask].rec;
+	t->bkt[r->hash & t->bmask].rec = rec_id(t, rg, slot) + 1;
 	t->stats.compacted++;
 	return true;
 }
@@ -964,14 +985,12 @@ ring_init(struct tx_ring *rg, uint32_t cap, uint32_t wait_ms)
 	return cap && rg->recs == NULL ? -1 : 0;
 }
 
-/* Release the rings and their index (each may be unset). */
+/* Release the rings (each may be unset). */
 static void
 records_fini(struct sip_tx_table *t)
 {
-	dpv_unmap(t->rbuckets, ((size_t)t->rmask + 1) * sizeof(uint32_t));
 	dpv_unmap(t->ring_long.recs, (size_t)t->ring_long.cap * sizeof(struct tx_rec));
 	dpv_unmap(t->ring_short.recs, (size_t)t->ring_short.cap * sizeof(struct tx_rec));
-	t->rbuckets = NULL;
 	t->ring_long.recs = t->ring_short.recs = NULL;
 }
 
@@ -996,7 +1015,8 @@ sip_tx_records_bytes(const struct sip_tx_table_cfg *cfg)
 	uint64_t nb;
 
 	record_sizes(cfg, &lng, &shrt, &nb);
-	return ((uint64_t)lng + shrt) * sizeof(struct tx_rec) + nb * sizeof(uint32_t);
+	/* their share of the index: the buckets beyond the transactions' */
+	return ((uint64_t)lng + shrt) * sizeof(struct tx_rec) + nb * sizeof(struct tx_bucket);
 }
 
 /* ---- table ---- */
@@ -1017,30 +1037,31 @@ sip_tx_table_create(const struct sip_tx_table_cfg *cfg)
 	if (t == NULL)
 		return NULL;
 	CDS_INIT_LIST_HEAD(&t->pending);
+	while (buckets < cfg->max_tx)
+		buckets <<= 1;
 	if (cfg->ops->compact != NULL) {
-		/* Records have their own index (only this lcore reads it): a chain head per
-		 * record, filled on first use like the rings. */
+		/* Records share the index (only this lcore reads it): a bucket per record at
+		 * least, filled on first use like the rings. */
 		uint32_t lng, shrt;
 		uint64_t nb;
 
 		record_sizes(cfg, &lng, &shrt, &nb);
-		t->rbuckets = dpv_zmap(nb * sizeof(uint32_t));
-		t->rmask = (uint32_t)(nb - 1);
-		if (t->rbuckets == NULL || ring_init(&t->ring_long, lng, 64 * cfg->t1_ms) != 0 ||
+		if (nb > buckets)
+			buckets = (unsigned long)nb;
+		t->records = true;
+		if (ring_init(&t->ring_long, lng, 64 * cfg->t1_ms) != 0 ||
 		    ring_init(&t->ring_short, shrt, cfg->t4_ms) != 0) {
 			records_fini(t);
 			free(t);
 			return NULL;
 		}
 	}
-	while (buckets < cfg->max_tx)
-		buckets <<= 1;
 	snprintf(name, sizeof(name), "sip_tx_%p", (void *)t);
 	t->pool = dpv_pool_create(name, cfg->max_tx, sizeof(struct sip_tx));
-	t->heads = dpv_zmap(buckets * sizeof(*t->heads));
-	t->hmask = (uint32_t)(buckets - 1);
-	if (t->pool == NULL || t->heads == NULL) {
-		dpv_unmap(t->heads, buckets * sizeof(*t->heads));
+	t->bkt = dpv_zmap(buckets * sizeof(*t->bkt));
+	t->bmask = (uint32_t)(buckets - 1);
+	if (t->pool == NULL || t->bkt == NULL) {
+		dpv_unmap(t->bkt, buckets * sizeof(*t->bkt));
 		dpv_pool_free(t->pool);
 		records_fini(t);
 		free(t);
@@ -1062,13 +1083,15 @@ sip_tx_table_destroy(struct sip_tx_table *t)
 {
 	if (t == NULL)
 		return;
-	for (uint64_t b = 0; b <= t->hmask; b++) {
-		for (struct sip_tx *tx = t->heads[b]; tx != NULL; tx = tx->hnext)
+	for (uint64_t b = 0; b <= t->bmask; b++) {
+		for (struct sip_tx *tx = t->bkt[b].tx ? dpv_pool_at(t->pool, t->bkt[b].tx - 1)
+		                                      : NULL;
+		     tx != NULL; tx = tx->hnext)
 			stop_timers(tx);
 	}
 	/* The call_rcu callback of the table's grace periods writes into it: wait for it. */
 	dpv_gp_barrier();
-	dpv_unmap(t->heads, ((size_t)t->hmask + 1) * sizeof(*t->heads));
+	dpv_unmap(t->bkt, ((size_t)t->bmask + 1) * sizeof(*t->bkt));
 	dpv_pool_free(t->pool);
 	records_fini(t);
 	free(t);

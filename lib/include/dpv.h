@@ -451,6 +451,8 @@ uint32_t dpv_pool_in_use(const struct dpv_pool *p);
 uint32_t dpv_pool_size(const struct dpv_pool *p);
 /** Index of @a obj in the pool (0..size-1), or -1 when it is not one of the pool's objects. */
 int64_t dpv_pool_index(const struct dpv_pool *p, const void *obj);
+/** The object at index @a i (0..size-1), handed out or not: dpv_pool_index()'s inverse. */
+void *dpv_pool_at(const struct dpv_pool *p, uint32_t i);
 /** The pool's name. */
 const char *dpv_pool_name(const struct dpv_pool *p);
 /** Counters. */

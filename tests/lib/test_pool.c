@@ -25,7 +25,9 @@ Test(pool, exhaustion_counts_and_reuse)
 		cr_assert_eq((uintptr_t)o[i] % 64, 0, "cache-line aligned");
 		memset(o[i], 0xab, 100); /* whole object is writable (ASan checks) */
 		cr_assert_eq(dpv_pool_index(p, o[i]), i);
+		cr_assert_eq(dpv_pool_at(p, (uint32_t)i), o[i]);
 	}
+	cr_assert_null(dpv_pool_at(p, 4));
 	cr_assert_eq(dpv_pool_avail(p), 0);
 	cr_assert_eq(dpv_pool_in_use(p), 4);
 	cr_assert_null(dpv_pool_get(p));
