@@ -97,7 +97,7 @@ else
 	failures+=("layering")
 fi
 
-echo "== fuzz smoke: libFuzzer on the SIP parser (seeded from the corpora) and the bencode parser"
+echo "== fuzz smoke: libFuzzer on the SIP parser (seeded from the corpora), the bencode parser, NG requests and the SDP parser"
 fuzz_smoke() {
 	local dir=build-fuzz seeds work
 	if [ ! -f "$dir/build.ninja" ]; then
@@ -106,7 +106,7 @@ fuzz_smoke() {
 			{ cat "$dir/dpv-setup.log"; return 1; }
 	fi
 	ninja -C "$dir" tests/fuzz/fuzz_sip_parse tests/fuzz/fuzz_bencode tests/fuzz/fuzz_ng \
-		>"$dir/dpv-ninja.log" 2>&1 ||
+		tests/fuzz/fuzz_sdp >"$dir/dpv-ninja.log" 2>&1 ||
 		{ tail -30 "$dir/dpv-ninja.log"; return 1; }
 	[ -d "$DPV_CORPORA" ] || { echo "fuzz: no corpora at $DPV_CORPORA"; return 1; }
 	seeds=$(mktemp -d /tmp/dpv-fuzz-seeds.XXXXXX)
@@ -167,6 +167,20 @@ PY
 	rc=$?
 	grep -hE '^Done' "$dir/fuzz-ng.log" | sed 's/^/ng: /'
 	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-ng.log"
+	rm -rf "$seeds" "$work"
+	[ $rc -eq 0 ] || return $rc
+	# The SDP parser, differential (its SSE2 line scan against its scalar twin), 10 s from the
+	# corpora's SDP seeds (pjproject's and janus-gateway's).
+	seeds=$(mktemp -d /tmp/dpv-fuzz-seeds.XXXXXX)
+	work=$(mktemp -d /tmp/dpv-fuzz-work.XXXXXX)
+	python3 -m zipfile -e "$DPV_CORPORA/fuzz/pjproject-seed/fuzz-sdp_seed_corpus.zip" "$seeds/z"
+	cp -r "$DPV_CORPORA/fuzz/janus-gateway/sdp_fuzzer" "$seeds/j"
+	find "$seeds" -mindepth 2 -type f -exec mv -t "$seeds" {} + 2>/dev/null
+	"$dir/tests/fuzz/fuzz_sdp" -seed=1 -max_total_time=10 -artifact_prefix="$dir/" \
+		"$work" "$seeds" >"$dir/fuzz-sdp.log" 2>&1
+	rc=$?
+	grep -hE '^Done' "$dir/fuzz-sdp.log" | sed 's/^/sdp: /'
+	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-sdp.log"
 	rm -rf "$seeds" "$work"
 	return $rc
 }
