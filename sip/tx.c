@@ -9,14 +9,15 @@
  * - The index is the table's own: a fixed array of buckets (a power of two, one per
  *   transaction and one per record at least), each the head of a chain of live transactions,
  *   linked through them both ways, and the head of a chain of compact records (below), so
- *   that a request no transaction knows (every new one) reads one cache line to learn it. Only the
- * owning lcore reads or writes it, so it needs neither RCU nor atomics. It was a cds_lfht until
- *   issue 11: no other thread ever read it, and its split-ordered list cost two dependent cache
- *   misses on every lookup of a new request (the bucket's dummy node, then the next bucket's
- *   to end the walk) and a walk on every delete; with three lookups, two inserts and two
- *   deletes per call, cds_lfht_lookup was the largest single symbol of the signaling lcore's
- *   profile at 80,000 calls/s (bench/RESULTS.md). Here a miss reads one bucket, a delete
- *   writes its neighbours. Sessions, which the main lcore lists, stay in a cds_lfht (session.c).
+ *   that a request no transaction knows (every new one) reads one cache line to learn it.
+ *   Only the owning lcore reads or writes it, so it needs neither RCU nor atomics. It was a
+ *   cds_lfht until issue 11: no other thread ever read it, and its split-ordered list cost
+ *   two dependent cache misses on every lookup of a new request (the bucket's dummy node, then
+ *   the next bucket's to end the walk) and a walk on every delete; with three lookups, two
+ *   inserts and two deletes per call, cds_lfht_lookup was the largest single symbol of the
+ *   signaling lcore's profile at 80,000 calls/s (bench/RESULTS.md). Here a miss reads one
+ *   bucket, a delete writes its neighbours. Sessions, which the main lcore lists, stay in a
+ *   cds_lfht (session.c).
  * - A terminated transaction leaves the index at once and is parked in the table's struct
  *   dpv_defer (polled grace periods over call_rcu, one request in flight per table);
  *   sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed, so a
@@ -328,11 +329,10 @@ rec_find(const struct sip_tx_table *t, const struct lkey *lk)
 static struct sip_tx *
 lookup(struct sip_tx_table *t, const struct lkey *lk)
 {
+	uint32_t first = t->bkt[lk->hash & t->bmask].tx;
 	const struct tx_rec *r;
 
 	t->hit = NULL;
-	uint32_t first = t->bkt[lk->hash & t->bmask].tx;
-
 	for (struct sip_tx *tx = first ? dpv_pool_at(t->pool, first - 1) : NULL; tx != NULL;
 	     tx = tx->hnext)
 		if (tx->hash == lk->hash && tx_match(tx, lk))
