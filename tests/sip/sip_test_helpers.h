@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -58,6 +60,65 @@ protos_template(const char *p, const char *e, uint32_t *tl)
 	cr_assert(end < e && *end == ' ' && v <= (unsigned long)(e - end - 1), "bad case framing");
 	*tl = (uint32_t)v;
 	return end + 1;
+}
+
+/* @a fn on every message file of the corpora's @a sub directory (not its README.md,
+ * SHA256SUMS or dot files); fails the test when there is none. */
+static inline unsigned
+corpus_dir_each(const char *sub, void (*fn)(const char *path, void *arg), void *arg)
+{
+	char dir[4096], path[4600];
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%s", corpora(), sub);
+	d = opendir(dir);
+	cr_assert_not_null(d, "cannot open %s", dir);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "README.md") == 0 ||
+		    strncmp(de->d_name, "SHA256SUMS", 10) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fn(path, arg);
+		n++;
+	}
+	closedir(d);
+	cr_assert_gt(n, 0, "%s: no messages", sub);
+	return n;
+}
+
+/* @a fn on both templates of every PROTOS c07-sip case (unpacked into a temporary directory
+ * that is removed afterwards); returns the number of cases. */
+static inline unsigned
+protos_each(void (*fn)(const char *t, uint32_t tl, unsigned i, int part, void *arg), void *arg)
+{
+	char tmp[] = "/tmp/dpv-protos-XXXXXX", cmd[8192], path[4200];
+	unsigned cases = 0;
+
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(cmd, sizeof(cmd), "tar -xzf '%s/protos/c07-sip-r2-testcases.tar.gz' -C '%s'",
+	         corpora(), tmp);
+	cr_assert_eq(system(cmd), 0, "extracting PROTOS failed: %s", cmd);
+	for (unsigned i = 0;; i++) {
+		uint32_t len, tl;
+
+		snprintf(path, sizeof(path), "%s/testcases/%07u", tmp, i);
+		if (access(path, R_OK) != 0)
+			break;
+		char *b = slurp(path, &len);
+		const char *p = b;
+		for (int part = 0; part < 2; part++) {
+			const char *t = protos_template(p, b + len, &tl);
+			fn(t, tl, i, part, arg);
+			p = t + tl;
+		}
+		free(b);
+		cases++;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	cr_assert_eq(system(cmd), 0);
+	return cases;
 }
 
 /*

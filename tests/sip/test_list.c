@@ -13,12 +13,10 @@
  *  - malformed second and later Via values are still refused, whichever header holds them.
  * Needs DPV_CORPORA for the corpus tests.
  */
-#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -259,26 +257,16 @@ check_file(const char *path, unsigned n_mut)
 }
 
 static void
+check_path(const char *path, void *arg)
+{
+	(void)arg;
+	check_file(path, 50);
+}
+
+static void
 check_dir(const char *sub)
 {
-	char dir[4096], path[4600];
-	struct dirent *de;
-	unsigned n = 0;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s/%s", corpora(), sub);
-	d = opendir(dir);
-	cr_assert_not_null(d, "cannot open %s", dir);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, "README.md") == 0 ||
-		    strncmp(de->d_name, "SHA256SUMS", 10) == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		check_file(path, 50);
-		n++;
-	}
-	closedir(d);
-	cr_assert_gt(n, 0, "%s: no messages", sub);
+	corpus_dir_each(sub, check_path, NULL);
 }
 
 Test(list, rfc4475_rfc5118)
@@ -289,35 +277,19 @@ Test(list, rfc4475_rfc5118)
 	cr_log_info("%u messages, %u element ends compared", n_msgs, n_ends);
 }
 
+static void
+check_protos(const char *t, uint32_t tl, unsigned i, int part, void *arg)
+{
+	char what[64];
+
+	(void)arg;
+	snprintf(what, sizeof(what), "PROTOS case %u part %d", i, part);
+	check_with_mutations(t, tl, what, 2);
+}
+
 Test(list, protos_c07_sip, .timeout = 280)
 {
-	char tmp[] = "/tmp/dpv-list-protos-XXXXXX", cmd[8192], path[4200], what[64];
-	unsigned cases = 0;
-
-	cr_assert_not_null(mkdtemp(tmp));
-	snprintf(cmd, sizeof(cmd), "tar -xzf '%s/protos/c07-sip-r2-testcases.tar.gz' -C '%s'",
-	         corpora(), tmp);
-	cr_assert_eq(system(cmd), 0, "extracting PROTOS failed: %s", cmd);
-	for (unsigned i = 0;; i++) {
-		uint32_t len, tl;
-
-		snprintf(path, sizeof(path), "%s/testcases/%07u", tmp, i);
-		if (access(path, R_OK) != 0)
-			break;
-		char *b = slurp(path, &len);
-		const char *p = b;
-		for (int part = 0; part < 2; part++) {
-			const char *t = protos_template(p, b + len, &tl);
-			snprintf(what, sizeof(what), "PROTOS case %u part %d", i, part);
-			check_with_mutations(t, tl, what, 2);
-			p = t + tl;
-		}
-		free(b);
-		cases++;
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	cr_assert_eq(system(cmd), 0);
-	cr_assert_eq(cases, 4527);
+	cr_assert_eq(protos_each(check_protos, NULL), 4527);
 	cr_log_info("%u messages, %u element ends compared", n_msgs, n_ends);
 }
 
