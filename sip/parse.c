@@ -282,28 +282,40 @@ host_bad16(const char *p)
 	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
 	return ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
 }
-#endif
 
-/* sip_skip_cls(p, e, SIP_C_HOST), 16 bytes per step: hosts are the longest runs the eager
- * fields scan (four per INVITE). The last step overlaps the one before so that no load
- * leaves [p, e); runs shorter than a vector take the table. */
-static inline const char *
-skip_host_chars(const char *p, const char *e)
+/*
+ * sip_skip_cls(p, e, cls), 16 bytes per step, @a bad16 giving the mask of the bytes of 16 that
+ * are not of the class. The last step overlaps the one before so that no load leaves [p, e);
+ * runs shorter than a vector take the table. Inlined with its constant @a bad16.
+ */
+static inline __attribute__((always_inline)) const char *
+skip_cls16(const char *p, const char *e, uint8_t cls, unsigned (*bad16)(const char *))
 {
-#ifdef __SSE2__
 	if (e - p >= 16) {
 		unsigned bad;
 
 		for (; e - p >= 16; p += 16)
-			if ((bad = host_bad16(p)) != 0)
+			if ((bad = bad16(p)) != 0)
 				return p + __builtin_ctz(bad);
 		if (p == e)
 			return e;
-		bad = host_bad16(e - 16) & (0xffffu << (16 - (e - p)));
+		bad = bad16(e - 16) & (0xffffu << (16 - (e - p)));
 		return bad ? e - 16 + __builtin_ctz(bad) : e;
 	}
+	return sip_skip_cls(p, e, cls);
+}
 #endif
+
+/* sip_skip_cls(p, e, SIP_C_HOST): hosts are the longest runs the eager fields scan (four per
+ * INVITE). */
+static inline const char *
+skip_host_chars(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	return skip_cls16(p, e, SIP_C_HOST, host_bad16);
+#else
 	return sip_skip_cls(p, e, SIP_C_HOST);
+#endif
 }
 
 #ifdef __SSE2__
@@ -327,24 +339,15 @@ word_bad16(const char *p)
 }
 #endif
 
-/* sip_skip_cls(p, e, SIP_C_WORD), 16 bytes per step (Call-IDs run for 20 to 50 bytes). */
+/* sip_skip_cls(p, e, SIP_C_WORD) (Call-IDs run for 20 to 50 bytes). */
 static inline const char *
 skip_word_chars(const char *p, const char *e)
 {
 #ifdef __SSE2__
-	if (e - p >= 16) {
-		unsigned bad;
-
-		for (; e - p >= 16; p += 16)
-			if ((bad = word_bad16(p)) != 0)
-				return p + __builtin_ctz(bad);
-		if (p == e)
-			return e;
-		bad = word_bad16(e - 16) & (0xffffu << (16 - (e - p)));
-		return bad ? e - 16 + __builtin_ctz(bad) : e;
-	}
-#endif
+	return skip_cls16(p, e, SIP_C_WORD, word_bad16);
+#else
 	return sip_skip_cls(p, e, SIP_C_WORD);
+#endif
 }
 
 #ifdef __SSE2__
@@ -377,22 +380,16 @@ pval_bad16(const char *p)
 }
 #endif
 
-/*
- * sip_skip_cls(p, e, SIP_C_PVAL), 16 bytes per step while 16 remain, then the table for the
- * rest (so no load leaves [p, e)): values (branches, tags) are a parameter list's long runs;
- * names are short and stay on the table, where one step costs less than a vector's test.
- */
+/* sip_skip_cls(p, e, SIP_C_PVAL): values (branches, tags) are a parameter list's long runs;
+ * names are short and stay on the table, where one step costs less than a vector's test. */
 static inline const char *
 skip_pval_chars(const char *p, const char *e)
 {
 #ifdef __SSE2__
-	unsigned bad;
-
-	for (; e - p >= 16; p += 16)
-		if ((bad = pval_bad16(p)) != 0)
-			return p + __builtin_ctz(bad);
-#endif
+	return skip_cls16(p, e, SIP_C_PVAL, pval_bad16);
+#else
 	return sip_skip_cls(p, e, SIP_C_PVAL);
+#endif
 }
 
 const char *
