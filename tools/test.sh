@@ -98,6 +98,15 @@ else
 fi
 
 echo "== fuzz smoke: libFuzzer on the SIP parser (seeded from the corpora), the bencode parser, NG requests and the SDP parser"
+fuzz_10s() { # NAME SEEDS WORK: tests/fuzz/fuzz_NAME for 10 s from SEEDS, its log in build-fuzz
+	local dir=build-fuzz rc
+	"$dir/tests/fuzz/fuzz_$1" -seed=1 -max_total_time=10 -artifact_prefix="$dir/" \
+		"$3" "$2" >"$dir/fuzz-$1.log" 2>&1
+	rc=$?
+	grep -hE '^Done' "$dir/fuzz-$1.log" | sed "s/^/$1: /"
+	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-$1.log"
+	return $rc
+}
 fuzz_smoke() {
 	local dir=build-fuzz seeds work
 	if [ ! -f "$dir/build.ninja" ]; then
@@ -132,11 +141,8 @@ fuzz_smoke() {
 	printf 'd7:command4:pinge' >"$seeds/ping"
 	printf 'd6:result4:pong7:warningl1:ai-7eee' >"$seeds/reply"
 	printf 'd7:command5:offer3:sdp3:v=07:call-id3:abc8:from-tag2:ft7:replacel6:origine5:flagsl13:trust-addressee' >"$seeds/offer"
-	"$dir/tests/fuzz/fuzz_bencode" -seed=1 -max_total_time=10 -artifact_prefix="$dir/" \
-		"$work" "$seeds" >"$dir/fuzz-bencode.log" 2>&1
+	fuzz_10s bencode "$seeds" "$work"
 	rc=$?
-	grep -hE '^Done' "$dir/fuzz-bencode.log" | sed 's/^/bencode: /'
-	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-bencode.log"
 	[ $rc -eq 0 ] || { rm -rf "$seeds" "$work"; return $rc; }
 	# The NG request path (ng_req_parse, then the SDP rewrite), 10 s, from NG requests with SDPs
 	# as Kamailio's module sends them, and the SDP seeds of the corpora wrapped in offers.
@@ -162,11 +168,8 @@ for i, n in enumerate([n for n in z.namelist() if not n.endswith("/")][:200]):
     open(os.path.join(out, "ngsdp%d" % i), "wb").write(
         b({"command": "offer", "call-id": "c", "from-tag": "f", "sdp": z.read(n)[:8192]}))
 PY
-	"$dir/tests/fuzz/fuzz_ng" -seed=1 -max_total_time=10 -artifact_prefix="$dir/" \
-		"$work" "$seeds" >"$dir/fuzz-ng.log" 2>&1
+	fuzz_10s ng "$seeds" "$work"
 	rc=$?
-	grep -hE '^Done' "$dir/fuzz-ng.log" | sed 's/^/ng: /'
-	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-ng.log"
 	rm -rf "$seeds" "$work"
 	[ $rc -eq 0 ] || return $rc
 	# The SDP parser, differential (its SSE2 line scan against its scalar twin), 10 s from the
@@ -176,11 +179,8 @@ PY
 	python3 -m zipfile -e "$DPV_CORPORA/fuzz/pjproject-seed/fuzz-sdp_seed_corpus.zip" "$seeds/z"
 	cp -r "$DPV_CORPORA/fuzz/janus-gateway/sdp_fuzzer" "$seeds/j"
 	find "$seeds" -mindepth 2 -type f -exec mv -t "$seeds" {} + 2>/dev/null
-	"$dir/tests/fuzz/fuzz_sdp" -seed=1 -max_total_time=10 -artifact_prefix="$dir/" \
-		"$work" "$seeds" >"$dir/fuzz-sdp.log" 2>&1
+	fuzz_10s sdp "$seeds" "$work"
 	rc=$?
-	grep -hE '^Done' "$dir/fuzz-sdp.log" | sed 's/^/sdp: /'
-	[ $rc -eq 0 ] || tail -n 40 "$dir/fuzz-sdp.log"
 	rm -rf "$seeds" "$work"
 	return $rc
 }
