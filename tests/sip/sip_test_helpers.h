@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -119,6 +120,48 @@ protos_each(void (*fn)(const char *t, uint32_t tl, unsigned i, int part, void *a
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	cr_assert_eq(system(cmd), 0);
 	return cases;
+}
+
+/* What pjproject_sip_seeds_each() hands each file to (nftw's callback takes no argument). */
+static void (*seeds_fn)(const char *path, void *arg) __attribute__((unused));
+static void *seeds_arg __attribute__((unused));
+static unsigned seeds_n __attribute__((unused));
+
+static inline int
+seeds_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_F) {
+		seeds_fn(path, seeds_arg);
+		seeds_n++;
+	}
+	return 0;
+}
+
+/* @a fn on every file of the pjproject SIP and SIP-dialog seed corpora (unpacked into a
+ * temporary directory that is removed afterwards); fails the test when there is none. */
+static inline unsigned
+pjproject_sip_seeds_each(void (*fn)(const char *path, void *arg), void *arg)
+{
+	char tmp[] = "/tmp/dpv-seeds-XXXXXX", cmd[8192];
+
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "python3 -m zipfile -e '%s/fuzz/pjproject-seed/fuzz-sip_seed_corpus.zip' '%s/a' && "
+	    "python3 -m zipfile -e '%s/fuzz/pjproject-seed/fuzz-sip-dialog_seed_corpus.zip' "
+	    "'%s/b'",
+	    corpora(), tmp, corpora(), tmp);
+	cr_assert_eq(system(cmd), 0, "unpacking the seeds failed: %s", cmd);
+	seeds_fn = fn;
+	seeds_arg = arg;
+	seeds_n = 0;
+	cr_assert_eq(nftw(tmp, seeds_visit, 16, FTW_PHYS), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_gt(seeds_n, 0);
+	return seeds_n;
 }
 
 /*
