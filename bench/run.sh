@@ -53,13 +53,15 @@ field() { # RESULT-line KEY
 
 # load: the 1-minute load average when the trial started (the VM is shared); engine_drops: the
 # engine's drop counters that moved during the trial ("name:count;...", "none"; empty for the
-# other systems)
-CSV_HEAD="run,phase,rate,sent,ok,failed,loss_pct,p50_us,p99_us,p999_us,max_us,gen_busy_pct,sys_cpu_pct,retrans,pass,load,engine_drops"
+# other systems); sys_ns_per_ok: the system's time per completed call (SIP) or relayed packet
+# (RTP), its CPU time (a kernel peer) or its lcores' busy cycles (the engine, which busy-polls)
+# over the whole trial, generator start to exit, divided by the calls or packets that made it
+CSV_HEAD="run,phase,rate,sent,ok,failed,loss_pct,p50_us,p99_us,p999_us,max_us,gen_busy_pct,sys_cpu_pct,retrans,pass,load,engine_drops,sys_ns_per_ok"
 
-# row RUN PHASE RATE RESULT-LINE SYS_CPU PASS LOAD DROPS: the CSV row of a trial
+# row RUN PHASE RATE RESULT-LINE SYS_CPU PASS LOAD DROPS NS_PER_OK: the CSV row of a trial
 row() {
 	local r=$4
-	echo "$1,$2,$3,$(field "$r" sent),$(field "$r" ok),$(field "$r" failed),$(field "$r" loss_pct),$(field "$r" p50_us),$(field "$r" p99_us),$(field "$r" p999_us),$(field "$r" max_us),$(field "$r" gen_busy_pct),$5,$(field "$r" retrans),$6,$7,$8"
+	echo "$1,$2,$3,$(field "$r" sent),$(field "$r" ok),$(field "$r" failed),$(field "$r" loss_pct),$(field "$r" p50_us),$(field "$r" p99_us),$(field "$r" p999_us),$(field "$r" max_us),$(field "$r" gen_busy_pct),$5,$(field "$r" retrans),$6,$7,$8,$9"
 }
 
 # sys_start KIND SYSTEM LINK: a fresh system under test; sets SYS_PID (whose CPU is accounted)
@@ -103,12 +105,12 @@ sys_stop() {
 # trial KIND SYSTEM LINK RUN PHASE RATE: one trial on a fresh system; appends its row to
 # $CSV; @return 0 when it passed
 trial() {
-	local kind=$1 sys=$2 link=$3 run=$4 phase=$5 rate=$6 res="" pass=0 t0 t1 hz cpu="" drops=""
+	local kind=$1 sys=$2 link=$3 run=$4 phase=$5 rate=$6 res="" pass=0 t0 t1 hz cpu="" drops="" nspo=""
 	local log="$BENCH_TMP/trial.log" load
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	if ! sys_start "$kind" "$sys" "$link"; then
 		sys_stop
-		echo "$run,$phase,$rate,,,,,,,,,,,,0,$load," >>"$CSV"
+		echo "$run,$phase,$rate,,,,,,,,,,,,0,$load,," >>"$CSV"
 		return 1
 	fi
 	t0=$(bench_cpu_ticks "$SYS_PID")
@@ -125,13 +127,17 @@ trial() {
 	[ -n "$(field "$res" seconds)" ] &&
 		cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$(field "$res" seconds)" \
 			'BEGIN { if (s > 0) printf "%.0f", 100 * (b - a) / hz / s }')
+	[ -n "$(field "$res" ok)" ] &&
+		nspo=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v n="$(field "$res" ok)" \
+			'BEGIN { if (n > 0) printf "%.0f", 1e9 * (b - a) / hz / n }')
 	if [ "$sys" = dpvoip ]; then
-		read -r cpu drops < <(engine_delta "$BENCH_TMP/snap0.json" "$BENCH_TMP/snap1.json") || true
+		read -r cpu drops nspo < <(engine_delta "$BENCH_TMP/snap0.json" "$BENCH_TMP/snap1.json" \
+			"$(field "$res" ok)") || true
 	fi
 	sys_stop
 	[ "$(field "$res" pass)" = 1 ] && pass=1
-	row "$run" "$phase" "$rate" "$res" "$cpu" "$pass" "$load" "$drops" >>"$CSV"
-	bench_log "  $run $phase rate=$rate pass=$pass sent=$(field "$res" sent) failed=$(field "$res" failed) retrans=$(field "$res" retrans) loss=$(field "$res" loss_pct)% p99=$(field "$res" p99_us)us gen=$(field "$res" gen_busy_pct)% sys=${cpu}% load=$load${drops:+ drops=$drops}"
+	row "$run" "$phase" "$rate" "$res" "$cpu" "$pass" "$load" "$drops" "$nspo" >>"$CSV"
+	bench_log "  $run $phase rate=$rate pass=$pass sent=$(field "$res" sent) failed=$(field "$res" failed) retrans=$(field "$res" retrans) loss=$(field "$res" loss_pct)% p99=$(field "$res" p99_us)us gen=$(field "$res" gen_busy_pct)% sys=${cpu}%${nspo:+ sys_ns/ok=$nspo} load=$load${drops:+ drops=$drops}"
 	[ "$pass" = 1 ]
 }
 
@@ -167,13 +173,17 @@ search() {
 # the far side of LINK; prints a RESULT line with pass=1 when every call was answered and ended
 # with no retransmission, and seconds= the load time.
 sipgen_trial() {
-	local link=$1 rate=$2 log=$3 r rc=0 calls=$(($2 * TRIAL))
+	local link=$1 rate=$2 log=$3 r rc=0 calls=$(($2 * TRIAL)) mem
 	[ -x "$SIPGEN" ] || { echo "build first: $SIPGEN" >&2; return 1; }
+	# EAL memory: sipgen sizes its pools to the calls it may hold (its -m calls plus its -l
+	# limit, about 4 s of the rate), two mbufs a call; about 8 KB a call, 10 here, 4 GB or more
+	mem=$(((calls + rate + 2048) * 10 / 1024))
+	[ "$mem" -ge 4096 ] || mem=4096
 	# -t bounds the trial at twice its time and 5 s: a peer that falls behind fails the calls
 	# still open then
 	# shellcheck disable=SC2046
 	$(bench_ns "$link" g) timeout -k 5 $((2 * TRIAL + 60)) taskset -c "$BENCH_GEN_CPU" "$SIPGEN" \
-		--no-huge -m 4096 --no-pci -l "$BENCH_GEN_CPU" --file-prefix=dpvsg$$ \
+		--no-huge -m "$mem" --no-pci -l "$BENCH_GEN_CPU" --file-prefix=dpvsg$$ \
 		--vdev="$(BENCH_MEMIF_RSIZE=$SIP_MEMIF_RSIZE bench_vdev "$link" g)" --log-level=lib.eal:error -- \
 		"sip:echo@$BENCH_SYS_IP:5060" --addr "$BENCH_GEN_IP/24" -r "$rate" -m "$calls" -d 0 \
 		-l $((rate + 1000)) -t $((2 * TRIAL + 5)) >"$log" 2>&1 || rc=$?
@@ -228,15 +238,17 @@ s["wall"] = time.time()
 json.dump(s, sys.stdout)' >"$1" 2>/dev/null || : >"$1"
 }
 
-# engine_delta SNAP0 SNAP1: "BUSY DROPS": the engine's busy share (%) between two snapshots (all
-# lcores' busy TSC cycles over the TSC rate and the wall clock), and every drop counter that
-# moved ("name:count;..." or "none": the engine's drops, each port's PMD misses and errors, the
-# UA's refusals); nothing when a snapshot is missing
+# engine_delta SNAP0 SNAP1 [OK]: "BUSY DROPS NS_PER_OK": the engine's busy share (%) between two
+# snapshots (all lcores' busy TSC cycles over the TSC rate and the wall clock), every drop
+# counter that moved ("name:count;..." or "none": the engine's drops, each port's PMD misses
+# and errors, the UA's refusals), and the busy nanoseconds per OK (completed calls or relayed
+# packets; empty without OK); nothing when a snapshot is missing
 engine_delta() {
 	[ -s "$1" ] && [ -s "$2" ] || return 0
-	python3 - "$1" "$2" <<'PY'
+	python3 - "$1" "$2" "${3:-}" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ok = int(sys.argv[3]) if sys.argv[3].isdigit() else 0
 sa, sb = a["stats"], b["stats"]
 busy = sum(l.get("busy_cycles", 0) for l in sb["lcores"]) - sum(l.get("busy_cycles", 0) for l in sa["lcores"])
 dt = b["wall"] - a["wall"]
@@ -254,7 +266,8 @@ sip_keys = ("rx_parse_errors", "rx_dropped", "rejected_4xx", "rejected_5xx", "ov
 for la, lb in zip(sa["lcores"], sb["lcores"]):
     diff("sip_", la.get("sip", {}), lb.get("sip", {}), sip_keys)
     diff("", la, lb, ("sip_tx_no_mbuf", "sip_tx_arp_miss"))
-print(pct, ";".join(moved) or "none")
+nspo = "%.0f" % (1e9 * busy / sa["engine"]["hz"] / ok) if ok > 0 else ""
+print(pct, ";".join(moved) or "none", nspo)
 PY
 }
 
