@@ -438,8 +438,8 @@ uac_response(const char *buf, uint32_t len)
 
 static void print_counters(void);
 
-/* The UA's half of an iteration, as engine/sig.c and lcore.c run it: bursts from the ring,
- * the next message's first two cache lines prefetched while this one is handled (they were
+/* The UA's half of an iteration, as engine/sig.c and lcore.c run it: bursts from the ring
+ * through sip_ua_input_burst, the messages' first two cache lines prefetched first (they were
  * written by the other stage, as by the rx lcore in the engine), the burst's sends out in one
  * enqueue, then the timers. Not inlined: callgrind collects the UA's cost by this name. */
 static void __attribute__((noinline)) ua_stage(void)
@@ -456,16 +456,15 @@ static void __attribute__((noinline)) ua_stage(void)
 			}
 			continue;
 		}
-		for (unsigned i = 0; i < n; i++) {
-			if (i + 1 < n) {
-				const char *next = rte_pktmbuf_mtod(mb[i + 1], const char *);
+		struct sip_ua_dgram d[BURST];
 
-				rte_prefetch0(next);
-				rte_prefetch0(next + RTE_CACHE_LINE_SIZE);
-			}
-			sip_ua_input(B.ua, rte_pktmbuf_mtod(mb[i], const char *), mb[i]->data_len,
-			             UAC_IP, UAC_PORT);
+		for (unsigned i = 0; i < n; i++) {
+			d[i] = (struct sip_ua_dgram){rte_pktmbuf_mtod(mb[i], const char *),
+			                             mb[i]->data_len, UAC_IP, UAC_PORT};
+			rte_prefetch0(d[i].buf);
+			rte_prefetch0(d[i].buf + RTE_CACHE_LINE_SIZE);
 		}
+		sip_ua_input_burst(B.ua, d, n);
 		rte_pktmbuf_free_bulk(mb, n);
 		out_flush();
 	}

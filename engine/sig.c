@@ -155,47 +155,52 @@ static const struct sip_ua_ops ua_ops = {
     .request_filter = request_filter,
 };
 
-/* Cache lines of the next message's payload dpv_sig_input asks for ahead: a typical request's
+/* Cache lines of a message's payload dpv_sig_input asks for ahead: a typical request's
  * start line, Via, From, To, Call-ID and CSeq, which the parser reads first. */
 #define SIG_PREFETCH_LINES 3
 
 /*
- * A burst of SIP datagrams through the UA, in order. Datagrams from the SIP ring were written
- * by another lcore (the one that received them), so their cache lines are that core's; the
- * loads are started ahead (the mbuf and its rx info two messages on, since reading them is what
- * locates the payload; the payload one message on) while this one is parsed and answered. What the
- * UA sends meanwhile goes into the tx buffers (egress.c, dpv_tx), which the poll loop flushes once
- * per pass: the burst's answers leave in one tx burst per port.
+ * A burst of SIP datagrams through the UA, in order (sip_ua_input_burst, which parses each
+ * message while the one before is handled). Datagrams from the SIP ring were written by
+ * another lcore (the one that received them), so their cache lines are that core's: the mbuf
+ * and its rx info are loaded two messages ahead, since reading them is what locates the
+ * payload, and the payload one ahead, while this burst's list is made. What the UA sends
+ * meanwhile goes into the tx buffers (egress.c, dpv_tx), which the poll loop flushes once per
+ * pass: the burst's answers leave in one tx burst per port.
  */
 void
 dpv_sig_input(struct dpv_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
 	struct dpv_sig *s = w->sig;
+	struct sip_ua_dgram d[DPV_BURST];
 
-	if (n > 1)
-		rte_prefetch0(dpv_mbuf_info(pkts[1]));
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const struct dpv_pkt_info *info = dpv_mbuf_info(m);
+	if (s == NULL) {
+		for (unsigned i = 0; i < n; i++)
+			w->pc[pkts[i]->port][DPV_C_drop_sip_unhandled]++;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	for (unsigned done = 0; done < n;) {
+		unsigned k = n - done < DPV_BURST ? n - done : DPV_BURST;
+		struct rte_mbuf **p = pkts + done;
 
-		if (i + 2 < n)
-			rte_prefetch0(pkts[i + 2]);
-		if (i + 1 < n) {
-			const struct dpv_pkt_info *ni = dpv_mbuf_info(pkts[i + 1]);
-			const char *next =
-			    rte_pktmbuf_mtod_offset(pkts[i + 1], const char *, ni->payload_off);
+		if (k > 1)
+			rte_prefetch0(dpv_mbuf_info(p[1]));
+		for (unsigned i = 0; i < k; i++) {
+			const struct dpv_pkt_info *info = dpv_mbuf_info(p[i]);
 
+			if (i + 2 < k) {
+				rte_prefetch0(p[i + 2]);
+				rte_prefetch0(dpv_mbuf_info(p[i + 2]));
+			}
+			d[i] = (struct sip_ua_dgram){
+			    rte_pktmbuf_mtod_offset(p[i], const char *, info->payload_off),
+			    info->payload_len, info->src_ip, info->src_port};
 			for (unsigned l = 0; l < SIG_PREFETCH_LINES; l++)
-				rte_prefetch0(next + l * RTE_CACHE_LINE_SIZE);
-			if (i + 2 < n)
-				rte_prefetch0(dpv_mbuf_info(pkts[i + 2]));
+				rte_prefetch0(d[i].buf + l * RTE_CACHE_LINE_SIZE);
 		}
-		if (s == NULL)
-			w->pc[m->port][DPV_C_drop_sip_unhandled]++;
-		else
-			sip_ua_input(s->ua,
-			             rte_pktmbuf_mtod_offset(m, const char *, info->payload_off),
-			             info->payload_len, info->src_ip, info->src_port);
+		sip_ua_input_burst(s->ua, d, k);
+		done += k;
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 }

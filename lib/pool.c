@@ -16,6 +16,8 @@
 #include "dpv.h"
 
 #define POOL_ALIGN 64
+/* mappings from this size on ask for transparent huge pages (2 MiB on x86) */
+#define DPV_ZMAP_HUGE_MIN (2u << 20)
 
 struct dpv_pool {
 	char name[32];
@@ -35,7 +37,17 @@ dpv_zmap(size_t len)
 {
 	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	return m == MAP_FAILED ? NULL : m;
+	if (m == MAP_FAILED)
+		return NULL;
+	/*
+	 * Transparent huge pages where the kernel has them (THP "madvise" or "always"): the
+	 * tables are read at random, one or two lines a message, so with 4 KiB pages nearly every
+	 * lookup missed the TLB as well as the cache, and a prefetch of the next message's bucket
+	 * stalled on the page walk. Best effort: without THP the mapping stays as it is.
+	 */
+	if (len >= DPV_ZMAP_HUGE_MIN)
+		(void)madvise(m, len, MADV_HUGEPAGE);
+	return m;
 }
 
 void

@@ -108,6 +108,24 @@ ua_sess_find(struct sip_ua *ua, struct dpv_str call_id, struct dpv_str ltag)
 	return node != NULL ? caa_container_of(node, struct ua_sess, node) : NULL;
 }
 
+void
+ua_sess_prefetch(const struct sip_ua *ua, struct dpv_str ltag)
+{
+	uint32_t slot;
+
+	if (!tag_slot(ltag, &slot) || slot >= dpv_pool_size(ua->sess_pool))
+		return;
+	/* the pool is one array: the slot's session is at its place, by_slot or not */
+	const char *s = dpv_pool_at(ua->sess_pool, slot);
+	const struct ua_sess *sess = (const struct ua_sess *)(const void *)s;
+
+	__builtin_prefetch(s);                   /* node, life */
+	__builtin_prefetch(sess->dlg.ltag);      /* the tag, dlen */
+	__builtin_prefetch(sess->dlg.arena);     /* the Call-ID */
+	__builtin_prefetch(&sess->dlg.local_ip); /* after the arena: addresses, CSeqs */
+	__builtin_prefetch(&sess->uas);          /* the INVITE's phase, its 2xx */
+}
+
 struct ua_sess *
 ua_sess_alloc(struct sip_ua *ua, bool outgoing, uint32_t peer_ip)
 {

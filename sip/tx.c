@@ -188,6 +188,13 @@ hash_str(uint64_t h, struct dpv_str s, bool fold)
 	return dpv_hashw_add(h, s.p, s.len, fold);
 }
 
+/* What a key's kept hash was computed for: the side and the method matched (never 0). */
+static inline uint16_t
+hash_as(const struct lkey *lk)
+{
+	return (uint16_t)(1u + (lk->server ? 1u : 0u) + 2u * (unsigned)lk->m);
+}
+
 static void
 lkey_init(struct lkey *lk, const struct sip_tx_key *k, bool server)
 {
@@ -198,6 +205,10 @@ lkey_init(struct lkey *lk, const struct sip_tx_key *k, bool server)
 	lk->server = server;
 	lk->m = k->method == SIP_METHOD_ACK && server ? SIP_METHOD_INVITE : k->method;
 	lk->legacy = server && !is_rfc3261_branch(k->branch);
+	if (k->hash_as == hash_as(lk)) {
+		lk->hash = k->hash;
+		return;
+	}
 	if (lk->legacy) {
 		h = hash_str(h, k->call_id, false);
 		h = hash_str(h, k->from_tag, false);
@@ -702,6 +713,34 @@ sip_tx_find(struct sip_tx_table *t, const struct sip_tx_key *key, bool server)
 
 	lkey_init(&lk, key, server);
 	return lookup(t, &lk);
+}
+
+uint32_t
+sip_tx_key_hash(struct sip_tx_key *key, bool server)
+{
+	struct lkey lk;
+
+	lkey_init(&lk, key, server);
+	key->hash = lk.hash;
+	key->hash_as = hash_as(&lk);
+	return lk.hash;
+}
+
+void
+sip_tx_prefetch(const struct sip_tx_table *t, struct sip_tx_key *key, bool server)
+{
+	__builtin_prefetch(&t->bkt[sip_tx_key_hash(key, server) & t->bmask]);
+}
+
+void
+sip_tx_prefetch_chain(const struct sip_tx_table *t, uint32_t hash)
+{
+	const struct tx_bucket *b = &t->bkt[hash & t->bmask];
+
+	if (b->tx != 0)
+		__builtin_prefetch(dpv_pool_at(t->pool, b->tx - 1));
+	if (b->rec != 0)
+		__builtin_prefetch(rec_at(t, b->rec - 1));
 }
 
 struct sip_tx *

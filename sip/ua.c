@@ -140,6 +140,8 @@ ua_key_from_msg(struct sip_tx_key *k, const struct sip_msg *m)
 	k->call_id = m->call_id;
 	k->cseq = m->cseq;
 	k->via = m->via.raw;
+	k->hash = m->tx_hash;
+	k->hash_as = m->tx_hash_as;
 }
 
 struct ua_txc *
@@ -328,17 +330,37 @@ const struct sip_tx_ops ua_tx_ops = {
 
 /* ---- public ---- */
 
-void
-sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, uint16_t src_port)
+/*
+ * Parse a datagram and check its grammar; NULL when it is good, else why not (@a err: the
+ * parser's result). A good message's transaction key is hashed here, once for the lookups
+ * and the creation that follow, and its index bucket starts loading.
+ */
+static const char *
+ua_parse(struct sip_ua *ua, const char *buf, uint32_t len, struct sip_msg *m, int *err)
 {
-	struct sip_msg *m = &ua->msg;
 	const char *why;
-	int err;
+	struct sip_tx_key k;
 
+	*err = sip_parse(buf, len, m);
+	why = *err != 0 ? sip_parse_strerror(*err) : sip_msg_check_grammar(m);
+	if (why == NULL) {
+		ua_key_from_msg(&k, m);
+		sip_tx_prefetch(ua->txt, &k, m->is_request);
+		m->tx_hash = k.hash;
+		m->tx_hash_as = k.hash_as;
+		/* in-dialog: the session our tag names (To for a request, From for a response) */
+		if (m->is_request ? m->to.has_tag : m->from.has_tag)
+			ua_sess_prefetch(ua, m->is_request ? m->to.tag : m->from.tag);
+	}
+	return why;
+}
+
+static void
+ua_handle(struct sip_ua *ua, const struct sip_msg *m, int err, const char *why, uint32_t src_ip,
+          uint16_t src_port)
+{
 	ua->src_ip = src_ip;
 	ua->src_port = src_port;
-	err = sip_parse(buf, len, m);
-	why = err != 0 ? sip_parse_strerror(err) : sip_msg_check_grammar(m);
 	if (why != NULL) {
 		CNT(ua, rx_parse_errors);
 		if (m->is_request && m->method != SIP_METHOD_ACK)
@@ -353,6 +375,42 @@ sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, 
 		ua_request_in(ua, m);
 	else
 		ua_response_in(ua, m);
+}
+
+void
+sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip, uint16_t src_port)
+{
+	int err;
+	const char *why = ua_parse(ua, buf, len, &ua->msg[0], &err);
+
+	ua_handle(ua, &ua->msg[0], err, why, src_ip, src_port);
+}
+
+/*
+ * Two messages in flight: message i+1 is parsed (and its bucket prefetched) before message i
+ * is handled, and the bucket of message i, loaded meanwhile, names the chain entries to load
+ * before its parse; so the index's two dependent misses of each lookup overlap the work on
+ * the messages around it. Parsing is pure, so handling stays in order and sees what it would
+ * have seen one by one.
+ */
+void
+sip_ua_input_burst(struct sip_ua *ua, const struct sip_ua_dgram *d, unsigned n)
+{
+	const char *why[2];
+	int err[2];
+
+	if (n == 0)
+		return;
+	why[0] = ua_parse(ua, d[0].buf, d[0].len, &ua->msg[0], &err[0]);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned c = i & 1, x = c ^ 1;
+
+		if (why[c] == NULL)
+			sip_tx_prefetch_chain(ua->txt, ua->msg[c].tx_hash);
+		if (i + 1 < n)
+			why[x] = ua_parse(ua, d[i + 1].buf, d[i + 1].len, &ua->msg[x], &err[x]);
+		ua_handle(ua, &ua->msg[c], err[c], why[c], d[i].src_ip, d[i].src_port);
+	}
 }
 
 unsigned

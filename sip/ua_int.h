@@ -207,8 +207,8 @@ struct sip_ua {
 	const struct sip_msg *rx_contact_of;
 	bool rx_has_contact;
 	struct sip_naddr rx_contact;
-	struct sip_msg msg;
-	struct sip_msg msg2; /* a prepared 2xx re-read (uas_final) */
+	struct sip_msg msg[2]; /* received: the one handled, and the next of a burst */
+	struct sip_msg msg2;   /* a prepared 2xx re-read (uas_final) */
 	char sdp[UA_BUF_MAX];
 	uint64_t cnt[SIP_UA_C_MAX];
 };
@@ -256,6 +256,9 @@ void ua_src_release(struct sip_ua *ua, struct ua_sess *s);
 void ua_sess_drop(struct sip_ua *ua, struct ua_sess *s);
 bool ua_sess_insert(struct sip_ua *ua, struct ua_sess *s);
 struct ua_sess *ua_sess_find(struct sip_ua *ua, struct dpv_str call_id, struct dpv_str ltag);
+/** Start loading what ua_sess_find and the in-dialog handling read first of the session a
+ *  local tag names (its slot), for a message handled next; no effect otherwise. */
+void ua_sess_prefetch(const struct sip_ua *ua, struct dpv_str ltag);
 /** A new local tag for @a s that names its slot (what ua_sess_find reads back), in @a out. */
 struct dpv_str ua_sess_tag(struct sip_ua *ua, const struct ua_sess *s, char *out, size_t cap);
 struct ua_sess *ua_sess_by_id(struct sip_ua *ua, uint64_t id);

@@ -216,6 +216,10 @@ struct sip_msg {
 	uint32_t content_length;
 	struct dpv_str content_type; /* media type only (type/subtype), parameters cut */
 	struct dpv_str body;
+	/* Not the parser's (it zeroes them): the transaction index hash the UA computed for
+	 * this message ahead of handling it (struct sip_tx_key's hash and hash_as). */
+	uint32_t tx_hash;
+	uint16_t tx_hash_as;
 };
 
 /**

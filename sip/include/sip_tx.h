@@ -78,7 +78,20 @@ struct sip_tx_key {
 	struct dpv_str call_id;
 	uint32_t cseq;      /* CSeq number */
 	struct dpv_str via; /* top Via header field value */
+	/*
+	 * The index hash of this key, as sip_tx_key_hash() computed it, and what for (0: not
+	 * computed; it names the side and the method matched, so a key whose method was changed
+	 * afterwards is hashed anew). Zero it when filling a key by hand.
+	 */
+	uint32_t hash;
+	uint16_t hash_as;
 };
+
+/**
+ * Compute (once) the index hash of @a key for the @a server side and keep it in the key, so
+ * that the lookups and the creation that follow with this key (or a copy) do not hash again.
+ */
+uint32_t sip_tx_key_hash(struct sip_tx_key *key, bool server);
 
 /** What the TU keeps in a compact record (opaque to this layer). */
 #define SIP_TX_CDATA_MAX 48
@@ -237,6 +250,18 @@ struct sip_tx *sip_tx_server_new(struct sip_tx_table *t, const struct sip_tx_key
 struct sip_tx *sip_tx_find_cancelled(struct sip_tx_table *t, const struct sip_tx_key *cancel_key);
 /** Find a transaction by key: server when @a server, else client. */
 struct sip_tx *sip_tx_find(struct sip_tx_table *t, const struct sip_tx_key *key, bool server);
+
+/**
+ * Start loading the index bucket of @a key (hashed for @a server side, kept in the key) into
+ * the cache, for a lookup a message or two later: a burst's next message is prefetched while
+ * this one is handled. No effect on the table's state.
+ */
+void sip_tx_prefetch(const struct sip_tx_table *t, struct sip_tx_key *key, bool server);
+/**
+ * Then, once that bucket is in the cache, start loading the first transaction and record its
+ * chains hold (what the lookup compares first), for the key sip_tx_key_hash() gave @a hash.
+ */
+void sip_tx_prefetch_chain(const struct sip_tx_table *t, uint32_t hash);
 
 /**
  * TU sends a response on a server transaction; @a resp becomes the last response, resent on

@@ -180,6 +180,21 @@ void sip_ua_destroy(struct sip_ua *ua);
  */
 void sip_ua_input(struct sip_ua *ua, const char *buf, uint32_t len, uint32_t src_ip,
                   uint16_t src_port);
+
+/** One datagram of a burst for sip_ua_input_burst. */
+struct sip_ua_dgram {
+	const char *buf;
+	uint32_t len;
+	uint32_t src_ip;
+	uint16_t src_port;
+};
+
+/**
+ * A burst of received datagrams, handled in order exactly as sip_ua_input would one by one;
+ * the next message is parsed ahead so that the memory its transaction lookup needs is loading
+ * while this one is handled. The caller frees the datagrams after the call.
+ */
+void sip_ua_input_burst(struct sip_ua *ua, const struct sip_ua_dgram *d, unsigned n);
 /** Run timers due by @a now_ms and reclaim RCU-deferred objects; returns work done. */
 unsigned sip_ua_tick(struct sip_ua *ua, uint64_t now_ms);
 

@@ -518,6 +518,52 @@ Test(tx, server_matching_sent_by_ack_and_cancel)
 	cr_assert_eq(sip_tx_table_count(tab), 2);
 }
 
+/*
+ * A key keeps the hash sip_tx_key_hash (or sip_tx_prefetch) computed, for the lookups and the
+ * creation after it: a key hashed for one side or method and then used for another (a CANCEL's
+ * key turned into its INVITE's, a client key looked up as a server's) is hashed again, so it
+ * finds what a fresh key finds; and a kept hash is the fresh one.
+ */
+Test(tx, a_kept_key_hash_is_used_only_for_what_it_was_computed_for)
+{
+	struct sip_tx_key inv = skey("z9hG4bKh1", "host.example", 5060, SIP_METHOD_INVITE);
+	struct sip_tx_key fresh = inv,
+	                  can = skey("z9hG4bKh1", "host.example", 5060, SIP_METHOD_CANCEL);
+	struct sip_tx_key ack = skey("z9hG4bKh1", "host.example", 5060, SIP_METHOD_ACK);
+	struct sip_tx *ti, *tc, *m;
+	uint32_t h = sip_tx_key_hash(&inv, true);
+
+	cr_assert_neq(inv.hash_as, 0);
+	cr_assert_eq(inv.hash, h);
+	cr_assert_eq(sip_tx_key_hash(&fresh, true), h, "the same key, the same hash");
+	cr_assert_neq(sip_tx_key_hash(&fresh, false), h, "the client side hashes apart");
+	sip_tx_prefetch(tab, &inv, true);
+	cr_assert_eq(inv.hash, h);
+	ti = sip_tx_server_new(tab, &inv, &req_msg, NULL);
+	cr_assert_not_null(ti);
+	sip_tx_prefetch_chain(tab, h);
+	cr_assert_eq(sip_tx_find(tab, &inv, true), ti);
+	cr_assert_null(sip_tx_find(tab, &inv, false), "a server hash is not used for the client");
+	fresh = inv;
+	fresh.hash_as = 0;
+	cr_assert_eq(sip_tx_find(tab, &fresh, true), ti);
+	/* an ACK matches its INVITE's transaction: the same hash, kept or not */
+	cr_assert_eq(sip_tx_key_hash(&ack, true), h);
+	cr_assert_eq(sip_tx_request_in(tab, &ack, &m), SIP_TX_RX_ABSORBED);
+	cr_assert_eq(m, ti);
+	/* hashed as a CANCEL, then matched as the INVITE it cancels */
+	(void)sip_tx_key_hash(&can, true);
+	cr_assert_neq(can.hash, h);
+	cr_assert_eq(sip_tx_find_cancelled(tab, &can), ti);
+	tc = sip_tx_server_new(tab, &can, &req_msg, NULL);
+	cr_assert_not_null(tc);
+	cr_assert_eq(sip_tx_request_in(tab, &can, &m), SIP_TX_RX_ABSORBED);
+	cr_assert_eq(m, tc);
+	can.method = SIP_METHOD_INVITE;
+	cr_assert_eq(sip_tx_find(tab, &can, true), ti, "the method changed after hashing");
+	cr_assert_eq(sip_tx_table_count(tab), 2);
+}
+
 Test(tx, extension_methods_compare_the_token)
 {
 	struct sip_tx_key a = skey("z9hG4bKx1", "h", 5060, SIP_METHOD_UNKNOWN);

@@ -575,6 +575,79 @@ Test(uas, tag_naming_a_live_slot_is_still_matched_whole)
 	cr_assert_eq(nsessions(), 0);
 }
 
+/* A burst's messages, each in a buffer of its own as datagrams are. */
+static char burst_buf[8][sizeof(inbuf)];
+
+static struct sip_ua_dgram
+dgram(unsigned i, const char *msg)
+{
+	snprintf(burst_buf[i], sizeof(burst_buf[i]), "%s", msg);
+	return (struct sip_ua_dgram){burst_buf[i], (uint32_t)strlen(burst_buf[i]), PEER_IP, 40000};
+}
+
+/*
+ * sip_ua_input_burst parses each message before the one ahead of it is handled: what a
+ * message does must still be seen by the next one in the same burst (a retransmission of an
+ * INVITE just handled, a CANCEL of it), whichever of its two message slots each lands in, and
+ * a malformed message in between is answered in its place.
+ */
+Test(uas, burst_is_handled_in_order_as_one_by_one)
+{
+	struct sip_ua_dgram d[8];
+	char tag_a[64], tag_b[64];
+
+	d[0] =
+	    dgram(0, req("INVITE", "tone", "burst-a", "z9hG4bKba", NULL, 1, NULL, NULL, offer_sdp));
+	d[1] = dgram(1, req("INVITE", "tone", "burst-a", "z9hG4bKba", NULL, 1, NULL, NULL,
+	                    offer_sdp)); /* its retransmission */
+	d[2] = dgram(2, req("INVITE", "tone", "burst-x", "z9hG4bKbx", NULL, 1, "BYE", NULL,
+	                    NULL)); /* CSeq names another method: 400 */
+	d[3] =
+	    dgram(3, req("INVITE", "tone", "burst-b", "z9hG4bKbb", NULL, 1, NULL, NULL, offer_sdp));
+	d[4] = dgram(4, req("OPTIONS", "tone", "burst-o", "z9hG4bKbo", NULL, 1, NULL, NULL, NULL));
+	sip_ua_input_burst(ua, d, 5);
+	cr_assert_eq(nsent, 3 + 1 + 3 + 1, "sent %u", nsent);
+	cr_assert(starts(&sent[0], "SIP/2.0 100 Trying\r\n"), "%s", sent[0].data);
+	cr_assert(starts(&sent[2], "SIP/2.0 200 OK\r\n"), "%s", sent[2].data);
+	cr_assert(has(&sent[2], "Call-ID: burst-a\r\n"));
+	/* the retransmission met the transaction the first made: nothing more (Accepted) */
+	cr_assert(starts(&sent[3], "SIP/2.0 400 "), "%s", sent[3].data);
+	cr_assert(starts(&sent[4], "SIP/2.0 100 Trying\r\n"), "%s", sent[4].data);
+	cr_assert(starts(&sent[6], "SIP/2.0 200 OK\r\n"), "%s", sent[6].data);
+	cr_assert(has(&sent[6], "Call-ID: burst-b\r\n"));
+	cr_assert(starts(&sent[7], "SIP/2.0 200 OK\r\n"), "%s", sent[7].data);
+	cr_assert(has(&sent[7], "CSeq: 1 OPTIONS\r\n"));
+	cr_assert_eq(counter(SIP_UA_C_calls_in), 2);
+	cr_assert_eq(counter(SIP_UA_C_rx_parse_errors), 1);
+	cr_assert_eq(nsessions(), 2);
+	snprintf(tag_a, sizeof(tag_a), "%s", to_tag_of(&sent[2]));
+	snprintf(tag_b, sizeof(tag_b), "%s", to_tag_of(&sent[6]));
+
+	/* ACK and BYE of one call back to back, the other's BYE with a wrong tag, a burst of
+	 * one and an empty one */
+	d[0] = dgram(0, req("ACK", "tone", "burst-a", "z9hG4bKbaa", tag_a, 1, NULL, NULL, NULL));
+	d[1] = dgram(1, req("BYE", "tone", "burst-a", "z9hG4bKbab", tag_a, 2, NULL, NULL, NULL));
+	d[2] = dgram(2, req("ACK", "tone", "burst-b", "z9hG4bKbba", tag_b, 1, NULL, NULL, NULL));
+	d[3] = dgram(3, req("BYE", "tone", "burst-b", "z9hG4bKbbb", "0000000000000000", 2, NULL,
+	                    NULL, NULL));
+	sip_ua_input_burst(ua, d, 4);
+	cr_assert_eq(nsent, 10, "sent %u", nsent);
+	cr_assert(starts(&sent[8], "SIP/2.0 200 OK\r\n"), "%s", sent[8].data);
+	cr_assert(has(&sent[8], "CSeq: 2 BYE\r\n"));
+	cr_assert(starts(&sent[9], "SIP/2.0 481 "), "%s", sent[9].data);
+	cr_assert_eq(counter(SIP_UA_C_calls_ended), 1);
+	cr_assert_eq(nsessions(), 1);
+	sip_ua_input_burst(ua, d, 0);
+	cr_assert_eq(nsent, 10);
+	d[0] = dgram(0, req("BYE", "tone", "burst-b", "z9hG4bKbbc", tag_b, 2, NULL, NULL, NULL));
+	sip_ua_input_burst(ua, d, 1);
+	cr_assert_eq(nsent, 11);
+	cr_assert(starts(&sent[10], "SIP/2.0 200 OK\r\n"), "%s", sent[10].data);
+	cr_assert_eq(nsessions(), 0);
+	advance(now + 1);
+	advance(now + 1);
+}
+
 Test(uas, lower_cseq_gets_500)
 {
 	const char *tag = uas_call("call1@alice");
