@@ -3,7 +3,7 @@
  * sipgen: a SIP call generator on DPDK, built on dpvoip's own UA (sip.h) and SDP/port code
  * (rtp.h), over a real DPDK port (memif, af_packet, af_xdp). One run-to-completion lcore:
  *
- *   rx burst -> ARP answered in place, SIP to sip_ua_input, RTP counted per call
+ *   rx burst -> ARP answered in place, SIP to sip_ua_input_burst, RTP counted per call
  *   new calls due by the rate (linear ramp), -l concurrent at most, -m in all
  *   BYEs due (hold time -d: one FIFO, every call holds as long), RTP due (one FIFO, 20 ms)
  *   sip_ua_tick, rcu_quiescent_state, tx flush, one report line a second
@@ -413,10 +413,14 @@ rtp_input(const struct dpv_pkt_info *info)
 static unsigned
 rx(uint64_t now)
 {
-	struct rte_mbuf *pk[DPV_BURST];
+	struct rte_mbuf *pk[DPV_BURST], *done[DPV_BURST];
+	struct sip_ua_dgram d[DPV_BURST];
 	struct dpv_pkt_info info;
 	uint16_t n = rte_eth_rx_burst(G.port, 0, pk, DPV_BURST);
+	unsigned nd = 0, nsip = 0;
 
+	/* the burst's SIP goes to the UA in one sip_ua_input_burst, in order, and its mbufs
+	 * are freed after it (the datagrams point into them) */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pk[i];
 
@@ -426,9 +430,9 @@ rx(uint64_t now)
 			continue;
 		case DPV_V_SIP:
 			G.rx_sip++;
-			sip_ua_input(G.ua,
-			             rte_pktmbuf_mtod_offset(m, const char *, info.payload_off),
-			             info.payload_len, info.src_ip, info.src_port);
+			d[nsip++] = (struct sip_ua_dgram){
+			    rte_pktmbuf_mtod_offset(m, const char *, info.payload_off),
+			    info.payload_len, info.src_ip, info.src_port};
 			break;
 		case DPV_V_RTP:
 			rtp_input(&info);
@@ -436,8 +440,11 @@ rx(uint64_t now)
 		default:
 			break;
 		}
-		rte_pktmbuf_free(m);
+		done[nd++] = m;
 	}
+	sip_ua_input_burst(G.ua, d, nsip);
+	if (nd > 0)
+		rte_pktmbuf_free_bulk(done, nd);
 	return n;
 }
 
