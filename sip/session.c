@@ -2,10 +2,14 @@
 /*
  * The session table and a session's lifecycle.
  *
- * Sessions come from a dpv_pool sized by max_dialogs and are indexed in a fixed-size cds_lfht
- * (QSBR) by Call-ID and local tag, so the main lcore can list them under rcu_read_lock. A
- * session that ends leaves the table at once, but goes back to the pool only when no
- * transaction refers to it any more (ntx) and a grace period has elapsed (struct dpv_defer).
+ * Sessions come from a dpv_pool sized by max_dialogs, and the pool slot is the index: a
+ * session's local tag names its slot (below), so an in-dialog message finds it in by_slot with
+ * one compare, and the main lcore lists the live ones by walking by_slot under rcu_read_lock
+ * (there was a cds_lfht by Call-ID and tag as well: its insert and delete were two random
+ * misses each per call, the most of what 1M live calls cost over 1k, and it matched nothing
+ * the slot did not). A session that ends is no longer live at once, but goes back to the pool
+ * only when no transaction refers to it any more (ntx) and a grace period has elapsed (struct
+ * dpv_defer), so a reader holding one sees a session, never freed memory.
  * Session ids are UA index (16 bits) | generation (24 bits) | pool slot (24 bits), so the
  * control plane finds a session's lcore and slot from its id alone.
  */
@@ -19,18 +23,9 @@ struct sess_key {
 	struct dpv_str call_id, ltag;
 };
 
-static uint32_t
-sess_hash(struct dpv_str call_id, struct dpv_str ltag)
+static bool
+sess_match(const struct ua_sess *s, const struct sess_key *k)
 {
-	return dpv_hashw_fin(dpv_hashw_add(
-	    dpv_hashw_add(DPV_HASHW_INIT, call_id.p, call_id.len, false), ltag.p, ltag.len, false));
-}
-
-static int
-sess_match(struct cds_lfht_node *node, const void *key)
-{
-	const struct ua_sess *s = caa_container_of(node, struct ua_sess, node);
-	const struct sess_key *k = key;
 
 	return s->dlg.dlen[DF_CALLID] == k->call_id.len && s->dlg.ltag_len == k->ltag.len &&
 	       memcmp(s->dlg.arena, k->call_id.p, k->call_id.len) == 0 &&
@@ -42,9 +37,9 @@ sess_match(struct cds_lfht_node *node, const void *key)
  * case hex digits, 40 random bits over the slot's 24 (RFC 3261 19.3 asks for 32 random bits).
  * An in-dialog request finds its session from the tag it carries back, through by_slot, with
  * no hash-table walk: at 80,000 calls/s the lfht's lookups were the largest single item of the
- * signaling lcore's profile, two dependent cache misses each (bench/RESULTS.md). The lfht stays
- * the index the main lcore lists and the one that refuses a duplicate; a tag not of this form
- * (none of ours is) is looked up there.
+ * signaling lcore's profile, two dependent cache misses each (bench/RESULTS.md). A tag not of
+ * this form names no session of ours: no two live sessions share a slot, so no two share a
+ * tag either.
  */
 #define TAG_DIGITS 16
 
@@ -87,25 +82,14 @@ struct ua_sess *
 ua_sess_find(struct sip_ua *ua, struct dpv_str call_id, struct dpv_str ltag)
 {
 	struct sess_key k = {call_id, ltag};
-	struct cds_lfht_iter it;
-	struct cds_lfht_node *node;
 	uint32_t slot;
+	struct ua_sess *s;
 
-	if (ltag.len == 0)
+	/* Every session's tag has this form, so the slot is the only place it can be. */
+	if (!tag_slot(ltag, &slot) || slot >= dpv_pool_size(ua->sess_pool))
 		return NULL;
-	if (tag_slot(ltag, &slot)) {
-		/* Every session's tag has this form, so the slot is the only place it can be. A
-		 * live session is in the lfht too: the same answer as a lookup there. */
-		struct ua_sess *s = slot < dpv_pool_size(ua->sess_pool) ? ua->by_slot[slot] : NULL;
-
-		return s != NULL && s->life == UA_LIFE_LIVE && sess_match(&s->node, &k) ? s : NULL;
-	}
-	rcu_read_lock();
-	cds_lfht_lookup(ua->ht, sess_hash(call_id, ltag), sess_match, &k, &it);
-	node = cds_lfht_iter_get_node(&it);
-	rcu_read_unlock();
-	/* Only this lcore frees sessions, after a grace period: the pointer stays valid. */
-	return node != NULL ? caa_container_of(node, struct ua_sess, node) : NULL;
+	s = ua->by_slot[slot];
+	return s != NULL && s->life == UA_LIFE_LIVE && sess_match(s, &k) ? s : NULL;
 }
 
 void
@@ -145,7 +129,7 @@ ua_sess_alloc(struct sip_ua *ua, bool outgoing, uint32_t peer_ip)
 	memset((char *)s + ARENA_END, 0, sizeof(*s) - ARENA_END);
 	s->ua = ua;
 	s->slot = (uint32_t)slot;
-	ua->by_slot[slot] = s;
+	__atomic_store_n(&ua->by_slot[slot], s, __ATOMIC_RELEASE); /* sip_ua_sessions reads it */
 	s->id = (uint64_t)ua->cfg.index << 48 | (++ua->next_unique & 0xffffff) << 24 |
 	        ((uint64_t)slot & 0xffffff);
 	s->outgoing = outgoing;
@@ -166,7 +150,6 @@ ua_sess_alloc(struct sip_ua *ua, bool outgoing, uint32_t peer_ip)
 	dpv_timer_init(&s->uas.t_ack);
 	dpv_timer_init(&s->uas.t_answer);
 	dpv_timer_init(&s->uac.t_cancel);
-	cds_lfht_node_init(&s->node);
 	return s;
 }
 
@@ -242,15 +225,13 @@ ua_sess_drop(struct sip_ua *ua, struct ua_sess *s)
 bool
 ua_sess_insert(struct sip_ua *ua, struct ua_sess *s)
 {
-	struct sess_key k = {ua_dlg(s, DF_CALLID), {s->dlg.ltag, s->dlg.ltag_len}};
-	struct cds_lfht_node *got;
+	uint32_t slot;
 
-	rcu_read_lock();
-	got = cds_lfht_add_unique(ua->ht, sess_hash(k.call_id, k.ltag), sess_match, &k, &s->node);
-	rcu_read_unlock();
-	if (got != &s->node)
+	/* its tag names its slot, which no other live session holds: unique by construction */
+	if (!tag_slot((struct dpv_str){s->dlg.ltag, s->dlg.ltag_len}, &slot) || slot != s->slot)
 		return false;
-	s->life = UA_LIFE_LIVE;
+	/* the fields are written: the main lcore's listing may show it from now on */
+	__atomic_store_n(&s->life, UA_LIFE_LIVE, __ATOMIC_RELEASE);
 	ua->cnt[SIP_UA_C_sessions_active]++;
 	ua_sess_set_state(ua, s, s->state); /* the control plane hears of it from now on */
 	return true;
@@ -336,7 +317,7 @@ ua_sess_end(struct sip_ua *ua, struct ua_sess *s)
 	if (ua_sess_ended(s))
 		return;
 	ua_sess_set_state(ua, s, SIP_SESS_TERMINATED);
-	s->life = UA_LIFE_ENDED;
+	__atomic_store_n(&s->life, UA_LIFE_ENDED, __ATOMIC_RELAXED); /* the listing reads it */
 	ua_src_release(ua, s);
 	ua_uas_stop_timers(ua, s);
 	dpv_timer_cancel(ua->cfg.wheel, &s->uac.t_cancel);
@@ -347,12 +328,8 @@ ua_sess_end(struct sip_ua *ua, struct ua_sess *s)
 		s->uas.phase = UA_INV_NONE;
 	ua_msg_free(ua, s->uac.ack);
 	s->uac.ack = NULL;
-	if (in_table) {
-		rcu_read_lock();
-		cds_lfht_del(ua->ht, &s->node);
-		rcu_read_unlock();
+	if (in_table)
 		ua->cnt[SIP_UA_C_sessions_active]--;
-	}
 	if (s->ntx == 0)
 		ua_sess_retire(ua, s);
 }
@@ -379,15 +356,19 @@ sess_info(const struct ua_sess *s, uint64_t now, struct sip_sess_info *info)
 unsigned
 sip_ua_sessions(struct sip_ua *ua, void (*cb)(const struct sip_sess_info *, void *), void *arg)
 {
-	struct cds_lfht_iter it;
 	struct sip_sess_info info;
-	struct ua_sess *s;
 	uint64_t now = __atomic_load_n(&ua->cfg.wheel->now_ms, __ATOMIC_RELAXED);
+	uint32_t slots = dpv_pool_size(ua->sess_pool);
 	unsigned n = 0;
 
+	/* in slot order; a slot's session stays a session (the pool's memory) while it is read,
+	 * and the owner may end it meanwhile: what was live when its state was read is listed */
 	rcu_read_lock();
-	DPV_LFHT_FOREACH(ua->ht, &it, s, node)
-	{
+	for (uint32_t slot = 0; slot < slots; slot++) {
+		const struct ua_sess *s = __atomic_load_n(&ua->by_slot[slot], __ATOMIC_ACQUIRE);
+
+		if (s == NULL || __atomic_load_n(&s->life, __ATOMIC_ACQUIRE) != UA_LIFE_LIVE)
+			continue;
 		sess_info(s, now, &info);
 		if (cb != NULL)
 			cb(&info, arg);

@@ -529,12 +529,10 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 		ua->src = calloc(2 * buckets, sizeof(*ua->src));
 		ua->src_mask = 2 * (uint32_t)buckets - 1;
 	}
-	/* fixed size: resizing would allocate and run on the call_rcu thread */
-	ua->ht = cds_lfht_new(buckets, buckets, buckets, 0, NULL);
 	if (cfg->dialplan != NULL)
 		ua->dps = sip_dialplan_scratch_alloc(cfg->dialplan);
 	if (ua->txt == NULL || ua->sess_pool == NULL || ua->txc_pool == NULL ||
-	    ua->by_slot == NULL || ua->ht == NULL || (cfg->dialplan != NULL && ua->dps == NULL) ||
+	    ua->by_slot == NULL || (cfg->dialplan != NULL && ua->dps == NULL) ||
 	    (cfg->max_calls_per_source != 0 && ua->src == NULL)) {
 		sip_ua_destroy(ua);
 		return NULL;
@@ -545,17 +543,12 @@ sip_ua_create(const struct sip_ua_cfg *cfg)
 void
 sip_ua_destroy(struct sip_ua *ua)
 {
-	struct cds_lfht_iter it;
-	struct ua_sess *s;
-
 	if (ua == NULL)
 		return;
 	/* Sessions first (media off, their messages freed), then what transactions hold. */
-	if (ua->ht != NULL) {
-		rcu_read_lock();
-		DPV_LFHT_FOREACH(ua->ht, &it, s, node) ua_sess_end(ua, s);
-		rcu_read_unlock();
-	}
+	for (uint32_t slot = 0; ua->by_slot != NULL && slot < dpv_pool_size(ua->sess_pool); slot++)
+		if (ua->by_slot[slot] != NULL && ua->by_slot[slot]->life == UA_LIFE_LIVE)
+			ua_sess_end(ua, ua->by_slot[slot]);
 	while (ua->txc_live != NULL) {
 		struct ua_txc *c = ua->txc_live;
 
@@ -565,8 +558,6 @@ sip_ua_destroy(struct sip_ua *ua)
 	sip_tx_table_destroy(ua->txt);
 	/* the session grace-period callback writes into ua: wait for it */
 	dpv_gp_barrier();
-	if (ua->ht != NULL)
-		cds_lfht_destroy(ua->ht, NULL);
 	sip_dialplan_scratch_free(ua->dps);
 	dpv_pool_free(ua->sess_pool);
 	dpv_pool_free(ua->txc_pool);

@@ -144,15 +144,14 @@ struct ua_uac {
 
 /* A session's place in its lifecycle. */
 enum ua_sess_life {
-	UA_LIFE_NEW,     /* allocated, not in the table */
-	UA_LIFE_LIVE,    /* in the table */
-	UA_LIFE_ENDED,   /* out of the table; retired once no transaction refers to it */
+	UA_LIFE_NEW,     /* allocated, not live yet (ua_sess_insert) */
+	UA_LIFE_LIVE,    /* found by its tag, listed */
+	UA_LIFE_ENDED,   /* neither; retired once no transaction refers to it */
 	UA_LIFE_RETIRED, /* waiting for a grace period, or back in the pool */
 };
 
 /* One call: the session, its dialog and the UAS/UAC state of its INVITEs. */
 struct ua_sess {
-	struct cds_lfht_node node;
 	struct sip_ua *ua;
 	struct dpv_defer_node limbo;
 	uint64_t id;
@@ -181,7 +180,6 @@ struct sip_ua {
 	struct dpv_pool *sess_pool;
 	struct dpv_pool *txc_pool;
 	struct ua_sess **by_slot;
-	struct cds_lfht *ht;
 	struct sip_dialplan_scratch *dps;
 	struct ua_txc *txc_live;
 	struct dpv_defer limbo; /* retired sessions waiting for a grace period */

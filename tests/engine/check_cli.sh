@@ -29,7 +29,7 @@ shipped=$root/engine/dpvoip.conf
 bad=$root/tests/engine/data/bad_many.conf
 # and what its pools sustain: 655,360 records / (2 per call * 32 s) = 10,240 calls/s
 t "shipped startup file is valid, with the capacity of its pools" 0 "$shipped: OK
-per signaling lcore: 40960 finished calls/s (max-completed 2621440 records of 232 bytes for 64*T1 = 32 s, 2 per call), 65536 live dialogs, 65536 live transactions; 151 MB of EAL memory (66560 signaling mbufs), at most 937 MB of heap
+per signaling lcore: 40960 finished calls/s (max-completed 2621440 records of 232 bytes for 64*T1 = 32 s, 2 per call), 65536 live dialogs, 65536 live transactions; 151 MB of EAL memory (66560 signaling mbufs), at most 936 MB of heap
 rtp: 5000 calls with media at once (ports 20000-29999, split between the signaling lcores)" 0 \
 	"$bin" -c "$shipped" --check
 t "16 problems, one line each" 1 "" 16 "$bin" -c "$bad" --check
