@@ -80,30 +80,35 @@ rtp_g711_convert_sum_scalar(uint8_t *dst, const uint8_t *src, uint32_t len,
 #if defined(RTE_ARCH_X86)
 #include <immintrin.h>
 
-/* 32-byte steps between widenings of the 32-bit change lanes: each step adds at most 2^17 in
- * magnitude to a lane, so 8192 of them stay within 2^30. */
-#define G711_STEPS_MAX 8192
+/* The most bytes one call of the vector loop takes: a 32-byte step adds at most 2^17 in
+ * magnitude to a 32-bit lane of the change, so 8192 of them stay within 2^30. */
+#define G711_VEC_MAX (32u * 8192)
+
+/* AVX2, tuned for a CPU that has it: the build's tuning (-march=corei7) would split each
+ * unaligned 256-bit load and store in two. */
+#define G711_AVX2 __attribute__((target("avx2,tune=haswell")))
 
 /*
  * 32 characters at a time with AVX2 from the prepared table (struct rtp_g711_xlat, nothing to
  * find per call): a character's low 7 bits look up the table's first half through its eight
- * XOR-chained rows: the index drops by 16 a row, PSHUFB gives 0 once it is negative, so the
- * rows up to the character's own are XORed, and they cancel to its entry. Its sign bit is
- * carried over into the result, and the @a nexc characters for which that is wrong are
- * corrected by compare, and, XOR. The change of the sum: each 16-bit word as it lies in memory
- * (on x86, even byte + 256 * odd byte), its top bit flipped so that PMADDWD's signed pairs are
- * the word less 32768 on both sides, the result's less the source's.
+ * XOR-chained rows: the index drops by 16 a row (saturating, so it stays negative once it is),
+ * PSHUFB gives 0 for a negative one, so the rows up to the character's own are XORed, and they
+ * cancel to its entry. Its sign bit is carried over into the result, and the @a nexc characters
+ * for which that is wrong are corrected by compare, and, XOR. @a len is a multiple of 32, at
+ * most G711_VEC_MAX. Returns the change of the sum of the 16-bit words as they lie in memory
+ * (on x86, even byte + 256 * odd byte), not reduced: each word's top bit flipped, so that
+ * PMADDWD's signed pairs are the words less 32768 on both sides, the result's less the
+ * source's.
  */
-__attribute__((target("avx2"), always_inline)) static inline uint32_t
+G711_AVX2 __attribute__((always_inline)) static inline int64_t
 convert_avx2(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x,
              const unsigned nexc)
 {
 	__m256i row[8], exc_in[G711_EXC_MAX], exc_fix[G711_EXC_MAX];
-	const __m256i low7 = _mm256_set1_epi8(0x7f), sign = _mm256_set1_epi8((char)0x80);
-	const __m256i step = _mm256_set1_epi8(16), top = _mm256_set1_epi16((short)0x8000);
-	const __m256i ones = _mm256_set1_epi16(1);
-	int64_t words = 0;
-	uint32_t i = 0;
+	const __m256i low7 = _mm256_set1_epi8(0x7f), step = _mm256_set1_epi8(16);
+	const __m256i top = _mm256_set1_epi16((short)0x8000), ones = _mm256_set1_epi16(1);
+	__m256i acc = _mm256_setzero_si256(), w;
+	__m128i a;
 
 #pragma GCC unroll 8
 	for (unsigned k = 0; k < 8; k++)
@@ -113,59 +118,46 @@ convert_avx2(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g7
 		exc_in[e] = _mm256_set1_epi8((char)x->exc_in[e]);
 		exc_fix[e] = _mm256_set1_epi8((char)x->exc_fix[e]);
 	}
-	while (i + 32 <= len) {
-		uint32_t end = len - i > 32u * G711_STEPS_MAX ? i + 32u * G711_STEPS_MAX : len;
-		__m256i acc = _mm256_setzero_si256(), w;
-		__m128i a;
-
-		for (; i + 32 <= end; i += 32) {
-			__m256i s = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
-			__m256i idx = _mm256_and_si256(s, low7);
-			__m256i r = _mm256_shuffle_epi8(row[0], idx);
+	for (uint32_t i = 0; i < len; i += 32) {
+		__m256i s = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
+		__m256i idx = _mm256_and_si256(s, low7);
+		__m256i r = _mm256_xor_si256(_mm256_shuffle_epi8(row[0], idx),
+		                             _mm256_xor_si256(s, idx)); /* the sign bit */
 
 #pragma GCC unroll 7
-			for (unsigned k = 1; k < 8; k++) {
-				idx = _mm256_sub_epi8(idx, step);
-				r = _mm256_xor_si256(r, _mm256_shuffle_epi8(row[k], idx));
-			}
-			r = _mm256_xor_si256(r, _mm256_and_si256(s, sign));
-			for (unsigned e = 0; e < nexc; e++)
-				r = _mm256_xor_si256(
-				    r,
-				    _mm256_and_si256(_mm256_cmpeq_epi8(s, exc_in[e]), exc_fix[e]));
-			_mm256_storeu_si256((__m256i *)(void *)(dst + i), r);
-			acc = _mm256_add_epi32(
-			    acc,
-			    _mm256_sub_epi32(_mm256_madd_epi16(_mm256_xor_si256(r, top), ones),
-			                     _mm256_madd_epi16(_mm256_xor_si256(s, top), ones)));
+		for (unsigned k = 1; k < 8; k++) {
+			idx = _mm256_subs_epi8(idx, step);
+			r = _mm256_xor_si256(r, _mm256_shuffle_epi8(row[k], idx));
 		}
-		w = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(acc)),
-		                     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(acc, 1)));
-		a = _mm_add_epi64(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-		a = _mm_add_epi64(a, _mm_unpackhi_epi64(a, a));
-		words += _mm_cvtsi128_si64(a);
+		for (unsigned e = 0; e < nexc; e++)
+			r = _mm256_xor_si256(
+			    r, _mm256_and_si256(_mm256_cmpeq_epi8(s, exc_in[e]), exc_fix[e]));
+		_mm256_storeu_si256((__m256i *)(void *)(dst + i), r);
+		acc = _mm256_add_epi32(
+		    acc, _mm256_sub_epi32(_mm256_madd_epi16(_mm256_xor_si256(r, top), ones),
+		                          _mm256_madd_epi16(_mm256_xor_si256(s, top), ones)));
 	}
-	/* the tail byte by byte: i is even, so its offsets keep their parity */
-	if (i == len)
-		return sum_mod(words);
-	return sum_mod(words + rtp_g711_convert_sum_scalar(dst + i, src + i, len - i, x->table));
+	w = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(acc)),
+	                     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(acc, 1)));
+	a = _mm_add_epi64(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+	return _mm_cvtsi128_si64(_mm_add_epi64(a, _mm_unpackhi_epi64(a, a)));
 }
 
-/* The vector way for as many corrections as the table has, the loop unrolled for each. */
-__attribute__((target("avx2"))) static uint32_t
+/* The vector loop for as many corrections as the table has, unrolled for each. */
+G711_AVX2 static int64_t
 convert_avx2_0(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x)
 {
 	return convert_avx2(dst, src, len, x, 0);
 }
 
-__attribute__((target("avx2"))) static uint32_t
+G711_AVX2 static int64_t
 convert_avx2_1(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x)
 {
 	return convert_avx2(dst, src, len, x, 1);
 }
 
 /* up to G711_EXC_MAX: the corrections past nexc are 0 and change nothing */
-__attribute__((target("avx2"))) static uint32_t
+G711_AVX2 static int64_t
 convert_avx2_max(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x)
 {
 	return convert_avx2(dst, src, len, x, G711_EXC_MAX);
@@ -175,14 +167,27 @@ convert_avx2_max(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rt
 uint32_t
 rtp_g711_convert_sum(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x)
 {
+	uint32_t done = 0;
+	int64_t words = 0;
+
 #if defined(RTE_ARCH_X86)
 	if (len >= 32 && x->nexc <= G711_EXC_MAX && __builtin_cpu_supports("avx2")) {
-		if (x->nexc == 0)
-			return convert_avx2_0(dst, src, len, x);
-		if (x->nexc == 1)
-			return convert_avx2_1(dst, src, len, x);
-		return convert_avx2_max(dst, src, len, x);
+		int64_t (*vec)(uint8_t *, const uint8_t *, uint32_t, const struct rtp_g711_xlat *) =
+		    x->nexc == 0   ? convert_avx2_0
+		    : x->nexc == 1 ? convert_avx2_1
+		                   : convert_avx2_max;
+
+		while (len - done >= 32) {
+			uint32_t n = len - done > G711_VEC_MAX ? G711_VEC_MAX : (len - done) & ~31u;
+
+			words += vec(dst + done, src + done, n, x);
+			done += n;
+		}
+		if (done == len)
+			return sum_mod(words);
 	}
 #endif
-	return rtp_g711_convert_sum_scalar(dst, src, len, x->table);
+	/* the rest byte by byte: done is even, so the offsets keep their parity */
+	return sum_mod(words +
+	               rtp_g711_convert_sum_scalar(dst + done, src + done, len - done, x->table));
 }
