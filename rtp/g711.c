@@ -2,8 +2,10 @@
 /*
  * G.711 mu-law and A-law (rtp_int.h has the quantisation), and conversion between the laws,
  * with the change of the ones' complement sum, through the tables gen_tables.c writes at build
- * time (rtp_tables.c).
+ * time (rtp_tables.c), prepared there for the vector way too (struct rtp_g711_xlat).
  */
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_config.h>
 
@@ -34,6 +36,15 @@ rtp_g711_alaw_decode(uint8_t a)
 	return g711_alaw_decode(a);
 }
 
+bool
+rtp_g711_xlat_init(struct rtp_g711_xlat *x, const uint8_t table[256])
+{
+	memset(x, 0, sizeof(*x));
+	memcpy(x->table, table, sizeof(x->table));
+	x->nexc = (uint8_t)g711_xlat_build(table, x->rows, x->exc_in, x->exc_fix, G711_EXC_MAX);
+	return x->nexc <= G711_EXC_MAX;
+}
+
 /*
  * Conversion with the checksum's change. A ones' complement sum of 16-bit words read from
  * memory is, on a little-endian CPU, the sum of the even-offset bytes plus 256 times the sum of
@@ -41,15 +52,9 @@ rtp_g711_alaw_decode(uint8_t a)
  * 2(B)); so the change of the sum is the two byte sums' changes, gathered as the bytes go.
  */
 static inline uint32_t
-sum_delta(int64_t even, int64_t odd)
+sum_mod(int64_t d)
 {
-	int64_t d;
-
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	d = (even + 256 * odd) % 0xffff;
-#else
-	d = (256 * even + odd) % 0xffff;
-#endif
+	d %= 0xffff;
 	return (uint32_t)(d < 0 ? d + 0xffff : d);
 }
 
@@ -65,111 +70,124 @@ rtp_g711_convert_sum_scalar(uint8_t *dst, const uint8_t *src, uint32_t len,
 		dst[i] = d;
 		acc[i & 1] += (int)d - (int)s;
 	}
-	return sum_delta(acc[0], acc[1]);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return sum_mod(acc[0] + 256 * acc[1]);
+#else
+	return sum_mod(256 * acc[0] + acc[1]);
+#endif
 }
 
 #if defined(RTE_ARCH_X86)
 #include <immintrin.h>
 
-/* At most this many characters whose sign half does not mirror the other (mu-law -> A-law
- * has two: 0x7f and 0xff, -0 and +0, both A-law 0xd5); a table with more goes the scalar way. */
-#define G711_EXC_MAX 4
+/* The most bytes one call of the vector loop takes: a 32-byte step adds at most 2^17 in
+ * magnitude to a 32-bit lane of the change, so 8192 of them stay within 2^30. */
+#define G711_VEC_MAX (32u * 8192)
+
+/* AVX2, tuned for a CPU that has it: the build's tuning (-march=corei7) would split each
+ * unaligned 256-bit load and store in two. */
+#define G711_AVX2 __attribute__((target("avx2,tune=haswell")))
 
 /*
- * 32 characters at a time with AVX2: a character's low 7 bits look up one of eight 16-byte rows
- * of the table's first half (PSHUFB), its sign bit is carried over into the result, and the
- * few characters for which that is wrong are replaced by compare and blend. Per 32 bytes: 8
- * shuffles and about 40 other operations, against 64 loads and 32 stores one at a time.
+ * 32 characters at a time with AVX2 from the prepared table (struct rtp_g711_xlat, nothing to
+ * find per call): a character's low 7 bits look up the table's first half through its eight
+ * XOR-chained rows: the index drops by 16 a row (saturating, so it stays negative once it is),
+ * PSHUFB gives 0 for a negative one, so the rows up to the character's own are XORed, and they
+ * cancel to its entry. Its sign bit is carried over into the result, and the @a nexc characters
+ * for which that is wrong are corrected by compare, and, XOR. @a len is a multiple of 32, at
+ * most G711_VEC_MAX. Returns the change of the sum of the 16-bit words as they lie in memory
+ * (on x86, even byte + 256 * odd byte), not reduced: each word's top bit flipped, so that
+ * PMADDWD's signed pairs are the words less 32768 on both sides, the result's less the
+ * source's.
  */
-__attribute__((target("avx2"))) static uint32_t
-convert_sum_avx2(uint8_t *dst, const uint8_t *src, uint32_t len, const uint8_t table[256])
+G711_AVX2 __attribute__((always_inline)) static inline int64_t
+convert_avx2(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x,
+             const unsigned nexc)
 {
-	__m256i row[8], exc_in[G711_EXC_MAX], exc_out[G711_EXC_MAX];
-	const __m256i low7 = _mm256_set1_epi8(0x7f), sign = _mm256_set1_epi8((char)0x80);
-	const __m256i over = _mm256_set1_epi8(0x70), even = _mm256_set1_epi16(0x00ff);
-	const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi16(1);
-	/* the change of the even and the odd bytes, in 16-bit lanes (at most 255 a step, so 128
-	 * steps before they are widened), then in 32-bit ones */
-	__m256i e16 = zero, o16 = zero, e32 = zero, o32 = zero;
-	unsigned nexc = 0, steps = 0;
-	uint32_t i = 0;
-	int64_t ev, od;
+	__m256i row[8], exc_in[G711_EXC_MAX], exc_fix[G711_EXC_MAX];
+	const __m256i low7 = _mm256_set1_epi8(0x7f), step = _mm256_set1_epi8(16);
+	const __m256i top = _mm256_set1_epi16((short)0x8000), ones = _mm256_set1_epi16(1);
+	__m256i acc = _mm256_setzero_si256(), w;
+	__m128i a;
 
-	/* the sign half's characters that do not mirror the other half */
-	for (unsigned q = 0; q < 4; q++) {
-		__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)(table + 32 * q));
-		__m256i hi =
-		    _mm256_loadu_si256((const __m256i *)(const void *)(table + 128 + 32 * q));
-		uint32_t bad = ~(uint32_t)_mm256_movemask_epi8(
-		    _mm256_cmpeq_epi8(_mm256_xor_si256(lo, sign), hi));
-
-		while (bad != 0) {
-			unsigned k = 128 + 32 * q + (unsigned)__builtin_ctz(bad);
-
-			if (nexc == G711_EXC_MAX)
-				return rtp_g711_convert_sum_scalar(dst, src, len, table);
-			exc_in[nexc] = _mm256_set1_epi8((char)k);
-			exc_out[nexc++] = _mm256_set1_epi8((char)table[k]);
-			bad &= bad - 1;
-		}
-	}
 #pragma GCC unroll 8
 	for (unsigned k = 0; k < 8; k++)
 		row[k] = _mm256_broadcastsi128_si256(
-		    _mm_loadu_si128((const __m128i *)(const void *)(table + 16 * k)));
+		    _mm_load_si128((const __m128i *)(const void *)x->rows[k]));
+	for (unsigned e = 0; e < nexc; e++) {
+		exc_in[e] = _mm256_set1_epi8((char)x->exc_in[e]);
+		exc_fix[e] = _mm256_set1_epi8((char)x->exc_fix[e]);
+	}
+	for (uint32_t i = 0; i < len; i += 32) {
+		__m256i s = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
+		__m256i idx = _mm256_and_si256(s, low7);
+		__m256i r = _mm256_xor_si256(_mm256_shuffle_epi8(row[0], idx),
+		                             _mm256_xor_si256(s, idx)); /* the sign bit */
 
-	for (; i + 32 <= len; i += 32) {
-		__m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
-		__m256i m = _mm256_and_si256(x, low7), r = zero;
-
-#pragma GCC unroll 8
-		for (unsigned k = 0; k < 8; k++) {
-			/* lanes of row k (bits 4-6 equal k) keep an index below 0x80 */
-			__m256i idx = _mm256_adds_epu8(
-			    _mm256_xor_si256(m, _mm256_set1_epi8((char)(k << 4))), over);
-
-			r = _mm256_or_si256(r, _mm256_shuffle_epi8(row[k], idx));
+#pragma GCC unroll 7
+		for (unsigned k = 1; k < 8; k++) {
+			idx = _mm256_subs_epi8(idx, step);
+			r = _mm256_xor_si256(r, _mm256_shuffle_epi8(row[k], idx));
 		}
-		r = _mm256_xor_si256(r, _mm256_and_si256(x, sign));
 		for (unsigned e = 0; e < nexc; e++)
-			r = _mm256_blendv_epi8(r, exc_out[e], _mm256_cmpeq_epi8(x, exc_in[e]));
+			r = _mm256_xor_si256(
+			    r, _mm256_and_si256(_mm256_cmpeq_epi8(s, exc_in[e]), exc_fix[e]));
 		_mm256_storeu_si256((__m256i *)(void *)(dst + i), r);
-		e16 = _mm256_add_epi16(
-		    e16, _mm256_sub_epi16(_mm256_and_si256(r, even), _mm256_and_si256(x, even)));
-		o16 = _mm256_add_epi16(
-		    o16, _mm256_sub_epi16(_mm256_srli_epi16(r, 8), _mm256_srli_epi16(x, 8)));
-		if (++steps == 128) {
-			e32 = _mm256_add_epi32(e32, _mm256_madd_epi16(e16, ones));
-			o32 = _mm256_add_epi32(o32, _mm256_madd_epi16(o16, ones));
-			e16 = o16 = zero;
-			steps = 0;
-		}
+		acc = _mm256_add_epi32(
+		    acc, _mm256_sub_epi32(_mm256_madd_epi16(_mm256_xor_si256(r, top), ones),
+		                          _mm256_madd_epi16(_mm256_xor_si256(s, top), ones)));
 	}
-	{
-		int32_t el[8], ol[8];
+	w = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(acc)),
+	                     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(acc, 1)));
+	a = _mm_add_epi64(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+	return _mm_cvtsi128_si64(_mm_add_epi64(a, _mm_unpackhi_epi64(a, a)));
+}
 
-		e32 = _mm256_add_epi32(e32, _mm256_madd_epi16(e16, ones));
-		o32 = _mm256_add_epi32(o32, _mm256_madd_epi16(o16, ones));
-		_mm256_storeu_si256((__m256i *)(void *)el, e32);
-		_mm256_storeu_si256((__m256i *)(void *)ol, o32);
-		ev = od = 0;
-		for (unsigned k = 0; k < 8; k++) {
-			ev += el[k];
-			od += ol[k];
-		}
-	}
-	/* the tail byte by byte: i is even, so its offsets keep their parity */
-	return (sum_delta(ev, od) + rtp_g711_convert_sum_scalar(dst + i, src + i, len - i, table)) %
-	       0xffff;
+/* The vector loop for as many corrections as the table has, unrolled for each. */
+G711_AVX2 static int64_t
+convert_avx2_0(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x)
+{
+	return convert_avx2(dst, src, len, x, 0);
+}
+
+G711_AVX2 static int64_t
+convert_avx2_1(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x)
+{
+	return convert_avx2(dst, src, len, x, 1);
+}
+
+/* up to G711_EXC_MAX: the corrections past nexc are 0 and change nothing */
+G711_AVX2 static int64_t
+convert_avx2_max(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x)
+{
+	return convert_avx2(dst, src, len, x, G711_EXC_MAX);
 }
 #endif
 
 uint32_t
-rtp_g711_convert_sum(uint8_t *dst, const uint8_t *src, uint32_t len, const uint8_t table[256])
+rtp_g711_convert_sum(uint8_t *dst, const uint8_t *src, uint32_t len, const struct rtp_g711_xlat *x)
 {
+	uint32_t done = 0;
+	int64_t words = 0;
+
 #if defined(RTE_ARCH_X86)
-	if (len >= 32 && __builtin_cpu_supports("avx2"))
-		return convert_sum_avx2(dst, src, len, table);
+	if (len >= 32 && x->nexc <= G711_EXC_MAX && __builtin_cpu_supports("avx2")) {
+		int64_t (*vec)(uint8_t *, const uint8_t *, uint32_t, const struct rtp_g711_xlat *) =
+		    x->nexc == 0   ? convert_avx2_0
+		    : x->nexc == 1 ? convert_avx2_1
+		                   : convert_avx2_max;
+
+		while (len - done >= 32) {
+			uint32_t n = len - done > G711_VEC_MAX ? G711_VEC_MAX : (len - done) & ~31u;
+
+			words += vec(dst + done, src + done, n, x);
+			done += n;
+		}
+		if (done == len)
+			return sum_mod(words);
+	}
 #endif
-	return rtp_g711_convert_sum_scalar(dst, src, len, table);
+	/* the rest byte by byte: done is even, so the offsets keep their parity */
+	return sum_mod(words +
+	               rtp_g711_convert_sum_scalar(dst + done, src + done, len - done, x->table));
 }

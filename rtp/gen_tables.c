@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Build-time generator of the rtp layer's constant tables: the G.711 law-to-law conversions
- * (decode in one law, encode the sample in the other) and one period of the 440 Hz tone in
- * each law. Writes a C file (argv[1]) that is compiled into the library, so the tables are
- * read-only data and nothing runs at startup.
+ * (decode in one law, encode the sample in the other), the same prepared for the vector
+ * conversion (struct rtp_g711_xlat), and one period of the 440 Hz tone in each law. Writes a C
+ * file (argv[1]) that is compiled into the library, so the tables are read-only data and
+ * nothing runs at startup.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,32 @@ table(FILE *f, const char *decl, const uint8_t *v, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		fprintf(f, "%s0x%02x,", i % 12 ? " " : "\n\t", v[i]);
 	fprintf(f, "\n};\n\n");
+}
+
+/* struct rtp_g711_xlat @a name for @a t (g711_xlat_build), as a designated initialiser. */
+static void
+xlat(FILE *f, const char *name, const uint8_t t[256])
+{
+	uint8_t rows[8][16], exc_in[G711_EXC_MAX] = {0}, exc_fix[G711_EXC_MAX] = {0};
+	unsigned n = g711_xlat_build(t, rows, exc_in, exc_fix, G711_EXC_MAX);
+
+	fprintf(f, "const struct rtp_g711_xlat %s = {\n\t.rows = {", name);
+	for (unsigned k = 0; k < 8; k++) {
+		fprintf(f, "\n\t\t{");
+		for (unsigned j = 0; j < 16; j++)
+			fprintf(f, "%s0x%02x", j ? ", " : "", rows[k][j]);
+		fprintf(f, "},");
+	}
+	fprintf(f, "\n\t},\n\t.exc_in = {");
+	for (unsigned e = 0; e < G711_EXC_MAX; e++)
+		fprintf(f, "%s0x%02x", e ? ", " : "", exc_in[e]);
+	fprintf(f, "},\n\t.exc_fix = {");
+	for (unsigned e = 0; e < G711_EXC_MAX; e++)
+		fprintf(f, "%s0x%02x", e ? ", " : "", exc_fix[e]);
+	fprintf(f, "},\n\t.nexc = %u,\n\t.table = {", n);
+	for (unsigned i = 0; i < 256; i++)
+		fprintf(f, "%s0x%02x,", i % 12 ? " " : "\n\t\t", t[i]);
+	fprintf(f, "\n\t},\n};\n\n");
 }
 
 int
@@ -57,6 +84,10 @@ main(int argc, char **argv)
 	           "#include \"rtp.h\"\n#include \"rtp_int.h\"\n\n");
 	table(f, "const uint8_t rtp_g711_ulaw_to_alaw[256]", u2a, 256);
 	table(f, "const uint8_t rtp_g711_alaw_to_ulaw[256]", a2u, 256);
+	fprintf(f,
+	        "_Static_assert(RTP_G711_EXC_MAX == G711_EXC_MAX, \"rtp.h and rtp_int.h\");\n\n");
+	xlat(f, "rtp_g711_xlat_u2a", u2a);
+	xlat(f, "rtp_g711_xlat_a2u", a2u);
 	fprintf(f, "/* 440 Hz, peak %.0f (%.1f dBm0) */\n", peak, RTP_TONE_DBM0);
 	table(f, "const uint8_t rtp_tone_ulaw[RTP_TONE_PERIOD]", tu, RTP_TONE_PERIOD);
 	table(f, "const uint8_t rtp_tone_alaw[RTP_TONE_PERIOD]", ta, RTP_TONE_PERIOD);

@@ -94,6 +94,40 @@ g711_ulaw_decode(uint8_t u)
 }
 
 /*
+ * What the vector conversion (g711.c) needs of a 256-entry table, found once per table (by
+ * gen_tables.c for the two G.711 ones, by rtp_g711_xlat_init for any other): the first half
+ * as eight 16-byte rows, each XORed with the row before it (row 0 as it is), so that a lookup
+ * XORs the rows from 0 up to the character's and the earlier ones cancel; and the characters
+ * of the sign half (0x80..0xff) that are not their mirror's entry with the sign bit flipped,
+ * with the XOR that corrects the mirrored result. Returns how many such characters there are,
+ * at most @a max + 1 (more than @a max: the vector way cannot take the table); @a exc_in and
+ * @a exc_fix get the first @a max of them.
+ */
+#define G711_EXC_MAX 4 /* RTP_G711_EXC_MAX of rtp.h, which the generator does not include */
+
+static inline unsigned
+g711_xlat_build(const uint8_t table[256], uint8_t rows[8][16], uint8_t *exc_in, uint8_t *exc_fix,
+                unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < 128; c++)
+		rows[c >> 4][c & 15] = (uint8_t)(table[c] ^ (c >= 16 ? table[c - 16] : 0));
+	for (unsigned c = 128; c < 256 && n <= max; c++) {
+		uint8_t fix = (uint8_t)(table[c] ^ table[c - 128] ^ 0x80);
+
+		if (fix == 0)
+			continue;
+		if (n < max) {
+			exc_in[n] = (uint8_t)c;
+			exc_fix[n] = fix;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
  * The tone: 440 Hz at 8000 samples/s is 11 cycles in 200 samples, so one period of the samples
  * is 200 long and sample n of the stream is table[n % 200]. Level -10 dBm0: the mu-law 0 dBm0
  * sine has its peak 3.17 dB below full scale (G.711's overload point, +3.17 dBm0, at 8159 of

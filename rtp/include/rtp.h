@@ -461,17 +461,43 @@ int16_t rtp_g711_alaw_decode(uint8_t a);
 extern const uint8_t rtp_g711_ulaw_to_alaw[256];
 /** A-law character -> mu-law character of its decoded sample. */
 extern const uint8_t rtp_g711_alaw_to_ulaw[256];
+/** The most characters of a table's sign half that rtp_g711_convert_sum's vector way corrects
+ * (mu-law -> A-law has one: 0xFF, +0, which is A-law 0xD5 like -0). */
+#define RTP_G711_EXC_MAX 4
+
 /**
- * Convert @a len characters from @a src into @a dst (the same buffer, or apart) through
- * @a table (one of the two above), and return the change of their ones' complement sum (RFC 1071:
- * 16-bit words as they lie in memory, from @a src's first byte): with the received UDP checksum C,
- * the converted packet's is ~fold(~C + delta) (RFC 1624 eqn. 3), without summing the payload again.
- * The change is in [0, 0xffff). AVX2 where the CPU has it, else byte by byte.
+ * A conversion table (one of the two above, or any other 256-entry one) with what the vector
+ * conversion needs of it, found once: rtp_g711_xlat_init, or the two constant ones below.
+ */
+struct rtp_g711_xlat {
+	/** the table's first half by 16-byte rows, each XOR the row before (row 0 as it is) */
+	uint8_t rows[8][16] __attribute__((aligned(64)));
+	/** the sign half's characters whose entry is not their mirror's with the sign flipped */
+	uint8_t exc_in[RTP_G711_EXC_MAX];
+	/** XOR that corrects each (0 past nexc) */
+	uint8_t exc_fix[RTP_G711_EXC_MAX];
+	/** how many of those; above RTP_G711_EXC_MAX, conversion goes byte by byte */
+	uint8_t nexc;
+	/** the table itself */
+	uint8_t table[256];
+};
+/** rtp_g711_ulaw_to_alaw prepared (constant data built with the library). */
+extern const struct rtp_g711_xlat rtp_g711_xlat_u2a;
+/** rtp_g711_alaw_to_ulaw prepared (constant data built with the library). */
+extern const struct rtp_g711_xlat rtp_g711_xlat_a2u;
+/** Prepare @a x for @a table (copied in). Returns true when the vector way can take it. */
+bool rtp_g711_xlat_init(struct rtp_g711_xlat *x, const uint8_t table[256]);
+/**
+ * Convert @a len characters from @a src into @a dst (the same buffer, or apart) through @a x's
+ * table, and return the change of their ones' complement sum (RFC 1071: 16-bit words as they
+ * lie in memory, from @a src's first byte): with the received UDP checksum C, the converted
+ * packet's is ~fold(~C + delta) (RFC 1624 eqn. 3), without summing the payload again. The
+ * change is in [0, 0xffff). AVX2 where the CPU has it, else byte by byte.
  */
 uint32_t rtp_g711_convert_sum(uint8_t *dst, const uint8_t *src, uint32_t len,
-                              const uint8_t table[256]);
-/** rtp_g711_convert_sum() byte by byte, on every CPU (the reference the vector one is tested
- * against). */
+                              const struct rtp_g711_xlat *x);
+/** rtp_g711_convert_sum() byte by byte through @a table, on every CPU (the reference the vector
+ * one is tested against). */
 uint32_t rtp_g711_convert_sum_scalar(uint8_t *dst, const uint8_t *src, uint32_t len,
                                      const uint8_t table[256]);
 

@@ -138,9 +138,9 @@ Test(g711, convert_in_place)
 
 	for (int i = 0; i < 300; i++)
 		orig[i] = buf[i] = (uint8_t)(i * 7 + 3);
-	(void)rtp_g711_convert_sum(buf, buf, 0, rtp_g711_ulaw_to_alaw);
+	(void)rtp_g711_convert_sum(buf, buf, 0, &rtp_g711_xlat_u2a);
 	cr_expect_arr_eq(buf, orig, sizeof(buf));
-	(void)rtp_g711_convert_sum(buf, buf, 299, rtp_g711_ulaw_to_alaw);
+	(void)rtp_g711_convert_sum(buf, buf, 299, &rtp_g711_xlat_u2a);
 	for (int i = 0; i < 299; i++)
 		cr_expect_eq(buf[i], rtp_g711_ulaw_to_alaw[orig[i]], "at %d", i);
 	cr_expect_eq(buf[299], orig[299], "the byte after len is untouched");
@@ -150,7 +150,7 @@ Test(g711, convert_in_place)
 		              alaw_step(buf[i]) / 2, "at %d", i);
 	/* And back: an A-law buffer through alaw_to_ulaw. */
 	memcpy(orig, buf, sizeof(buf));
-	(void)rtp_g711_convert_sum(buf, buf, sizeof(buf), rtp_g711_alaw_to_ulaw);
+	(void)rtp_g711_convert_sum(buf, buf, sizeof(buf), &rtp_g711_xlat_a2u);
 	for (int i = 0; i < 300; i++)
 		cr_expect_eq(buf[i], rtp_g711_alaw_to_ulaw[orig[i]], "at %d", i);
 }
@@ -176,61 +176,122 @@ ones_sum(const uint8_t *p, uint32_t len)
 	return s;
 }
 
-/* One conversion by @a fn, @a len bytes at offset @a off (misaligned on purpose), in place or
- * into another buffer: every character through @a table, nothing beyond @a len touched, and
- * the returned change takes the source's sum to the result's (mod 0xffff). */
+/* One conversion, vector (@a vec: rtp_g711_convert_sum through @a x) or byte by byte
+ * (rtp_g711_convert_sum_scalar through @a x's table), @a len bytes at offset @a off (misaligned
+ * on purpose), in place or into another buffer: every character through the table, nothing
+ * beyond @a len touched, and the returned change takes the source's sum to the result's (mod
+ * 0xffff). */
 static void
-check_convert_sum(uint32_t (*fn)(uint8_t *, const uint8_t *, uint32_t, const uint8_t *),
-                  const char *name, const uint8_t *table, uint32_t len, uint32_t off, bool in_place,
-                  unsigned seed)
+check_convert_sum(const struct rtp_g711_xlat *x, bool vec, uint32_t len, uint32_t off,
+                  bool in_place, unsigned seed)
 {
+	const char *name = vec ? "convert_sum" : "scalar";
+	const uint8_t *table = x->table;
 	uint8_t src[520], dst[520], orig[520];
+	uint8_t *out = in_place ? src : dst;
 	uint32_t delta;
 
 	srand(seed);
 	for (unsigned i = 0; i < sizeof(src); i++)
 		orig[i] = src[i] = (uint8_t)rand();
 	memset(dst, 0xa5, sizeof(dst));
-	delta = fn(in_place ? src + off : dst + off, src + off, len, table);
+	delta = vec ? rtp_g711_convert_sum(out + off, src + off, len, x)
+	            : rtp_g711_convert_sum_scalar(out + off, src + off, len, table);
 	cr_assert_lt(delta, 0xffff, "%s len %u: change %u out of range", name, len, delta);
-	{
-		const uint8_t *out = in_place ? src : dst;
-
-		for (uint32_t i = 0; i < len; i++)
-			cr_assert_eq(out[off + i], table[orig[off + i]], "%s len %u at %u", name,
-			             len, i);
-		cr_assert_eq(out[off + len], in_place ? orig[off + len] : 0xa5,
-		             "%s len %u: the byte after len is untouched", name, len);
-		cr_assert_eq((ones_sum(orig + off, len) + delta) % 0xffff,
-		             ones_sum(out + off, len) % 0xffff, "%s len %u off %u in_place %d",
-		             name, len, off, in_place);
-	}
+	for (uint32_t i = 0; i < len; i++)
+		cr_assert_eq(out[off + i], table[orig[off + i]], "%s len %u at %u", name, len, i);
+	cr_assert_eq(out[off + len], in_place ? orig[off + len] : 0xa5,
+	             "%s len %u: the byte after len is untouched", name, len);
+	cr_assert_eq((ones_sum(orig + off, len) + delta) % 0xffff,
+	             ones_sum(out + off, len) % 0xffff, "%s len %u off %u in_place %d", name, len,
+	             off, in_place);
 }
 
 /* The vector conversion and the byte loop give the same bytes and a correct checksum change
- * for every length from 0 to 500, in place and apart, aligned and not; with the two G.711
- * tables (mu-law -> A-law has two characters whose halves do not mirror), a table with four
- * such (the most the vector way takes) and a random one (which it hands to the byte loop). */
+ * for every length from 0 to 500, in place and apart, aligned and not; with the two prepared
+ * G.711 tables (mu-law -> A-law has one character whose halves do not mirror, A-law -> mu-law
+ * none), tables prepared here with two and with four such (the most the vector way takes) and
+ * a random one (which it hands to the byte loop). */
 Test(g711, convert_sum_matches_full_checksum)
 {
-	uint8_t four[256], rnd[256];
-	const uint8_t *tables[] = {rtp_g711_ulaw_to_alaw, rtp_g711_alaw_to_ulaw, four, rnd};
+	static struct rtp_g711_xlat two, four, rnd;
+	const struct rtp_g711_xlat *xs[] = {&rtp_g711_xlat_u2a, &rtp_g711_xlat_a2u, &two, &four,
+	                                    &rnd};
+	uint8_t t[256];
 
-	memcpy(four, rtp_g711_alaw_to_ulaw, 256);
-	four[0x80] ^= 1;
-	four[0x9f] ^= 2;
-	four[0xc3] ^= 4;
-	four[0xff] ^= 8;
+	memcpy(t, rtp_g711_ulaw_to_alaw, 256);
+	t[0x80] ^= 1;
+	cr_assert(rtp_g711_xlat_init(&two, t));
+	cr_assert_eq(two.nexc, 2);
+	memcpy(t, rtp_g711_alaw_to_ulaw, 256);
+	t[0x80] ^= 1;
+	t[0x9f] ^= 2;
+	t[0xc3] ^= 4;
+	t[0xff] ^= 8;
+	cr_assert(rtp_g711_xlat_init(&four, t));
+	cr_assert_eq(four.nexc, 4);
 	srand(7);
 	for (int i = 0; i < 256; i++)
-		rnd[i] = (uint8_t)rand();
-	for (unsigned t = 0; t < 4; t++)
+		t[i] = (uint8_t)rand();
+	cr_assert_not(rtp_g711_xlat_init(&rnd, t));
+	for (unsigned k = 0; k < sizeof(xs) / sizeof(xs[0]); k++)
 		for (uint32_t len = 0; len <= 500; len++)
 			for (uint32_t off = 0; off < 2; off++)
 				for (int ip = 0; ip < 2; ip++) {
-					check_convert_sum(rtp_g711_convert_sum, "convert_sum",
-					                  tables[t], len, off, ip, len * 4 + t);
-					check_convert_sum(rtp_g711_convert_sum_scalar, "scalar",
-					                  tables[t], len, off, ip, len * 4 + t);
+					check_convert_sum(xs[k], true, len, off, ip, len * 8 + k);
+					check_convert_sum(xs[k], false, len, off, ip, len * 8 + k);
 				}
+}
+
+/* The prepared constant tables are the 256-entry ones, prepared as rtp_g711_xlat_init prepares
+ * them; and all 256 characters, in every position of a 32-byte step, convert through them as
+ * the 256-entry tables say, the vector way and the byte loop alike, with the same change. */
+Test(g711, prepared_tables_convert_every_character)
+{
+	const struct rtp_g711_xlat *xs[] = {&rtp_g711_xlat_u2a, &rtp_g711_xlat_a2u};
+	const uint8_t *tables[] = {rtp_g711_ulaw_to_alaw, rtp_g711_alaw_to_ulaw};
+	const unsigned nexc[] = {1, 0};
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct rtp_g711_xlat built;
+		uint8_t src[256 + 32], vec[sizeof(src)], sca[sizeof(src)];
+
+		cr_assert_arr_eq(xs[k]->table, tables[k], 256);
+		cr_assert(rtp_g711_xlat_init(&built, tables[k]));
+		cr_assert_eq(memcmp(&built, xs[k], sizeof(built)), 0, "table %u as built", k);
+		cr_assert_eq(xs[k]->nexc, nexc[k]);
+		/* each character at each of the 32 positions of a step: shifted by 0..31 */
+		for (unsigned shift = 0; shift < 32; shift++) {
+			for (unsigned i = 0; i < sizeof(src); i++)
+				src[i] = (uint8_t)(i + shift);
+			cr_assert_eq(rtp_g711_convert_sum(vec, src, sizeof(src), xs[k]),
+			             rtp_g711_convert_sum_scalar(sca, src, sizeof(src), tables[k]),
+			             "table %u shift %u: the change", k, shift);
+			for (unsigned i = 0; i < sizeof(src); i++)
+				cr_assert_eq(vec[i], tables[k][src[i]], "table %u char %02x", k,
+				             src[i]);
+			cr_assert_arr_eq(vec, sca, sizeof(src));
+		}
+	}
+}
+
+/* A payload far longer than a packet: the change's lanes are widened on the way (every 8192
+ * steps of 32 bytes), with the sum right at the end. */
+Test(g711, convert_sum_long_buffer)
+{
+	uint32_t len = 32 * 8192 * 2 + 70;
+	uint8_t *src = malloc(len), *dst = malloc(len), *ref = malloc(len);
+
+	cr_assert(src != NULL && dst != NULL && ref != NULL);
+	for (uint32_t i = 0; i < len; i++)
+		src[i] = (uint8_t)(i < len / 2 ? 0x00 : i * 13); /* 0x00: the largest changes */
+	cr_assert_eq(rtp_g711_convert_sum(dst, src, len, &rtp_g711_xlat_u2a),
+	             rtp_g711_convert_sum_scalar(ref, src, len, rtp_g711_ulaw_to_alaw));
+	cr_assert_eq(
+	    (ones_sum(src, len) + rtp_g711_convert_sum(dst, src, len, &rtp_g711_xlat_u2a)) % 0xffff,
+	    ones_sum(dst, len) % 0xffff);
+	cr_assert_arr_eq(dst, ref, len);
+	free(src);
+	free(dst);
+	free(ref);
 }
