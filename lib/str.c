@@ -61,7 +61,8 @@ static const char digit_pairs[200] = "00010203040506070809"
                                      "80818283848586878889"
                                      "90919293949596979899";
 
-/* Digits of @a v (>= 100): most values on the message path are short, so count up. */
+/* Digits of @a v (> 0): floor(log10) from the bit length (1233 / 4096 ~ log10(2)), one
+ * less when @a v is below that power of ten. */
 static inline uint32_t
 u64_digits(uint64_t v)
 {
@@ -87,20 +88,15 @@ u64_digits(uint64_t v)
 	    1000000000000000000ull,
 	    10000000000000000000ull,
 	};
-	uint32_t n = 3;
+	uint32_t t = (uint32_t)(64 - __builtin_clzll(v)) * 1233 >> 12;
 
-	while (n < DPV_U64_DIGITS && v >= pow10[n])
-		n++;
-	return n;
+	return t + (v >= pow10[t]);
 }
 
-/* One or two digits (payload types, IPv4 octets, Content-Length 0) without counting. */
-uint32_t
-dpv_fmt_u64(char *out, uint64_t v)
+/* @a v < 1000 (payload types, IPv4 octets, most Content-Lengths) without counting. */
+static inline uint32_t
+fmt_short(char *out, uint32_t v)
 {
-	uint32_t n;
-	char *p;
-
 	if (v < 10) {
 		*out = (char)('0' + v);
 		return 1;
@@ -109,6 +105,19 @@ dpv_fmt_u64(char *out, uint64_t v)
 		memcpy(out, digit_pairs + v * 2, 2);
 		return 2;
 	}
+	*out = (char)('0' + v / 100);
+	memcpy(out + 1, digit_pairs + v % 100 * 2, 2);
+	return 3;
+}
+
+uint32_t
+dpv_fmt_u64(char *out, uint64_t v)
+{
+	uint32_t n;
+	char *p;
+
+	if (v < 1000)
+		return fmt_short(out, (uint32_t)v);
 	n = u64_digits(v);
 	p = out + n;
 	while (v >= 100) {
@@ -241,15 +250,14 @@ dpv_ipv4_parse(struct dpv_str s, uint32_t *out)
 uint32_t
 dpv_ipv4_format(uint32_t ip, char *buf)
 {
-	struct dpv_buf b = DPV_BUF(buf, DPV_IPV4_STRLEN - 1);
+	char *p = buf;
 
 	for (int i = 3; i >= 0; i--) {
-		dpv_buf_u32(&b, (ip >> (8 * i)) & 0xff);
-		if (i > 0)
-			dpv_buf_put(&b, ".", 1);
+		p += fmt_short(p, (ip >> (8 * i)) & 0xff);
+		*p++ = '.';
 	}
-	buf[b.len] = '\0';
-	return b.len;
+	p[-1] = '\0'; /* the last dot */
+	return (uint32_t)(p - 1 - buf);
 }
 
 const char *

@@ -74,14 +74,6 @@ w_copied(char *p, const struct sip_hdr *h, const char *name, uint32_t n)
 	return p + n + h->value.len;
 }
 
-static inline __attribute__((always_inline)) char *
-w_put(char *p, const char *s, uint32_t n)
-{
-	memcpy(p, s, n);
-	return p + n;
-}
-
-#define W_LIT(p, lit)        w_put((p), "" lit, sizeof(lit) - 1)
 #define W_COPIED(p, h, name) w_copied((p), (h), "" name, sizeof(name) - 1)
 /* Bytes of a copied line: "Name: value" CRLF. */
 #define COPIED_LEN(h, name) (sizeof(name) - 1 + (uint64_t)(h)->value.len + 2)
@@ -134,38 +126,38 @@ sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t 
 		memcpy(p, status.p, status.len);
 		p += status.len;
 	} else {
-		p = W_LIT(p, "SIP/2.0 ");
+		p = DPV_PUT_LIT(p, "SIP/2.0 ");
 		*p++ = (char)('0' + code / 100);
 		*p++ = (char)('0' + code / 10 % 10);
 		*p++ = (char)('0' + code % 10);
 		*p++ = ' ';
 		memcpy(p, phrase.p, phrase.len);
-		p = W_LIT(p + phrase.len, "\r\n");
+		p = DPV_PUT_LIT(p + phrase.len, "\r\n");
 	}
 	for (h = via; h; h = sip_msg_hdr_next(req, h)) /* every Via line, in order */
-		p = W_LIT(W_COPIED(p, h, "Via: "), "\r\n");
-	p = W_LIT(W_COPIED(p, from, "From: "), "\r\n");
+		p = DPV_PUT_LIT(W_COPIED(p, h, "Via: "), "\r\n");
+	p = DPV_PUT_LIT(W_COPIED(p, from, "From: "), "\r\n");
 	p = W_COPIED(p, to, "To: ");
 	if (tag) {
-		p = W_LIT(p, ";tag=");
+		p = DPV_PUT_LIT(p, ";tag=");
 		memcpy(p, to_tag.p, to_tag.len);
 		p += to_tag.len;
 	}
-	p = W_LIT(p, "\r\n");
-	p = W_LIT(W_COPIED(p, cid, "Call-ID: "), "\r\n");
-	p = W_LIT(W_COPIED(p, cseq, "CSeq: "), "\r\n");
+	p = DPV_PUT_LIT(p, "\r\n");
+	p = DPV_PUT_LIT(W_COPIED(p, cid, "Call-ID: "), "\r\n");
+	p = DPV_PUT_LIT(W_COPIED(p, cseq, "CSeq: "), "\r\n");
 	if (extra.len) {
 		memcpy(p, extra.p, extra.len);
 		p += extra.len;
 	}
 	if (ctype) {
-		p = W_LIT(p, "Content-Type: ");
+		p = DPV_PUT_LIT(p, "Content-Type: ");
 		memcpy(p, content_type.p, content_type.len);
-		p = W_LIT(p + content_type.len, "\r\n");
+		p = DPV_PUT_LIT(p + content_type.len, "\r\n");
 	}
-	p = W_LIT(p, "Content-Length: ");
+	p = DPV_PUT_LIT(p, "Content-Length: ");
 	memcpy(p, cl, cl_len);
-	p = W_LIT(p + cl_len, "\r\n\r\n");
+	p = DPV_PUT_LIT(p + cl_len, "\r\n\r\n");
 	if (body.len) {
 		memcpy(p, body.p, body.len);
 		p += body.len;

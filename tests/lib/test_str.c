@@ -63,6 +63,17 @@ Test(str, ipv4_parse_and_format)
 	cr_assert_str_eq(buf, "255.255.255.255");
 	dpv_ipv4_format(0, buf);
 	cr_assert_str_eq(buf, "0.0.0.0");
+	/* every octet value in every position, against printf */
+	for (uint32_t i = 0; i < 4 * 256; i++) {
+		char want[DPV_IPV4_STRLEN];
+		uint32_t a =
+		    (i & 0xff) << (8 * (i >> 8)) | (0x01020304u & ~(0xffu << (8 * (i >> 8))));
+
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", a >> 24, a >> 16 & 0xff, a >> 8 & 0xff,
+		         a & 0xff);
+		cr_assert_eq(dpv_ipv4_format(a, buf), strlen(want));
+		cr_assert_str_eq(buf, want);
+	}
 }
 
 Test(str, buf_refuses_what_does_not_fit_and_says_so_once)
