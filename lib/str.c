@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
+
 #include "dpv.h"
 
 static inline uint8_t
@@ -59,7 +61,8 @@ static const char digit_pairs[200] = "00010203040506070809"
                                      "80818283848586878889"
                                      "90919293949596979899";
 
-/* Digits of @a v: most values on the message path are short, so count up from one. */
+/* Digits of @a v (> 0): floor(log10) from the bit length (1233 / 4096 ~ log10(2)), one
+ * less when @a v is below that power of ten. */
 static inline uint32_t
 u64_digits(uint64_t v)
 {
@@ -85,19 +88,38 @@ u64_digits(uint64_t v)
 	    1000000000000000000ull,
 	    10000000000000000000ull,
 	};
-	uint32_t n = 1;
+	uint32_t t = (uint32_t)(64 - __builtin_clzll(v)) * 1233 >> 12;
 
-	while (n < DPV_U64_DIGITS && v >= pow10[n])
-		n++;
-	return n;
+	return t + (v >= pow10[t]);
+}
+
+/* @a v < 1000 (payload types, IPv4 octets, most Content-Lengths) without counting. */
+static inline uint32_t
+fmt_short(char *out, uint32_t v)
+{
+	if (v < 10) {
+		*out = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		memcpy(out, digit_pairs + v * 2, 2);
+		return 2;
+	}
+	*out = (char)('0' + v / 100);
+	memcpy(out + 1, digit_pairs + v % 100 * 2, 2);
+	return 3;
 }
 
 uint32_t
 dpv_fmt_u64(char *out, uint64_t v)
 {
-	uint32_t n = u64_digits(v);
-	char *p = out + n;
+	uint32_t n;
+	char *p;
 
+	if (v < 1000)
+		return fmt_short(out, (uint32_t)v);
+	n = u64_digits(v);
+	p = out + n;
 	while (v >= 100) {
 		uint32_t i = (uint32_t)(v % 100) * 2;
 
@@ -130,19 +152,34 @@ dpv_buf_u64(struct dpv_buf *b, uint64_t v)
 	dpv_buf_put(b, tmp, dpv_fmt_u64(tmp, v));
 }
 
+/*
+ * The 8 hex digits of @a x, most significant first, as the bytes of the result in memory
+ * order: each nibble spread to a byte, then '0'..'9' or 'a'..'f' for all 8 at once (a nibble
+ * above 9 carries into bit 4 when 6 is added: it gets 'a' - '0' - 10 more).
+ */
+static inline uint64_t
+hex8(uint32_t x)
+{
+	uint64_t v = x;
+
+	v = (v | v << 16) & 0x0000ffff0000ffffull;
+	v = (v | v << 8) & 0x00ff00ff00ff00ffull;
+	v = (v | v << 4) & 0x0f0f0f0f0f0f0f0full; /* byte i: nibble i */
+	v += 0x3030303030303030ull +
+	     (((v + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull) * ('a' - '0' - 10);
+	return rte_cpu_to_be_64(v); /* nibble 7 first */
+}
+
 void
 dpv_buf_hex(struct dpv_buf *b, uint64_t v, unsigned digits)
 {
-	static const char hex[16] = "0123456789abcdef";
-	char tmp[16];
+	uint64_t w[2] = {hex8((uint32_t)(v >> 32)), hex8((uint32_t)v)};
 
-	if (digits == 0 || digits > sizeof(tmp)) {
+	if (digits == 0 || digits > sizeof(w)) {
 		b->over = true;
 		return;
 	}
-	for (unsigned i = digits; i > 0; i--, v >>= 4)
-		tmp[i - 1] = hex[v & 0xf];
-	dpv_buf_put(b, tmp, digits);
+	dpv_buf_put(b, (const char *)w + sizeof(w) - digits, digits);
 }
 
 uint32_t
@@ -213,15 +250,14 @@ dpv_ipv4_parse(struct dpv_str s, uint32_t *out)
 uint32_t
 dpv_ipv4_format(uint32_t ip, char *buf)
 {
-	struct dpv_buf b = DPV_BUF(buf, DPV_IPV4_STRLEN - 1);
+	char *p = buf;
 
 	for (int i = 3; i >= 0; i--) {
-		dpv_buf_u32(&b, (ip >> (8 * i)) & 0xff);
-		if (i > 0)
-			dpv_buf_put(&b, ".", 1);
+		p += fmt_short(p, (ip >> (8 * i)) & 0xff);
+		*p++ = '.';
 	}
-	buf[b.len] = '\0';
-	return b.len;
+	p[-1] = '\0'; /* the last dot */
+	return (uint32_t)(p - 1 - buf);
 }
 
 const char *

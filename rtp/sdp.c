@@ -884,56 +884,109 @@ w_end(struct dpv_buf *w)
 	return n;
 }
 
-static const char *
+static struct dpv_str
 dir_name(enum rtp_dir d)
 {
 	switch (d) {
 	case RTP_DIR_SENDONLY:
-		return "sendonly";
+		return DPV_STR_LIT("sendonly");
 	case RTP_DIR_RECVONLY:
-		return "recvonly";
+		return DPV_STR_LIT("recvonly");
 	case RTP_DIR_INACTIVE:
-		return "inactive";
+		return DPV_STR_LIT("inactive");
 	default:
-		return "sendrecv";
+		return DPV_STR_LIT("sendrecv");
 	}
 }
 
 /*
- * Every writer below appends fragments and integers by table (dpv_buf_*): an answer is
- * written per call on a signaling lcore, where vsnprintf was nine tenths of writing one
- * (bench/RESULTS.md, issue 11).
+ * Every writer below appends fragments and integers by table: an answer is written per call
+ * on a signaling lcore, where vsnprintf was nine tenths of writing one (bench/RESULTS.md,
+ * issue 11). The pieces of known bounds (all but the offer's t= and rejected m= lines) go
+ * into a local buffer with plain copies and then into the caller's in one put: one check of
+ * room for a dozen pieces.
  */
+
+/* The session lines up to t='s value: their fixed text, the longest numbers and address. */
+#define SESSION_TEXT "v=0\r\no=dpvoip   IN IP4 \r\ns=dpvoip\r\nc=IN IP4 \r\nt="
+#define SESSION_MAX  (sizeof(SESSION_TEXT) + 2 * DPV_U64_DIGITS + 2 * DPV_IPV4_STRLEN)
+
 static void
 w_session(struct dpv_buf *w, uint32_t ip, uint64_t sess_id, uint64_t sess_version,
           struct dpv_str timing)
 {
-	char addr[DPV_IPV4_STRLEN];
-	struct dpv_str a = {addr, dpv_ipv4_format(ip, addr)};
+	char t[SESSION_MAX], *p = t, *addr;
+	uint32_t n;
 
-	dpv_buf_cstr(w, "v=0\r\no=dpvoip ");
-	dpv_buf_u64(w, sess_id);
-	dpv_buf_cstr(w, " ");
-	dpv_buf_u64(w, sess_version);
-	dpv_buf_cstr(w, " IN IP4 ");
-	dpv_buf_str(w, a);
-	dpv_buf_cstr(w, "\r\ns=dpvoip\r\nc=IN IP4 ");
-	dpv_buf_str(w, a);
-	dpv_buf_cstr(w, "\r\nt=");
+	p = DPV_PUT_LIT(p, "v=0\r\no=dpvoip ");
+	p += dpv_fmt_u64(p, sess_id);
+	*p++ = ' ';
+	p += dpv_fmt_u64(p, sess_version);
+	p = DPV_PUT_LIT(p, " IN IP4 ");
+	addr = p;
+	n = dpv_ipv4_format(ip, addr);
+	p = DPV_PUT_LIT(p + n, "\r\ns=dpvoip\r\nc=IN IP4 ");
+	p = DPV_PUT_LIT(dpv_put(p, addr, n), "\r\nt=");
+	dpv_buf_put(w, t, (uint32_t)(p - t));
 	dpv_buf_str(w, timing);
 	dpv_buf_cstr(w, "\r\n");
 }
+
+/* The longest telephone-event fmtp an answer repeats. */
+#define TE_FMTP_MAX 64
 
 /* A telephone-event fmtp we can repeat: events and ranges only ("0-15,66"). */
 static bool
 te_fmtp_ok(struct dpv_str s)
 {
-	if (s.len == 0 || s.len > 64)
+	if (s.len == 0 || s.len > TE_FMTP_MAX)
 		return false;
 	for (uint32_t i = 0; i < s.len; i++)
 		if (!((s.p[i] >= '0' && s.p[i] <= '9') || s.p[i] == ',' || s.p[i] == '-'))
 			return false;
 	return true;
+}
+
+/* The accepted m= section: its text, six numbers, the fmtp and the direction at their longest. */
+#define ANSWER_MEDIA_MAX                                                                           \
+	(sizeof("m=audio  RTP/AVP  \r\na=rtpmap: PCMU/8000\r\na=rtpmap: telephone-event/8000\r\n"  \
+	        "a=fmtp: \r\na=ptime:20\r\na=\r\na=rtcp-mux\r\n") +                                \
+	 6 * DPV_U64_DIGITS + TE_FMTP_MAX + sizeof("sendrecv"))
+
+static void
+w_answer_media(struct dpv_buf *w, const struct rtp_sdp_neg *neg, uint16_t local_port)
+{
+	char t[ANSWER_MEDIA_MAX], *p = t;
+	struct dpv_str dir = dir_name(neg->answer_dir);
+
+	p = DPV_PUT_LIT(p, "m=audio ");
+	p += dpv_fmt_u64(p, local_port);
+	p = DPV_PUT_LIT(p, " RTP/AVP ");
+	p += dpv_fmt_u64(p, neg->pt);
+	if (neg->te_pt >= 0) {
+		*p++ = ' ';
+		p += dpv_fmt_u64(p, (uint32_t)neg->te_pt);
+	}
+	p = DPV_PUT_LIT(p, "\r\na=rtpmap:");
+	p += dpv_fmt_u64(p, neg->pt);
+	p = neg->codec == RTP_PT_PCMU ? DPV_PUT_LIT(p, " PCMU/8000\r\n")
+	                              : DPV_PUT_LIT(p, " PCMA/8000\r\n");
+	if (neg->te_pt >= 0) {
+		p = DPV_PUT_LIT(p, "a=rtpmap:");
+		p += dpv_fmt_u64(p, (uint32_t)neg->te_pt);
+		p = DPV_PUT_LIT(p, " telephone-event/8000\r\n");
+		if (te_fmtp_ok(neg->te_fmtp)) {
+			p = DPV_PUT_LIT(p, "a=fmtp:");
+			p += dpv_fmt_u64(p, (uint32_t)neg->te_pt);
+			*p++ = ' ';
+			p = DPV_PUT_LIT(dpv_put(p, neg->te_fmtp.p, neg->te_fmtp.len), "\r\n");
+		}
+	}
+	p = DPV_PUT_LIT(p, "a=ptime:20\r\na=");
+	p = DPV_PUT_LIT(dpv_put(p, dir.p, dir.len), "\r\n");
+	if (neg->rtcp_mux)
+		p = DPV_PUT_LIT(p, "a=rtcp-mux\r\n"); /* RFC 5761 5.1.1: accepted */
+	dpv_buf_put(w, t, (uint32_t)(p - t));
 }
 
 int
@@ -952,45 +1005,18 @@ rtp_sdp_write_answer(char *buf, size_t cap, const struct rtp_sdp *offer,
 	for (unsigned i = 0; i < offer->nb_media; i++) {
 		const struct rtp_sdp_media *m = &offer->media[i];
 
-		if (i != neg->media) {
-			/* Rejected: same media, proto and formats, port 0. */
-			dpv_buf_cstr(&w, "m=");
-			dpv_buf_str(&w, m->type);
-			dpv_buf_cstr(&w, " 0 ");
-			dpv_buf_str(&w, m->proto);
-			dpv_buf_cstr(&w, " ");
-			dpv_buf_str(&w, m->fmts);
-			dpv_buf_cstr(&w, "\r\n");
+		if (i == neg->media) {
+			w_answer_media(&w, neg, local_port);
 			continue;
 		}
-		dpv_buf_cstr(&w, "m=audio ");
-		dpv_buf_u32(&w, local_port);
-		dpv_buf_cstr(&w, " RTP/AVP ");
-		dpv_buf_u32(&w, neg->pt);
-		if (neg->te_pt >= 0) {
-			dpv_buf_cstr(&w, " ");
-			dpv_buf_u32(&w, (uint32_t)neg->te_pt);
-		}
-		dpv_buf_cstr(&w, "\r\na=rtpmap:");
-		dpv_buf_u32(&w, neg->pt);
-		dpv_buf_cstr(&w, neg->codec == RTP_PT_PCMU ? " PCMU/8000\r\n" : " PCMA/8000\r\n");
-		if (neg->te_pt >= 0) {
-			dpv_buf_cstr(&w, "a=rtpmap:");
-			dpv_buf_u32(&w, (uint32_t)neg->te_pt);
-			dpv_buf_cstr(&w, " telephone-event/8000\r\n");
-			if (te_fmtp_ok(neg->te_fmtp)) {
-				dpv_buf_cstr(&w, "a=fmtp:");
-				dpv_buf_u32(&w, (uint32_t)neg->te_pt);
-				dpv_buf_cstr(&w, " ");
-				dpv_buf_str(&w, neg->te_fmtp);
-				dpv_buf_cstr(&w, "\r\n");
-			}
-		}
-		dpv_buf_cstr(&w, "a=ptime:20\r\na=");
-		dpv_buf_cstr(&w, dir_name(neg->answer_dir));
+		/* Rejected: same media, proto and formats, port 0. */
+		dpv_buf_cstr(&w, "m=");
+		dpv_buf_str(&w, m->type);
+		dpv_buf_cstr(&w, " 0 ");
+		dpv_buf_str(&w, m->proto);
+		dpv_buf_cstr(&w, " ");
+		dpv_buf_str(&w, m->fmts);
 		dpv_buf_cstr(&w, "\r\n");
-		if (neg->rtcp_mux)
-			dpv_buf_cstr(&w, "a=rtcp-mux\r\n"); /* RFC 5761 5.1.1: accepted */
 	}
 	return w_end(&w);
 }

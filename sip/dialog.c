@@ -32,15 +32,42 @@ bool
 ua_dlg_set(struct ua_sess *s, enum ua_dlg_field f, struct dpv_str v)
 {
 	struct ua_dialog *d = &s->dlg;
-	uint32_t off = dlg_off(d, f), old = d->dlen[f] + 1u, end = dlg_off(d, DF_MAX);
+	uint32_t off = 0, end = 0, old = d->dlen[f] + 1u;
 
+	for (int i = 0; i < DF_MAX; i++) { /* dlg_off() of f and of the end, in one walk */
+		if (i == (int)f)
+			off = end;
+		end += d->dlen[i] + 1u;
+	}
 	if (end - old + v.len + 1u > sizeof(d->arena))
 		return false;
-	memmove(d->arena + off + v.len + 1, d->arena + off + old, end - off - old);
+	if (v.len + 1u != old)
+		memmove(d->arena + off + v.len + 1, d->arena + off + old, end - off - old);
 	if (v.len)
 		memcpy(d->arena + off, v.p, v.len);
 	d->arena[off + v.len] = '\0';
 	d->dlen[f] = (uint16_t)v.len;
+	return true;
+}
+
+/* Every field at once, back to back (a new dialog: nothing to move); false when they do not
+ * fit, with the dialog left empty. */
+static bool
+dlg_set_all(struct ua_dialog *d, const struct dpv_str v[DF_MAX])
+{
+	uint32_t off = 0;
+
+	for (int i = 0; i < DF_MAX; i++) {
+		if (off + v[i].len + 1u > sizeof(d->arena)) {
+			memset(d->dlen, 0, sizeof(d->dlen));
+			return false;
+		}
+		if (v[i].len)
+			memcpy(d->arena + off, v[i].p, v[i].len);
+		d->arena[off + v[i].len] = '\0';
+		d->dlen[i] = (uint16_t)v[i].len;
+		off += v[i].len + 1u;
+	}
 	return true;
 }
 
@@ -78,14 +105,15 @@ ua_dlg_set_target(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m)
 	}
 }
 
-bool
-ua_dlg_set_route(struct ua_sess *s, const struct sip_msg *m, bool reverse)
+/* The route set of @a m's Record-Route values (reversed for the UAC) into @a route
+ * (UA_DLG_MAX), and its first hop; false when it does not fit. */
+static bool
+route_set(const struct sip_msg *m, bool reverse, char *route, struct dpv_str *set,
+          struct dpv_str *first)
 {
 	struct dpv_str v[MAX_RR];
-	char route[UA_DLG_MAX];
-	struct dpv_buf b = DPV_BUF(route, sizeof(route) - 1);
+	struct dpv_buf b = DPV_BUF(route, UA_DLG_MAX - 1);
 	struct sip_list_iter it;
-	struct sip_naddr na;
 	unsigned n = 0;
 
 	sip_list_iter_init(&it, m, SIP_HDR_RECORD_ROUTE);
@@ -96,27 +124,53 @@ ua_dlg_set_route(struct ua_sess *s, const struct sip_msg *m, bool reverse)
 			dpv_buf_put(&b, ", ", 2);
 		dpv_buf_str(&b, v[reverse ? n - 1 - i : i]);
 	}
-	if (dpv_buf_end(&b) < 0 || !ua_dlg_set(s, DF_ROUTE, (struct dpv_str){route, b.len}))
-		return false;
-	if (n > 0 && sip_naddr_parse(v[reverse ? n - 1 : 0], &na) == 0)
+	*set = (struct dpv_str){route, b.len};
+	*first = n > 0 ? v[reverse ? n - 1 : 0] : DPV_STR_NULL;
+	return dpv_buf_end(&b) >= 0;
+}
+
+/* With a route set, in-dialog requests go to its first hop @a first. */
+static void
+route_peer(struct ua_sess *s, struct dpv_str first)
+{
+	struct sip_naddr na;
+
+	if (first.len > 0 && sip_naddr_parse(first, &na) == 0)
 		set_peer(s, &na.uri);
+}
+
+bool
+ua_dlg_set_route(struct ua_sess *s, const struct sip_msg *m, bool reverse)
+{
+	char route[UA_DLG_MAX];
+	struct dpv_str set, first;
+
+	if (!route_set(m, reverse, route, &set, &first) || !ua_dlg_set(s, DF_ROUTE, set))
+		return false;
+	route_peer(s, first);
 	return true;
 }
 
 bool
 ua_dlg_init_uas(struct sip_ua *ua, struct ua_sess *s, const struct sip_msg *m, struct dpv_str ltag)
 {
+	char route[UA_DLG_MAX];
+	struct dpv_str v[DF_MAX], first;
+
 	memcpy(s->dlg.ltag, ltag.p, ltag.len);
 	s->dlg.ltag_len = (uint16_t)ltag.len;
 	/* In-dialog requests go to the source, unless a route set or, without one, the Contact
 	 * says otherwise. */
 	s->dlg.peer_ip = ua->src_ip;
 	s->dlg.peer_port = ua->src_port;
-	if (!ua_dlg_set(s, DF_CALLID, m->call_id) || !ua_dlg_set(s, DF_REMOTE_TAG, m->from.tag) ||
-	    !ua_dlg_set(s, DF_REMOTE_NAMEADDR, m->from.raw) ||
-	    !ua_dlg_set(s, DF_LOCAL_NAMEADDR, m->to.raw) ||
-	    !ua_dlg_set(s, DF_TARGET, m->from.uri.raw) || !ua_dlg_set_route(s, m, false))
+	v[DF_CALLID] = m->call_id;
+	v[DF_REMOTE_TAG] = m->from.tag;
+	v[DF_REMOTE_NAMEADDR] = m->from.raw;
+	v[DF_LOCAL_NAMEADDR] = m->to.raw;
+	v[DF_TARGET] = m->from.uri.raw;
+	if (!route_set(m, false, route, &v[DF_ROUTE], &first) || !dlg_set_all(&s->dlg, v))
 		return false;
+	route_peer(s, first);
 	s->dlg.remote_nameaddr_tagged = true;
 	ua_dlg_set_target(ua, s, m);
 	s->dlg.remote_cseq = m->cseq;

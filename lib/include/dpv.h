@@ -111,6 +111,18 @@ uint32_t dpv_str_copy(char *dst, size_t cap, struct dpv_str s);
  *  never on the signaling packet path: see tools/check_packet_path.sh). */
 void dpv_buf_printf(struct dpv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/** Copy @a n bytes to @a p and return their end: for a writer that checked its room once
+ *  for a bounded sequence of pieces (a dpv_buf checks it for every piece). */
+static inline char *
+dpv_put(char *p, const void *s, uint32_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/** dpv_put() of a string literal, its length known at compile time. */
+#define DPV_PUT_LIT(p, lit) dpv_put((p), "" lit, sizeof(lit) - 1)
+
 /** Bytes written, or -1 when something did not fit. */
 static inline int
 dpv_buf_end(const struct dpv_buf *b)

@@ -63,6 +63,17 @@ Test(str, ipv4_parse_and_format)
 	cr_assert_str_eq(buf, "255.255.255.255");
 	dpv_ipv4_format(0, buf);
 	cr_assert_str_eq(buf, "0.0.0.0");
+	/* every octet value in every position, against printf */
+	for (uint32_t i = 0; i < 4 * 256; i++) {
+		char want[DPV_IPV4_STRLEN];
+		uint32_t a =
+		    (i & 0xff) << (8 * (i >> 8)) | (0x01020304u & ~(0xffu << (8 * (i >> 8))));
+
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", a >> 24, a >> 16 & 0xff, a >> 8 & 0xff,
+		         a & 0xff);
+		cr_assert_eq(dpv_ipv4_format(a, buf), strlen(want));
+		cr_assert_str_eq(buf, want);
+	}
 }
 
 Test(str, buf_refuses_what_does_not_fit_and_says_so_once)
@@ -120,7 +131,10 @@ Test(str, fmt_u64_every_width_and_boundary)
 			p *= 10;
 		}
 	}
-	/* and a spread of values against printf (xorshift64: repeatable) */
+	/* every value up to 100000 (the short fast paths and their ends), then a spread of
+	 * values against printf (xorshift64: repeatable) */
+	for (uint64_t v = 0; v <= 100000; v++)
+		expect_u64(v);
 	for (uint64_t x = 88172645463325252ull, i = 0; i < 100000; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -186,6 +200,22 @@ Test(str, buf_hex_every_width)
 		b = DPV_BUF(out, d - 1);
 		dpv_buf_hex(&b, v, d);
 		cr_assert_eq(dpv_buf_end(&b), -1, "width %u in %u", d, d - 1);
+	}
+	/* every nibble value in every position, at every width, against printf */
+	for (uint64_t x = 88172645463325252ull, i = 0; i < 20000; i++) {
+		struct dpv_buf b = DPV_BUF(out, sizeof(out));
+		unsigned d = 1 + i % 16;
+		uint64_t y = i < 256 ? 0x1111111111111111ull * (i & 0xf) ^ (i >> 4) : x;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		snprintf(want, sizeof(want), "%0*llx", (int)d,
+		         (unsigned long long)(d == 16 ? y : y & ((1ull << (4 * d)) - 1)));
+		dpv_buf_hex(&b, y, d);
+		cr_assert_eq(dpv_buf_end(&b), (int)d);
+		cr_assert_eq(memcmp(out, want, d), 0, "%016llx width %u: %s", (unsigned long long)y,
+		             d, want);
 	}
 	struct dpv_buf b = DPV_BUF(out, sizeof(out));
 

@@ -1004,3 +1004,81 @@ Test(sdp, sse2_and_scalar_parsers_agree_on_mutations)
 	}
 	cr_expect_geq(diff_cases, 230000, "only %u cases", diff_cases);
 }
+
+/* The answer as printf writes it: the writer's bounded pieces must give these bytes. */
+static int
+ref_answer(char *o, size_t cap, const struct rtp_sdp_neg *n, uint32_t ip, uint16_t port,
+           uint64_t id, uint64_t ver)
+{
+	static const char *const dirs[] = {[RTP_DIR_SENDONLY] = "sendonly",
+	                                   [RTP_DIR_RECVONLY] = "recvonly",
+	                                   [RTP_DIR_INACTIVE] = "inactive",
+	                                   [RTP_DIR_SENDRECV] = "sendrecv"};
+	char a[16];
+	size_t k;
+	bool fmtp = n->te_fmtp.len > 0 && n->te_fmtp.len <= 64;
+
+	snprintf(a, sizeof(a), "%u.%u.%u.%u", ip >> 24, ip >> 16 & 0xff, ip >> 8 & 0xff, ip & 0xff);
+	k = (size_t)snprintf(o, cap,
+	                     "v=0\r\no=dpvoip %llu %llu IN IP4 %s\r\ns=dpvoip\r\nc=IN IP4 %s\r\n"
+	                     "t=0 0\r\nm=video 0 RTP/AVP 31\r\nm=audio %u RTP/AVP %u",
+	                     (unsigned long long)id, (unsigned long long)ver, a, a, port, n->pt);
+	if (n->te_pt >= 0)
+		k += (size_t)snprintf(o + k, cap - k, " %d", n->te_pt);
+	k += (size_t)snprintf(o + k, cap - k, "\r\na=rtpmap:%u %s/8000\r\n", n->pt,
+	                      n->codec == RTP_PT_PCMU ? "PCMU" : "PCMA");
+	if (n->te_pt >= 0)
+		k += (size_t)snprintf(o + k, cap - k, "a=rtpmap:%d telephone-event/8000\r\n",
+		                      n->te_pt);
+	if (n->te_pt >= 0 && fmtp)
+		k += (size_t)snprintf(o + k, cap - k, "a=fmtp:%d %.*s\r\n", n->te_pt,
+		                      (int)n->te_fmtp.len, n->te_fmtp.p);
+	k += (size_t)snprintf(o + k, cap - k, "a=ptime:20\r\na=%s\r\n%s", dirs[n->answer_dir],
+	                      n->rtcp_mux ? "a=rtcp-mux\r\n" : "");
+	return (int)k;
+}
+
+Test(sdp, answer_writer_against_printf)
+{
+	static const char offer[] = "v=0\r\no=- 1 1 IN IP4 198.18.0.2\r\ns=-\r\nc=IN IP4 198.18.0.2"
+	                            "\r\nt=0 0\r\nm=video 5000 RTP/AVP 31\r\n"
+	                            "m=audio 6000 RTP/AVP 0 8 101\r\n";
+	static const char fmtp65[] =
+	    "0-10,11-20,21-30,31-40,41-50,51-60,61-70,71-80,81-90,91-99,123456";
+	static const struct dpv_str fmtps[] = {
+	    DPV_STR_NULL, DPV_STR_LIT("0-16"), {fmtp65, sizeof(fmtp65) - 2}, DPV_STR_LIT(fmtp65)};
+	static const uint32_t ips[] = {0, 0x0A000001u, 0xC0A86464u, UINT32_MAX};
+	static const uint64_t ids[] = {0, 9, 10, 999, 1000, 4294967296ull, UINT64_MAX};
+	static const int16_t tes[] = {-1, 0, 96, 101, 127};
+	char buf[1024], want[1024];
+	unsigned i = 0;
+
+	cr_assert_eq(sizeof(fmtp65) - 1, 65);
+	cr_assert_eq(parse(offer), RTP_SDP_OK);
+	cr_assert_eq(rtp_sdp_negotiate(&sdp, &neg), RTP_SDP_OK);
+	for (unsigned t = 0; t < 5; t++)
+		for (unsigned f = 0; f < 4; f++)
+			for (unsigned d = RTP_DIR_SENDRECV; d <= RTP_DIR_INACTIVE; d++, i++) {
+				struct rtp_sdp_neg n = neg;
+				uint32_t ip = ips[i % 4];
+				uint16_t port = (uint16_t)(i * 7919u);
+				uint64_t id = ids[i % 7], ver = ids[(i + 3) % 7];
+				int len, w;
+
+				n.te_pt = tes[t];
+				n.te_fmtp = fmtps[f];
+				n.answer_dir = (enum rtp_dir)d;
+				n.codec = i & 1 ? RTP_PT_PCMA : RTP_PT_PCMU;
+				n.pt = (uint8_t)(i & 1 ? 8 : i % 128);
+				n.rtcp_mux = i & 2;
+				len = rtp_sdp_write_answer(buf, sizeof(buf), &sdp, &n, ip, port, id,
+				                           ver);
+				w = ref_answer(want, sizeof(want), &n, ip, port, id, ver);
+				cr_assert_eq(len, w, "case %u: %d, want %d:\n%s", i, len, w, want);
+				cr_assert_str_eq(buf, want, "case %u", i);
+				for (int cap = 0; cap <= len; cap++)
+					cr_assert_eq(rtp_sdp_write_answer(buf, (size_t)cap, &sdp,
+					                                  &n, ip, port, id, ver),
+					             -1, "case %u cap %d", i, cap);
+			}
+}

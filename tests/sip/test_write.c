@@ -284,3 +284,131 @@ Test(write, reject_415_lists_accept)
 	cr_assert_eq(n, (int)sizeof(exp) - 1, "got:\n%.*s", n > 0 ? n : 0, buf);
 	cr_assert_eq(memcmp(buf, exp, (size_t)n), 0, "got:\n%.*s", n, buf);
 }
+
+/*
+ * What a response to @a m is, composed the plain way (snprintf, the lines one by one): the
+ * writer's ready status lines and its copies of whole request lines must give these bytes.
+ */
+static int
+ref_response(char *o, size_t cap, const struct sip_msg *m, uint16_t code, const char *reason,
+             struct dpv_str tag, struct dpv_str extra, struct dpv_str body, struct dpv_str ctype)
+{
+	static const struct {
+		enum sip_hdr_type type;
+		const char *name;
+	} copy[] = {{SIP_HDR_VIA, "Via"},
+	            {SIP_HDR_FROM, "From"},
+	            {SIP_HDR_TO, "To"},
+	            {SIP_HDR_CALL_ID, "Call-ID"},
+	            {SIP_HDR_CSEQ, "CSeq"}};
+	size_t n = (size_t)snprintf(o, cap, "SIP/2.0 %u %s\r\n", code,
+	                            reason ? reason : sip_status_phrase(code));
+
+	for (unsigned i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+		for (const struct sip_hdr *h = sip_msg_hdr(m, copy[i].type); h;
+		     h = copy[i].type == SIP_HDR_VIA ? sip_msg_hdr_next(m, h) : NULL) {
+			bool t = copy[i].type == SIP_HDR_TO && tag.len && !m->to.has_tag;
+
+			n += (size_t)snprintf(o + n, cap - n, "%s: %.*s%s%.*s\r\n", copy[i].name,
+			                      (int)h->value.len, h->value.p, t ? ";tag=" : "",
+			                      t ? (int)tag.len : 0, t ? tag.p : "");
+		}
+	n += (size_t)snprintf(o + n, cap - n, "%.*s", (int)extra.len, extra.len ? extra.p : "");
+	if (body.len && ctype.len)
+		n += (size_t)snprintf(o + n, cap - n, "Content-Type: %.*s\r\n", (int)ctype.len,
+		                      ctype.p);
+	n += (size_t)snprintf(o + n, cap - n, "Content-Length: %u\r\n\r\n%.*s", body.len,
+	                      (int)body.len, body.len ? body.p : "");
+	return (int)n;
+}
+
+static void
+expect_as_ref(const struct sip_msg *m, uint16_t code, const char *reason, struct dpv_str tag,
+              struct dpv_str extra, struct dpv_str body, struct dpv_str ctype)
+{
+	static char want[4096];
+	int w = ref_response(want, sizeof(want), m, code, reason, tag, extra, body, ctype);
+	int n = sip_write_response(buf, sizeof(buf), m, code, reason, tag, extra, body, ctype);
+
+	cr_assert_eq(n, w, "code %u: %d bytes, want %d:\n%s", code, n, w, want);
+	cr_assert_eq(memcmp(buf, want, (size_t)n), 0, "code %u:\n%.*s\nwant:\n%s", code, n, buf,
+	             want);
+}
+
+Test(write, status_lines_every_code)
+{
+	cr_assert_eq(sip_parse(invite, sizeof(invite) - 1, &req), 0);
+	for (unsigned code = 100; code <= 699; code++) {
+		expect_as_ref(&req, (uint16_t)code, NULL, S("t1"), DPV_STR_NULL, DPV_STR_NULL,
+		              DPV_STR_NULL);
+		expect_as_ref(&req, (uint16_t)code, "Custom Reason", DPV_STR_NULL,
+		              S("Allow: INVITE\r\n"), S("v=0\r\n"), S("application/sdp"));
+	}
+	/* a reason given replaces even a ready line's phrase */
+	cr_assert_gt(sip_write_response(buf, sizeof(buf), &req, 200, "Fine", DPV_STR_NULL,
+	                                DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL),
+	             0);
+	cr_assert_eq(memcmp(buf, "SIP/2.0 200 Fine\r\n", 18), 0);
+}
+
+/* Lines copied whole only when the request wrote "Name: value"; other spellings are rewritten. */
+Test(write, request_spellings)
+{
+	static const char *const reqs[] = {
+	    /* canonical */
+	    "BYE sip:b@e SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@e>;tag=1\r\n"
+	    "To: <sip:b@e>;tag=2\r\nCall-ID: c\r\nCSeq: 2 BYE\r\n\r\n",
+	    /* other case, no space, more space, tabs, space before the colon */
+	    "BYE sip:b@e SIP/2.0\r\nVIA:SIP/2.0/UDP h;branch=z9hG4bK1\r\nfrom:  <sip:a@e>;tag=1\r\n"
+	    "TO :<sip:b@e>\r\ncall-id:\tc \r\ncseq : 2 BYE\r\n\r\n",
+	    /* compact forms, a Via list over two lines, a folded To */
+	    "INVITE sip:b@e SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1,SIP/2.0/UDP g\r\n"
+	    "Via: SIP/2.0/UDP k;branch=z9hG4bK3\r\nf: <sip:a@e>;tag=1\r\nt: B\r\n <sip:b@e>\r\n"
+	    "i: c@h\r\nCSeq: 1 INVITE\r\nl: 0\r\n\r\n",
+	    /* a name that is longer than the canonical one only by what follows */
+	    "BYE sip:b@e SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom:<sip:a@e>;tag=1\r\n"
+	    "To:  <sip:b@e>\r\nCall-ID:c\r\nCSeq:2 BYE\r\n\r\n",
+	};
+
+	for (unsigned i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		cr_assert_eq(sip_parse(reqs[i], (uint32_t)strlen(reqs[i]), &req), 0, "request %u",
+		             i);
+		expect_as_ref(&req, 200, NULL, S("tt"), DPV_STR_NULL, DPV_STR_NULL, DPV_STR_NULL);
+		expect_as_ref(&req, 487, NULL, DPV_STR_NULL, S("X: y\r\n"), S("hi"),
+		              S("text/plain"));
+		expect_as_ref(&req, 606, NULL, S("tt"), DPV_STR_NULL, S("hi"), DPV_STR_NULL);
+	}
+}
+
+/* A response with everything: extra lines, a body. */
+static int
+write_full(uint32_t cap, uint16_t code, const char *reason)
+{
+	return sip_write_response(buf, cap, &req, code, reason, S("a6c85cf"),
+	                          S("Contact: <sip:bob@192.0.2.4>\r\n"), S("v=0\r\n"),
+	                          S("application/sdp"));
+}
+
+/* In every cap up to its length: one that does not fit writes nothing and says so. */
+static void
+expect_cut(uint16_t code, const char *reason)
+{
+	int full = write_full(sizeof(buf), code, reason);
+
+	cr_assert_gt(full, 0);
+	for (uint32_t cap = 0; cap <= (uint32_t)full; cap++) {
+		memset(buf, 0x5a, sizeof(buf));
+		cr_assert_eq(write_full(cap, code, reason), cap == (uint32_t)full ? full : -1,
+		             "cap %u", cap);
+		for (uint32_t i = cap; i < sizeof(buf); i++)
+			cr_assert_eq(buf[i], 0x5a, "wrote past cap %u at %u", cap, i);
+	}
+}
+
+Test(write, bounded_every_cut)
+{
+	cr_assert_eq(sip_parse(invite, sizeof(invite) - 1, &req), 0);
+	expect_cut(200, NULL); /* a ready status line */
+	expect_cut(299, NULL); /* composed */
+	expect_cut(200, "Fine");
+}
