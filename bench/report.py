@@ -79,7 +79,7 @@ def summarize(name, rows):
     return s
 
 
-def table(sums, heads):
+def table(sums, heads, d="bench/results"):
     out = []
     by = {s["name"]: s for s in sums}
     first = next(iter(heads.values()), [])
@@ -122,8 +122,8 @@ def table(sums, heads):
         out.append("|---|---:|---:|---:|")
         out += lines
         out.append("")
-    out.append("Plots: `bench/results/sip.png`, `bench/results/rtp.png`; every trial is a row in "
-               "`bench/results/NAME.csv`.")
+    out.append("Plots: `{0}/sip.png`, `{0}/rtp.png`; every trial is a row in "
+               "`{0}/NAME.csv`.".format(os.path.relpath(d)))
     return "\n".join(out)
 
 
@@ -188,7 +188,7 @@ def main():
             else:
                 y = num(r["loss_pct"]) or 0.0
             pts.setdefault(kind, {}).setdefault(name, []).append((rate, y, num(r["p99_us"])))
-    md = table(sums, heads)
+    md = table(sums, heads, a.dir)
     print(md)
     for kind in ("sip", "rtp"):
         plot(a.dir, kind, pts.get(kind))
