@@ -26,7 +26,6 @@ struct sess_key {
 static bool
 sess_match(const struct ua_sess *s, const struct sess_key *k)
 {
-
 	return s->dlg.dlen[DF_CALLID] == k->call_id.len && s->dlg.ltag_len == k->ltag.len &&
 	       memcmp(s->dlg.arena, k->call_id.p, k->call_id.len) == 0 &&
 	       memcmp(s->dlg.ltag, k->ltag.p, k->ltag.len) == 0;
@@ -78,6 +77,14 @@ tag_slot(struct dpv_str t, uint32_t *slot)
 	return true;
 }
 
+/* The pool slot @a ltag names, when it has the form and the slot exists: every session's tag
+ * has this form, so the slot is the only place its session can be. */
+static bool
+tag_pool_slot(const struct sip_ua *ua, struct dpv_str ltag, uint32_t *slot)
+{
+	return tag_slot(ltag, slot) && *slot < dpv_pool_size(ua->sess_pool);
+}
+
 struct ua_sess *
 ua_sess_find(struct sip_ua *ua, struct dpv_str call_id, struct dpv_str ltag)
 {
@@ -85,8 +92,7 @@ ua_sess_find(struct sip_ua *ua, struct dpv_str call_id, struct dpv_str ltag)
 	uint32_t slot;
 	struct ua_sess *s;
 
-	/* Every session's tag has this form, so the slot is the only place it can be. */
-	if (!tag_slot(ltag, &slot) || slot >= dpv_pool_size(ua->sess_pool))
+	if (!tag_pool_slot(ua, ltag, &slot))
 		return NULL;
 	s = ua->by_slot[slot];
 	return s != NULL && s->life == UA_LIFE_LIVE && sess_match(s, &k) ? s : NULL;
@@ -97,17 +103,17 @@ ua_sess_prefetch(const struct sip_ua *ua, struct dpv_str ltag)
 {
 	uint32_t slot;
 
-	if (!tag_slot(ltag, &slot) || slot >= dpv_pool_size(ua->sess_pool))
+	const struct ua_sess *s;
+
+	if (!tag_pool_slot(ua, ltag, &slot))
 		return;
 	/* the pool is one array: the slot's session is at its place, by_slot or not */
-	const char *s = dpv_pool_at(ua->sess_pool, slot);
-	const struct ua_sess *sess = (const struct ua_sess *)(const void *)s;
-
-	__builtin_prefetch(s);                   /* node, life */
-	__builtin_prefetch(sess->dlg.ltag);      /* the tag, dlen */
-	__builtin_prefetch(sess->dlg.arena);     /* the Call-ID */
-	__builtin_prefetch(&sess->dlg.local_ip); /* after the arena: addresses, CSeqs */
-	__builtin_prefetch(&sess->uas);          /* the INVITE's phase, its 2xx */
+	s = dpv_pool_at(ua->sess_pool, slot);
+	__builtin_prefetch(s);                /* id, life */
+	__builtin_prefetch(s->dlg.ltag);      /* the tag, dlen */
+	__builtin_prefetch(s->dlg.arena);     /* the Call-ID */
+	__builtin_prefetch(&s->dlg.local_ip); /* after the arena: addresses, CSeqs */
+	__builtin_prefetch(&s->uas);          /* the INVITE's phase, its 2xx */
 }
 
 struct ua_sess *

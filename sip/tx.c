@@ -16,8 +16,8 @@
  *   the next bucket's to end the walk) and a walk on every delete; with three lookups, two
  *   inserts and two deletes per call, cds_lfht_lookup was the largest single symbol of the
  *   signaling lcore's profile at 80,000 calls/s (bench/RESULTS.md). Here a miss reads one
- *   bucket, a delete writes its neighbours. Sessions, which the main lcore lists, stay in a
- *   cds_lfht (session.c).
+ *   bucket, a delete writes its neighbours. Sessions have no hash table either: the slot
+ *   their tag names is their index (session.c).
  * - A terminated transaction leaves the index at once and is parked in the table's struct
  *   dpv_defer (polled grace periods over call_rcu, one request in flight per table);
  *   sip_tx_table_reclaim() returns it to the pool once the grace period has elapsed, so a

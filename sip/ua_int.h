@@ -16,7 +16,6 @@
 #define DPV_SIP_UA_INT_H
 
 #include <urcu-qsbr.h>
-#include <urcu/rculfhash.h>
 
 #include "sip.h"
 
