@@ -979,11 +979,11 @@ w_answer_media(struct dpv_buf *w, const struct rtp_sdp_neg *neg, uint16_t local_
 			p = DPV_PUT_LIT(p, "a=fmtp:");
 			p += dpv_fmt_u64(p, (uint32_t)neg->te_pt);
 			*p++ = ' ';
-			p = DPV_PUT_LIT(dpv_put(p, neg->te_fmtp.p, neg->te_fmtp.len), "\r\n");
+			p = DPV_PUT_LIT(dpv_put_str(p, neg->te_fmtp), "\r\n");
 		}
 	}
 	p = DPV_PUT_LIT(p, "a=ptime:20\r\na=");
-	p = DPV_PUT_LIT(dpv_put(p, dir.p, dir.len), "\r\n");
+	p = DPV_PUT_LIT(dpv_put_str(p, dir), "\r\n");
 	if (neg->rtcp_mux)
 		p = DPV_PUT_LIT(p, "a=rtcp-mux\r\n"); /* RFC 5761 5.1.1: accepted */
 	dpv_buf_put(w, t, (uint32_t)(p - t));

@@ -135,20 +135,6 @@ sip_method_name(enum sip_method m)
 }
 
 const struct sip_hdr *
-sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_type type)
-{
-	if ((unsigned)type >= SIP_HDR_MAX || m->first[type] == 0xff)
-		return NULL;
-	return &m->hdrs[m->first[type]];
-}
-
-const struct sip_hdr *
-sip_msg_hdr_next(const struct sip_msg *m, const struct sip_hdr *h)
-{
-	return h->next == 0xff ? NULL : &m->hdrs[h->next];
-}
-
-const struct sip_hdr *
 sip_msg_hdr_by_name(const struct sip_msg *m, const char *name)
 {
 	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_OTHER); h; h = sip_msg_hdr_next(m, h))

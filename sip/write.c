@@ -25,13 +25,6 @@ w_body(struct dpv_buf *w, struct dpv_str extra, struct dpv_str body, struct dpv_
 	dpv_buf_str(w, body);
 }
 
-/* Header @a type of @a m, or NULL: sip_msg_hdr() without the call. */
-static inline const struct sip_hdr *
-req_hdr(const struct sip_msg *m, enum sip_hdr_type type)
-{
-	return m->first[type] == 0xff ? NULL : &m->hdrs[m->first[type]];
-}
-
 /*
  * The status lines the UA sends on every call, ready; an empty view for the others, which
  * are composed from sip_status_phrase() (tests/sip/test_write.c holds the two to the same
@@ -65,13 +58,9 @@ status_line(uint16_t code)
 static inline __attribute__((always_inline)) char *
 w_copied(char *p, const struct sip_hdr *h, const char *name, uint32_t n)
 {
-	if (h->value.p == h->name.p + n && memcmp(h->name.p, name, n) == 0) {
-		memcpy(p, h->name.p, n + h->value.len);
-	} else {
-		memcpy(p, name, n);
-		memcpy(p + n, h->value.p, h->value.len);
-	}
-	return p + n + h->value.len;
+	if (h->value.p == h->name.p + n && memcmp(h->name.p, name, n) == 0)
+		return dpv_put(p, h->name.p, n + h->value.len);
+	return dpv_put_str(dpv_put(p, name, n), h->value);
 }
 
 #define W_COPIED(p, h, name) w_copied((p), (h), "" name, sizeof(name) - 1)
@@ -98,11 +87,11 @@ sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t 
 
 	if (code < 100 || code > 699 || !req->is_request)
 		return -1;
-	via = req_hdr(req, SIP_HDR_VIA);
-	from = req_hdr(req, SIP_HDR_FROM);
-	to = req_hdr(req, SIP_HDR_TO);
-	cid = req_hdr(req, SIP_HDR_CALL_ID);
-	cseq = req_hdr(req, SIP_HDR_CSEQ);
+	via = sip_msg_hdr(req, SIP_HDR_VIA);
+	from = sip_msg_hdr(req, SIP_HDR_FROM);
+	to = sip_msg_hdr(req, SIP_HDR_TO);
+	cid = sip_msg_hdr(req, SIP_HDR_CALL_ID);
+	cseq = sip_msg_hdr(req, SIP_HDR_CSEQ);
 	if (!via || !from || !to || !cid || !cseq)
 		return -1;
 	tag = to_tag.len > 0 && !req->to.has_tag && req->to.raw.p == to->value.p;
@@ -123,16 +112,14 @@ sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t 
 		return -1;
 
 	if (status.len) {
-		memcpy(p, status.p, status.len);
-		p += status.len;
+		p = dpv_put_str(p, status);
 	} else {
 		p = DPV_PUT_LIT(p, "SIP/2.0 ");
 		*p++ = (char)('0' + code / 100);
 		*p++ = (char)('0' + code / 10 % 10);
 		*p++ = (char)('0' + code % 10);
 		*p++ = ' ';
-		memcpy(p, phrase.p, phrase.len);
-		p = DPV_PUT_LIT(p + phrase.len, "\r\n");
+		p = DPV_PUT_LIT(dpv_put_str(p, phrase), "\r\n");
 	}
 	for (h = via; h; h = sip_msg_hdr_next(req, h)) /* every Via line, in order */
 		p = DPV_PUT_LIT(W_COPIED(p, h, "Via: "), "\r\n");
@@ -140,28 +127,19 @@ sip_write_response(char *buf, uint32_t cap, const struct sip_msg *req, uint16_t 
 	p = W_COPIED(p, to, "To: ");
 	if (tag) {
 		p = DPV_PUT_LIT(p, ";tag=");
-		memcpy(p, to_tag.p, to_tag.len);
-		p += to_tag.len;
+		p = dpv_put_str(p, to_tag);
 	}
 	p = DPV_PUT_LIT(p, "\r\n");
 	p = DPV_PUT_LIT(W_COPIED(p, cid, "Call-ID: "), "\r\n");
 	p = DPV_PUT_LIT(W_COPIED(p, cseq, "CSeq: "), "\r\n");
-	if (extra.len) {
-		memcpy(p, extra.p, extra.len);
-		p += extra.len;
-	}
+	p = dpv_put_str(p, extra);
 	if (ctype) {
 		p = DPV_PUT_LIT(p, "Content-Type: ");
-		memcpy(p, content_type.p, content_type.len);
-		p = DPV_PUT_LIT(p + content_type.len, "\r\n");
+		p = DPV_PUT_LIT(dpv_put_str(p, content_type), "\r\n");
 	}
 	p = DPV_PUT_LIT(p, "Content-Length: ");
-	memcpy(p, cl, cl_len);
-	p = DPV_PUT_LIT(p + cl_len, "\r\n\r\n");
-	if (body.len) {
-		memcpy(p, body.p, body.len);
-		p += body.len;
-	}
+	p = DPV_PUT_LIT(dpv_put(p, cl, cl_len), "\r\n\r\n");
+	p = dpv_put_str(p, body);
 	return (int)(p - buf);
 }
 

@@ -120,6 +120,15 @@ dpv_put(char *p, const void *s, uint32_t n)
 	return p + n;
 }
 
+/** dpv_put() of a view; an empty one (whose pointer may be NULL) copies nothing. */
+static inline char *
+dpv_put_str(char *p, struct dpv_str s)
+{
+	if (s.len)
+		memcpy(p, s.p, s.len);
+	return p + s.len;
+}
+
 /** dpv_put() of a string literal, its length known at compile time. */
 #define DPV_PUT_LIT(p, lit) dpv_put((p), "" lit, sizeof(lit) - 1)
 

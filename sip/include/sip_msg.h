@@ -243,10 +243,21 @@ const char *sip_method_name(enum sip_method m);
 /** Header type for a name (full or compact form, case-insensitive). */
 enum sip_hdr_type sip_hdr_lookup(struct dpv_str name);
 
-/** First header of @a type, or NULL. */
-const struct sip_hdr *sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_type type);
+/** First header of @a type, or NULL (inline: the writers read every copied line this way). */
+static inline const struct sip_hdr *
+sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_type type)
+{
+	if ((unsigned)type >= SIP_HDR_MAX || m->first[type] == 0xff)
+		return NULL;
+	return &m->hdrs[m->first[type]];
+}
+
 /** Next header of the same type after @a h, or NULL. */
-const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *m, const struct sip_hdr *h);
+static inline const struct sip_hdr *
+sip_msg_hdr_next(const struct sip_msg *m, const struct sip_hdr *h)
+{
+	return h->next == 0xff ? NULL : &m->hdrs[h->next];
+}
 /** First header whose name equals @a name case-insensitively (for SIP_HDR_OTHER), or NULL. */
 const struct sip_hdr *sip_msg_hdr_by_name(const struct sip_msg *m, const char *name);
 
