@@ -172,9 +172,56 @@ static struct {
 } hword[sizeof(hdr_names) / sizeof(hdr_names[0])];
 static uint64_t hmask[17][2]; /* the bytes of a name of each length, in its two words */
 
+/*
+ * The AVX2 framing's probe: one cache line per (length, first letter) holding what the
+ * compare needs, so the lookup is the slot's address from two values the line already has,
+ * then compares of the name's two words (loaded once) with no load that waits on another.
+ * A name matches when (word | f) == w for each word: f has 0x20 at its letters (either case
+ * matches, nothing else does) and 0xff past its end (those bytes are whatever follows), w the
+ * lower-case name and 0xff past its end. A second name of the same slot (rseq/rack,
+ * call-id/contact) has room for its first word only, so it must be 8 bytes or shorter; an
+ * empty way (all 0) matches nothing, since the name's first byte is a letter. A name the
+ * probe misses takes the general line walk, which finds it: only its matches need be right.
+ */
+static struct hprobe {
+	uint64_t f0, w0, f1, w1; /* way 1 */
+	uint64_t g0, v0;         /* way 2, its first word */
+	uint8_t type, type2;
+} __attribute__((aligned(64))) hprobe[17][26];
+
+static void
+hprobe_init(void)
+{
+	for (uint32_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
+		const char *nm = hdr_names[i].name;
+		uint32_t n = (uint32_t)strlen(nm);
+		char f[16], w[16];
+
+		if (n > 16)
+			continue;
+		for (uint32_t j = 0; j < 16; j++) {
+			f[j] = j >= n ? (char)0xff : (nm[j] >= 'a' && nm[j] <= 'z') ? 0x20 : 0;
+			w[j] = j >= n ? (char)0xff : nm[j];
+		}
+		struct hprobe *s = &hprobe[n][nm[0] - 'a'];
+		if (s->w0 == 0) {
+			s->f0 = sip_load_n(f, 8);
+			s->w0 = sip_load_n(w, 8);
+			s->f1 = sip_load_n(f + 8, 8);
+			s->w1 = sip_load_n(w + 8, 8);
+			s->type = hdr_names[i].type;
+		} else if (s->v0 == 0 && n <= 8) {
+			s->g0 = sip_load_n(f, 8);
+			s->v0 = sip_load_n(w, 8);
+			s->type2 = hdr_names[i].type;
+		}
+	}
+}
+
 static void
 hword_init(void)
 {
+	hprobe_init();
 	for (uint32_t n = 0; n <= 16; n++)
 		for (int k = 0; k < 2; k++) {
 			uint32_t in = n > 8u * k ? n - 8u * k : 0;
@@ -784,7 +831,7 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 	m->method_str = sip_str(p, sp1);
 	if (sip_skip_cls(p, sp1, SIP_C_TOKEN) != sp1 || sp1 == p)
 		return SIP_PERR_METHOD;
-	m->method = sip_method_from_str(m->method_str);
+	m->method = sip_method_of(m->method_str);
 	sp2 = find_byte(sp1 + 1, e, ' ');
 	if (!sp2 || sp2 == sp1 + 1)
 		return SIP_PERR_START_LINE;
@@ -830,25 +877,65 @@ parse_status_line(struct sip_msg *m, const char *p, const char *e)
  */
 struct scan_win {
 	const char *base, *e;
+	const char *lo; /* the message's first byte: a window near its end may scan back to it */
 	struct sip_scan_masks m;
 };
 
-static inline void
-win_at(struct scan_win *w, const char *p)
+/*
+ * The framing is compiled twice (sip_msg_int.h, sip_frame_avx2): FRAME_GENERAL calls the scan
+ * variant through sip_scan_block; FRAME_AVX2 is built for AVX2/BMI with the scan inlined and
+ * takes the straight path below for the common header line.
+ */
+enum frame_kind { FRAME_GENERAL, FRAME_AVX2 };
+
+#if (defined(__x86_64__) || defined(__i386__)) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FRAME_X86    1
+#define FRAME_TARGET __attribute__((target("avx2,bmi,bmi2")))
+
+/* The masks of [p, min(e, p + 64)): a window that would run past the end scans the last 64
+ * bytes of the message instead and shifts the bytes before p out (no copy, no byte outside
+ * it read); only a message shorter than 64 bytes takes the padded variant. */
+FRAME_TARGET static inline struct sip_scan_masks
+win_scan_avx2(const char *lo, const char *p, const char *e)
+{
+	uint32_t n = (uint32_t)(e - p);
+	struct sip_scan_masks m;
+
+	if (n >= 64)
+		return sip_scan64_avx2(p);
+	if (e - lo < 64)
+		return sip_scan_block(p, n);
+	m = sip_scan64_avx2(e - 64);
+	m.lf >>= 64 - n;
+	m.colon >>= 64 - n;
+	return m;
+}
+#endif
+
+static inline __attribute__((always_inline)) void
+win_at(struct scan_win *w, const char *p, enum frame_kind k)
 {
 	uint32_t n = (uint32_t)(w->e - p);
 
+#ifdef FRAME_X86
+	if (k == FRAME_AVX2) {
+		w->m = win_scan_avx2(w->lo, p, w->e);
+		w->base = p;
+		return;
+	}
+#endif
+	(void)k;
 	w->m = sip_scan_block(p, n < 64 ? n : 64);
 	w->base = p;
 }
 
 /* First LF in [p, e), or NULL. */
-static inline const char *
-win_lf(struct scan_win *w, const char *p)
+static inline __attribute__((always_inline)) const char *
+win_lf(struct scan_win *w, const char *p, enum frame_kind k)
 {
 	while (p < w->e) {
 		if ((size_t)(p - w->base) >= 64) /* also when p is before base */
-			win_at(w, p);
+			win_at(w, p, k);
 		uint64_t bits = w->m.lf >> (p - w->base);
 		if (bits)
 			return p + __builtin_ctzll(bits);
@@ -864,18 +951,18 @@ win_lf(struct scan_win *w, const char *p)
  * that LF, its first colon (else NULL: the caller then walks the line as the grammar says).
  * One window test for both, since nearly every line starts and ends inside one window.
  */
-static inline const char *
-win_line(struct scan_win *w, const char *ls, const char **colon)
+static inline __attribute__((always_inline)) const char *
+win_line(struct scan_win *w, const char *ls, const char **colon, enum frame_kind k)
 {
 	if ((size_t)(ls - w->base) >= 64)
-		win_at(w, ls);
+		win_at(w, ls, k);
 	unsigned off = (unsigned)(ls - w->base);
 	uint64_t l = w->m.lf >> off, c = w->m.colon >> off;
 
 	if ((l | c) == 0 && off != 0 && w->e - w->base > 64) {
 		/* the line starts near the window's end and its name runs past it: a window
 		 * from the line start finds the colon, which the name walk would cost more */
-		win_at(w, ls);
+		win_at(w, ls, k);
 		off = 0;
 		l = w->m.lf;
 		c = w->m.colon;
@@ -886,111 +973,200 @@ win_line(struct scan_win *w, const char *ls, const char **colon)
 		return ls + __builtin_ctzll(l);
 	}
 	*colon = c ? ls + __builtin_ctzll(c) : NULL;
-	return w->e - w->base > 64 ? win_lf(w, w->base + 64) : NULL;
+	return w->e - w->base > 64 ? win_lf(w, w->base + 64, k) : NULL;
 }
 
-/* Split the header section; sets *body_start. */
+/*
+ * One line of the header section at *pp, as the grammar says: the blank line or the end
+ * (1, *body_start set), a header (0: entered in the table, *pp at the next line) or an error
+ * (< 0). Both framings run it; the AVX2 one only for the lines its straight path leaves.
+ */
+static inline __attribute__((always_inline)) int
+split_line(struct sip_msg *m, struct scan_win *w, const char **pp, unsigned *np, uint8_t *last,
+           const char **body_start, enum frame_kind k)
+{
+	const char *p = *pp, *e = w->e;
+	unsigned n = *np;
+
+	if (p >= e || (*p == '\r' && p + 1 == e)) {
+		m->flags |= SIP_MSG_F_NO_BLANK_LINE;
+		*body_start = e;
+		return 1;
+	}
+	if (*p == '\n') {
+		*body_start = p + 1;
+		return 1;
+	}
+	if (*p == '\r' && p[1] == '\n') {
+		*body_start = p + 2;
+		return 1;
+	}
+	/* logical line: up to an LF not followed by SP/HT */
+	const char *ls = p, *le, *next, *colon, *lf = win_line(w, ls, &colon, k);
+	/* an LF followed by SP/HT folds the line: the logical line goes on */
+	while (lf && lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t'))
+		lf = win_lf(w, lf + 1, k);
+	if (lf) {
+		le = lf;
+		next = lf + 1;
+	} else {
+		le = next = e;
+	}
+	if (le > ls && le[-1] == '\r')
+		le--;
+	if (le - ls > SIP_MAX_HDR_LINE)
+		return SIP_PERR_HDR_TOO_LONG;
+
+	const char *ne, *c;
+	uint8_t type;
+	/*
+	 * A known name right before the colon is a valid token by construction, so the name is
+	 * neither walked nor looked up twice. Anything else (unknown names, LWS before the colon,
+	 * malformed lines) takes the walk, which sets the error.
+	 */
+	if (colon && colon > ls &&
+	    (type = (uint8_t)hdr_lookup_in_msg(ls, (uint32_t)(colon - ls), e)) != SIP_HDR_OTHER) {
+		ne = c = colon;
+	} else {
+		ne = sip_skip_cls(ls, le, SIP_C_TOKEN);
+		c = ne;
+		if (ne < le && *ne == '\0')
+			return SIP_PERR_HDR_NAME_NUL;
+		if (ne == ls)
+			return SIP_PERR_HDR_NAME;
+		while (c < le && (*c == ' ' || *c == '\t'))
+			c++;
+		if (c >= le)
+			return SIP_PERR_HDR_NO_COLON;
+		if (*c != ':')
+			return c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+		type = (uint8_t)sip_hdr_lookup(sip_str(ls, ne));
+	}
+	if (n >= SIP_MAX_HEADERS)
+		return SIP_PERR_TOO_MANY_HDRS;
+
+	struct sip_hdr *h = &m->hdrs[n];
+	h->name = sip_str(ls, ne);
+	h->value = sip_trim(sip_str(c + 1, le));
+	h->type = type;
+	h->next = 0xff;
+	if (last[type] == 0xff)
+		m->first[type] = (uint8_t)n;
+	else
+		m->hdrs[last[type]].next = (uint8_t)n;
+	last[type] = (uint8_t)n++;
+	*np = n;
+	*pp = next;
+	return 0;
+}
+
+/*
+ * Split the header section; sets *body_start. Locals for the window and the header count:
+ * the byte stores into m (types, links) may alias anything reachable through a pointer, which
+ * would reload both per line.
+ */
 static int
 split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
 {
-	/*
-	 * Locals for the window and the header count: the byte stores into m (types, links)
-	 * may alias anything reachable through a pointer, which would reload both per line.
-	 */
+	struct scan_win w = *wp;
+	unsigned n = m->n_hdrs;
+	uint8_t last[SIP_HDR_MAX];
+	int rc;
+
+	memset(last, 0xff, sizeof(last));
+	while ((rc = split_line(m, &w, &p, &n, last, body_start, FRAME_GENERAL)) == 0)
+		;
+	m->n_hdrs = (uint8_t)n;
+	*wp = w;
+	return rc < 0 ? rc : 0;
+}
+
+#ifdef FRAME_X86
+/*
+ * split_headers() with the AVX2 scan inlined and a straight path for the common line: a
+ * known name of up to 16 bytes right before the colon, both inside the window that holds
+ * the line's LF, no fold after it, and 16 bytes readable from the line start. The name is
+ * probed with one table slot (hprobe: the name's two words, the bits that fold its case and
+ * those past its end), the value trimmed with two byte tests when it is ": value". Every
+ * other line (and the blank line) takes split_line(), so the results are the same.
+ */
+FRAME_TARGET static int
+split_headers_avx2(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
+{
 	struct scan_win w = *wp;
 	const char *e = w.e;
 	unsigned n = m->n_hdrs;
 	uint8_t last[SIP_HDR_MAX];
-	int rc = 0;
+	int rc;
 
 	memset(last, 0xff, sizeof(last));
 	for (;;) {
-		if (p >= e || (*p == '\r' && p + 1 == e)) {
-			m->flags |= SIP_MSG_F_NO_BLANK_LINE;
-			*body_start = e;
-			break;
-		}
-		if (*p == '\n') {
-			*body_start = p + 1;
-			break;
-		}
-		if (*p == '\r' && p[1] == '\n') {
-			*body_start = p + 2;
-			break;
-		}
-		/* logical line: up to an LF not followed by SP/HT */
-		const char *ls = p, *le, *next, *colon, *lf = win_line(&w, ls, &colon);
-		/* an LF followed by SP/HT folds the line: the logical line goes on */
-		while (lf && lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t'))
-			lf = win_lf(&w, lf + 1);
-		if (lf) {
-			le = lf;
-			next = lf + 1;
-		} else {
-			le = next = e;
-		}
-		if (le > ls && le[-1] == '\r')
-			le--;
-		if (le - ls > SIP_MAX_HDR_LINE) {
-			rc = SIP_PERR_HDR_TOO_LONG;
-			break;
-		}
+		if (e - p >= 16 && n < SIP_MAX_HEADERS) {
+			size_t off = (size_t)(p - w.base);
 
-		const char *ne, *c;
-		uint8_t type;
-		/*
-		 * Fast path: a known name right before the colon is a valid token by construction,
-		 * so the name is neither walked nor looked up twice. Anything else (unknown names,
-		 * LWS before the colon, malformed lines) takes the walk, which sets the error.
-		 */
-		if (colon && colon > ls &&
-		    (type = (uint8_t)hdr_lookup_in_msg(ls, (uint32_t)(colon - ls), e)) !=
-		        SIP_HDR_OTHER) {
-			ne = c = colon;
-		} else {
-			ne = sip_skip_cls(ls, le, SIP_C_TOKEN);
-			c = ne;
-			if (ne < le && *ne == '\0') {
-				rc = SIP_PERR_HDR_NAME_NUL;
-				break;
+			if (off >= 64) { /* also when p is before base */
+				win_at(&w, p, FRAME_AVX2);
+				off = 0;
 			}
-			if (ne == ls) {
-				rc = SIP_PERR_HDR_NAME;
-				break;
+			uint64_t l = w.m.lf >> off;
+			if (l == 0 && off != 0) { /* the line runs past the window: one from it */
+				win_at(&w, p, FRAME_AVX2);
+				off = 0;
+				l = w.m.lf;
 			}
-			while (c < le && (*c == ' ' || *c == '\t'))
-				c++;
-			if (c >= le) {
-				rc = SIP_PERR_HDR_NO_COLON;
-				break;
-			}
-			if (*c != ':') {
-				rc = c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
-				break;
-			}
-			type = (uint8_t)sip_hdr_lookup(sip_str(ls, ne));
-		}
-		if (n >= SIP_MAX_HEADERS) {
-			rc = SIP_PERR_TOO_MANY_HDRS;
-			break;
-		}
+			/* the colons before the first LF (all of them when there is no LF) */
+			uint64_t c = (w.m.colon >> off) & (l ^ (l - 1));
+			unsigned c0 = (unsigned)(uint8_t)((uint8_t)p[0] | 0x20) - 'a';
 
-		struct sip_hdr *h = &m->hdrs[n];
-		h->name = sip_str(ls, ne);
-		h->value = sip_trim(sip_str(c + 1, le));
-		h->type = type;
-		h->next = 0xff;
-		if (last[type] == 0xff)
-			m->first[type] = (uint8_t)n;
-		else
-			m->hdrs[last[type]].next = (uint8_t)n;
-		last[type] = (uint8_t)n++;
-		p = next;
+			if (l != 0 && c != 0 && c0 < 26 && __builtin_ctzll(c) <= 16) {
+				unsigned nl = (unsigned)__builtin_ctzll(c);
+				const struct hprobe *s = &hprobe[nl][c0];
+				uint64_t a = sip_load_n(p, 8), b = sip_load_n(p + 8, 8);
+				const char *lf = p + __builtin_ctzll(l);
+				uint8_t t;
+
+				if (((a | s->f0) == s->w0) & ((b | s->f1) == s->w1))
+					t = s->type;
+				else if ((a | s->g0) == s->v0)
+					t = s->type2;
+				else
+					goto general;
+				if (lf + 1 < e && lf[1] != ' ' && lf[1] != '\t') {
+					const char *le = lf - (lf[-1] == '\r'), *vb = p + nl + 1;
+					struct dpv_str v;
+
+					/* le[0] is CR or LF: vb[1] not WS puts it before le */
+					if (vb[0] == ' ' && !sip_is((uint8_t)vb[1], SIP_C_WS) &&
+					    !sip_is((uint8_t)le[-1], SIP_C_WS))
+						v = sip_str(vb + 1, le);
+					else
+						v = sip_trim(sip_str(vb, le));
+
+					struct sip_hdr *h = &m->hdrs[n];
+					h->name = sip_str(p, p + nl);
+					h->value = v;
+					h->type = t;
+					h->next = 0xff;
+					if (last[t] == 0xff)
+						m->first[t] = (uint8_t)n;
+					else
+						m->hdrs[last[t]].next = (uint8_t)n;
+					last[t] = (uint8_t)n++;
+					p = lf + 1;
+					continue;
+				}
+			}
+		}
+	general:
+		rc = split_line(m, &w, &p, &n, last, body_start, FRAME_AVX2);
+		if (rc != 0)
+			break;
 	}
 	m->n_hdrs = (uint8_t)n;
 	*wp = w;
-	return rc;
+	return rc < 0 ? rc : 0;
 }
+#endif
 
 static bool
 single(const struct sip_msg *m, enum sip_hdr_type t)
@@ -1125,11 +1301,24 @@ msg_reset(struct sip_msg *m, const char *buf, uint32_t len)
 	m->max_forwards = -1;
 }
 
-int
-sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
+static inline __attribute__((always_inline)) int
+split(struct sip_msg *m, struct scan_win *w, const char *p, const char **body_start,
+      enum frame_kind k)
+{
+#ifdef FRAME_X86
+	if (k == FRAME_AVX2)
+		return split_headers_avx2(m, w, p, body_start);
+#endif
+	(void)k;
+	return split_headers(m, w, p, body_start);
+}
+
+/* sip_parse() for one framing (inlined into each). */
+static inline __attribute__((always_inline)) int
+parse_t(const char *buf, uint32_t len, struct sip_msg *m, enum frame_kind k)
 {
 	const char *p = buf, *e = buf + len, *lf, *le, *body;
-	struct scan_win w = {.base = e, .e = e}; /* empty: the first request scans */
+	struct scan_win w = {.base = e, .e = e, .lo = buf}; /* empty: the first request scans */
 	int rc;
 
 	msg_reset(m, buf, len);
@@ -1140,7 +1329,7 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		p++;
 	if (p >= e)
 		return SIP_PERR_EMPTY;
-	lf = win_lf(&w, p);
+	lf = win_lf(&w, p, k);
 	if (!lf)
 		return SIP_PERR_START_LINE;
 	le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
@@ -1156,12 +1345,12 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		 * 3.1.2): index its headers and parse what a response copies, best effort; the
 		 * start-line error is the result whatever follows.
 		 */
-		if (m->is_request && split_headers(m, &w, lf + 1, &body) == 0)
+		if (m->is_request && split(m, &w, lf + 1, &body, k) == 0)
 			(void)parse_eager(m);
 		return rc;
 	}
 
-	rc = split_headers(m, &w, lf + 1, &body);
+	rc = split(m, &w, lf + 1, &body, k);
 	if (rc != 0)
 		return rc;
 	rc = parse_eager(m);
@@ -1188,6 +1377,30 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 	/* RFC 3261 18.3: octets past Content-Length in a datagram are discarded */
 	m->body = sip_str(body, body + m->content_length);
 	return 0;
+}
+
+static int
+parse_general(const char *buf, uint32_t len, struct sip_msg *m)
+{
+	return parse_t(buf, len, m, FRAME_GENERAL);
+}
+
+#ifdef FRAME_X86
+FRAME_TARGET static int
+parse_avx2(const char *buf, uint32_t len, struct sip_msg *m)
+{
+	return parse_t(buf, len, m, FRAME_AVX2);
+}
+#endif
+
+int
+sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
+{
+#ifdef FRAME_X86
+	if (sip_frame_avx2)
+		return parse_avx2(buf, len, m);
+#endif
+	return parse_general(buf, len, m);
 }
 
 /*

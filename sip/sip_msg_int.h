@@ -174,4 +174,105 @@ int sip_scan_select(enum sip_scan_variant v);
 /* The fastest variant available, the one chosen at load time. */
 enum sip_scan_variant sip_scan_best(void);
 
+/*
+ * Framing (the h-split work: parse.c's header split and start line, scan.c's selection).
+ * sip_parse() frames the message with one of two loops: the general one, which calls the
+ * selected scan variant through sip_scan_block, and one compiled for AVX2/BMI with the scan
+ * inlined and a straight path for the common header line. sip_frame_avx2 says which runs: set
+ * when AVX2 is the selected variant, the CPU has BMI1/BMI2 and sip_parse_split_general() has
+ * not asked for the general loop. Both give the same result; tests hold them to each other.
+ */
+extern bool sip_frame_avx2;
+/* Force the general framing (true) or allow the AVX2 one again (false); the previous value. */
+int sip_parse_split_general(bool on);
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+/* The LF and colon masks of the 64 readable bytes at @a p. */
+__attribute__((target("avx2"))) static inline struct sip_scan_masks
+sip_scan64_avx2(const char *p)
+{
+	const __m256i nl = _mm256_set1_epi8('\n'), co = _mm256_set1_epi8(':');
+	__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	struct sip_scan_masks out;
+
+	out.lf = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl)) |
+	         (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32;
+	out.colon = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, co)) |
+	            (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, co)) << 32;
+	return out;
+}
+#endif
+
+/* sip_method_from_str(), inline: the length, then one or two word compares per candidate. */
+static inline enum sip_method
+sip_method_of(struct dpv_str s)
+{
+#define SIP_M4(a, b, c, d)                                                                         \
+	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+	const char *p = s.p;
+	uint32_t x, y;
+
+	if (s.len < 3 || s.len > 9)
+		return SIP_METHOD_UNKNOWN;
+	/* the first four and the last four bytes (overlapping; for three, the first three), in
+	 * an order that does not depend on the CPU's (GCC and clang make one load of each) */
+	x = (uint32_t)(uint8_t)p[0] | (uint32_t)(uint8_t)p[1] << 8 | (uint32_t)(uint8_t)p[2] << 16;
+	if (s.len >= 4) {
+		const char *q = p + s.len - 4;
+
+		x |= (uint32_t)(uint8_t)p[3] << 24;
+		y = (uint32_t)(uint8_t)q[0] | (uint32_t)(uint8_t)q[1] << 8 |
+		    (uint32_t)(uint8_t)q[2] << 16 | (uint32_t)(uint8_t)q[3] << 24;
+	} else {
+		y = 0;
+	}
+	switch (s.len) {
+	case 3:
+		if (x == SIP_M4('A', 'C', 'K', 0))
+			return SIP_METHOD_ACK;
+		if (x == SIP_M4('B', 'Y', 'E', 0))
+			return SIP_METHOD_BYE;
+		break;
+	case 4:
+		if (x == SIP_M4('I', 'N', 'F', 'O'))
+			return SIP_METHOD_INFO;
+		break;
+	case 5:
+		if (x == SIP_M4('P', 'R', 'A', 'C') && y == SIP_M4('R', 'A', 'C', 'K'))
+			return SIP_METHOD_PRACK;
+		if (x == SIP_M4('R', 'E', 'F', 'E') && y == SIP_M4('E', 'F', 'E', 'R'))
+			return SIP_METHOD_REFER;
+		break;
+	case 6:
+		if (x == SIP_M4('I', 'N', 'V', 'I') && y == SIP_M4('V', 'I', 'T', 'E'))
+			return SIP_METHOD_INVITE;
+		if (x == SIP_M4('C', 'A', 'N', 'C') && y == SIP_M4('N', 'C', 'E', 'L'))
+			return SIP_METHOD_CANCEL;
+		if (x == SIP_M4('U', 'P', 'D', 'A') && y == SIP_M4('D', 'A', 'T', 'E'))
+			return SIP_METHOD_UPDATE;
+		if (x == SIP_M4('N', 'O', 'T', 'I') && y == SIP_M4('T', 'I', 'F', 'Y'))
+			return SIP_METHOD_NOTIFY;
+		break;
+	case 7:
+		if (x == SIP_M4('O', 'P', 'T', 'I') && y == SIP_M4('I', 'O', 'N', 'S'))
+			return SIP_METHOD_OPTIONS;
+		if (x == SIP_M4('M', 'E', 'S', 'S') && y == SIP_M4('S', 'A', 'G', 'E'))
+			return SIP_METHOD_MESSAGE;
+		break;
+	case 8:
+		if (x == SIP_M4('R', 'E', 'G', 'I') && y == SIP_M4('S', 'T', 'E', 'R'))
+			return SIP_METHOD_REGISTER;
+		break;
+	case 9: /* SUBSCRIBE: the middle byte is in neither word */
+		if (x == SIP_M4('S', 'U', 'B', 'S') && p[4] == 'C' &&
+		    y == SIP_M4('R', 'I', 'B', 'E'))
+			return SIP_METHOD_SUBSCRIBE;
+		break;
+	}
+	return SIP_METHOD_UNKNOWN;
+#undef SIP_M4
+}
+
 #endif /* DPV_SIP_MSG_INT_H */
