@@ -1090,39 +1090,78 @@ split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char 
  * those past its end), the value trimmed with two byte tests when it is ": value". Every
  * other line (and the blank line) takes split_line(), so the results are the same.
  */
+/* What split_line() needs between lines, in memory: the AVX2 loop keeps its own copies in
+ * registers and hands them over only for the lines its straight path leaves. */
+struct split_state {
+	struct scan_win w;
+	unsigned n;
+	uint8_t last[SIP_HDR_MAX];
+};
+
+FRAME_TARGET __attribute__((noinline)) static int
+split_line_avx2(struct sip_msg *m, struct split_state *st, const char **pp, const char **body_start)
+{
+	return split_line(m, &st->w, pp, &st->n, st->last, body_start, FRAME_AVX2);
+}
+
+/* The LF mask of the block [b, min(e, b + 64)) (b < e), as win_scan_avx2 finds it. */
+FRAME_TARGET static inline uint64_t
+lf_block(const char *lo, const char *b, const char *e)
+{
+	uint32_t n = (uint32_t)(e - b);
+
+	if (n >= 64)
+		return sip_lf64_avx2(b);
+	if (e - lo < 64)
+		return sip_scan_block(b, n).lf;
+	return sip_lf64_avx2(e - 64) >> (64 - n);
+}
+
 FRAME_TARGET static int
 split_headers_avx2(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
 {
-	struct scan_win w = *wp;
-	const char *e = w.e;
+	struct split_state st;
+	const char *const e = wp->e, *const lo = wp->lo;
+	/* LF blocks of 64 bytes back to back (a line that runs out of one finds its LF in the
+	 * next, which then holds the following lines' starts): each byte is scanned once */
+	const char *base = wp->base;
+	uint64_t lfm = wp->m.lf;
 	unsigned n = m->n_hdrs;
-	uint8_t last[SIP_HDR_MAX];
 	int rc;
 
-	memset(last, 0xff, sizeof(last));
+	st.w = *wp;
+	memset(st.last, 0xff, sizeof(st.last));
 	for (;;) {
 		if (e - p >= 16 && n < SIP_MAX_HEADERS) {
-			size_t off = (size_t)(p - w.base);
+			size_t off = (size_t)(p - base);
+			const char *lf;
 
 			if (off >= 64) { /* also when p is before base */
-				win_at(&w, p, FRAME_AVX2);
+				base = p;
+				lfm = lf_block(lo, p, e);
 				off = 0;
 			}
-			uint64_t l = w.m.lf >> off;
-			if (l == 0 && off != 0) { /* the line runs past the window: one from it */
-				win_at(&w, p, FRAME_AVX2);
-				off = 0;
-				l = w.m.lf;
+			uint64_t l = lfm >> off;
+			if (l != 0) {
+				lf = p + __builtin_ctzll(l);
+			} else {
+				if (e - base <= 64)
+					goto general;
+				base += 64;
+				lfm = lf_block(lo, base, e);
+				if (lfm == 0)
+					goto general; /* a long line */
+				lf = base + __builtin_ctzll(lfm);
 			}
-			/* the colons before the first LF (all of them when there is no LF) */
-			uint64_t c = (w.m.colon >> off) & (l ^ (l - 1));
+			/* the colon among the line's first 16 bytes (names up to 15 bytes) */
+			unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8(':')));
 			unsigned c0 = (unsigned)(uint8_t)((uint8_t)p[0] | 0x20) - 'a';
 
-			if (l != 0 && c != 0 && c0 < 26 && __builtin_ctzll(c) <= 16) {
-				unsigned nl = (unsigned)__builtin_ctzll(c);
+			if (cm != 0 && c0 < 26 && p + __builtin_ctz(cm) < lf) {
+				unsigned nl = (unsigned)__builtin_ctz(cm);
 				const struct hprobe *s = &hprobe[nl][c0];
 				uint64_t a = sip_load_n(p, 8), b = sip_load_n(p + 8, 8);
-				const char *lf = p + __builtin_ctzll(l);
 				uint8_t t;
 
 				if (((a | s->f0) == s->w0) & ((b | s->f1) == s->w1))
@@ -1147,23 +1186,36 @@ split_headers_avx2(struct sip_msg *m, struct scan_win *wp, const char *p, const 
 					h->value = v;
 					h->type = t;
 					h->next = 0xff;
-					if (last[t] == 0xff)
+					if (st.last[t] == 0xff)
 						m->first[t] = (uint8_t)n;
 					else
-						m->hdrs[last[t]].next = (uint8_t)n;
-					last[t] = (uint8_t)n++;
+						m->hdrs[st.last[t]].next = (uint8_t)n;
+					st.last[t] = (uint8_t)n++;
 					p = lf + 1;
 					continue;
 				}
 			}
 		}
 	general:
-		rc = split_line(m, &w, &p, &n, last, body_start, FRAME_AVX2);
+		/* the general walk wants the colon masks too: an empty window makes it scan; its
+		 * window's LF mask serves the blocks above afterwards */
+		st.w.base = e;
+		st.w.m.lf = st.w.m.colon = 0;
+		st.n = n;
+		{
+			const char *q = p;
+
+			rc = split_line_avx2(m, &st, &q, body_start);
+			p = q;
+		}
+		base = st.w.base;
+		lfm = st.w.m.lf;
+		n = st.n;
 		if (rc != 0)
 			break;
 	}
 	m->n_hdrs = (uint8_t)n;
-	*wp = w;
+	*wp = st.w;
 	return rc < 0 ? rc : 0;
 }
 #endif
