@@ -818,27 +818,13 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 	return 0;
 }
 
-/* Request line: Method SP Request-URI SP SIP-Version, single SPs, nothing after. */
-static int
-parse_request_line(struct sip_msg *m, const char *p, const char *e)
+/* The request line after its two SPs are known to be single and the version to hold none:
+ * the version, then the Request-URI. */
+static inline int
+request_line_tail(struct sip_msg *m, const char *sp1, const char *sp2, const char *e)
 {
-	const char *sp1 = find_byte(p, e, ' '), *sp2;
-	struct dpv_str ver;
+	struct dpv_str ver = sip_str(sp2 + 1, e);
 
-	if (!sp1)
-		return SIP_PERR_START_LINE;
-	m->is_request = true;
-	m->method_str = sip_str(p, sp1);
-	if (sip_skip_cls(p, sp1, SIP_C_TOKEN) != sp1 || sp1 == p)
-		return SIP_PERR_METHOD;
-	m->method = sip_method_of(m->method_str);
-	sp2 = find_byte(sp1 + 1, e, ' ');
-	if (!sp2 || sp2 == sp1 + 1)
-		return SIP_PERR_START_LINE;
-	ver = sip_str(sp2 + 1, e);
-	for (const char *q = ver.p; q < e; q++)
-		if (*q == ' ' || *q == '\t')
-			return SIP_PERR_START_LINE;
 	if (!SIP_CASEEQ(ver, "SIP/2.0")) {
 		if (ver.len > 4 && SIP_CASEEQ(sip_str(ver.p, ver.p + 4), "SIP/"))
 			return SIP_PERR_VERSION;
@@ -851,10 +837,68 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 	return 0;
 }
 
-static int
-parse_status_line(struct sip_msg *m, const char *p, const char *e)
+/* The method token [p, sp1): a known method is a token by construction, so only the others
+ * are walked. -1 when it is not a token (or empty). */
+static inline int
+request_method(struct sip_msg *m, const char *p, const char *sp1)
 {
-	const char *sp = find_byte(p, e, ' ');
+	enum sip_method meth;
+
+	m->is_request = true;
+	m->method_str = sip_str(p, sp1);
+	meth = sip_method_of(m->method_str);
+	if (meth == SIP_METHOD_UNKNOWN && (sip_skip_cls(p, sp1, SIP_C_TOKEN) != sp1 || sp1 == p))
+		return -1;
+	m->method = meth;
+	return 0;
+}
+
+/* Request line: Method SP Request-URI SP SIP-Version, single SPs, nothing after. */
+static int
+parse_request_line(struct sip_msg *m, const char *p, const char *e)
+{
+	const char *sp1 = find_byte(p, e, ' '), *sp2;
+
+	if (!sp1)
+		return SIP_PERR_START_LINE;
+	if (request_method(m, p, sp1) != 0)
+		return SIP_PERR_METHOD;
+	sp2 = find_byte(sp1 + 1, e, ' ');
+	if (!sp2 || sp2 == sp1 + 1)
+		return SIP_PERR_START_LINE;
+	for (const char *q = sp2 + 1; q < e; q++)
+		if (*q == ' ' || *q == '\t')
+			return SIP_PERR_START_LINE;
+	return request_line_tail(m, sp1, sp2, e);
+}
+
+/*
+ * parse_request_line() for a line of under 64 bytes whose SPs and HTs are known: bit i of
+ * @a sp / @a ht is set when p[i] is SP / HT (none at or past e). The same checks in the same
+ * order, as bit tests.
+ */
+static inline int
+parse_request_line_masks(struct sip_msg *m, const char *p, const char *e, uint64_t sp, uint64_t ht)
+{
+	if (sp == 0)
+		return SIP_PERR_START_LINE;
+	unsigned i1 = (unsigned)__builtin_ctzll(sp);
+	if (request_method(m, p, p + i1) != 0)
+		return SIP_PERR_METHOD;
+	uint64_t rest = sp & (sp - 1); /* the SPs after the first */
+	if (rest == 0)
+		return SIP_PERR_START_LINE;
+	unsigned i2 = (unsigned)__builtin_ctzll(rest);
+	/* an empty Request-URI, or an SP or HT in the version */
+	if (i2 == i1 + 1 || (rest & (rest - 1)) != 0 || (ht >> i2) != 0)
+		return SIP_PERR_START_LINE;
+	return request_line_tail(m, p + i1, p + i2, e);
+}
+
+/* Status line from its first SP @a sp (NULL when none). */
+static inline int
+status_line_at(struct sip_msg *m, const char *p, const char *sp, const char *e)
+{
 	uint32_t code;
 
 	if (!sp)
@@ -862,12 +906,23 @@ parse_status_line(struct sip_msg *m, const char *p, const char *e)
 	if (!SIP_CASEEQ(sip_str(p, sp), "SIP/2.0"))
 		return SIP_PERR_VERSION;
 	p = sp + 1;
-	if (e - p < 3 || (e - p > 3 && p[3] != ' ') ||
-	    dpv_str_to_u32(sip_str(p, p + 3), 699, &code) != 0 || code < 100)
+	if (e - p < 3 || (e - p > 3 && p[3] != ' '))
+		return SIP_PERR_STATUS;
+	/* dpv_str_to_u32(p[0..3), 699) inline: three digits, at most 699 */
+	if ((unsigned)(p[0] - '0') > 9 || (unsigned)(p[1] - '0') > 9 || (unsigned)(p[2] - '0') > 9)
+		return SIP_PERR_STATUS;
+	code = (uint32_t)(p[0] - '0') * 100 + (uint32_t)(p[1] - '0') * 10 + (uint32_t)(p[2] - '0');
+	if (code > 699 || code < 100)
 		return SIP_PERR_STATUS;
 	m->status = (uint16_t)code;
 	m->reason = e - p > 3 ? sip_str(p + 4, e) : sip_str(e, e);
 	return 0;
+}
+
+static int
+parse_status_line(struct sip_msg *m, const char *p, const char *e)
+{
+	return status_line_at(m, p, find_byte(p, e, ' '), e);
 }
 
 /*
@@ -1365,6 +1420,52 @@ split(struct sip_msg *m, struct scan_win *w, const char *p, const char **body_st
 	return split_headers(m, w, p, body_start);
 }
 
+#ifdef FRAME_X86
+/*
+ * The start line at @a p (64 bytes readable) from one scan of 64 bytes: the LF and colon
+ * masks become the first window, and the CR, NUL, SP and HT masks settle the line's framing
+ * with bit tests instead of the searches. 1 when the line does not end within the 64 bytes
+ * (the caller then runs the general code); else the result, *lfp at the line's LF.
+ */
+FRAME_TARGET static inline int
+start_line_avx2(struct sip_msg *m, struct scan_win *w, const char *p, const char **lfp)
+{
+	__m256i v0 = _mm256_lddqu_si256((const __m256i *)(const void *)p);
+	__m256i v1 = _mm256_lddqu_si256((const __m256i *)(const void *)(p + 32));
+#define MASK64(expr0, expr1)                                                                       \
+	((uint64_t)(uint32_t)_mm256_movemask_epi8(expr0) |                                         \
+	 (uint64_t)(uint32_t)_mm256_movemask_epi8(expr1) << 32)
+#define EQ(v, c) _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))
+	uint64_t lfm = MASK64(EQ(v0, '\n'), EQ(v1, '\n'));
+	uint64_t com = MASK64(EQ(v0, ':'), EQ(v1, ':'));
+
+	w->base = p;
+	w->m.lf = lfm;
+	w->m.colon = com;
+	if (lfm == 0)
+		return 1;
+
+	unsigned il = (unsigned)__builtin_ctzll(lfm), n;
+	const char *lf = p + il, *le = (il > 0 && lf[-1] == '\r') ? lf - 1 : lf;
+	uint64_t in, bad, sp, ht;
+
+	n = (unsigned)(le - p); /* < 64 */
+	in = (1ull << n) - 1;
+	bad = MASK64(_mm256_or_si256(EQ(v0, '\r'), EQ(v0, 0)),
+	             _mm256_or_si256(EQ(v1, '\r'), EQ(v1, 0)));
+	sp = MASK64(EQ(v0, ' '), EQ(v1, ' ')) & in;
+	ht = MASK64(EQ(v0, '\t'), EQ(v1, '\t')) & in;
+#undef EQ
+#undef MASK64
+	*lfp = lf;
+	if (bad & in)
+		return SIP_PERR_START_LINE;
+	if (n >= 4 && SIP_CASEEQ(sip_str(p, p + 4), "SIP/"))
+		return status_line_at(m, p, sp ? p + __builtin_ctzll(sp) : NULL, le);
+	return parse_request_line_masks(m, p, le, sp, ht);
+}
+#endif
+
 /* sip_parse() for one framing (inlined into each). */
 static inline __attribute__((always_inline)) int
 parse_t(const char *buf, uint32_t len, struct sip_msg *m, enum frame_kind k)
@@ -1381,6 +1482,10 @@ parse_t(const char *buf, uint32_t len, struct sip_msg *m, enum frame_kind k)
 		p++;
 	if (p >= e)
 		return SIP_PERR_EMPTY;
+#ifdef FRAME_X86
+	if (k == FRAME_AVX2 && e - p >= 64 && (rc = start_line_avx2(m, &w, p, &lf)) != 1)
+		goto have_start;
+#endif
 	lf = win_lf(&w, p, k);
 	if (!lf)
 		return SIP_PERR_START_LINE;
@@ -1391,6 +1496,9 @@ parse_t(const char *buf, uint32_t len, struct sip_msg *m, enum frame_kind k)
 		rc = parse_status_line(m, p, le);
 	else
 		rc = parse_request_line(m, p, le);
+#ifdef FRAME_X86
+have_start:
+#endif
 	if (rc != 0) {
 		/*
 		 * A request with a bad Request-URI or version is still answered (400/505, RFC 4475

@@ -404,3 +404,91 @@ Test(split, selection)
 	}
 	cr_assert_eq(sip_scan_select(sip_scan_best()), 0);
 }
+
+/*
+ * Start lines, each followed by a valid header section long enough for the AVX2 path's one
+ * 64-byte scan: known and unknown methods, SPs and HTs in every place, CR and NUL inside,
+ * versions and status codes just off, and random edits of them.
+ */
+Test(split, start_lines)
+{
+	static const char *const lines[] = {
+	    "INVITE sip:bob@biloxi.example.com SIP/2.0",
+	    "ACK sip:a@b SIP/2.0",
+	    "BYE sip:a@b SIP/2.0",
+	    "CANCEL sip:a@b SIP/2.0",
+	    "OPTIONS sip:a@b SIP/2.0",
+	    "REGISTER sip:a@b SIP/2.0",
+	    "SUBSCRIBE sip:a@b SIP/2.0",
+	    "SUBSCRIBX sip:a@b SIP/2.0",
+	    "MESSAGE sip:a@b SIP/2.0",
+	    "NOTIFY sip:a@b SIP/2.0",
+	    "PRACK sip:a@b SIP/2.0",
+	    "REFER sip:a@b SIP/2.0",
+	    "INFO sip:a@b SIP/2.0",
+	    "UPDATE sip:a@b SIP/2.0",
+	    "invite sip:a@b SIP/2.0",
+	    "FOO-BAR.baz sip:a@b SIP/2.0",
+	    "INV(TE sip:a@b SIP/2.0",
+	    " INVITE sip:a@b SIP/2.0",
+	    "INVITE  sip:a@b SIP/2.0",
+	    "INVITE sip:a@b  SIP/2.0",
+	    "INVITE sip:a@b SIP/2.0 ",
+	    "INVITE sip:a@b SIP/2.0\t",
+	    "INVITE\tsip:a@b SIP/2.0",
+	    "INVITE sip:a@b\tSIP/2.0",
+	    "INVITE sip:a@b SIP/3.0",
+	    "INVITE sip:a@b sip/2.0",
+	    "INVITE sip:a@b SIP/",
+	    "INVITE sip:a@b HTTP/1.1",
+	    "INVITE sip:a@b?x=y SIP/2.0",
+	    "INVITE <sip:a@b> SIP/2.0",
+	    "INVITE",
+	    "INVITE ",
+	    "INVITE sip:a@b",
+	    "INVITE  SIP/2.0",
+	    "INVITE sip:a@b SIP/2.0\tx",
+	    "INVITE sip:a@b SIP/\t2.0",
+	    "SIP/2.0 200\tOK",
+	    "SIP/2.0\t200 OK",
+	    "SIP/2.0 200 OK",
+	    "SIP/2.0 100 Trying",
+	    "SIP/2.0 699 x",
+	    "SIP/2.0 700 x",
+	    "SIP/2.0 099 x",
+	    "SIP/2.0 20x OK",
+	    "SIP/2.0 2000 OK",
+	    "SIP/2.0 200",
+	    "SIP/2.0 20",
+	    "SIP/2.0  200 OK",
+	    "SIP/2.1 200 OK",
+	    "sip/2.0 200 OK",
+	    "SIP/2.0",
+	    "SIP/",
+	    "SIP",
+	    "INVITE sip:a@b SIP/2.0 and a start line that runs past the first 64 bytes",
+	};
+	static const char hdrs[] = "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK74bf9\r\n"
+	                           "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x@y\r\n"
+	                           "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	static char buf[1024];
+	char what[128];
+
+	if (!fast_available())
+		cr_skip_test("no AVX2/BMI2: one framing only");
+	for (unsigned i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		for (unsigned form = 0; form < 4; form++) {
+			/* CRLF, bare LF, CR inside, NUL inside */
+			int n = snprintf(buf, sizeof(buf), "%s%s%s", form == 0 ? "" : "\r\n",
+			                 lines[i], form == 1 ? "\n" : "\r\n");
+			memcpy(buf + n, hdrs, sizeof(hdrs) - 1);
+			n += (int)sizeof(hdrs) - 1;
+			if (form >= 2 && strlen(lines[i]) > 3)
+				buf[(form == 2 ? 2 : 0) + 3] = form == 2 ? '\r' : '\0';
+			snprintf(what, sizeof(what), "start line '%s' form %u", lines[i], form);
+			check_buf(buf, (uint32_t)n, what);
+			check_mutations(buf, (uint32_t)n, 200, what);
+		}
+	}
+	(void)sip_parse_split_general(false);
+}
