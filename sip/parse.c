@@ -1229,9 +1229,11 @@ split_headers_avx2(struct sip_msg *m, struct scan_win *wp, const char *p, const 
 					const char *le = lf - (lf[-1] == '\r'), *vb = p + nl + 1;
 					struct dpv_str v;
 
-					/* le[0] is CR or LF: vb[1] not WS puts it before le */
-					if (vb[0] == ' ' && !sip_is((uint8_t)vb[1], SIP_C_WS) &&
-					    !sip_is((uint8_t)le[-1], SIP_C_WS))
+					/* ": value": bytes above SP are not WS (compares, not
+					 * table loads); le[0] is CR or LF, so vb[1] above SP puts
+					 * it before le */
+					if (vb[0] == ' ' && (uint8_t)vb[1] > ' ' &&
+					    (uint8_t)le[-1] > ' ')
 						v = sip_str(vb + 1, le);
 					else
 						v = sip_trim(sip_str(vb, le));
