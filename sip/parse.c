@@ -1254,6 +1254,11 @@ split_headers_avx2(struct sip_msg *m, struct scan_win *wp, const char *p, const 
 			}
 		}
 	general:
+		if (e - p >= 2 && p[0] == '\r' && p[1] == '\n') { /* the blank line */
+			*body_start = p + 2;
+			rc = 0;
+			break;
+		}
 		/* the general walk wants the colon masks too: an empty window makes it scan; its
 		 * window's LF mask serves the blocks above afterwards */
 		st.w.base = e;
