@@ -1115,25 +1115,109 @@ split_line(struct sip_msg *m, struct scan_win *w, const char **pp, unsigned *np,
 	return 0;
 }
 
-/*
- * Split the header section; sets *body_start. Locals for the window and the header count:
- * the byte stores into m (types, links) may alias anything reachable through a pointer, which
- * would reload both per line.
- */
+/* Split the header section; sets *body_start. The general framing: split_line() as a loop,
+ * kept as the code it was so that the AVX2 framing is held to it. */
 static int
 split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
 {
+	/*
+	 * Locals for the window and the header count: the byte stores into m (types, links)
+	 * may alias anything reachable through a pointer, which would reload both per line.
+	 */
 	struct scan_win w = *wp;
+	const char *e = w.e;
 	unsigned n = m->n_hdrs;
 	uint8_t last[SIP_HDR_MAX];
-	int rc;
+	int rc = 0;
 
 	memset(last, 0xff, sizeof(last));
-	while ((rc = split_line(m, &w, &p, &n, last, body_start, FRAME_GENERAL)) == 0)
-		;
+	for (;;) {
+		if (p >= e || (*p == '\r' && p + 1 == e)) {
+			m->flags |= SIP_MSG_F_NO_BLANK_LINE;
+			*body_start = e;
+			break;
+		}
+		if (*p == '\n') {
+			*body_start = p + 1;
+			break;
+		}
+		if (*p == '\r' && p[1] == '\n') {
+			*body_start = p + 2;
+			break;
+		}
+		/* logical line: up to an LF not followed by SP/HT */
+		const char *ls = p, *le, *next, *colon,
+		           *lf = win_line(&w, ls, &colon, FRAME_GENERAL);
+		/* an LF followed by SP/HT folds the line: the logical line goes on */
+		while (lf && lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t'))
+			lf = win_lf(&w, lf + 1, FRAME_GENERAL);
+		if (lf) {
+			le = lf;
+			next = lf + 1;
+		} else {
+			le = next = e;
+		}
+		if (le > ls && le[-1] == '\r')
+			le--;
+		if (le - ls > SIP_MAX_HDR_LINE) {
+			rc = SIP_PERR_HDR_TOO_LONG;
+			break;
+		}
+
+		const char *ne, *c;
+		uint8_t type;
+		/*
+		 * Fast path: a known name right before the colon is a valid token by construction,
+		 * so the name is neither walked nor looked up twice. Anything else (unknown names,
+		 * LWS before the colon, malformed lines) takes the walk, which sets the error.
+		 */
+		if (colon && colon > ls &&
+		    (type = (uint8_t)hdr_lookup_in_msg(ls, (uint32_t)(colon - ls), e)) !=
+		        SIP_HDR_OTHER) {
+			ne = c = colon;
+		} else {
+			ne = sip_skip_cls(ls, le, SIP_C_TOKEN);
+			c = ne;
+			if (ne < le && *ne == '\0') {
+				rc = SIP_PERR_HDR_NAME_NUL;
+				break;
+			}
+			if (ne == ls) {
+				rc = SIP_PERR_HDR_NAME;
+				break;
+			}
+			while (c < le && (*c == ' ' || *c == '\t'))
+				c++;
+			if (c >= le) {
+				rc = SIP_PERR_HDR_NO_COLON;
+				break;
+			}
+			if (*c != ':') {
+				rc = c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+				break;
+			}
+			type = (uint8_t)sip_hdr_lookup(sip_str(ls, ne));
+		}
+		if (n >= SIP_MAX_HEADERS) {
+			rc = SIP_PERR_TOO_MANY_HDRS;
+			break;
+		}
+
+		struct sip_hdr *h = &m->hdrs[n];
+		h->name = sip_str(ls, ne);
+		h->value = sip_trim(sip_str(c + 1, le));
+		h->type = type;
+		h->next = 0xff;
+		if (last[type] == 0xff)
+			m->first[type] = (uint8_t)n;
+		else
+			m->hdrs[last[type]].next = (uint8_t)n;
+		last[type] = (uint8_t)n++;
+		p = next;
+	}
 	m->n_hdrs = (uint8_t)n;
 	*wp = w;
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 #ifdef FRAME_X86
