@@ -1115,8 +1115,9 @@ split_line(struct sip_msg *m, struct scan_win *w, const char **pp, unsigned *np,
 	return 0;
 }
 
-/* Split the header section; sets *body_start. The general framing: split_line() as a loop,
- * kept as the code it was so that the AVX2 framing is held to it. */
+/* Split the header section; sets *body_start. The general framing, kept as the code it was
+ * (split_line() is its walk of one line, for the AVX2 framing), so that tests hold the AVX2
+ * framing to it. */
 static int
 split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
 {
