@@ -175,19 +175,19 @@ static uint64_t hmask[17][2]; /* the bytes of a name of each length, in its two 
 /*
  * The AVX2 framing's probe: one cache line per (length, first letter) holding what the
  * compare needs, so the lookup is the slot's address from two values the line already has,
- * then compares of the name's two words (loaded once) with no load that waits on another.
- * A name matches when (word | f) == w for each word: f has 0x20 at its letters (either case
- * matches, nothing else does) and 0xff past its end (those bytes are whatever follows), w the
- * lower-case name and 0xff past its end. A second name of the same slot (rseq/rack,
- * call-id/contact) has room for its first word only, so it must be 8 bytes or shorter; an
- * empty way (all 0) matches nothing, since the name's first byte is a letter. A name the
- * probe misses takes the general line walk, which finds it: only its matches need be right.
+ * then one 16-byte compare against the line's first 16 bytes (the vector the colon was found
+ * in) per way, no load waiting on another. A name of up to 15 bytes matches a way when
+ * (bytes | f) == w in bytes 0..14: f has 0x20 at the name's letters (either case matches,
+ * nothing else does) and 0xff past its end (those bytes are whatever follows), w the
+ * lower-case name and 0xff past its end; w[15] holds the type (byte 15 is always past the
+ * name, so it is not compared). Two ways: names sharing a length and first letter (rseq/rack,
+ * call-id/contact). An empty way (all 0) matches nothing, since the name's first byte is a
+ * letter. A name the probe misses takes the general line walk, which finds it: only the
+ * probe's matches need be right.
  */
 static struct hprobe {
-	uint64_t f0, w0, f1, w1; /* way 1 */
-	uint64_t g0, v0;         /* way 2, its first word */
-	uint8_t type, type2;
-} __attribute__((aligned(64))) hprobe[17][26];
+	uint8_t f[2][16], w[2][16];
+} __attribute__((aligned(64))) hprobe[16][26];
 
 static void
 hprobe_init(void)
@@ -195,26 +195,21 @@ hprobe_init(void)
 	for (uint32_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
 		const char *nm = hdr_names[i].name;
 		uint32_t n = (uint32_t)strlen(nm);
-		char f[16], w[16];
+		struct hprobe *s;
+		int k;
 
-		if (n > 16)
+		if (n > 15)
 			continue;
-		for (uint32_t j = 0; j < 16; j++) {
-			f[j] = j >= n ? (char)0xff : (nm[j] >= 'a' && nm[j] <= 'z') ? 0x20 : 0;
-			w[j] = j >= n ? (char)0xff : nm[j];
+		s = &hprobe[n][nm[0] - 'a'];
+		k = s->w[0][15] == SIP_HDR_OTHER ? 0 : s->w[1][15] == SIP_HDR_OTHER ? 1 : -1;
+		if (k < 0) /* a third name: the general walk finds it */
+			continue;
+		for (uint32_t j = 0; j < 15; j++) {
+			s->f[k][j] = j >= n ? 0xff : (nm[j] >= 'a' && nm[j] <= 'z') ? 0x20 : 0;
+			s->w[k][j] = j >= n ? 0xff : (uint8_t)nm[j];
 		}
-		struct hprobe *s = &hprobe[n][nm[0] - 'a'];
-		if (s->w0 == 0) {
-			s->f0 = sip_load_n(f, 8);
-			s->w0 = sip_load_n(w, 8);
-			s->f1 = sip_load_n(f + 8, 8);
-			s->w1 = sip_load_n(w + 8, 8);
-			s->type = hdr_names[i].type;
-		} else if (s->v0 == 0 && n <= 8) {
-			s->g0 = sip_load_n(f, 8);
-			s->v0 = sip_load_n(w, 8);
-			s->type2 = hdr_names[i].type;
-		}
+		s->f[k][15] = 0;
+		s->w[k][15] = hdr_names[i].type;
 	}
 }
 
@@ -1257,6 +1252,16 @@ lf_block(const char *lo, const char *b, const char *e)
 	return sip_lf64_avx2(e - 64) >> (64 - n);
 }
 
+/* The bytes of @a v that match way @a k of @a s, one bit each. */
+FRAME_TARGET static inline unsigned
+hprobe_way(__m128i v, const struct hprobe *s, int k)
+{
+	__m128i f = _mm_load_si128((const __m128i *)(const void *)s->f[k]);
+	__m128i w = _mm_load_si128((const __m128i *)(const void *)s->w[k]);
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(v, f), w));
+}
+
 FRAME_TARGET static int
 split_headers_avx2(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
 {
@@ -1294,38 +1299,38 @@ split_headers_avx2(struct sip_msg *m, struct scan_win *wp, const char *p, const 
 				lf = base + __builtin_ctzll(lfm);
 			}
 			/* the colon among the line's first 16 bytes (names up to 15 bytes) */
-			unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			    _mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8(':')));
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			unsigned cm =
+			    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
 			unsigned c0 = (unsigned)(uint8_t)((uint8_t)p[0] | 0x20) - 'a';
 
 			if (cm != 0 && c0 < 26 && p + __builtin_ctz(cm) < lf) {
 				unsigned nl = (unsigned)__builtin_ctz(cm);
 				const struct hprobe *s = &hprobe[nl][c0];
-				uint64_t a = sip_load_n(p, 8), b = sip_load_n(p + 8, 8);
 				uint8_t t;
 
-				if (((a | s->f0) == s->w0) & ((b | s->f1) == s->w1))
-					t = s->type;
-				else if ((a | s->g0) == s->v0)
-					t = s->type2;
+				if ((~hprobe_way(v, s, 0) & 0x7fff) == 0)
+					t = s->w[0][15];
+				else if ((~hprobe_way(v, s, 1) & 0x7fff) == 0)
+					t = s->w[1][15];
 				else
 					goto general;
 				if (lf + 1 < e && lf[1] != ' ' && lf[1] != '\t') {
 					const char *le = lf - (lf[-1] == '\r'), *vb = p + nl + 1;
-					struct dpv_str v;
+					struct dpv_str val;
 
 					/* ": value": bytes above SP are not WS (compares, not
 					 * table loads); le[0] is CR or LF, so vb[1] above SP puts
 					 * it before le */
 					if (vb[0] == ' ' && (uint8_t)vb[1] > ' ' &&
 					    (uint8_t)le[-1] > ' ')
-						v = sip_str(vb + 1, le);
+						val = sip_str(vb + 1, le);
 					else
-						v = sip_trim(sip_str(vb, le));
+						val = sip_trim(sip_str(vb, le));
 
 					struct sip_hdr *h = &m->hdrs[n];
 					h->name = sip_str(p, p + nl);
-					h->value = v;
+					h->value = val;
 					h->type = t;
 					h->next = 0xff;
 					if (st.last[t] == 0xff)
