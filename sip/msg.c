@@ -90,42 +90,7 @@ static const char *const method_names[SIP_METHOD_MAX] = {
 enum sip_method
 sip_method_from_str(struct dpv_str s)
 {
-	/* length then first letter, and one compare of a constant size (inlined by the
-	 * compiler), instead of a strlen and a memcmp call per candidate */
-#define METHOD_IS(lit, id)                                                                         \
-	if (memcmp(s.p, lit, sizeof(lit) - 1) == 0)                                                \
-		return id;
-	switch (s.len) {
-	case 3:
-		METHOD_IS("ACK", SIP_METHOD_ACK);
-		METHOD_IS("BYE", SIP_METHOD_BYE);
-		break;
-	case 4:
-		METHOD_IS("INFO", SIP_METHOD_INFO);
-		break;
-	case 5:
-		METHOD_IS("PRACK", SIP_METHOD_PRACK);
-		METHOD_IS("REFER", SIP_METHOD_REFER);
-		break;
-	case 6:
-		METHOD_IS("INVITE", SIP_METHOD_INVITE);
-		METHOD_IS("CANCEL", SIP_METHOD_CANCEL);
-		METHOD_IS("UPDATE", SIP_METHOD_UPDATE);
-		METHOD_IS("NOTIFY", SIP_METHOD_NOTIFY);
-		break;
-	case 7:
-		METHOD_IS("OPTIONS", SIP_METHOD_OPTIONS);
-		METHOD_IS("MESSAGE", SIP_METHOD_MESSAGE);
-		break;
-	case 8:
-		METHOD_IS("REGISTER", SIP_METHOD_REGISTER);
-		break;
-	case 9:
-		METHOD_IS("SUBSCRIBE", SIP_METHOD_SUBSCRIBE);
-		break;
-	}
-#undef METHOD_IS
-	return SIP_METHOD_UNKNOWN;
+	return sip_method_of(s); /* sip_msg_int.h: the parser inlines it */
 }
 
 const char *

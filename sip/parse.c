@@ -172,9 +172,51 @@ static struct {
 } hword[sizeof(hdr_names) / sizeof(hdr_names[0])];
 static uint64_t hmask[17][2]; /* the bytes of a name of each length, in its two words */
 
+/*
+ * The AVX2 framing's probe: one cache line per (length, first letter) holding what the
+ * compare needs, so the lookup is the slot's address from two values the line already has,
+ * then one 16-byte compare against the line's first 16 bytes (the vector the colon was found
+ * in) per way, no load waiting on another. A name of up to 15 bytes matches a way when
+ * (bytes | f) == w in bytes 0..14: f has 0x20 at the name's letters (either case matches,
+ * nothing else does) and 0xff past its end (those bytes are whatever follows), w the
+ * lower-case name and 0xff past its end; w[15] holds the type (byte 15 is always past the
+ * name, so it is not compared). Two ways: names sharing a length and first letter (rseq/rack,
+ * call-id/contact). An empty way (all 0) matches nothing, since the name's first byte is a
+ * letter. A name the probe misses takes the general line walk, which finds it: only the
+ * probe's matches need be right.
+ */
+static struct hprobe {
+	uint8_t f[2][16], w[2][16];
+} __attribute__((aligned(64))) hprobe[16][26];
+
+static void
+hprobe_init(void)
+{
+	for (uint32_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++) {
+		const char *nm = hdr_names[i].name;
+		uint32_t n = (uint32_t)strlen(nm);
+		struct hprobe *s;
+		int k;
+
+		if (n > 15)
+			continue;
+		s = &hprobe[n][nm[0] - 'a'];
+		k = s->w[0][15] == SIP_HDR_OTHER ? 0 : s->w[1][15] == SIP_HDR_OTHER ? 1 : -1;
+		if (k < 0) /* a third name: the general walk finds it */
+			continue;
+		for (uint32_t j = 0; j < 15; j++) {
+			s->f[k][j] = j >= n ? 0xff : (nm[j] >= 'a' && nm[j] <= 'z') ? 0x20 : 0;
+			s->w[k][j] = j >= n ? 0xff : (uint8_t)nm[j];
+		}
+		s->f[k][15] = 0;
+		s->w[k][15] = hdr_names[i].type;
+	}
+}
+
 static void
 hword_init(void)
 {
+	hprobe_init();
 	for (uint32_t n = 0; n <= 16; n++)
 		for (int k = 0; k < 2; k++) {
 			uint32_t in = n > 8u * k ? n - 8u * k : 0;
@@ -771,27 +813,13 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 	return 0;
 }
 
-/* Request line: Method SP Request-URI SP SIP-Version, single SPs, nothing after. */
-static int
-parse_request_line(struct sip_msg *m, const char *p, const char *e)
+/* The request line after its two SPs are known to be single and the version to hold none:
+ * the version, then the Request-URI. */
+static inline int
+request_line_tail(struct sip_msg *m, const char *sp1, const char *sp2, const char *e)
 {
-	const char *sp1 = find_byte(p, e, ' '), *sp2;
-	struct dpv_str ver;
+	struct dpv_str ver = sip_str(sp2 + 1, e);
 
-	if (!sp1)
-		return SIP_PERR_START_LINE;
-	m->is_request = true;
-	m->method_str = sip_str(p, sp1);
-	if (sip_skip_cls(p, sp1, SIP_C_TOKEN) != sp1 || sp1 == p)
-		return SIP_PERR_METHOD;
-	m->method = sip_method_from_str(m->method_str);
-	sp2 = find_byte(sp1 + 1, e, ' ');
-	if (!sp2 || sp2 == sp1 + 1)
-		return SIP_PERR_START_LINE;
-	ver = sip_str(sp2 + 1, e);
-	for (const char *q = ver.p; q < e; q++)
-		if (*q == ' ' || *q == '\t')
-			return SIP_PERR_START_LINE;
 	if (!SIP_CASEEQ(ver, "SIP/2.0")) {
 		if (ver.len > 4 && SIP_CASEEQ(sip_str(ver.p, ver.p + 4), "SIP/"))
 			return SIP_PERR_VERSION;
@@ -804,10 +832,68 @@ parse_request_line(struct sip_msg *m, const char *p, const char *e)
 	return 0;
 }
 
-static int
-parse_status_line(struct sip_msg *m, const char *p, const char *e)
+/* The method token [p, sp1): a known method is a token by construction, so only the others
+ * are walked. -1 when it is not a token (or empty). */
+static inline int
+request_method(struct sip_msg *m, const char *p, const char *sp1)
 {
-	const char *sp = find_byte(p, e, ' ');
+	enum sip_method meth;
+
+	m->is_request = true;
+	m->method_str = sip_str(p, sp1);
+	meth = sip_method_of(m->method_str);
+	if (meth == SIP_METHOD_UNKNOWN && (sip_skip_cls(p, sp1, SIP_C_TOKEN) != sp1 || sp1 == p))
+		return -1;
+	m->method = meth;
+	return 0;
+}
+
+/* Request line: Method SP Request-URI SP SIP-Version, single SPs, nothing after. */
+static int
+parse_request_line(struct sip_msg *m, const char *p, const char *e)
+{
+	const char *sp1 = find_byte(p, e, ' '), *sp2;
+
+	if (!sp1)
+		return SIP_PERR_START_LINE;
+	if (request_method(m, p, sp1) != 0)
+		return SIP_PERR_METHOD;
+	sp2 = find_byte(sp1 + 1, e, ' ');
+	if (!sp2 || sp2 == sp1 + 1)
+		return SIP_PERR_START_LINE;
+	for (const char *q = sp2 + 1; q < e; q++)
+		if (*q == ' ' || *q == '\t')
+			return SIP_PERR_START_LINE;
+	return request_line_tail(m, sp1, sp2, e);
+}
+
+/*
+ * parse_request_line() for a line of under 64 bytes whose SPs and HTs are known: bit i of
+ * @a sp / @a ht is set when p[i] is SP / HT (none at or past e). The same checks in the same
+ * order, as bit tests.
+ */
+static inline int
+parse_request_line_masks(struct sip_msg *m, const char *p, const char *e, uint64_t sp, uint64_t ht)
+{
+	if (sp == 0)
+		return SIP_PERR_START_LINE;
+	unsigned i1 = (unsigned)__builtin_ctzll(sp);
+	if (request_method(m, p, p + i1) != 0)
+		return SIP_PERR_METHOD;
+	uint64_t rest = sp & (sp - 1); /* the SPs after the first */
+	if (rest == 0)
+		return SIP_PERR_START_LINE;
+	unsigned i2 = (unsigned)__builtin_ctzll(rest);
+	/* an empty Request-URI, or an SP or HT in the version */
+	if (i2 == i1 + 1 || (rest & (rest - 1)) != 0 || (ht >> i2) != 0)
+		return SIP_PERR_START_LINE;
+	return request_line_tail(m, p + i1, p + i2, e);
+}
+
+/* Status line from its first SP @a sp (NULL when none). */
+static inline int
+status_line_at(struct sip_msg *m, const char *p, const char *sp, const char *e)
+{
 	uint32_t code;
 
 	if (!sp)
@@ -815,12 +901,23 @@ parse_status_line(struct sip_msg *m, const char *p, const char *e)
 	if (!SIP_CASEEQ(sip_str(p, sp), "SIP/2.0"))
 		return SIP_PERR_VERSION;
 	p = sp + 1;
-	if (e - p < 3 || (e - p > 3 && p[3] != ' ') ||
-	    dpv_str_to_u32(sip_str(p, p + 3), 699, &code) != 0 || code < 100)
+	if (e - p < 3 || (e - p > 3 && p[3] != ' '))
+		return SIP_PERR_STATUS;
+	/* dpv_str_to_u32(p[0..3), 699) inline: three digits, at most 699 */
+	if ((unsigned)(p[0] - '0') > 9 || (unsigned)(p[1] - '0') > 9 || (unsigned)(p[2] - '0') > 9)
+		return SIP_PERR_STATUS;
+	code = (uint32_t)(p[0] - '0') * 100 + (uint32_t)(p[1] - '0') * 10 + (uint32_t)(p[2] - '0');
+	if (code > 699 || code < 100)
 		return SIP_PERR_STATUS;
 	m->status = (uint16_t)code;
 	m->reason = e - p > 3 ? sip_str(p + 4, e) : sip_str(e, e);
 	return 0;
+}
+
+static int
+parse_status_line(struct sip_msg *m, const char *p, const char *e)
+{
+	return status_line_at(m, p, find_byte(p, e, ' '), e);
 }
 
 /*
@@ -830,25 +927,65 @@ parse_status_line(struct sip_msg *m, const char *p, const char *e)
  */
 struct scan_win {
 	const char *base, *e;
+	const char *lo; /* the message's first byte: a window near its end may scan back to it */
 	struct sip_scan_masks m;
 };
 
-static inline void
-win_at(struct scan_win *w, const char *p)
+/*
+ * The framing is compiled twice (sip_msg_int.h, sip_frame_avx2): FRAME_GENERAL calls the scan
+ * variant through sip_scan_block; FRAME_AVX2 is built for AVX2/BMI with the scan inlined and
+ * takes the straight path below for the common header line.
+ */
+enum frame_kind { FRAME_GENERAL, FRAME_AVX2 };
+
+#if (defined(__x86_64__) || defined(__i386__)) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FRAME_X86    1
+#define FRAME_TARGET __attribute__((target("avx2,bmi,bmi2")))
+
+/* The masks of [p, min(e, p + 64)): a window that would run past the end scans the last 64
+ * bytes of the message instead and shifts the bytes before p out (no copy, no byte outside
+ * it read); only a message shorter than 64 bytes takes the padded variant. */
+FRAME_TARGET static inline struct sip_scan_masks
+win_scan_avx2(const char *lo, const char *p, const char *e)
+{
+	uint32_t n = (uint32_t)(e - p);
+	struct sip_scan_masks m;
+
+	if (n >= 64)
+		return sip_scan64_avx2(p);
+	if (e - lo < 64)
+		return sip_scan_block(p, n);
+	m = sip_scan64_avx2(e - 64);
+	m.lf >>= 64 - n;
+	m.colon >>= 64 - n;
+	return m;
+}
+#endif
+
+static inline __attribute__((always_inline)) void
+win_at(struct scan_win *w, const char *p, enum frame_kind k)
 {
 	uint32_t n = (uint32_t)(w->e - p);
 
+#ifdef FRAME_X86
+	if (k == FRAME_AVX2) {
+		w->m = win_scan_avx2(w->lo, p, w->e);
+		w->base = p;
+		return;
+	}
+#endif
+	(void)k;
 	w->m = sip_scan_block(p, n < 64 ? n : 64);
 	w->base = p;
 }
 
 /* First LF in [p, e), or NULL. */
-static inline const char *
-win_lf(struct scan_win *w, const char *p)
+static inline __attribute__((always_inline)) const char *
+win_lf(struct scan_win *w, const char *p, enum frame_kind k)
 {
 	while (p < w->e) {
 		if ((size_t)(p - w->base) >= 64) /* also when p is before base */
-			win_at(w, p);
+			win_at(w, p, k);
 		uint64_t bits = w->m.lf >> (p - w->base);
 		if (bits)
 			return p + __builtin_ctzll(bits);
@@ -864,18 +1001,18 @@ win_lf(struct scan_win *w, const char *p)
  * that LF, its first colon (else NULL: the caller then walks the line as the grammar says).
  * One window test for both, since nearly every line starts and ends inside one window.
  */
-static inline const char *
-win_line(struct scan_win *w, const char *ls, const char **colon)
+static inline __attribute__((always_inline)) const char *
+win_line(struct scan_win *w, const char *ls, const char **colon, enum frame_kind k)
 {
 	if ((size_t)(ls - w->base) >= 64)
-		win_at(w, ls);
+		win_at(w, ls, k);
 	unsigned off = (unsigned)(ls - w->base);
 	uint64_t l = w->m.lf >> off, c = w->m.colon >> off;
 
 	if ((l | c) == 0 && off != 0 && w->e - w->base > 64) {
 		/* the line starts near the window's end and its name runs past it: a window
 		 * from the line start finds the colon, which the name walk would cost more */
-		win_at(w, ls);
+		win_at(w, ls, k);
 		off = 0;
 		l = w->m.lf;
 		c = w->m.colon;
@@ -886,10 +1023,96 @@ win_line(struct scan_win *w, const char *ls, const char **colon)
 		return ls + __builtin_ctzll(l);
 	}
 	*colon = c ? ls + __builtin_ctzll(c) : NULL;
-	return w->e - w->base > 64 ? win_lf(w, w->base + 64) : NULL;
+	return w->e - w->base > 64 ? win_lf(w, w->base + 64, k) : NULL;
 }
 
-/* Split the header section; sets *body_start. */
+/*
+ * One line of the header section at *pp, as the grammar says: the blank line or the end
+ * (1, *body_start set), a header (0: entered in the table, *pp at the next line) or an error
+ * (< 0). Both framings run it; the AVX2 one only for the lines its straight path leaves.
+ */
+static inline __attribute__((always_inline)) int
+split_line(struct sip_msg *m, struct scan_win *w, const char **pp, unsigned *np, uint8_t *last,
+           const char **body_start, enum frame_kind k)
+{
+	const char *p = *pp, *e = w->e;
+	unsigned n = *np;
+
+	if (p >= e || (*p == '\r' && p + 1 == e)) {
+		m->flags |= SIP_MSG_F_NO_BLANK_LINE;
+		*body_start = e;
+		return 1;
+	}
+	if (*p == '\n') {
+		*body_start = p + 1;
+		return 1;
+	}
+	if (*p == '\r' && p[1] == '\n') {
+		*body_start = p + 2;
+		return 1;
+	}
+	/* logical line: up to an LF not followed by SP/HT */
+	const char *ls = p, *le, *next, *colon, *lf = win_line(w, ls, &colon, k);
+	/* an LF followed by SP/HT folds the line: the logical line goes on */
+	while (lf && lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t'))
+		lf = win_lf(w, lf + 1, k);
+	if (lf) {
+		le = lf;
+		next = lf + 1;
+	} else {
+		le = next = e;
+	}
+	if (le > ls && le[-1] == '\r')
+		le--;
+	if (le - ls > SIP_MAX_HDR_LINE)
+		return SIP_PERR_HDR_TOO_LONG;
+
+	const char *ne, *c;
+	uint8_t type;
+	/*
+	 * A known name right before the colon is a valid token by construction, so the name is
+	 * neither walked nor looked up twice. Anything else (unknown names, LWS before the colon,
+	 * malformed lines) takes the walk, which sets the error.
+	 */
+	if (colon && colon > ls &&
+	    (type = (uint8_t)hdr_lookup_in_msg(ls, (uint32_t)(colon - ls), e)) != SIP_HDR_OTHER) {
+		ne = c = colon;
+	} else {
+		ne = sip_skip_cls(ls, le, SIP_C_TOKEN);
+		c = ne;
+		if (ne < le && *ne == '\0')
+			return SIP_PERR_HDR_NAME_NUL;
+		if (ne == ls)
+			return SIP_PERR_HDR_NAME;
+		while (c < le && (*c == ' ' || *c == '\t'))
+			c++;
+		if (c >= le)
+			return SIP_PERR_HDR_NO_COLON;
+		if (*c != ':')
+			return c > ne ? SIP_PERR_HDR_NAME_SPACE : SIP_PERR_HDR_NAME;
+		type = (uint8_t)sip_hdr_lookup(sip_str(ls, ne));
+	}
+	if (n >= SIP_MAX_HEADERS)
+		return SIP_PERR_TOO_MANY_HDRS;
+
+	struct sip_hdr *h = &m->hdrs[n];
+	h->name = sip_str(ls, ne);
+	h->value = sip_trim(sip_str(c + 1, le));
+	h->type = type;
+	h->next = 0xff;
+	if (last[type] == 0xff)
+		m->first[type] = (uint8_t)n;
+	else
+		m->hdrs[last[type]].next = (uint8_t)n;
+	last[type] = (uint8_t)n++;
+	*np = n;
+	*pp = next;
+	return 0;
+}
+
+/* Split the header section; sets *body_start. The general framing, kept as the code it was
+ * (split_line() is its walk of one line, for the AVX2 framing), so that tests hold the AVX2
+ * framing to it. */
 static int
 split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
 {
@@ -919,10 +1142,11 @@ split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char 
 			break;
 		}
 		/* logical line: up to an LF not followed by SP/HT */
-		const char *ls = p, *le, *next, *colon, *lf = win_line(&w, ls, &colon);
+		const char *ls = p, *le, *next, *colon,
+		           *lf = win_line(&w, ls, &colon, FRAME_GENERAL);
 		/* an LF followed by SP/HT folds the line: the logical line goes on */
 		while (lf && lf + 1 < e && (lf[1] == ' ' || lf[1] == '\t'))
-			lf = win_lf(&w, lf + 1);
+			lf = win_lf(&w, lf + 1, FRAME_GENERAL);
 		if (lf) {
 			le = lf;
 			next = lf + 1;
@@ -991,6 +1215,162 @@ split_headers(struct sip_msg *m, struct scan_win *wp, const char *p, const char 
 	*wp = w;
 	return rc;
 }
+
+#ifdef FRAME_X86
+/*
+ * split_headers() with the AVX2 scan inlined and a straight path for the common line: a
+ * known name of up to 16 bytes right before the colon, both inside the window that holds
+ * the line's LF, no fold after it, and 16 bytes readable from the line start. The name is
+ * probed with one table slot (hprobe: the name's two words, the bits that fold its case and
+ * those past its end), the value trimmed with two byte tests when it is ": value". Every
+ * other line (and the blank line) takes split_line(), so the results are the same.
+ */
+/* What split_line() needs between lines, in memory: the AVX2 loop keeps its own copies in
+ * registers and hands them over only for the lines its straight path leaves. */
+struct split_state {
+	struct scan_win w;
+	unsigned n;
+	uint8_t last[SIP_HDR_MAX];
+};
+
+FRAME_TARGET __attribute__((noinline)) static int
+split_line_avx2(struct sip_msg *m, struct split_state *st, const char **pp, const char **body_start)
+{
+	return split_line(m, &st->w, pp, &st->n, st->last, body_start, FRAME_AVX2);
+}
+
+/* The LF mask of the block [b, min(e, b + 64)) (b < e), as win_scan_avx2 finds it. */
+FRAME_TARGET static inline uint64_t
+lf_block(const char *lo, const char *b, const char *e)
+{
+	uint32_t n = (uint32_t)(e - b);
+
+	if (n >= 64)
+		return sip_lf64_avx2(b);
+	if (e - lo < 64)
+		return sip_scan_block(b, n).lf;
+	return sip_lf64_avx2(e - 64) >> (64 - n);
+}
+
+/* The bytes of @a v that match way @a k of @a s, one bit each. */
+FRAME_TARGET static inline unsigned
+hprobe_way(__m128i v, const struct hprobe *s, int k)
+{
+	__m128i f = _mm_load_si128((const __m128i *)(const void *)s->f[k]);
+	__m128i w = _mm_load_si128((const __m128i *)(const void *)s->w[k]);
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(v, f), w));
+}
+
+FRAME_TARGET static int
+split_headers_avx2(struct sip_msg *m, struct scan_win *wp, const char *p, const char **body_start)
+{
+	struct split_state st;
+	const char *const e = wp->e, *const lo = wp->lo;
+	/* LF blocks of 64 bytes back to back (a line that runs out of one finds its LF in the
+	 * next, which then holds the following lines' starts): each byte is scanned once */
+	const char *base = wp->base;
+	uint64_t lfm = wp->m.lf;
+	unsigned n = m->n_hdrs;
+	int rc;
+
+	st.w = *wp;
+	memset(st.last, 0xff, sizeof(st.last));
+	for (;;) {
+		if (e - p >= 16 && n < SIP_MAX_HEADERS) {
+			size_t off = (size_t)(p - base);
+			const char *lf;
+
+			if (off >= 64) { /* also when p is before base */
+				base = p;
+				lfm = lf_block(lo, p, e);
+				off = 0;
+			}
+			uint64_t l = lfm >> off;
+			if (l != 0) {
+				lf = p + __builtin_ctzll(l);
+			} else {
+				if (e - base <= 64)
+					goto general;
+				base += 64;
+				lfm = lf_block(lo, base, e);
+				if (lfm == 0)
+					goto general; /* a long line */
+				lf = base + __builtin_ctzll(lfm);
+			}
+			/* the colon among the line's first 16 bytes (names up to 15 bytes) */
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			unsigned cm =
+			    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+			unsigned c0 = (unsigned)(uint8_t)((uint8_t)p[0] | 0x20) - 'a';
+
+			if (cm != 0 && c0 < 26 && p + __builtin_ctz(cm) < lf) {
+				unsigned nl = (unsigned)__builtin_ctz(cm);
+				const struct hprobe *s = &hprobe[nl][c0];
+				uint8_t t;
+
+				if ((~hprobe_way(v, s, 0) & 0x7fff) == 0)
+					t = s->w[0][15];
+				else if ((~hprobe_way(v, s, 1) & 0x7fff) == 0)
+					t = s->w[1][15];
+				else
+					goto general;
+				if (lf + 1 < e && lf[1] != ' ' && lf[1] != '\t') {
+					const char *le = lf - (lf[-1] == '\r'), *vb = p + nl + 1;
+					struct dpv_str val;
+
+					/* ": value": bytes above SP are not WS (compares, not
+					 * table loads); le[0] is CR or LF, so vb[1] above SP puts
+					 * it before le */
+					if (vb[0] == ' ' && (uint8_t)vb[1] > ' ' &&
+					    (uint8_t)le[-1] > ' ')
+						val = sip_str(vb + 1, le);
+					else
+						val = sip_trim(sip_str(vb, le));
+
+					struct sip_hdr *h = &m->hdrs[n];
+					h->name = sip_str(p, p + nl);
+					h->value = val;
+					h->type = t;
+					h->next = 0xff;
+					if (st.last[t] == 0xff)
+						m->first[t] = (uint8_t)n;
+					else
+						m->hdrs[st.last[t]].next = (uint8_t)n;
+					st.last[t] = (uint8_t)n++;
+					p = lf + 1;
+					continue;
+				}
+			}
+		}
+	general:
+		if (e - p >= 2 && p[0] == '\r' && p[1] == '\n') { /* the blank line */
+			*body_start = p + 2;
+			rc = 0;
+			break;
+		}
+		/* the general walk wants the colon masks too: an empty window makes it scan; its
+		 * window's LF mask serves the blocks above afterwards */
+		st.w.base = e;
+		st.w.m.lf = st.w.m.colon = 0;
+		st.n = n;
+		{
+			const char *q = p;
+
+			rc = split_line_avx2(m, &st, &q, body_start);
+			p = q;
+		}
+		base = st.w.base;
+		lfm = st.w.m.lf;
+		n = st.n;
+		if (rc != 0)
+			break;
+	}
+	m->n_hdrs = (uint8_t)n;
+	*wp = st.w;
+	return rc < 0 ? rc : 0;
+}
+#endif
 
 static bool
 single(const struct sip_msg *m, enum sip_hdr_type t)
@@ -1113,9 +1493,53 @@ parse_eager(struct sip_msg *m)
 	return 0;
 }
 
-static void
-msg_reset(struct sip_msg *m, const char *buf, uint32_t len)
+#ifdef FRAME_X86
+/* 32 bytes of @a v at @a p, unaligned, as one store: GCC's own (and its memset) split it in
+ * two under -march=corei7 tuning. */
+FRAME_TARGET static inline void
+store32(void *p, __m256i v)
 {
+	__asm__("vmovdqu %1, %0" : "=m"(*(char(*)[32])p) : "x"(v));
+}
+
+/* @a n bytes (at least 32) at @a p zeroed, 32 at a time, the last store ending at p + n. */
+FRAME_TARGET static inline void
+zero32n(void *p, size_t n)
+{
+#pragma GCC unroll 32
+	for (size_t i = 0; i + 32 < n; i += 32)
+		store32((char *)p + i, _mm256_setzero_si256());
+	store32((char *)p + n - 32, _mm256_setzero_si256());
+}
+#endif
+
+#ifdef FRAME_X86
+/* msg_reset() with whole 32-byte stores. */
+FRAME_TARGET static inline void
+msg_reset_avx2(struct sip_msg *m, const char *buf, uint32_t len)
+{
+	zero32n(m, offsetof(struct sip_msg, hdrs));
+	m->n_hdrs = 0;
+	memset(m->first, 0xff, sizeof(m->first));
+	zero32n(&m->via, sizeof(*m) - offsetof(struct sip_msg, via));
+	m->buf = buf;
+	m->len = len;
+	m->max_forwards = -1;
+}
+#endif
+
+/* What sip_parse() clears before it parses (everything but the header table, which it fills
+ * up to n_hdrs): the start line's fields, first[] (0xff) and the eager fields. */
+static inline __attribute__((always_inline)) void
+msg_reset(struct sip_msg *m, const char *buf, uint32_t len, enum frame_kind k)
+{
+#ifdef FRAME_X86
+	if (k == FRAME_AVX2) {
+		msg_reset_avx2(m, buf, len);
+		return;
+	}
+#endif
+	(void)k;
 	memset(m, 0, offsetof(struct sip_msg, hdrs));
 	m->n_hdrs = 0;
 	memset(m->first, 0xff, sizeof(m->first));
@@ -1125,14 +1549,73 @@ msg_reset(struct sip_msg *m, const char *buf, uint32_t len)
 	m->max_forwards = -1;
 }
 
-int
-sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
+static inline __attribute__((always_inline)) int
+split(struct sip_msg *m, struct scan_win *w, const char *p, const char **body_start,
+      enum frame_kind k)
+{
+#ifdef FRAME_X86
+	if (k == FRAME_AVX2)
+		return split_headers_avx2(m, w, p, body_start);
+#endif
+	(void)k;
+	return split_headers(m, w, p, body_start);
+}
+
+#ifdef FRAME_X86
+/*
+ * The start line at @a p (64 bytes readable) from one scan of 64 bytes: the LF and colon
+ * masks become the first window, and the CR, NUL, SP and HT masks settle the line's framing
+ * with bit tests instead of the searches. 1 when the line does not end within the 64 bytes
+ * (the caller then runs the general code); else the result, *lfp at the line's LF.
+ */
+FRAME_TARGET static inline int
+start_line_avx2(struct sip_msg *m, struct scan_win *w, const char *p, const char **lfp)
+{
+	__m256i v0 = _mm256_lddqu_si256((const __m256i *)(const void *)p);
+	__m256i v1 = _mm256_lddqu_si256((const __m256i *)(const void *)(p + 32));
+#define MASK64(expr0, expr1)                                                                       \
+	((uint64_t)(uint32_t)_mm256_movemask_epi8(expr0) |                                         \
+	 (uint64_t)(uint32_t)_mm256_movemask_epi8(expr1) << 32)
+#define EQ(v, c) _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))
+	uint64_t lfm = MASK64(EQ(v0, '\n'), EQ(v1, '\n'));
+	uint64_t com = MASK64(EQ(v0, ':'), EQ(v1, ':'));
+
+	w->base = p;
+	w->m.lf = lfm;
+	w->m.colon = com;
+	if (lfm == 0)
+		return 1;
+
+	unsigned il = (unsigned)__builtin_ctzll(lfm), n;
+	const char *lf = p + il, *le = (il > 0 && lf[-1] == '\r') ? lf - 1 : lf;
+	uint64_t in, bad, sp, ht;
+
+	n = (unsigned)(le - p); /* < 64 */
+	in = (1ull << n) - 1;
+	bad = MASK64(_mm256_or_si256(EQ(v0, '\r'), EQ(v0, 0)),
+	             _mm256_or_si256(EQ(v1, '\r'), EQ(v1, 0)));
+	sp = MASK64(EQ(v0, ' '), EQ(v1, ' ')) & in;
+	ht = MASK64(EQ(v0, '\t'), EQ(v1, '\t')) & in;
+#undef EQ
+#undef MASK64
+	*lfp = lf;
+	if (bad & in)
+		return SIP_PERR_START_LINE;
+	if (n >= 4 && SIP_CASEEQ(sip_str(p, p + 4), "SIP/"))
+		return status_line_at(m, p, sp ? p + __builtin_ctzll(sp) : NULL, le);
+	return parse_request_line_masks(m, p, le, sp, ht);
+}
+#endif
+
+/* sip_parse() for one framing (inlined into each). */
+static inline __attribute__((always_inline)) int
+parse_t(const char *buf, uint32_t len, struct sip_msg *m, enum frame_kind k)
 {
 	const char *p = buf, *e = buf + len, *lf, *le, *body;
-	struct scan_win w = {.base = e, .e = e}; /* empty: the first request scans */
+	struct scan_win w = {.base = e, .e = e, .lo = buf}; /* empty: the first request scans */
 	int rc;
 
-	msg_reset(m, buf, len);
+	msg_reset(m, buf, len, k);
 	if (len > SIP_MAX_MSG_LEN)
 		return SIP_PERR_TOO_BIG;
 	/* RFC 3261 7.5: CRLFs before the start line are ignored (keep-alives) */
@@ -1140,7 +1623,11 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		p++;
 	if (p >= e)
 		return SIP_PERR_EMPTY;
-	lf = win_lf(&w, p);
+#ifdef FRAME_X86
+	if (k == FRAME_AVX2 && e - p >= 64 && (rc = start_line_avx2(m, &w, p, &lf)) != 1)
+		goto have_start;
+#endif
+	lf = win_lf(&w, p, k);
 	if (!lf)
 		return SIP_PERR_START_LINE;
 	le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
@@ -1150,18 +1637,21 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 		rc = parse_status_line(m, p, le);
 	else
 		rc = parse_request_line(m, p, le);
+#ifdef FRAME_X86
+have_start:
+#endif
 	if (rc != 0) {
 		/*
 		 * A request with a bad Request-URI or version is still answered (400/505, RFC 4475
 		 * 3.1.2): index its headers and parse what a response copies, best effort; the
 		 * start-line error is the result whatever follows.
 		 */
-		if (m->is_request && split_headers(m, &w, lf + 1, &body) == 0)
+		if (m->is_request && split(m, &w, lf + 1, &body, k) == 0)
 			(void)parse_eager(m);
 		return rc;
 	}
 
-	rc = split_headers(m, &w, lf + 1, &body);
+	rc = split(m, &w, lf + 1, &body, k);
 	if (rc != 0)
 		return rc;
 	rc = parse_eager(m);
@@ -1188,6 +1678,30 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 	/* RFC 3261 18.3: octets past Content-Length in a datagram are discarded */
 	m->body = sip_str(body, body + m->content_length);
 	return 0;
+}
+
+static int
+parse_general(const char *buf, uint32_t len, struct sip_msg *m)
+{
+	return parse_t(buf, len, m, FRAME_GENERAL);
+}
+
+#ifdef FRAME_X86
+FRAME_TARGET static int
+parse_avx2(const char *buf, uint32_t len, struct sip_msg *m)
+{
+	return parse_t(buf, len, m, FRAME_AVX2);
+}
+#endif
+
+int
+sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
+{
+#ifdef FRAME_X86
+	if (sip_frame_avx2)
+		return parse_avx2(buf, len, m);
+#endif
+	return parse_general(buf, len, m);
 }
 
 /*

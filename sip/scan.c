@@ -119,6 +119,36 @@ static const struct {
 
 sip_scan_fn sip_scan_block = scan_swar;
 
+/*
+ * The framing sip_parse() runs (parse.c): its own loop with the AVX2 scan inlined when AVX2 is
+ * the selected variant and the CPU has BMI1/BMI2 too, unless a test asked for the general one.
+ */
+bool sip_frame_avx2;
+static bool frame_general;
+static enum sip_scan_variant cur_variant = SIP_SCAN_SWAR;
+
+static void
+frame_update(void)
+{
+	bool bmi = false;
+
+#ifdef SCAN_X86
+	__builtin_cpu_init();
+	bmi = __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+#endif
+	sip_frame_avx2 = cur_variant == SIP_SCAN_AVX2 && bmi && !frame_general;
+}
+
+int
+sip_parse_split_general(bool on)
+{
+	int was = frame_general;
+
+	frame_general = on;
+	frame_update();
+	return was;
+}
+
 bool
 sip_scan_available(enum sip_scan_variant v)
 {
@@ -152,6 +182,8 @@ sip_scan_select(enum sip_scan_variant v)
 	if (!sip_scan_available(v))
 		return -1;
 	sip_scan_block = variants[v].fn;
+	cur_variant = v;
+	frame_update();
 	return 0;
 }
 

@@ -174,4 +174,89 @@ int sip_scan_select(enum sip_scan_variant v);
 /* The fastest variant available, the one chosen at load time. */
 enum sip_scan_variant sip_scan_best(void);
 
+/*
+ * Framing (the h-split work: parse.c's header split and start line, scan.c's selection).
+ * sip_parse() frames the message with one of two loops: the general one, which calls the
+ * selected scan variant through sip_scan_block, and one compiled for AVX2/BMI with the scan
+ * inlined and a straight path for the common header line. sip_frame_avx2 says which runs: set
+ * when AVX2 is the selected variant, the CPU has BMI1/BMI2 and sip_parse_split_general() has
+ * not asked for the general loop. Both give the same result; tests hold them to each other.
+ */
+extern bool sip_frame_avx2;
+/* Force the general framing (true) or allow the AVX2 one again (false); the previous value. */
+int sip_parse_split_general(bool on);
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+/* The LF and colon masks of the 64 readable bytes at @a p. (lddqu: GCC splits an unaligned
+ * 32-byte load in two when tuning for older CPUs, as DPDK's -march=corei7 does.) */
+__attribute__((target("avx2"))) static inline struct sip_scan_masks
+sip_scan64_avx2(const char *p)
+{
+	const __m256i nl = _mm256_set1_epi8('\n'), co = _mm256_set1_epi8(':');
+	__m256i v0 = _mm256_lddqu_si256((const __m256i *)(const void *)p);
+	__m256i v1 = _mm256_lddqu_si256((const __m256i *)(const void *)(p + 32));
+	struct sip_scan_masks out;
+
+	out.lf = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl)) |
+	         (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32;
+	out.colon = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, co)) |
+	            (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, co)) << 32;
+	return out;
+}
+
+/* The LF mask alone of the 64 readable bytes at @a p. */
+__attribute__((target("avx2"))) static inline uint64_t
+sip_lf64_avx2(const char *p)
+{
+	const __m256i nl = _mm256_set1_epi8('\n');
+	__m256i v0 = _mm256_lddqu_si256((const __m256i *)(const void *)p);
+	__m256i v1 = _mm256_lddqu_si256((const __m256i *)(const void *)(p + 32));
+
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, nl)) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v1, nl)) << 32;
+}
+#endif
+
+/* sip_method_from_str(), inline: the length, then one compare of a constant size per
+ * candidate (GCC and clang make it a load or two and a compare, no call). */
+static inline enum sip_method
+sip_method_of(struct dpv_str s)
+{
+#define SIP_METHOD_IS(lit, id)                                                                     \
+	if (memcmp(s.p, lit, sizeof(lit) - 1) == 0)                                                \
+		return id;
+	switch (s.len) {
+	case 3:
+		SIP_METHOD_IS("ACK", SIP_METHOD_ACK);
+		SIP_METHOD_IS("BYE", SIP_METHOD_BYE);
+		break;
+	case 4:
+		SIP_METHOD_IS("INFO", SIP_METHOD_INFO);
+		break;
+	case 5:
+		SIP_METHOD_IS("PRACK", SIP_METHOD_PRACK);
+		SIP_METHOD_IS("REFER", SIP_METHOD_REFER);
+		break;
+	case 6:
+		SIP_METHOD_IS("INVITE", SIP_METHOD_INVITE);
+		SIP_METHOD_IS("CANCEL", SIP_METHOD_CANCEL);
+		SIP_METHOD_IS("UPDATE", SIP_METHOD_UPDATE);
+		SIP_METHOD_IS("NOTIFY", SIP_METHOD_NOTIFY);
+		break;
+	case 7:
+		SIP_METHOD_IS("OPTIONS", SIP_METHOD_OPTIONS);
+		SIP_METHOD_IS("MESSAGE", SIP_METHOD_MESSAGE);
+		break;
+	case 8:
+		SIP_METHOD_IS("REGISTER", SIP_METHOD_REGISTER);
+		break;
+	case 9:
+		SIP_METHOD_IS("SUBSCRIBE", SIP_METHOD_SUBSCRIBE);
+		break;
+	}
+#undef SIP_METHOD_IS
+	return SIP_METHOD_UNKNOWN;
+}
+
 #endif /* DPV_SIP_MSG_INT_H */
