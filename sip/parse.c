@@ -584,9 +584,11 @@ uri_chars_ok(const char *p, const char *e)
 	return true;
 }
 
-/* sip_uri_parse into a @a u that is already zero (inside a struct the caller cleared). */
+/* The general sip_uri_parse into a @a u that is already zero (inside a struct the caller
+ * cleared): every shape the grammar allows. uri_parse_zeroed() below takes the common ones
+ * first. */
 static int
-uri_parse_zeroed(struct dpv_str s, struct sip_uri *u)
+uri_parse_general(struct dpv_str s, struct sip_uri *u)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 
@@ -651,14 +653,14 @@ uri_parse_zeroed(struct dpv_str s, struct sip_uri *u)
 }
 
 int
-sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+sip_uri_parse_general(struct dpv_str s, struct sip_uri *u)
 {
 	memset(u, 0, sizeof(*u));
-	return uri_parse_zeroed(s, u);
+	return uri_parse_general(s, u);
 }
 
 int
-sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
+sip_naddr_parse_general(struct dpv_str s, struct sip_naddr *na)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 	struct dpv_str uri;
@@ -709,7 +711,7 @@ sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 	uri = sip_str(p + 1, q);
 	p = q + 1;
 have_uri:
-	if (uri_parse_zeroed(uri, &na->uri) != 0) /* the memset above cleared it */
+	if (uri_parse_general(uri, &na->uri) != 0) /* the memset above cleared it */
 		return -1;
 	const struct sip_pcap cap = {DPV_STR_LIT("tag"), &na->tag, &na->has_tag};
 	if (sip_params_scan(&p, e, &na->params, &cap, 1) != 0 || p != e)
@@ -720,7 +722,7 @@ have_uri:
 }
 
 int
-sip_via_parse(struct dpv_str s, struct sip_via *v)
+sip_via_parse_general(struct dpv_str s, struct sip_via *v)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 	struct dpv_str proto, ver;
@@ -769,6 +771,399 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 	if ((v->has_branch && v->branch.len == 0) || (v->has_received && v->received.len == 0))
 		return -1;
 	return 0;
+}
+
+/*
+ * Fast paths for the eager fields. Each takes the common shapes directly and returns false on
+ * anything else, whereupon the caller runs the general parser above, which clears the record
+ * first: a value is either parsed exactly as the general parser parses it (every field, the
+ * same views) or parsed by it. They write into a record that is already zero, and may load
+ * 16 bytes at a time up to @a lim, the end of the readable buffer (at or after the value's end).
+ */
+
+/* sip_skip_cls(p, e, SIP_C_TOKEN) for the short runs (transports, parameter names): four
+ * bytes per step through the table while all four are token bytes. */
+static inline const char *
+skip_token_run(const char *p, const char *e)
+{
+	while (e - p >= 4 && (sip_ctype[(uint8_t)p[0]] & sip_ctype[(uint8_t)p[1]] &
+	                      sip_ctype[(uint8_t)p[2]] & sip_ctype[(uint8_t)p[3]] & SIP_C_TOKEN))
+		p += 4;
+	while (p < e && sip_is((uint8_t)*p, SIP_C_TOKEN))
+		p++;
+	return p;
+}
+
+#ifdef __SSE2__
+/* skip_cls16 when 16 bytes from @a p may be read (up to @a lim): one load for the runs
+ * shorter than a vector, the bytes past @a e ignored. */
+static inline __attribute__((always_inline)) const char *
+skip_cls_lim(const char *p, const char *e, const char *lim, uint8_t cls,
+             unsigned (*bad16)(const char *))
+{
+	if (lim - p >= 16) {
+		unsigned bad = bad16(p);
+
+		if (bad) {
+			const char *q = p + __builtin_ctz(bad);
+			return q < e ? q : e;
+		}
+		if (e - p <= 16)
+			return e;
+		p += 16;
+	}
+	return skip_cls16(p, e, cls, bad16);
+}
+#endif
+
+static inline const char *
+skip_pval_lim(const char *p, const char *e, const char *lim)
+{
+#ifdef __SSE2__
+	return skip_cls_lim(p, e, lim, SIP_C_PVAL, pval_bad16);
+#else
+	(void)lim;
+	return sip_skip_cls(p, e, SIP_C_PVAL);
+#endif
+}
+
+/* scan_host() reading up to @a lim. */
+static inline const char *
+scan_host_lim(const char *p, const char *e, const char *lim)
+{
+	if (p < e && *p == '[')
+		return scan_host(p, e);
+#ifdef __SSE2__
+	const char *q = skip_cls_lim(p, e, lim, SIP_C_HOST, host_bad16);
+#else
+	(void)lim;
+	const char *q = sip_skip_cls(p, e, SIP_C_HOST);
+#endif
+	return q == p ? NULL : q;
+}
+
+/*
+ * sip_params_scan() inline, for constant @a caps: the same walk and results when it returns
+ * true; false where that one fails, and (unless @a quotes) on a quoted value.
+ */
+static inline __attribute__((always_inline)) bool
+params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *params,
+            const struct sip_pcap *caps, unsigned ncaps, bool quotes)
+{
+	const char *p = sip_skip_ws(*pp, e);
+	const char *start = NULL, *last = NULL;
+
+	while (p < e && *p == ';') {
+		p = sip_skip_ws(p + 1, e);
+		if (!start)
+			start = p;
+		const char *n = skip_token_run(p, e);
+		if (n == p)
+			return false;
+		struct dpv_str name = sip_str(p, n), val = {n, 0};
+		last = n;
+		p = sip_skip_ws(n, e);
+		if (p < e && *p == '=') {
+			const char *v;
+
+			p = sip_skip_ws(p + 1, e);
+			if (p < e && *p == '"') {
+				if (!quotes)
+					return false;
+				v = scan_quoted(p, e);
+			} else {
+				v = skip_pval_lim(p, e, lim);
+			}
+			if (!v || v == p)
+				return false;
+			val = sip_str(p, v);
+			last = v;
+			p = sip_skip_ws(v, e);
+		}
+		for (unsigned i = 0; i < ncaps; i++) {
+			if (!*caps[i].has && name.len == caps[i].name.len &&
+			    sip_caseeq_n(name.p, caps[i].name.p, name.len)) {
+				*caps[i].has = true;
+				*caps[i].val = val;
+			}
+		}
+	}
+	*params = start ? sip_str(start, last) : (struct dpv_str){p, 0};
+	*pp = p;
+	return true;
+}
+
+/* The bytes of a URI that its parse looks at, one bit per byte. */
+struct uri_masks {
+	uint64_t bad;   /* not SIP_C_URI */
+	uint64_t colon; /* ':' */
+	uint64_t at;    /* '@' */
+	uint64_t qm;    /* '?' */
+	uint64_t nhost; /* not SIP_C_HOST */
+};
+
+#ifdef __SSE2__
+static inline __attribute__((always_inline)) void
+uri_vec(__m128i v, unsigned *bad, unsigned *colon, unsigned *at, unsigned *qm, unsigned *nhost)
+{
+	__m128i b = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v); /* v <= SP */
+
+	b = _mm_or_si128(b, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+	b = _mm_or_si128(b, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+	b = _mm_or_si128(b, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+	b = _mm_or_si128(b, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+	*bad = (unsigned)_mm_movemask_epi8(b);
+	*colon = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+	*at = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+	*qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+
+	__m128i ok = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+	ok = _mm_or_si128(ok, in_range(v, '0', '9'));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+	*nhost = ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
+}
+
+/* The masks of p[0..n), 8 <= n <= 64, from loads inside [p, p + n): 16-byte steps with the
+ * last one overlapping, or below 16 bytes two 8-byte words that overlap. */
+static inline void
+uri_masks_of(const char *p, uint32_t n, struct uri_masks *m)
+{
+	unsigned b, c, a, q, h;
+
+	if (n >= 16) {
+		*m = (struct uri_masks){0, 0, 0, 0, 0};
+		for (uint32_t off = 0;; off += 16) {
+			if (off + 16 > n)
+				off = n - 16;
+			uri_vec(_mm_loadu_si128((const __m128i *)(const void *)(p + off)), &b, &c,
+			        &a, &q, &h);
+			m->bad |= (uint64_t)b << off;
+			m->colon |= (uint64_t)c << off;
+			m->at |= (uint64_t)a << off;
+			m->qm |= (uint64_t)q << off;
+			m->nhost |= (uint64_t)h << off;
+			if (off + 16 >= n)
+				break;
+		}
+		return;
+	}
+	uint32_t sh = n - 8;
+
+	uri_vec(_mm_set_epi64x((long long)sip_load_n(p + sh, 8), (long long)sip_load_n(p, 8)), &b,
+	        &c, &a, &q, &h);
+	m->bad = (b & 0xffu) | (uint64_t)(b >> 8) << sh;
+	m->colon = (c & 0xffu) | (uint64_t)(c >> 8) << sh;
+	m->at = (a & 0xffu) | (uint64_t)(a >> 8) << sh;
+	m->qm = (q & 0xffu) | (uint64_t)(q >> 8) << sh;
+	m->nhost = (h & 0xffu) | (uint64_t)(h >> 8) << sh;
+}
+#endif
+
+/*
+ * uri_parse_general() for sip: and sips: URIs of 8 to 64 bytes with a hostname or IPv4 host:
+ * the boundaries (scheme colon, '@', password colon, host end, '?') come from the masks of
+ * the whole string instead of byte loops. @a u is zero.
+ */
+static bool
+uri_fast(const char *p, uint32_t n, struct sip_uri *u)
+{
+#ifdef __SSE2__
+	struct uri_masks m;
+	enum sip_scheme scheme;
+	uint32_t c1, h, he, pos;
+
+	if (n < 8 || n > 64)
+		return false;
+	uint32_t w = (uint32_t)sip_load_n(p, 4);
+	/* OR-ing 0x20 into a letter's byte folds exactly its two cases */
+	if ((w | 0x00202020u) == 0x3a706973u) { /* "sip:" */
+		scheme = SIP_SCHEME_SIP;
+		c1 = 3;
+	} else if ((w | 0x20202020u) == 0x73706973u && p[4] == ':') { /* "sips:" */
+		scheme = SIP_SCHEME_SIPS;
+		c1 = 4;
+	} else {
+		return false;
+	}
+	uri_masks_of(p, n, &m);
+	if (m.bad)
+		return false;
+	h = c1 + 1;
+	uint64_t at = m.at & (~0ull << h);
+	if (at) {
+		uint32_t a = (uint32_t)__builtin_ctzll(at);
+		uint64_t colon = m.colon & (~0ull << h) & ((1ull << a) - 1);
+		uint32_t ue = colon ? (uint32_t)__builtin_ctzll(colon) : a;
+
+		if (ue == h)
+			return false;
+		u->user = sip_str(p + h, p + ue);
+		if (colon)
+			u->password = sip_str(p + ue + 1, p + a);
+		h = a + 1;
+	}
+	if (h >= n || p[h] == '[')
+		return false;
+	uint64_t nh = m.nhost & (~0ull << h);
+	he = nh ? (uint32_t)__builtin_ctzll(nh) : n;
+	if (he == h)
+		return false;
+	u->host = sip_str(p + h, p + he);
+	pos = he;
+	if (pos < n && p[pos] == ':') {
+		const char *q = p + pos + 1;
+
+		if (scan_port(&q, p + n, &u->port) != 0)
+			return false;
+		u->has_port = true;
+		pos = (uint32_t)(q - p);
+	}
+	if (pos < n && p[pos] == ';') {
+		uint64_t qm = m.qm & (~0ull << pos);
+		uint32_t qe = qm ? (uint32_t)__builtin_ctzll(qm) : n;
+
+		u->params = sip_str(p + pos + 1, p + qe);
+		pos = qe;
+	}
+	if (pos < n && p[pos] == '?') {
+		u->headers = sip_str(p + pos + 1, p + n);
+		pos = n;
+	}
+	if (pos != n)
+		return false;
+	u->raw = sip_str(p, p + n);
+	u->scheme_str = sip_str(p, p + c1);
+	u->scheme = scheme;
+	return true;
+#else
+	(void)p;
+	(void)n;
+	(void)u;
+	return false;
+#endif
+}
+
+/* sip_uri_parse into a @a u that is already zero (inside a struct the caller cleared). */
+static int
+uri_parse_zeroed(struct dpv_str s, struct sip_uri *u)
+{
+	if (uri_fast(s.p, s.len, u))
+		return 0;
+	memset(u, 0, sizeof(*u));
+	return uri_parse_general(s, u);
+}
+
+int
+sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+{
+	memset(u, 0, sizeof(*u));
+	return uri_parse_zeroed(s, u);
+}
+
+/* A name-addr without LWS before it whose display name is quoted or absent: '<' URI '>'
+ * params. */
+static bool
+naddr_fast(const char *p, const char *e, const char *lim, struct sip_naddr *na)
+{
+	const char *s = p, *q;
+
+	if (p >= e)
+		return false;
+	if (*p == '<') {
+		na->display = sip_str(p, p); /* as the general parser's trim of nothing leaves it */
+	} else if (*p == '"') {
+		q = scan_quoted(p, e);
+		if (!q)
+			return false;
+		na->display = sip_str(p + 1, q - 1);
+		p = sip_skip_ws(q, e);
+		if (p >= e || *p != '<')
+			return false;
+	} else {
+		return false;
+	}
+	q = find_byte(p, e, '>');
+	if (!q || !uri_fast(p + 1, (uint32_t)(q - p - 1), &na->uri))
+		return false;
+	p = q + 1;
+	const struct sip_pcap cap = {DPV_STR_LIT("tag"), &na->tag, &na->has_tag};
+	if (!params_fast(&p, e, lim, &na->params, &cap, 1, true) || p != e)
+		return false;
+	if (na->has_tag && na->tag.len == 0)
+		return false;
+	na->raw = sip_str(s, e);
+	return true;
+}
+
+int
+sip_naddr_parse_in(struct dpv_str s, const char *lim, struct sip_naddr *na)
+{
+	memset(na, 0, sizeof(*na));
+	if (s.len > 0 && naddr_fast(s.p, s.p + s.len, lim, na))
+		return 0;
+	return sip_naddr_parse_general(s, na);
+}
+
+int
+sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
+{
+	return sip_naddr_parse_in(s, s.p ? s.p + s.len : s.p, na);
+}
+
+/* A Via value starting "SIP/2.0/" (any case, no LWS inside), a hostname or IPv4 host and no
+ * quoted parameter value (so that a value it takes whole has no comma in it). */
+static bool
+via_fast(const char *p, const char *e, const char *lim, struct sip_via *v)
+{
+	const char *s = p, *q;
+
+	if (e - p < 9 || sip_lower8(sip_load_n(p, 8)) != sip_load_n("sip/2.0/", 8))
+		return false;
+	p += 8;
+	q = skip_token_run(p, e);
+	if (q == p || q >= e || !sip_is((uint8_t)*q, SIP_C_WS))
+		return false;
+	v->transport = sip_str(p, q);
+	p = sip_skip_ws(q, e);
+	q = scan_host_lim(p, e, lim);
+	if (!q)
+		return false;
+	v->host = sip_str(p, q);
+	p = sip_skip_ws(q, e);
+	if (p < e && *p == ':') {
+		p = sip_skip_ws(p + 1, e);
+		if (scan_port(&p, e, &v->port) != 0)
+			return false;
+		v->has_port = true;
+	}
+	const struct sip_pcap caps[] = {
+	    {DPV_STR_LIT("branch"), &v->branch, &v->has_branch},
+	    {DPV_STR_LIT("received"), &v->received, &v->has_received},
+	    {DPV_STR_LIT("rport"), &v->rport, &v->has_rport},
+	};
+	if (!params_fast(&p, e, lim, &v->params, caps, 3, false) || p != e)
+		return false;
+	if ((v->has_branch && v->branch.len == 0) || (v->has_received && v->received.len == 0))
+		return false;
+	v->raw = sip_str(s, e);
+	return true;
+}
+
+int
+sip_via_parse_in(struct dpv_str s, const char *lim, struct sip_via *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (s.len > 0 && via_fast(s.p, s.p + s.len, lim, v))
+		return 0;
+	return sip_via_parse_general(s, v);
+}
+
+int
+sip_via_parse(struct dpv_str s, struct sip_via *v)
+{
+	return sip_via_parse_in(s, s.p ? s.p + s.len : s.p, v);
 }
 
 /* Request line: Method SP Request-URI SP SIP-Version, single SPs, nothing after. */
@@ -1011,6 +1406,7 @@ parse_eager(struct sip_msg *m)
 	    {SIP_HDR_CALL_ID, SIP_PERR_NO_CALL_ID, SIP_PERR_DUP_CALL_ID},
 	    {SIP_HDR_CSEQ, SIP_PERR_NO_CSEQ, SIP_PERR_DUP_CSEQ},
 	};
+	const char *lim = m->buf + m->len; /* the fast paths may read up to the buffer's end */
 	struct sip_list_iter it;
 	struct dpv_str v;
 	uint32_t n;
@@ -1030,18 +1426,29 @@ parse_eager(struct sip_msg *m)
 	 * would return the same trimmed value; an empty value is malformed either way.
 	 */
 	v = m->hdrs[m->first[SIP_HDR_VIA]].value;
-	if (v.len > 0 && !find_byte(v.p, v.p + v.len, ',')) {
-		if (sip_via_parse(v, &m->via) != 0)
+	if (v.len > 0 && via_fast(v.p, v.p + v.len, lim, &m->via)) {
+		/* the fast path takes no quoted value, so what it takes whole has no comma */
+		m->via_whole = true;
+	} else if (v.len > 0 && !find_byte(v.p, v.p + v.len, ',')) {
+		if (sip_via_parse_general(v, &m->via) != 0)
 			return SIP_PERR_VIA;
 		m->via_whole = true;
 	} else {
+		memset(&m->via, 0, sizeof(m->via)); /* what the fast path wrote */
 		sip_list_iter_init(&it, m, SIP_HDR_VIA);
 		if (sip_via_next(&it, &m->via) != 1)
 			return SIP_PERR_VIA;
 	}
-	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_FROM]].value, &m->from) != 0 || m->from.star)
+	/* m->from and m->to are zero (msg_reset) */
+	v = m->hdrs[m->first[SIP_HDR_FROM]].value;
+	if ((!naddr_fast(v.p, v.p + v.len, lim, &m->from) &&
+	     sip_naddr_parse_general(v, &m->from) != 0) ||
+	    m->from.star)
 		return SIP_PERR_FROM;
-	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_TO]].value, &m->to) != 0 || m->to.star)
+	v = m->hdrs[m->first[SIP_HDR_TO]].value;
+	if ((!naddr_fast(v.p, v.p + v.len, lim, &m->to) &&
+	     sip_naddr_parse_general(v, &m->to) != 0) ||
+	    m->to.star)
 		return SIP_PERR_TO;
 
 	v = m->hdrs[m->first[SIP_HDR_CALL_ID]].value;
