@@ -842,6 +842,23 @@ scan_host_lim(const char *p, const char *e, const char *lim)
 	return q == p ? NULL : q;
 }
 
+/* A parameter name equals the lower-case @a lit (a constant) ignoring case: one word
+ * compare when the name is at most 8 bytes and 8 may be read from it. */
+static inline __attribute__((always_inline)) bool
+cap_eq(struct dpv_str name, const char *lim, struct dpv_str lit)
+{
+	if (name.len != lit.len)
+		return false;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (lit.len <= 8 && lim - name.p >= 8) {
+		uint64_t keep = lit.len == 8 ? ~0ull : (1ull << (8 * lit.len)) - 1;
+
+		return (sip_lower8(sip_load_n(name.p, 8)) & keep) == sip_load_n(lit.p, lit.len);
+	}
+#endif
+	return sip_caseeq_n(name.p, lit.p, lit.len);
+}
+
 /*
  * sip_params_scan() inline, for constant @a caps: the same walk and results when it returns
  * true; false where that one fails, and (unless @a quotes) on a quoted value.
@@ -881,8 +898,7 @@ params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *par
 			p = sip_skip_ws(v, e);
 		}
 		for (unsigned i = 0; i < ncaps; i++) {
-			if (!*caps[i].has && name.len == caps[i].name.len &&
-			    sip_caseeq_n(name.p, caps[i].name.p, name.len)) {
+			if (!*caps[i].has && cap_eq(name, lim, caps[i].name)) {
 				*caps[i].has = true;
 				*caps[i].val = val;
 			}
