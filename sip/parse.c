@@ -816,7 +816,38 @@ skip_cls_lim(const char *p, const char *e, const char *lim, uint8_t cls,
 }
 #endif
 
-static inline const char *
+/* scan_port() reading up to @a lim: the digits found in one word (false where scan_port
+ * fails, and for more than 5 digits, which it fails too). */
+static inline __attribute__((always_inline)) bool
+port_fast(const char **pp, const char *e, const char *lim, uint16_t *port)
+{
+	const char *p = *pp;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (lim - p >= 8) {
+		const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
+		uint64_t t = sip_load_n(p, 8) ^ 0x3030303030303030ull;        /* digits to 0..9 */
+		uint64_t nd = (((t & lo7) + 0x7676767676767676ull) | t) & hi; /* t > 9 */
+		uint32_t k = nd ? (uint32_t)__builtin_ctzll(nd) >> 3 : 8, v = 0;
+
+		if (k > (uint32_t)(e - p))
+			k = (uint32_t)(e - p);
+		if (k == 0 || k > 5)
+			return false;
+		for (uint32_t i = 0; i < k; i++)
+			v = v * 10 + (uint32_t)(p[i] - '0');
+		if (v > 65535)
+			return false;
+		*port = (uint16_t)v;
+		*pp = p + k;
+		return true;
+	}
+#endif
+	(void)lim;
+	return scan_port(pp, e, port) == 0;
+}
+
+static inline __attribute__((always_inline)) const char *
 skip_pval_lim(const char *p, const char *e, const char *lim)
 {
 #ifdef __SSE2__
@@ -1031,7 +1062,7 @@ uri_fast(const char *p, uint32_t n, struct sip_uri *u)
 	if (pos < n && p[pos] == ':') {
 		const char *q = p + pos + 1;
 
-		if (scan_port(&q, p + n, &u->port) != 0)
+		if (!port_fast(&q, p + n, p + n, &u->port))
 			return false;
 		u->has_port = true;
 		pos = (uint32_t)(q - p);
@@ -1150,7 +1181,7 @@ via_fast(const char *p, const char *e, const char *lim, struct sip_via *v)
 	p = sip_skip_ws(q, e);
 	if (p < e && *p == ':') {
 		p = sip_skip_ws(p + 1, e);
-		if (scan_port(&p, e, &v->port) != 0)
+		if (!port_fast(&p, e, lim, &v->port))
 			return false;
 		v->has_port = true;
 	}
