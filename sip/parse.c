@@ -9,6 +9,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h> /* part of the x86-64 baseline: no dispatch needed */
 #endif
+#ifdef __SSSE3__
+#include <tmmintrin.h> /* pshufb: in the build's -march (corei7), not in the baseline */
+#endif
 
 uint8_t sip_ctype[256];
 
@@ -940,36 +943,45 @@ params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *par
 	return true;
 }
 
-/* The bytes of a URI that its parse looks at, one bit per byte. */
+/*
+ * The bytes of a URI that its parse looks at, one bit per byte: '@', and those that are not
+ * SIP_C_HOST (every delimiter is one); and whether any is not SIP_C_URI.
+ */
 struct uri_masks {
-	uint64_t bad;   /* not SIP_C_URI */
-	uint64_t colon; /* ':' */
-	uint64_t at;    /* '@' */
-	uint64_t qm;    /* '?' */
-	uint64_t nhost; /* not SIP_C_HOST */
+	uint64_t at;
+	uint64_t nhost;
+	bool bad;
 };
 
-#ifdef __SSE2__
+#ifdef __SSSE3__
+/*
+ * Byte classes from two nibble lookups (pshufb): a byte's bits are LO[low nibble] & HI[high
+ * nibble], each bit a set of high nibbles times a set of low ones. Bits 0-4 make SIP_C_HOST
+ * (0-9; A-O a-o; P-Z p-z; '-' '.'; '_'), bits 5-7 the bytes SIP_C_URI leaves out but DEL
+ * (0x00-0x1f; SP '"'; '<' '>'). Bytes from 0x80 have no bit: pshufb gives 0 for an index
+ * with the high bit set, and HI has none above 7.
+ */
+static const uint8_t uri_lo_tbl[16] = {
+    0x65, 0x27, 0x67, 0x27, 0x27, 0x27, 0x27, 0x27, 0x27, 0x27, 0x26, 0x22, 0xa2, 0x2a, 0xaa, 0x32,
+};
+static const uint8_t uri_hi_tbl[16] = {
+    0x20, 0x20, 0x48, 0x81, 0x02, 0x14, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 static inline __attribute__((always_inline)) void
-uri_vec(__m128i v, unsigned *bad, unsigned *colon, unsigned *at, unsigned *qm, unsigned *nhost)
+uri_vec(__m128i v, __m128i *bad, unsigned *at, unsigned *nhost)
 {
-	__m128i b = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v); /* v <= SP */
+	const __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)uri_lo_tbl);
+	const __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)uri_hi_tbl);
+	__m128i t = _mm_and_si128(
+	    _mm_shuffle_epi8(lo, v),
+	    _mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f))));
 
-	b = _mm_or_si128(b, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
-	b = _mm_or_si128(b, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
-	b = _mm_or_si128(b, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
-	b = _mm_or_si128(b, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
-	*bad = (unsigned)_mm_movemask_epi8(b);
-	*colon = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+	*bad = _mm_or_si128(*bad, _mm_and_si128(t, _mm_set1_epi8((char)0xe0)));
+	*bad = _mm_or_si128(*bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+	*nhost = (unsigned)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(_mm_and_si128(t, _mm_set1_epi8(0x1f)), _mm_setzero_si128()));
 	*at = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
-	*qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
-
-	__m128i ok = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
-	ok = _mm_or_si128(ok, in_range(v, '0', '9'));
-	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
-	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
-	*nhost = ~(unsigned)_mm_movemask_epi8(ok) & 0xffffu;
 }
 
 /* The masks of p[0..n), 8 <= n <= 64, from loads inside [p, p + n): 16-byte steps with the
@@ -977,34 +989,47 @@ uri_vec(__m128i v, unsigned *bad, unsigned *colon, unsigned *at, unsigned *qm, u
 static inline void
 uri_masks_of(const char *p, uint32_t n, struct uri_masks *m)
 {
-	unsigned b, c, a, q, h;
+	__m128i bad = _mm_setzero_si128();
+	unsigned a, h;
 
 	if (n >= 16) {
-		*m = (struct uri_masks){0, 0, 0, 0, 0};
+		uint64_t at = 0, nh = 0;
+
 		for (uint32_t off = 0;; off += 16) {
 			if (off + 16 > n)
 				off = n - 16;
-			uri_vec(_mm_loadu_si128((const __m128i *)(const void *)(p + off)), &b, &c,
-			        &a, &q, &h);
-			m->bad |= (uint64_t)b << off;
-			m->colon |= (uint64_t)c << off;
-			m->at |= (uint64_t)a << off;
-			m->qm |= (uint64_t)q << off;
-			m->nhost |= (uint64_t)h << off;
+			uri_vec(_mm_loadu_si128((const __m128i *)(const void *)(p + off)), &bad, &a,
+			        &h);
+			at |= (uint64_t)a << off;
+			nh |= (uint64_t)h << off;
 			if (off + 16 >= n)
 				break;
 		}
-		return;
-	}
-	uint32_t sh = n - 8;
+		m->at = at;
+		m->nhost = nh;
+	} else {
+		uint32_t sh = n - 8;
 
-	uri_vec(_mm_set_epi64x((long long)sip_load_n(p + sh, 8), (long long)sip_load_n(p, 8)), &b,
-	        &c, &a, &q, &h);
-	m->bad = (b & 0xffu) | (uint64_t)(b >> 8) << sh;
-	m->colon = (c & 0xffu) | (uint64_t)(c >> 8) << sh;
-	m->at = (a & 0xffu) | (uint64_t)(a >> 8) << sh;
-	m->qm = (q & 0xffu) | (uint64_t)(q >> 8) << sh;
-	m->nhost = (h & 0xffu) | (uint64_t)(h >> 8) << sh;
+		uri_vec(
+		    _mm_set_epi64x((long long)sip_load_n(p + sh, 8), (long long)sip_load_n(p, 8)),
+		    &bad, &a, &h);
+		m->at = (a & 0xffu) | (uint64_t)(a >> 8) << sh;
+		m->nhost = (h & 0xffu) | (uint64_t)(h >> 8) << sh;
+	}
+	m->bad = _mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128())) != 0xffff;
+}
+
+/* The first byte @a c among the set bits of @a bits (delimiters), or 64. */
+static inline uint32_t
+first_of(const char *p, uint64_t bits, char c)
+{
+	for (; bits; bits &= bits - 1) {
+		uint32_t i = (uint32_t)__builtin_ctzll(bits);
+
+		if (p[i] == c)
+			return i;
+	}
+	return 64;
 }
 #endif
 
@@ -1016,7 +1041,7 @@ uri_masks_of(const char *p, uint32_t n, struct uri_masks *m)
 static bool
 uri_fast(const char *p, uint32_t n, struct sip_uri *u)
 {
-#ifdef __SSE2__
+#ifdef __SSSE3__
 	struct uri_masks m;
 	enum sip_scheme scheme;
 	uint32_t c1, h, he, pos;
@@ -1041,13 +1066,14 @@ uri_fast(const char *p, uint32_t n, struct sip_uri *u)
 	uint64_t at = m.at & (~0ull << h);
 	if (at) {
 		uint32_t a = (uint32_t)__builtin_ctzll(at);
-		uint64_t colon = m.colon & (~0ull << h) & ((1ull << a) - 1);
-		uint32_t ue = colon ? (uint32_t)__builtin_ctzll(colon) : a;
+		uint32_t ue = first_of(p, m.nhost & (~0ull << h) & ((1ull << a) - 1), ':');
 
+		if (ue > a)
+			ue = a;
 		if (ue == h)
 			return false;
 		u->user = sip_str(p + h, p + ue);
-		if (colon)
+		if (ue < a)
 			u->password = sip_str(p + ue + 1, p + a);
 		h = a + 1;
 	}
@@ -1068,9 +1094,10 @@ uri_fast(const char *p, uint32_t n, struct sip_uri *u)
 		pos = (uint32_t)(q - p);
 	}
 	if (pos < n && p[pos] == ';') {
-		uint64_t qm = m.qm & (~0ull << pos);
-		uint32_t qe = qm ? (uint32_t)__builtin_ctzll(qm) : n;
+		uint32_t qe = first_of(p, m.nhost & (~0ull << pos), '?');
 
+		if (qe > n)
+			qe = n;
 		u->params = sip_str(p + pos + 1, p + qe);
 		pos = qe;
 	}
