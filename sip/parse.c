@@ -901,11 +901,16 @@ static inline __attribute__((always_inline)) bool
 params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *params,
             const struct sip_pcap *caps, unsigned ncaps, bool quotes)
 {
-	const char *p = sip_skip_ws(*pp, e);
-	const char *start = NULL, *last = NULL;
+	const char *p = *pp, *start = NULL, *last = NULL;
 
+	/* LWS is rare around ';' and '=': the walk looks for it only where the byte it expects
+	 * is not there (no delimiter it tests is LWS, so the results are the same) */
+	if (p < e && *p != ';')
+		p = sip_skip_ws(p, e);
 	while (p < e && *p == ';') {
-		p = sip_skip_ws(p + 1, e);
+		p++;
+		if (p < e && sip_is((uint8_t)*p, SIP_C_WS))
+			p = sip_skip_ws(p, e);
 		if (!start)
 			start = p;
 		const char *n = skip_token_run(p, e);
@@ -913,11 +918,15 @@ params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *par
 			return false;
 		struct dpv_str name = sip_str(p, n), val = {n, 0};
 		last = n;
-		p = sip_skip_ws(n, e);
+		p = n;
+		if (p < e && *p != '=' && *p != ';')
+			p = sip_skip_ws(p, e);
 		if (p < e && *p == '=') {
 			const char *v;
 
-			p = sip_skip_ws(p + 1, e);
+			p++;
+			if (p < e && sip_is((uint8_t)*p, SIP_C_WS))
+				p = sip_skip_ws(p, e);
 			if (p < e && *p == '"') {
 				if (!quotes)
 					return false;
@@ -929,10 +938,13 @@ params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *par
 				return false;
 			val = sip_str(p, v);
 			last = v;
-			p = sip_skip_ws(v, e);
+			p = v;
+			if (p < e && *p != ';')
+				p = sip_skip_ws(p, e);
 		}
 		for (unsigned i = 0; i < ncaps; i++) {
-			if (!*caps[i].has && cap_eq(name, lim, caps[i].name)) {
+			if (name.len == caps[i].name.len && !*caps[i].has &&
+			    cap_eq(name, lim, caps[i].name)) {
 				*caps[i].has = true;
 				*caps[i].val = val;
 			}
