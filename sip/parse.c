@@ -1479,6 +1479,23 @@ single(const struct sip_msg *m, enum sip_hdr_type t)
 	return m->hdrs[m->first[t]].next == 0xff;
 }
 
+/* Byte equality of two views inside a buffer readable up to @a lim: one masked word compare
+ * for up to 8 bytes when 8 may be read from both. */
+static inline bool
+bytes_eq(struct dpv_str a, struct dpv_str b, const char *lim)
+{
+	if (a.len != b.len)
+		return false;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (a.len <= 8 && lim - a.p >= 8 && lim - b.p >= 8) {
+		uint64_t keep = a.len == 8 ? ~0ull : (1ull << (8 * a.len)) - 1;
+
+		return ((sip_load_n(a.p, 8) ^ sip_load_n(b.p, 8)) & keep) == 0;
+	}
+#endif
+	return memcmp(a.p, b.p, a.len) == 0;
+}
+
 static int
 parse_eager(struct sip_msg *m)
 {
@@ -1555,9 +1572,16 @@ parse_eager(struct sip_msg *m)
 	v = m->hdrs[m->first[SIP_HDR_CSEQ]].value;
 	{
 		const char *p = v.p, *e = v.p + v.len, *q;
+		uint32_t c = 0;
+
 		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-		if (dpv_str_to_u32(sip_str(v.p, p), UINT32_MAX, &m->cseq) != 0)
+			c = c * 10 +
+			    (uint32_t)(*p++ - '0'); /* wraps past 9 digits: not used then */
+		if (p == v.p)
+			return SIP_PERR_CSEQ;
+		if (p - v.p <= 9) /* below 10^9: what dpv_str_to_u32 gives, without the call */
+			m->cseq = c;
+		else if (dpv_str_to_u32(sip_str(v.p, p), UINT32_MAX, &m->cseq) != 0)
 			return SIP_PERR_CSEQ;
 		q = sip_skip_ws(p, e);
 		if (q == p)
@@ -1567,18 +1591,24 @@ parse_eager(struct sip_msg *m)
 			return SIP_PERR_CSEQ;
 		m->cseq_method_str = sip_str(q, p);
 		m->cseq_method = sip_method_from_str(m->cseq_method_str);
-		if (m->is_request &&
-		    (m->cseq_method_str.len != m->method_str.len ||
-		     memcmp(m->cseq_method_str.p, m->method_str.p, m->method_str.len) != 0))
+		if (m->is_request && !bytes_eq(m->cseq_method_str, m->method_str, lim))
 			return SIP_PERR_CSEQ_METHOD;
 	}
 
 	if (m->first[SIP_HDR_MAX_FORWARDS] == 0xff) {
 		m->flags |= SIP_MSG_F_NO_MAX_FORWARDS;
 	} else {
-		if (dpv_str_to_u32(m->hdrs[m->first[SIP_HDR_MAX_FORWARDS]].value, INT32_MAX, &n) !=
-		    0)
+		v = m->hdrs[m->first[SIP_HDR_MAX_FORWARDS]].value;
+		if (v.len >= 1 && v.len <= 9) { /* below 10^9 < INT32_MAX: never out of range */
+			n = 0;
+			for (uint32_t i = 0; i < v.len; i++) {
+				if (v.p[i] < '0' || v.p[i] > '9')
+					return SIP_PERR_MAX_FORWARDS;
+				n = n * 10 + (uint32_t)(v.p[i] - '0');
+			}
+		} else if (dpv_str_to_u32(v, INT32_MAX, &n) != 0) {
 			return SIP_PERR_MAX_FORWARDS;
+		}
 		m->max_forwards = (int32_t)n;
 	}
 
