@@ -446,16 +446,19 @@ scan_port(const char **pp, const char *e, uint16_t *port)
 static const char *
 scan_quoted(const char *p, const char *e)
 {
-	/* p at the opening quote; returns the position after the closing quote or NULL */
-	for (p++; p < e; p++) {
-		if (*p == '\\') {
-			if (++p >= e)
-				return NULL;
-		} else if (*p == '"') {
-			return p + 1;
-		}
+	/* p at the opening quote; returns the position after the closing quote or NULL. The
+	 * quote or backslash ahead found 16 bytes a step; a backslash takes the byte after it. */
+	for (p++;;) {
+		const char *q = find_byte2(p, e, '"', '\\');
+
+		if (!q)
+			return NULL;
+		if (*q == '"')
+			return q + 1;
+		p = q + 2;
+		if (p > e)
+			return NULL;
 	}
-	return NULL;
 }
 
 int
