@@ -1482,6 +1482,36 @@ single(const struct sip_msg *m, enum sip_hdr_type t)
 	return m->hdrs[m->first[t]].next == 0xff;
 }
 
+/*
+ * A Call-ID is word ["@" word]: '@' is not a word byte, so one '@' with word bytes on both
+ * sides may stand between two runs of word bytes, and nothing else may. Up to 64 bytes in
+ * a buffer readable up to @a lim, the mask of its non-word bytes from 16-byte steps says so.
+ */
+static inline bool
+callid_ok(struct dpv_str v, const char *lim)
+{
+	const char *e = v.p + v.len, *q;
+
+#ifdef __SSE2__
+	if (v.len <= 64 && (size_t)(lim - v.p) >= ((v.len + 15u) & ~15u)) {
+		uint64_t bad = 0;
+
+		for (uint32_t off = 0; off < v.len; off += 16)
+			bad |= (uint64_t)word_bad16(v.p + off) << off;
+		if (v.len < 64)
+			bad &= (1ull << v.len) - 1;
+		if (!bad)
+			return true;
+		uint32_t i = (uint32_t)__builtin_ctzll(bad);
+		return v.p[i] == '@' && i > 0 && i + 1 < v.len && (bad & (bad - 1)) == 0;
+	}
+#endif
+	q = skip_word_chars(v.p, e);
+	if (q < e && *q == '@' && q > v.p && q + 1 < e)
+		q = skip_word_chars(q + 1, e);
+	return q == e;
+}
+
 /* Byte equality of two views inside a buffer readable up to @a lim: one masked word compare
  * for up to 8 bytes when 8 may be read from both. */
 static inline bool
@@ -1558,18 +1588,8 @@ parse_eager(struct sip_msg *m)
 		return SIP_PERR_TO;
 
 	v = m->hdrs[m->first[SIP_HDR_CALL_ID]].value;
-	if (v.len == 0)
+	if (v.len == 0 || !callid_ok(v, lim))
 		return SIP_PERR_CALL_ID;
-	{
-		/* word ["@" word]: '@' is not a word byte, so one '@' with word bytes on both
-		 * sides may stand between two runs of word bytes, and nothing else may */
-		const char *e = v.p + v.len, *q = skip_word_chars(v.p, e);
-
-		if (q < e && *q == '@' && q > v.p && q + 1 < e)
-			q = skip_word_chars(q + 1, e);
-		if (q != e)
-			return SIP_PERR_CALL_ID;
-	}
 	m->call_id = v;
 
 	v = m->hdrs[m->first[SIP_HDR_CSEQ]].value;
