@@ -1609,7 +1609,7 @@ parse_eager(struct sip_msg *m)
 		q = sip_skip_ws(p, e);
 		if (q == p)
 			return SIP_PERR_CSEQ;
-		p = sip_skip_cls(q, e, SIP_C_TOKEN);
+		p = skip_token_run(q, e);
 		if (p == q || p != e)
 			return SIP_PERR_CSEQ;
 		m->cseq_method_str = sip_str(q, p);
@@ -1640,7 +1640,7 @@ parse_eager(struct sip_msg *m)
 		v = m->hdrs[m->first[SIP_HDR_CONTENT_TYPE]].value;
 		p = v.p;
 		e = v.p + v.len;
-		q = sip_skip_cls(p, e, SIP_C_TOKEN);
+		q = skip_token_run(p, e);
 		if (q == p)
 			return SIP_PERR_CONTENT_TYPE;
 		q = sip_skip_ws(q, e);
@@ -1648,12 +1648,14 @@ parse_eager(struct sip_msg *m)
 			return SIP_PERR_CONTENT_TYPE;
 		q = sip_skip_ws(q + 1, e);
 		const char *st = q;
-		q = sip_skip_cls(q, e, SIP_C_TOKEN);
+		q = skip_token_run(q, e);
 		if (q == st)
 			return SIP_PERR_CONTENT_TYPE;
 		m->content_type = sip_str(p, q);
 		struct dpv_str params;
-		if (sip_params_scan(&q, e, &params, NULL, 0) != 0 || q != e)
+		/* with quoted values allowed, params_fast fails exactly where sip_params_scan does
+		 */
+		if (!params_fast(&q, e, lim, &params, NULL, 0, true) || q != e)
 			return SIP_PERR_CONTENT_TYPE;
 	}
 	return 0;
