@@ -896,13 +896,18 @@ cap_eq(struct dpv_str name, const char *lim, struct dpv_str lit)
 	return sip_caseeq_n(name.p, lit.p, lit.len);
 }
 
+/* What params_fast() picks up: nothing, a name-addr's tag, a Via's branch, received, rport
+ * (the names sip_naddr_parse_general and sip_via_parse_general give sip_params_scan). */
+enum pcap_kind { PCAP_NONE, PCAP_NADDR, PCAP_VIA };
+
 /*
- * sip_params_scan() inline, for constant @a caps: the same walk and results when it returns
- * true; false where that one fails, and (unless @a quotes) on a quoted value.
+ * sip_params_scan() inline, picking up the parameters of @a kind into @a rec: the same walk and
+ * results when it returns true; false where that one fails, and (unless @a quotes) on a quoted
+ * value.
  */
 static inline __attribute__((always_inline)) bool
 params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *params,
-            const struct sip_pcap *caps, unsigned ncaps, bool quotes)
+            enum pcap_kind kind, void *rec, bool quotes)
 {
 	const char *p = *pp, *start = NULL, *last = NULL;
 
@@ -945,11 +950,25 @@ params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *par
 			if (p < e && *p != ';')
 				p = sip_skip_ws(p, e);
 		}
-		for (unsigned i = 0; i < ncaps; i++) {
-			if (name.len == caps[i].name.len && !*caps[i].has &&
-			    cap_eq(name, lim, caps[i].name)) {
-				*caps[i].has = true;
-				*caps[i].val = val;
+		if (kind == PCAP_VIA) {
+			struct sip_via *v = rec;
+
+			if (!v->has_branch && cap_eq(name, lim, DPV_STR_LIT("branch"))) {
+				v->has_branch = true;
+				v->branch = val;
+			} else if (!v->has_received && cap_eq(name, lim, DPV_STR_LIT("received"))) {
+				v->has_received = true;
+				v->received = val;
+			} else if (!v->has_rport && cap_eq(name, lim, DPV_STR_LIT("rport"))) {
+				v->has_rport = true;
+				v->rport = val;
+			}
+		} else if (kind == PCAP_NADDR) {
+			struct sip_naddr *na = rec;
+
+			if (!na->has_tag && cap_eq(name, lim, DPV_STR_LIT("tag"))) {
+				na->has_tag = true;
+				na->tag = val;
 			}
 		}
 	}
@@ -1177,8 +1196,7 @@ naddr_fast(const char *p, const char *e, const char *lim, struct sip_naddr *na)
 	if (!q || !uri_fast(p + 1, (uint32_t)(q - p - 1), &na->uri))
 		return false;
 	p = q + 1;
-	const struct sip_pcap cap = {DPV_STR_LIT("tag"), &na->tag, &na->has_tag};
-	if (!params_fast(&p, e, lim, &na->params, &cap, 1, true) || p != e)
+	if (!params_fast(&p, e, lim, &na->params, PCAP_NADDR, na, true) || p != e)
 		return false;
 	if (na->has_tag && na->tag.len == 0)
 		return false;
@@ -1227,12 +1245,7 @@ via_fast(const char *p, const char *e, const char *lim, struct sip_via *v)
 			return false;
 		v->has_port = true;
 	}
-	const struct sip_pcap caps[] = {
-	    {DPV_STR_LIT("branch"), &v->branch, &v->has_branch},
-	    {DPV_STR_LIT("received"), &v->received, &v->has_received},
-	    {DPV_STR_LIT("rport"), &v->rport, &v->has_rport},
-	};
-	if (!params_fast(&p, e, lim, &v->params, caps, 3, false) || p != e)
+	if (!params_fast(&p, e, lim, &v->params, PCAP_VIA, v, false) || p != e)
 		return false;
 	if ((v->has_branch && v->branch.len == 0) || (v->has_received && v->received.len == 0))
 		return false;
@@ -1655,7 +1668,7 @@ parse_eager(struct sip_msg *m)
 		struct dpv_str params;
 		/* with quoted values allowed, params_fast fails exactly where sip_params_scan does
 		 */
-		if (!params_fast(&q, e, lim, &params, NULL, 0, true) || q != e)
+		if (!params_fast(&q, e, lim, &params, PCAP_NONE, NULL, true) || q != e)
 			return SIP_PERR_CONTENT_TYPE;
 	}
 	return 0;
