@@ -1026,7 +1026,15 @@ uri_masks_of(const char *p, uint32_t n, struct uri_masks *m)
 	__m128i bad = _mm_setzero_si128();
 	unsigned a, h;
 
-	if (n >= 16) {
+	if (n >= 16 && n <= 32) { /* most URIs: two loads, straight */
+		unsigned a2, h2;
+		uint32_t sh = n - 16;
+
+		uri_vec(_mm_loadu_si128((const __m128i *)(const void *)p), &bad, &a, &h);
+		uri_vec(_mm_loadu_si128((const __m128i *)(const void *)(p + sh)), &bad, &a2, &h2);
+		m->at = a | (uint64_t)a2 << sh;
+		m->nhost = h | (uint64_t)h2 << sh;
+	} else if (n >= 16) {
 		uint64_t at = 0, nh = 0;
 
 		for (uint32_t off = 0;; off += 16) {
