@@ -822,6 +822,84 @@ skip_cls_lim(const char *p, const char *e, const char *lim, uint8_t cls,
 }
 #endif
 
+#ifdef __SSSE3__
+/*
+ * Byte classes from two nibble lookups (pshufb): a byte's bits are LO[low nibble] & HI[high
+ * nibble], each bit a set of high nibbles times a set of low ones. Bits 0-4 make SIP_C_HOST
+ * (0-9; A-O a-o; P-Z p-z; '-' '.'; '_'), bits 5-7 the bytes SIP_C_URI leaves out but DEL
+ * (0x00-0x1f; SP '"'; '<' '>'). Bytes from 0x80 have no bit: pshufb gives 0 for an index
+ * with the high bit set, and HI has none above 7.
+ */
+static const uint8_t uri_lo_tbl[16] = {
+    0x65, 0x27, 0x67, 0x27, 0x27, 0x27, 0x27, 0x27, 0x27, 0x27, 0x26, 0x22, 0xa2, 0x2a, 0xaa, 0x32,
+};
+static const uint8_t uri_hi_tbl[16] = {
+    0x20, 0x20, 0x48, 0x81, 0x02, 0x14, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* The same for SIP_C_TOKEN and SIP_C_PVAL (a byte of the class has some bit): bits 0-4 as for
+ * hosts but P-Z p-z, '_'; then the token punctuation "!%'*+-." (0x2_), '`', '~'; for PVAL
+ * also ':' and '[' ']'. Derived and checked against the class table for all 256 bytes when
+ * written; test_fastpath compares the runs they end with the general parsers' table walks. */
+static const uint8_t tok_lo_tbl[16] = {
+    0x25, 0x0f, 0x07, 0x07, 0x07, 0x0f, 0x07, 0x0f, 0x07, 0x07, 0x0e, 0x0a, 0x02, 0x0a, 0x4a, 0x12,
+};
+static const uint8_t tok_hi_tbl[16] = {
+    0x00, 0x00, 0x08, 0x01, 0x02, 0x14, 0x22, 0x44, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+static const uint8_t pval_lo_tbl[16] = {
+    0x25, 0x0f, 0x07, 0x07, 0x07, 0x0f, 0x07, 0x0f, 0x07, 0x07, 0x0f, 0x8a, 0x02, 0x8a, 0x4a, 0x12,
+};
+static const uint8_t pval_hi_tbl[16] = {
+    0x00, 0x00, 0x08, 0x01, 0x02, 0x94, 0x22, 0x44, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* The bytes of p[0..16) whose class bits in @a lo_t / @a hi_t have none of @a mask. */
+static inline __attribute__((always_inline)) unsigned
+nib_bad16(const char *p, const uint8_t *lo_t, const uint8_t *hi_t, uint8_t mask)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i t = _mm_and_si128(
+	    _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)lo_t), v),
+	    _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)hi_t),
+	                     _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f))));
+
+	if (mask != 0xff)
+		t = _mm_and_si128(t, _mm_set1_epi8((char)mask));
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(t, _mm_setzero_si128()));
+}
+
+static inline unsigned
+token_nbad16(const char *p)
+{
+	return nib_bad16(p, tok_lo_tbl, tok_hi_tbl, 0xff);
+}
+
+static inline unsigned
+pval_nbad16(const char *p)
+{
+	return nib_bad16(p, pval_lo_tbl, pval_hi_tbl, 0xff);
+}
+
+static inline unsigned
+host_nbad16(const char *p)
+{
+	return nib_bad16(p, uri_lo_tbl, uri_hi_tbl, 0x1f);
+}
+#endif
+
+/* sip_skip_cls(p, e, SIP_C_TOKEN) reading up to @a lim. */
+static inline __attribute__((always_inline)) const char *
+skip_token_lim(const char *p, const char *e, const char *lim)
+{
+#ifdef __SSSE3__
+	if (lim - p >= 16)
+		return skip_cls_lim(p, e, lim, SIP_C_TOKEN, token_nbad16);
+#endif
+	(void)lim;
+	return skip_token_run(p, e);
+}
+
 /* scan_port() reading up to @a lim: the digits found in one word (false where scan_port
  * fails, and for more than 5 digits, which it fails too). */
 static inline __attribute__((always_inline)) bool
@@ -856,7 +934,9 @@ port_fast(const char **pp, const char *e, const char *lim, uint16_t *port)
 static inline __attribute__((always_inline)) const char *
 skip_pval_lim(const char *p, const char *e, const char *lim)
 {
-#ifdef __SSE2__
+#if defined(__SSSE3__)
+	return skip_cls_lim(p, e, lim, SIP_C_PVAL, pval_nbad16);
+#elif defined(__SSE2__)
 	return skip_cls_lim(p, e, lim, SIP_C_PVAL, pval_bad16);
 #else
 	(void)lim;
@@ -870,7 +950,9 @@ scan_host_lim(const char *p, const char *e, const char *lim)
 {
 	if (p < e && *p == '[')
 		return scan_host(p, e);
-#ifdef __SSE2__
+#if defined(__SSSE3__)
+	const char *q = skip_cls_lim(p, e, lim, SIP_C_HOST, host_nbad16);
+#elif defined(__SSE2__)
 	const char *q = skip_cls_lim(p, e, lim, SIP_C_HOST, host_bad16);
 #else
 	(void)lim;
@@ -921,7 +1003,7 @@ params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *par
 			p = sip_skip_ws(p, e);
 		if (!start)
 			start = p;
-		const char *n = skip_token_run(p, e);
+		const char *n = skip_token_lim(p, e, lim);
 		if (n == p)
 			return false;
 		struct dpv_str name = sip_str(p, n), val = {n, 0};
@@ -988,20 +1070,6 @@ struct uri_masks {
 };
 
 #ifdef __SSSE3__
-/*
- * Byte classes from two nibble lookups (pshufb): a byte's bits are LO[low nibble] & HI[high
- * nibble], each bit a set of high nibbles times a set of low ones. Bits 0-4 make SIP_C_HOST
- * (0-9; A-O a-o; P-Z p-z; '-' '.'; '_'), bits 5-7 the bytes SIP_C_URI leaves out but DEL
- * (0x00-0x1f; SP '"'; '<' '>'). Bytes from 0x80 have no bit: pshufb gives 0 for an index
- * with the high bit set, and HI has none above 7.
- */
-static const uint8_t uri_lo_tbl[16] = {
-    0x65, 0x27, 0x67, 0x27, 0x27, 0x27, 0x27, 0x27, 0x27, 0x27, 0x26, 0x22, 0xa2, 0x2a, 0xaa, 0x32,
-};
-static const uint8_t uri_hi_tbl[16] = {
-    0x20, 0x20, 0x48, 0x81, 0x02, 0x14, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
 static inline __attribute__((always_inline)) void
 uri_vec(__m128i v, __m128i *bad, unsigned *at, unsigned *nhost)
 {
@@ -1237,7 +1305,7 @@ via_fast(const char *p, const char *e, const char *lim, struct sip_via *v)
 	if (e - p < 9 || sip_lower8(sip_load_n(p, 8)) != sip_load_n("sip/2.0/", 8))
 		return false;
 	p += 8;
-	q = skip_token_run(p, e);
+	q = skip_token_lim(p, e, lim);
 	if (q == p || q >= e || !sip_is((uint8_t)*q, SIP_C_WS))
 		return false;
 	v->transport = sip_str(p, q);
