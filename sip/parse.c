@@ -1309,12 +1309,14 @@ via_fast(const char *p, const char *e, const char *lim, struct sip_via *v)
 	if (q == p || q >= e || !sip_is((uint8_t)*q, SIP_C_WS))
 		return false;
 	v->transport = sip_str(p, q);
-	p = sip_skip_ws(q, e);
+	p = sip_skip_ws(q + 1, e); /* q is at LWS */
 	q = scan_host_lim(p, e, lim);
 	if (!q)
 		return false;
 	v->host = sip_str(p, q);
-	p = sip_skip_ws(q, e);
+	p = q;
+	if (p < e && *p != ':' && *p != ';') /* neither is LWS */
+		p = sip_skip_ws(p, e);
 	if (p < e && *p == ':') {
 		p = sip_skip_ws(p + 1, e);
 		if (!port_fast(&p, e, lim, &v->port))
