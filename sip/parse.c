@@ -961,21 +961,28 @@ scan_host_lim(const char *p, const char *e, const char *lim)
 	return q == p ? NULL : q;
 }
 
-/* A parameter name equals the lower-case @a lit (a constant) ignoring case: one word
- * compare when the name is at most 8 bytes and 8 may be read from it. */
+/* The names params_fast() picks up, lower case and zero-padded to a word ("received" fills
+ * its 8 bytes: no NUL). */
+static const char pcap_names[4][8] = {"branch", "received", "rport", "tag"};
+
+/*
+ * A parameter name equals pcap_names[@a k] (@a len bytes) ignoring case: one word compare when
+ * 8 bytes may be read from it. The padded word is loaded from the table: a literal of fewer
+ * than 8 bytes was copied through the stack, and the reload stalled on the partial stores.
+ */
 static inline __attribute__((always_inline)) bool
-cap_eq(struct dpv_str name, const char *lim, struct dpv_str lit)
+cap_eq(struct dpv_str name, const char *lim, unsigned k, uint32_t len)
 {
-	if (name.len != lit.len)
+	if (name.len != len)
 		return false;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (lit.len <= 8 && lim - name.p >= 8) {
-		uint64_t keep = lit.len == 8 ? ~0ull : (1ull << (8 * lit.len)) - 1;
+	if (lim - name.p >= 8) {
+		uint64_t keep = len == 8 ? ~0ull : (1ull << (8 * len)) - 1;
 
-		return (sip_lower8(sip_load_n(name.p, 8)) & keep) == sip_load_n(lit.p, lit.len);
+		return (sip_lower8(sip_load_n(name.p, 8)) & keep) == sip_load_n(pcap_names[k], 8);
 	}
 #endif
-	return sip_caseeq_n(name.p, lit.p, lit.len);
+	return sip_caseeq_n(name.p, pcap_names[k], len);
 }
 
 /* What params_fast() picks up: nothing, a name-addr's tag, a Via's branch, received, rport
@@ -1035,20 +1042,20 @@ params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *par
 		if (kind == PCAP_VIA) {
 			struct sip_via *v = rec;
 
-			if (!v->has_branch && cap_eq(name, lim, DPV_STR_LIT("branch"))) {
+			if (!v->has_branch && cap_eq(name, lim, 0, 6)) {
 				v->has_branch = true;
 				v->branch = val;
-			} else if (!v->has_received && cap_eq(name, lim, DPV_STR_LIT("received"))) {
+			} else if (!v->has_received && cap_eq(name, lim, 1, 8)) {
 				v->has_received = true;
 				v->received = val;
-			} else if (!v->has_rport && cap_eq(name, lim, DPV_STR_LIT("rport"))) {
+			} else if (!v->has_rport && cap_eq(name, lim, 2, 5)) {
 				v->has_rport = true;
 				v->rport = val;
 			}
 		} else if (kind == PCAP_NADDR) {
 			struct sip_naddr *na = rec;
 
-			if (!na->has_tag && cap_eq(name, lim, DPV_STR_LIT("tag"))) {
+			if (!na->has_tag && cap_eq(name, lim, 3, 3)) {
 				na->has_tag = true;
 				na->tag = val;
 			}
