@@ -9,6 +9,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h> /* part of the x86-64 baseline: no dispatch needed */
 #endif
+#ifdef __SSSE3__
+#include <tmmintrin.h> /* pshufb: in the build's -march (corei7), not in the baseline */
+#endif
 
 uint8_t sip_ctype[256];
 
@@ -485,16 +488,19 @@ scan_port(const char **pp, const char *e, uint16_t *port)
 static const char *
 scan_quoted(const char *p, const char *e)
 {
-	/* p at the opening quote; returns the position after the closing quote or NULL */
-	for (p++; p < e; p++) {
-		if (*p == '\\') {
-			if (++p >= e)
-				return NULL;
-		} else if (*p == '"') {
-			return p + 1;
-		}
+	/* p at the opening quote; returns the position after the closing quote or NULL. The
+	 * quote or backslash ahead found 16 bytes a step; a backslash takes the byte after it. */
+	for (p++;;) {
+		const char *q = find_byte2(p, e, '"', '\\');
+
+		if (!q)
+			return NULL;
+		if (*q == '"')
+			return q + 1;
+		p = q + 2;
+		if (p > e)
+			return NULL;
 	}
-	return NULL;
 }
 
 int
@@ -626,9 +632,11 @@ uri_chars_ok(const char *p, const char *e)
 	return true;
 }
 
-/* sip_uri_parse into a @a u that is already zero (inside a struct the caller cleared). */
+/* The general sip_uri_parse into a @a u that is already zero (inside a struct the caller
+ * cleared): every shape the grammar allows. uri_parse_zeroed() below takes the common ones
+ * first. */
 static int
-uri_parse_zeroed(struct dpv_str s, struct sip_uri *u)
+uri_parse_general(struct dpv_str s, struct sip_uri *u)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 
@@ -693,14 +701,14 @@ uri_parse_zeroed(struct dpv_str s, struct sip_uri *u)
 }
 
 int
-sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+sip_uri_parse_general(struct dpv_str s, struct sip_uri *u)
 {
 	memset(u, 0, sizeof(*u));
-	return uri_parse_zeroed(s, u);
+	return uri_parse_general(s, u);
 }
 
 int
-sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
+sip_naddr_parse_general(struct dpv_str s, struct sip_naddr *na)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 	struct dpv_str uri;
@@ -751,7 +759,7 @@ sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
 	uri = sip_str(p + 1, q);
 	p = q + 1;
 have_uri:
-	if (uri_parse_zeroed(uri, &na->uri) != 0) /* the memset above cleared it */
+	if (uri_parse_general(uri, &na->uri) != 0) /* the memset above cleared it */
 		return -1;
 	const struct sip_pcap cap = {DPV_STR_LIT("tag"), &na->tag, &na->has_tag};
 	if (sip_params_scan(&p, e, &na->params, &cap, 1) != 0 || p != e)
@@ -762,7 +770,7 @@ have_uri:
 }
 
 int
-sip_via_parse(struct dpv_str s, struct sip_via *v)
+sip_via_parse_general(struct dpv_str s, struct sip_via *v)
 {
 	const char *p = s.p, *e = s.p ? s.p + s.len : s.p, *q;
 	struct dpv_str proto, ver;
@@ -811,6 +819,580 @@ sip_via_parse(struct dpv_str s, struct sip_via *v)
 	if ((v->has_branch && v->branch.len == 0) || (v->has_received && v->received.len == 0))
 		return -1;
 	return 0;
+}
+
+/*
+ * Fast paths for the eager fields. Each takes the common shapes directly and returns false on
+ * anything else, whereupon the caller runs the general parser above, which clears the record
+ * first: a value is either parsed exactly as the general parser parses it (every field, the
+ * same views) or parsed by it. They write into a record that is already zero, and may load
+ * 16 bytes at a time up to @a lim, the end of the readable buffer (at or after the value's end).
+ */
+
+/* sip_skip_cls(p, e, SIP_C_TOKEN) for the short runs (transports, parameter names): four
+ * bytes per step through the table while all four are token bytes. */
+static inline const char *
+skip_token_run(const char *p, const char *e)
+{
+	while (e - p >= 4 && (sip_ctype[(uint8_t)p[0]] & sip_ctype[(uint8_t)p[1]] &
+	                      sip_ctype[(uint8_t)p[2]] & sip_ctype[(uint8_t)p[3]] & SIP_C_TOKEN))
+		p += 4;
+	while (p < e && sip_is((uint8_t)*p, SIP_C_TOKEN))
+		p++;
+	return p;
+}
+
+#ifdef __SSE2__
+/* skip_cls16 when 16 bytes from @a p may be read (up to @a lim): one load for the runs
+ * shorter than a vector, the bytes past @a e ignored. */
+static inline __attribute__((always_inline)) const char *
+skip_cls_lim(const char *p, const char *e, const char *lim, uint8_t cls,
+             unsigned (*bad16)(const char *))
+{
+	if (lim - p >= 16) {
+		unsigned bad = bad16(p);
+
+		if (bad) {
+			const char *q = p + __builtin_ctz(bad);
+			return q < e ? q : e;
+		}
+		if (e - p <= 16)
+			return e;
+		p += 16;
+	}
+	return skip_cls16(p, e, cls, bad16);
+}
+#endif
+
+#ifdef __SSSE3__
+/*
+ * Byte classes from two nibble lookups (pshufb): a byte's bits are LO[low nibble] & HI[high
+ * nibble], each bit a set of high nibbles times a set of low ones. Bits 0-4 make SIP_C_HOST
+ * (0-9; A-O a-o; P-Z p-z; '-' '.'; '_'), bits 5-7 the bytes SIP_C_URI leaves out but DEL
+ * (0x00-0x1f; SP '"'; '<' '>'). Bytes from 0x80 have no bit: pshufb gives 0 for an index
+ * with the high bit set, and HI has none above 7.
+ */
+static const uint8_t uri_lo_tbl[16] = {
+    0x65, 0x27, 0x67, 0x27, 0x27, 0x27, 0x27, 0x27, 0x27, 0x27, 0x26, 0x22, 0xa2, 0x2a, 0xaa, 0x32,
+};
+static const uint8_t uri_hi_tbl[16] = {
+    0x20, 0x20, 0x48, 0x81, 0x02, 0x14, 0x02, 0x04, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* The same for SIP_C_TOKEN and SIP_C_PVAL (a byte of the class has some bit): 0-9 (PVAL:
+ * and ':'); A-O a-o; P-Z p-z; "!%'*+-."; '_'; '`'; '~'; PVAL also '[' ']'. Derived and checked
+ * against the class table for all 256 bytes when written; test_fastpath compares the runs they end
+ * with the general parsers' table walks. */
+static const uint8_t tok_lo_tbl[16] = {
+    0x25, 0x0f, 0x07, 0x07, 0x07, 0x0f, 0x07, 0x0f, 0x07, 0x07, 0x0e, 0x0a, 0x02, 0x0a, 0x4a, 0x12,
+};
+static const uint8_t tok_hi_tbl[16] = {
+    0x00, 0x00, 0x08, 0x01, 0x02, 0x14, 0x22, 0x44, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+static const uint8_t pval_lo_tbl[16] = {
+    0x25, 0x0f, 0x07, 0x07, 0x07, 0x0f, 0x07, 0x0f, 0x07, 0x07, 0x0f, 0x8a, 0x02, 0x8a, 0x4a, 0x12,
+};
+static const uint8_t pval_hi_tbl[16] = {
+    0x00, 0x00, 0x08, 0x01, 0x02, 0x94, 0x22, 0x44, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* The bytes of p[0..16) whose class bits in @a lo_t / @a hi_t have none of @a mask. */
+static inline __attribute__((always_inline)) unsigned
+nib_bad16(const char *p, const uint8_t *lo_t, const uint8_t *hi_t, uint8_t mask)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i t = _mm_and_si128(
+	    _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)lo_t), v),
+	    _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)hi_t),
+	                     _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f))));
+
+	if (mask != 0xff)
+		t = _mm_and_si128(t, _mm_set1_epi8((char)mask));
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(t, _mm_setzero_si128()));
+}
+
+static inline unsigned
+token_nbad16(const char *p)
+{
+	return nib_bad16(p, tok_lo_tbl, tok_hi_tbl, 0xff);
+}
+
+static inline unsigned
+pval_nbad16(const char *p)
+{
+	return nib_bad16(p, pval_lo_tbl, pval_hi_tbl, 0xff);
+}
+
+static inline unsigned
+host_nbad16(const char *p)
+{
+	return nib_bad16(p, uri_lo_tbl, uri_hi_tbl, 0x1f);
+}
+#endif
+
+/* sip_skip_cls(p, e, SIP_C_TOKEN) reading up to @a lim. */
+static inline __attribute__((always_inline)) const char *
+skip_token_lim(const char *p, const char *e, const char *lim)
+{
+#ifdef __SSSE3__
+	if (lim - p >= 16)
+		return skip_cls_lim(p, e, lim, SIP_C_TOKEN, token_nbad16);
+#endif
+	(void)lim;
+	return skip_token_run(p, e);
+}
+
+/* scan_port() reading up to @a lim: the digits found in one word (false where scan_port
+ * fails, and for more than 5 digits, which it fails too). */
+static inline __attribute__((always_inline)) bool
+port_fast(const char **pp, const char *e, const char *lim, uint16_t *port)
+{
+	const char *p = *pp;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (lim - p >= 8) {
+		const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
+		uint64_t t = sip_load_n(p, 8) ^ 0x3030303030303030ull;        /* digits to 0..9 */
+		uint64_t nd = (((t & lo7) + 0x7676767676767676ull) | t) & hi; /* t > 9 */
+		uint32_t k = nd ? (uint32_t)__builtin_ctzll(nd) >> 3 : 8, v = 0;
+
+		if (k > (uint32_t)(e - p))
+			k = (uint32_t)(e - p);
+		if (k == 0 || k > 5)
+			return false;
+		for (uint32_t i = 0; i < k; i++)
+			v = v * 10 + (uint32_t)(p[i] - '0');
+		if (v > 65535)
+			return false;
+		*port = (uint16_t)v;
+		*pp = p + k;
+		return true;
+	}
+#endif
+	(void)lim;
+	return scan_port(pp, e, port) == 0;
+}
+
+static inline __attribute__((always_inline)) const char *
+skip_pval_lim(const char *p, const char *e, const char *lim)
+{
+#if defined(__SSSE3__)
+	return skip_cls_lim(p, e, lim, SIP_C_PVAL, pval_nbad16);
+#elif defined(__SSE2__)
+	return skip_cls_lim(p, e, lim, SIP_C_PVAL, pval_bad16);
+#else
+	(void)lim;
+	return sip_skip_cls(p, e, SIP_C_PVAL);
+#endif
+}
+
+/* scan_host() reading up to @a lim. */
+static inline const char *
+scan_host_lim(const char *p, const char *e, const char *lim)
+{
+	if (p < e && *p == '[')
+		return scan_host(p, e);
+#if defined(__SSSE3__)
+	const char *q = skip_cls_lim(p, e, lim, SIP_C_HOST, host_nbad16);
+#elif defined(__SSE2__)
+	const char *q = skip_cls_lim(p, e, lim, SIP_C_HOST, host_bad16);
+#else
+	(void)lim;
+	const char *q = sip_skip_cls(p, e, SIP_C_HOST);
+#endif
+	return q == p ? NULL : q;
+}
+
+/* The names params_fast() picks up, lower case and zero-padded to a word ("received" fills
+ * its 8 bytes: no NUL). */
+static const char pcap_names[4][8] = {"branch", "received", "rport", "tag"};
+
+/*
+ * A parameter name equals pcap_names[@a k] (@a len bytes) ignoring case: one word compare when
+ * 8 bytes may be read from it. The padded word is loaded from the table: a literal of fewer
+ * than 8 bytes was copied through the stack, and the reload stalled on the partial stores.
+ */
+static inline __attribute__((always_inline)) bool
+cap_eq(struct dpv_str name, const char *lim, unsigned k, uint32_t len)
+{
+	if (name.len != len)
+		return false;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (lim - name.p >= 8) {
+		uint64_t keep = len == 8 ? ~0ull : (1ull << (8 * len)) - 1;
+
+		return (sip_lower8(sip_load_n(name.p, 8)) & keep) == sip_load_n(pcap_names[k], 8);
+	}
+#endif
+	return sip_caseeq_n(name.p, pcap_names[k], len);
+}
+
+/* What params_fast() picks up: nothing, a name-addr's tag, a Via's branch, received, rport
+ * (the names sip_naddr_parse_general and sip_via_parse_general give sip_params_scan). */
+enum pcap_kind { PCAP_NONE, PCAP_NADDR, PCAP_VIA };
+
+/*
+ * sip_params_scan() inline, picking up the parameters of @a kind into @a rec: the same walk and
+ * results when it returns true; false where that one fails, and (unless @a quotes) on a quoted
+ * value.
+ */
+static inline __attribute__((always_inline)) bool
+params_fast(const char **pp, const char *e, const char *lim, struct dpv_str *params,
+            enum pcap_kind kind, void *rec, bool quotes)
+{
+	const char *p = *pp, *start = NULL, *last = NULL;
+
+	/* LWS is rare around ';' and '=': the walk looks for it only where the byte it expects
+	 * is not there (no delimiter it tests is LWS, so the results are the same) */
+	if (p < e && *p != ';')
+		p = sip_skip_ws(p, e);
+	while (p < e && *p == ';') {
+		p++;
+		if (p < e && sip_is((uint8_t)*p, SIP_C_WS))
+			p = sip_skip_ws(p, e);
+		if (!start)
+			start = p;
+		const char *n = skip_token_lim(p, e, lim);
+		if (n == p)
+			return false;
+		struct dpv_str name = sip_str(p, n), val = {n, 0};
+		last = n;
+		p = n;
+		if (p < e && *p != '=' && *p != ';')
+			p = sip_skip_ws(p, e);
+		if (p < e && *p == '=') {
+			const char *v;
+
+			p++;
+			if (p < e && sip_is((uint8_t)*p, SIP_C_WS))
+				p = sip_skip_ws(p, e);
+			if (p < e && *p == '"') {
+				if (!quotes)
+					return false;
+				v = scan_quoted(p, e);
+			} else {
+				v = skip_pval_lim(p, e, lim);
+			}
+			if (!v || v == p)
+				return false;
+			val = sip_str(p, v);
+			last = v;
+			p = v;
+			if (p < e && *p != ';')
+				p = sip_skip_ws(p, e);
+		}
+		if (kind == PCAP_VIA) {
+			struct sip_via *v = rec;
+
+			if (!v->has_branch && cap_eq(name, lim, 0, 6)) {
+				v->has_branch = true;
+				v->branch = val;
+			} else if (!v->has_received && cap_eq(name, lim, 1, 8)) {
+				v->has_received = true;
+				v->received = val;
+			} else if (!v->has_rport && cap_eq(name, lim, 2, 5)) {
+				v->has_rport = true;
+				v->rport = val;
+			}
+		} else if (kind == PCAP_NADDR) {
+			struct sip_naddr *na = rec;
+
+			if (!na->has_tag && cap_eq(name, lim, 3, 3)) {
+				na->has_tag = true;
+				na->tag = val;
+			}
+		}
+	}
+	*params = start ? sip_str(start, last) : (struct dpv_str){p, 0};
+	*pp = p;
+	return true;
+}
+
+/*
+ * The bytes of a URI that its parse looks at, one bit per byte: '@', and those that are not
+ * SIP_C_HOST (every delimiter is one); and whether any is not SIP_C_URI.
+ */
+struct uri_masks {
+	uint64_t at;
+	uint64_t nhost;
+	bool bad;
+};
+
+#ifdef __SSSE3__
+static inline __attribute__((always_inline)) void
+uri_vec(__m128i v, __m128i *bad, unsigned *at, unsigned *nhost)
+{
+	const __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)uri_lo_tbl);
+	const __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)uri_hi_tbl);
+	__m128i t = _mm_and_si128(
+	    _mm_shuffle_epi8(lo, v),
+	    _mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f))));
+
+	*bad = _mm_or_si128(*bad, _mm_and_si128(t, _mm_set1_epi8((char)0xe0)));
+	*bad = _mm_or_si128(*bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+	*nhost = (unsigned)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(_mm_and_si128(t, _mm_set1_epi8(0x1f)), _mm_setzero_si128()));
+	*at = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+}
+
+/* The masks of p[0..n), 8 <= n <= 64, from loads inside [p, p + n): 16-byte steps with the
+ * last one overlapping, or below 16 bytes two 8-byte words that overlap. */
+static inline void
+uri_masks_of(const char *p, uint32_t n, struct uri_masks *m)
+{
+	__m128i bad = _mm_setzero_si128();
+	unsigned a, h;
+
+	if (n >= 16 && n <= 32) { /* most URIs: two loads, straight */
+		unsigned a2, h2;
+		uint32_t sh = n - 16;
+
+		uri_vec(_mm_loadu_si128((const __m128i *)(const void *)p), &bad, &a, &h);
+		uri_vec(_mm_loadu_si128((const __m128i *)(const void *)(p + sh)), &bad, &a2, &h2);
+		m->at = a | (uint64_t)a2 << sh;
+		m->nhost = h | (uint64_t)h2 << sh;
+	} else if (n >= 16) {
+		uint64_t at = 0, nh = 0;
+
+		for (uint32_t off = 0;; off += 16) {
+			if (off + 16 > n)
+				off = n - 16;
+			uri_vec(_mm_loadu_si128((const __m128i *)(const void *)(p + off)), &bad, &a,
+			        &h);
+			at |= (uint64_t)a << off;
+			nh |= (uint64_t)h << off;
+			if (off + 16 >= n)
+				break;
+		}
+		m->at = at;
+		m->nhost = nh;
+	} else {
+		uint32_t sh = n - 8;
+
+		uri_vec(
+		    _mm_set_epi64x((long long)sip_load_n(p + sh, 8), (long long)sip_load_n(p, 8)),
+		    &bad, &a, &h);
+		m->at = (a & 0xffu) | (uint64_t)(a >> 8) << sh;
+		m->nhost = (h & 0xffu) | (uint64_t)(h >> 8) << sh;
+	}
+	m->bad = _mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128())) != 0xffff;
+}
+
+/* The first byte @a c among the set bits of @a bits (delimiters), or 64. */
+static inline uint32_t
+first_of(const char *p, uint64_t bits, char c)
+{
+	for (; bits; bits &= bits - 1) {
+		uint32_t i = (uint32_t)__builtin_ctzll(bits);
+
+		if (p[i] == c)
+			return i;
+	}
+	return 64;
+}
+#endif
+
+/*
+ * uri_parse_general() for sip: and sips: URIs of 8 to 64 bytes with a hostname or IPv4 host:
+ * the boundaries (scheme colon, '@', password colon, host end, '?') come from the masks of
+ * the whole string instead of byte loops. @a u is zero.
+ */
+static bool
+uri_fast(const char *p, uint32_t n, struct sip_uri *u)
+{
+#ifdef __SSSE3__
+	struct uri_masks m;
+	enum sip_scheme scheme;
+	uint32_t c1, h, he, pos;
+
+	if (n < 8 || n > 64)
+		return false;
+	uint32_t w = (uint32_t)sip_load_n(p, 4);
+	/* OR-ing 0x20 into a letter's byte folds exactly its two cases */
+	if ((w | 0x00202020u) == 0x3a706973u) { /* "sip:" */
+		scheme = SIP_SCHEME_SIP;
+		c1 = 3;
+	} else if ((w | 0x20202020u) == 0x73706973u && p[4] == ':') { /* "sips:" */
+		scheme = SIP_SCHEME_SIPS;
+		c1 = 4;
+	} else {
+		return false;
+	}
+	uri_masks_of(p, n, &m);
+	if (m.bad)
+		return false;
+	h = c1 + 1;
+	uint64_t at = m.at & (~0ull << h);
+	if (at) {
+		uint32_t a = (uint32_t)__builtin_ctzll(at);
+		uint32_t ue = first_of(p, m.nhost & (~0ull << h) & ((1ull << a) - 1), ':');
+
+		if (ue > a)
+			ue = a;
+		if (ue == h)
+			return false;
+		u->user = sip_str(p + h, p + ue);
+		if (ue < a)
+			u->password = sip_str(p + ue + 1, p + a);
+		h = a + 1;
+	}
+	if (h >= n || p[h] == '[')
+		return false;
+	uint64_t nh = m.nhost & (~0ull << h);
+	he = nh ? (uint32_t)__builtin_ctzll(nh) : n;
+	if (he == h)
+		return false;
+	u->host = sip_str(p + h, p + he);
+	pos = he;
+	if (pos < n && p[pos] == ':') {
+		const char *q = p + pos + 1;
+
+		if (!port_fast(&q, p + n, p + n, &u->port))
+			return false;
+		u->has_port = true;
+		pos = (uint32_t)(q - p);
+	}
+	if (pos < n && p[pos] == ';') {
+		uint32_t qe = first_of(p, m.nhost & (~0ull << pos), '?');
+
+		if (qe > n)
+			qe = n;
+		u->params = sip_str(p + pos + 1, p + qe);
+		pos = qe;
+	}
+	if (pos < n && p[pos] == '?') {
+		u->headers = sip_str(p + pos + 1, p + n);
+		pos = n;
+	}
+	if (pos != n)
+		return false;
+	u->raw = sip_str(p, p + n);
+	u->scheme_str = sip_str(p, p + c1);
+	u->scheme = scheme;
+	return true;
+#else
+	(void)p;
+	(void)n;
+	(void)u;
+	return false;
+#endif
+}
+
+/* sip_uri_parse into a @a u that is already zero (inside a struct the caller cleared). */
+static int
+uri_parse_zeroed(struct dpv_str s, struct sip_uri *u)
+{
+	if (uri_fast(s.p, s.len, u))
+		return 0;
+	memset(u, 0, sizeof(*u));
+	return uri_parse_general(s, u);
+}
+
+int
+sip_uri_parse(struct dpv_str s, struct sip_uri *u)
+{
+	memset(u, 0, sizeof(*u));
+	return uri_parse_zeroed(s, u);
+}
+
+/* A name-addr without LWS before it whose display name is quoted or absent: '<' URI '>'
+ * params. */
+static bool
+naddr_fast(const char *p, const char *e, const char *lim, struct sip_naddr *na)
+{
+	const char *s = p, *q;
+
+	if (p >= e)
+		return false;
+	if (*p == '<') {
+		na->display = sip_str(p, p); /* as the general parser's trim of nothing leaves it */
+	} else if (*p == '"') {
+		q = scan_quoted(p, e);
+		if (!q)
+			return false;
+		na->display = sip_str(p + 1, q - 1);
+		p = sip_skip_ws(q, e);
+		if (p >= e || *p != '<')
+			return false;
+	} else {
+		return false;
+	}
+	q = find_byte(p, e, '>');
+	if (!q || !uri_fast(p + 1, (uint32_t)(q - p - 1), &na->uri))
+		return false;
+	p = q + 1;
+	if (!params_fast(&p, e, lim, &na->params, PCAP_NADDR, na, true) || p != e)
+		return false;
+	if (na->has_tag && na->tag.len == 0)
+		return false;
+	na->raw = sip_str(s, e);
+	return true;
+}
+
+int
+sip_naddr_parse_in(struct dpv_str s, const char *lim, struct sip_naddr *na)
+{
+	memset(na, 0, sizeof(*na));
+	if (s.len > 0 && naddr_fast(s.p, s.p + s.len, lim, na))
+		return 0;
+	return sip_naddr_parse_general(s, na);
+}
+
+int
+sip_naddr_parse(struct dpv_str s, struct sip_naddr *na)
+{
+	return sip_naddr_parse_in(s, s.p ? s.p + s.len : s.p, na);
+}
+
+/* A Via value starting "SIP/2.0/" (any case, no LWS inside), a hostname or IPv4 host and no
+ * quoted parameter value (so that a value it takes whole has no comma in it). */
+static bool
+via_fast(const char *p, const char *e, const char *lim, struct sip_via *v)
+{
+	const char *s = p, *q;
+
+	if (e - p < 9 || sip_lower8(sip_load_n(p, 8)) != sip_load_n("sip/2.0/", 8))
+		return false;
+	p += 8;
+	q = skip_token_lim(p, e, lim);
+	if (q == p || q >= e || !sip_is((uint8_t)*q, SIP_C_WS))
+		return false;
+	v->transport = sip_str(p, q);
+	p = sip_skip_ws(q + 1, e); /* q is at LWS */
+	q = scan_host_lim(p, e, lim);
+	if (!q)
+		return false;
+	v->host = sip_str(p, q);
+	p = q;
+	if (p < e && *p != ':' && *p != ';') /* neither is LWS */
+		p = sip_skip_ws(p, e);
+	if (p < e && *p == ':') {
+		p = sip_skip_ws(p + 1, e);
+		if (!port_fast(&p, e, lim, &v->port))
+			return false;
+		v->has_port = true;
+	}
+	if (!params_fast(&p, e, lim, &v->params, PCAP_VIA, v, false) || p != e)
+		return false;
+	if ((v->has_branch && v->branch.len == 0) || (v->has_received && v->received.len == 0))
+		return false;
+	v->raw = sip_str(s, e);
+	return true;
+}
+
+int
+sip_via_parse_in(struct dpv_str s, const char *lim, struct sip_via *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (s.len > 0 && via_fast(s.p, s.p + s.len, lim, v))
+		return 0;
+	return sip_via_parse_general(s, v);
+}
+
+int
+sip_via_parse(struct dpv_str s, struct sip_via *v)
+{
+	return sip_via_parse_in(s, s.p ? s.p + s.len : s.p, v);
 }
 
 /* The request line after its two SPs are known to be single and the version to hold none:
@@ -1378,6 +1960,53 @@ single(const struct sip_msg *m, enum sip_hdr_type t)
 	return m->hdrs[m->first[t]].next == 0xff;
 }
 
+/*
+ * A Call-ID is word ["@" word]: '@' is not a word byte, so one '@' with word bytes on both
+ * sides may stand between two runs of word bytes, and nothing else may. Up to 64 bytes in
+ * a buffer readable up to @a lim, the mask of its non-word bytes from 16-byte steps says so.
+ */
+static inline bool
+callid_ok(struct dpv_str v, const char *lim)
+{
+	const char *e = v.p + v.len, *q;
+
+#ifdef __SSE2__
+	if (v.len <= 64 && (size_t)(lim - v.p) >= ((v.len + 15u) & ~15u)) {
+		uint64_t bad = 0;
+
+		for (uint32_t off = 0; off < v.len; off += 16)
+			bad |= (uint64_t)word_bad16(v.p + off) << off;
+		if (v.len < 64)
+			bad &= (1ull << v.len) - 1;
+		if (!bad)
+			return true;
+		uint32_t i = (uint32_t)__builtin_ctzll(bad);
+		return v.p[i] == '@' && i > 0 && i + 1 < v.len && (bad & (bad - 1)) == 0;
+	}
+#endif
+	q = skip_word_chars(v.p, e);
+	if (q < e && *q == '@' && q > v.p && q + 1 < e)
+		q = skip_word_chars(q + 1, e);
+	return q == e;
+}
+
+/* Byte equality of two views inside a buffer readable up to @a lim: one masked word compare
+ * for up to 8 bytes when 8 may be read from both. */
+static inline bool
+bytes_eq(struct dpv_str a, struct dpv_str b, const char *lim)
+{
+	if (a.len != b.len)
+		return false;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (a.len <= 8 && lim - a.p >= 8 && lim - b.p >= 8) {
+		uint64_t keep = a.len == 8 ? ~0ull : (1ull << (8 * a.len)) - 1;
+
+		return ((sip_load_n(a.p, 8) ^ sip_load_n(b.p, 8)) & keep) == 0;
+	}
+#endif
+	return memcmp(a.p, b.p, a.len) == 0;
+}
+
 static int
 parse_eager(struct sip_msg *m)
 {
@@ -1391,6 +2020,7 @@ parse_eager(struct sip_msg *m)
 	    {SIP_HDR_CALL_ID, SIP_PERR_NO_CALL_ID, SIP_PERR_DUP_CALL_ID},
 	    {SIP_HDR_CSEQ, SIP_PERR_NO_CSEQ, SIP_PERR_DUP_CSEQ},
 	};
+	const char *lim = m->buf + m->len; /* the fast paths may read up to the buffer's end */
 	struct sip_list_iter it;
 	struct dpv_str v;
 	uint32_t n;
@@ -1410,62 +2040,76 @@ parse_eager(struct sip_msg *m)
 	 * would return the same trimmed value; an empty value is malformed either way.
 	 */
 	v = m->hdrs[m->first[SIP_HDR_VIA]].value;
-	if (v.len > 0 && !find_byte(v.p, v.p + v.len, ',')) {
-		if (sip_via_parse(v, &m->via) != 0)
+	if (v.len > 0 && via_fast(v.p, v.p + v.len, lim, &m->via)) {
+		/* the fast path takes no quoted value, so what it takes whole has no comma */
+		m->via_whole = true;
+	} else if (v.len > 0 && !find_byte(v.p, v.p + v.len, ',')) {
+		if (sip_via_parse_general(v, &m->via) != 0)
 			return SIP_PERR_VIA;
 		m->via_whole = true;
 	} else {
+		memset(&m->via, 0, sizeof(m->via)); /* what the fast path wrote */
 		sip_list_iter_init(&it, m, SIP_HDR_VIA);
 		if (sip_via_next(&it, &m->via) != 1)
 			return SIP_PERR_VIA;
 	}
-	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_FROM]].value, &m->from) != 0 || m->from.star)
+	/* m->from and m->to are zero (msg_reset) */
+	v = m->hdrs[m->first[SIP_HDR_FROM]].value;
+	if ((!naddr_fast(v.p, v.p + v.len, lim, &m->from) &&
+	     sip_naddr_parse_general(v, &m->from) != 0) ||
+	    m->from.star)
 		return SIP_PERR_FROM;
-	if (sip_naddr_parse(m->hdrs[m->first[SIP_HDR_TO]].value, &m->to) != 0 || m->to.star)
+	v = m->hdrs[m->first[SIP_HDR_TO]].value;
+	if ((!naddr_fast(v.p, v.p + v.len, lim, &m->to) &&
+	     sip_naddr_parse_general(v, &m->to) != 0) ||
+	    m->to.star)
 		return SIP_PERR_TO;
 
 	v = m->hdrs[m->first[SIP_HDR_CALL_ID]].value;
-	if (v.len == 0)
+	if (v.len == 0 || !callid_ok(v, lim))
 		return SIP_PERR_CALL_ID;
-	{
-		/* word ["@" word]: '@' is not a word byte, so one '@' with word bytes on both
-		 * sides may stand between two runs of word bytes, and nothing else may */
-		const char *e = v.p + v.len, *q = skip_word_chars(v.p, e);
-
-		if (q < e && *q == '@' && q > v.p && q + 1 < e)
-			q = skip_word_chars(q + 1, e);
-		if (q != e)
-			return SIP_PERR_CALL_ID;
-	}
 	m->call_id = v;
 
 	v = m->hdrs[m->first[SIP_HDR_CSEQ]].value;
 	{
 		const char *p = v.p, *e = v.p + v.len, *q;
+		uint32_t c = 0;
+
 		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-		if (dpv_str_to_u32(sip_str(v.p, p), UINT32_MAX, &m->cseq) != 0)
+			c = c * 10 +
+			    (uint32_t)(*p++ - '0'); /* wraps past 9 digits: not used then */
+		if (p == v.p)
+			return SIP_PERR_CSEQ;
+		if (p - v.p <= 9) /* below 10^9: what dpv_str_to_u32 gives, without the call */
+			m->cseq = c;
+		else if (dpv_str_to_u32(sip_str(v.p, p), UINT32_MAX, &m->cseq) != 0)
 			return SIP_PERR_CSEQ;
 		q = sip_skip_ws(p, e);
 		if (q == p)
 			return SIP_PERR_CSEQ;
-		p = sip_skip_cls(q, e, SIP_C_TOKEN);
+		p = skip_token_lim(q, e, lim);
 		if (p == q || p != e)
 			return SIP_PERR_CSEQ;
 		m->cseq_method_str = sip_str(q, p);
 		m->cseq_method = sip_method_from_str(m->cseq_method_str);
-		if (m->is_request &&
-		    (m->cseq_method_str.len != m->method_str.len ||
-		     memcmp(m->cseq_method_str.p, m->method_str.p, m->method_str.len) != 0))
+		if (m->is_request && !bytes_eq(m->cseq_method_str, m->method_str, lim))
 			return SIP_PERR_CSEQ_METHOD;
 	}
 
 	if (m->first[SIP_HDR_MAX_FORWARDS] == 0xff) {
 		m->flags |= SIP_MSG_F_NO_MAX_FORWARDS;
 	} else {
-		if (dpv_str_to_u32(m->hdrs[m->first[SIP_HDR_MAX_FORWARDS]].value, INT32_MAX, &n) !=
-		    0)
+		v = m->hdrs[m->first[SIP_HDR_MAX_FORWARDS]].value;
+		if (v.len >= 1 && v.len <= 9) { /* below 10^9 < INT32_MAX: never out of range */
+			n = 0;
+			for (uint32_t i = 0; i < v.len; i++) {
+				if (v.p[i] < '0' || v.p[i] > '9')
+					return SIP_PERR_MAX_FORWARDS;
+				n = n * 10 + (uint32_t)(v.p[i] - '0');
+			}
+		} else if (dpv_str_to_u32(v, INT32_MAX, &n) != 0) {
 			return SIP_PERR_MAX_FORWARDS;
+		}
 		m->max_forwards = (int32_t)n;
 	}
 
@@ -1474,7 +2118,7 @@ parse_eager(struct sip_msg *m)
 		v = m->hdrs[m->first[SIP_HDR_CONTENT_TYPE]].value;
 		p = v.p;
 		e = v.p + v.len;
-		q = sip_skip_cls(p, e, SIP_C_TOKEN);
+		q = skip_token_lim(p, e, lim);
 		if (q == p)
 			return SIP_PERR_CONTENT_TYPE;
 		q = sip_skip_ws(q, e);
@@ -1482,12 +2126,14 @@ parse_eager(struct sip_msg *m)
 			return SIP_PERR_CONTENT_TYPE;
 		q = sip_skip_ws(q + 1, e);
 		const char *st = q;
-		q = sip_skip_cls(q, e, SIP_C_TOKEN);
+		q = skip_token_lim(q, e, lim);
 		if (q == st)
 			return SIP_PERR_CONTENT_TYPE;
 		m->content_type = sip_str(p, q);
 		struct dpv_str params;
-		if (sip_params_scan(&q, e, &params, NULL, 0) != 0 || q != e)
+		/* with quoted values allowed, params_fast fails exactly where sip_params_scan does
+		 */
+		if (!params_fast(&q, e, lim, &params, PCAP_NONE, NULL, true) || q != e)
 			return SIP_PERR_CONTENT_TYPE;
 	}
 	return 0;

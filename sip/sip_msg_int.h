@@ -259,4 +259,17 @@ sip_method_of(struct dpv_str s)
 	return SIP_METHOD_UNKNOWN;
 }
 
+/*
+ * The eager fields' fast paths (h-eager, parse.c). sip_uri_parse, sip_naddr_parse and
+ * sip_via_parse take the common shapes on a fast path and the rest on these general parsers,
+ * which give the same results on every input (test_fastpath holds them to each other).
+ * The _in variants are the fast-then-general ones, reading up to @a lim (at or after the end
+ * of @a s, inside the same buffer) as the parser does inside a message.
+ */
+int sip_uri_parse_general(struct dpv_str s, struct sip_uri *u);
+int sip_naddr_parse_general(struct dpv_str s, struct sip_naddr *na);
+int sip_via_parse_general(struct dpv_str s, struct sip_via *v);
+int sip_naddr_parse_in(struct dpv_str s, const char *lim, struct sip_naddr *na);
+int sip_via_parse_in(struct dpv_str s, const char *lim, struct sip_via *v);
+
 #endif /* DPV_SIP_MSG_INT_H */
