@@ -851,6 +851,25 @@ main(int argc, char **argv)
 	       inet_ntop(AF_INET, &(struct in_addr){htonl(addr)}, err, 32), sport, cfg.max_dialogs,
 	       cfg.max_transactions, G.mp->size);
 
+	{
+		/* a memif link's rings are mapped once the peer connects: page them in then */
+		uint64_t end = rte_rdtsc() + G.hz * 5;
+		struct rte_eth_link l = {0};
+
+		while (rte_eth_link_get_nowait(G.port, &l) == 0 &&
+		       l.link_status != RTE_ETH_LINK_UP && rte_rdtsc() < end && !quit)
+			rte_delay_ms(10);
+		if (l.link_status == RTE_ETH_LINK_UP) {
+			uint64_t t = rte_rdtsc();
+			size_t b = dpv_prefault_shared();
+
+			printf("sipgen: link up, %zu MiB of shared rings paged in in %.3f s\n",
+			       b >> 20, (double)(rte_rdtsc() - t) / (double)G.hz);
+		} else {
+			printf("sipgen: link not up after 5 s\n");
+		}
+	}
+
 	/* ARP: the next hop to the target, every 100 ms, bounded */
 	if (!G.uas) {
 		uint64_t end;

@@ -209,6 +209,7 @@ struct dpv_port {
 	bool hw_sip_steer; /* rte_flow sends SIP to signaling queues */
 	uint16_t mtu;      /* IPv4 datagrams longer than this leave as fragments */
 	struct dpv_arp_cache arp;
+	bool link_up; /* as the main lcore last saw it (dpv_port_watch) */
 };
 
 struct dpv_engine {

@@ -28,5 +28,9 @@ int dpv_worker_main(void *arg);
 int dpv_runtime_init(struct dpv_engine *e, FILE *err);
 /** Stop and close ports, free rings. */
 void dpv_runtime_fini(struct dpv_engine *e);
+/** On the main lcore, each pass of its loop: a port whose link came up since the last look
+ *  (a memif peer connected: its rings are mapped now) has its shared memory paged in, so the
+ *  lcores' first pass through the rings takes no page fault; logged with the bytes. */
+void dpv_port_watch(struct dpv_engine *e);
 
 #endif /* DPV_LCORE_INT_H */

@@ -249,6 +249,7 @@ main(int argc, char **argv)
 		/* Offline while blocked in poll so workers' grace periods do not wait on us. */
 		dpv_ctl_poll(e, 100);
 		dpv_ng_poll(e);
+		dpv_port_watch(e);
 	}
 	rcu_thread_online();
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_lcore.h>
@@ -466,6 +467,32 @@ dpv_runtime_init(struct dpv_engine *e, FILE *err)
 	if (flood_init(e, err) < 0)
 		return -1;
 	return tx_buffers_init(e, err);
+}
+
+void
+dpv_port_watch(struct dpv_engine *e)
+{
+	bool came_up = false;
+
+	for (unsigned i = 0; i < e->nb_ports; i++) {
+		struct dpv_port *p = &e->ports[i];
+		struct rte_eth_link l;
+
+		if (rte_eth_link_get_nowait(p->port_id, &l) != 0)
+			continue;
+		if (l.link_status == RTE_ETH_LINK_UP && !p->link_up) {
+			DPV_LOG(INFO, "port %u (%s): link up", p->port_id, p->name);
+			came_up = true;
+		}
+		p->link_up = l.link_status == RTE_ETH_LINK_UP;
+	}
+	if (came_up) {
+		uint64_t t = rte_rdtsc();
+		size_t b = dpv_prefault_shared();
+
+		DPV_LOG(INFO, "%zu MiB of shared rings paged in in %.3f s", b >> 20,
+		        (double)(rte_rdtsc() - t) / (double)rte_get_tsc_hz());
+	}
 }
 
 void

@@ -458,6 +458,11 @@ void dpv_unmap(void *p, size_t len);
  *  heap in use and every private anonymous writable mapping of 1 MiB or more, so that the
  *  packet path takes no page fault in them; returns the bytes paged in (best effort). */
 size_t dpv_prefault(void);
+/** Page in the shared memory a peer hands over at run time: every shared writable memfd
+ *  mapping of 1 MiB or more outside DPDK's own memory (a memif link's rings and buffers,
+ *  mapped when the peer connects), so that the first pass through the rings takes no page
+ *  fault per buffer; call it once the link is up. Returns the bytes paged in (best effort). */
+size_t dpv_prefault_shared(void);
 /** Free the pool and all its objects. */
 void dpv_pool_free(struct dpv_pool *p);
 /** Take a free object in O(1), or NULL when empty (counted in stats.empty). */
