@@ -10,6 +10,8 @@
 #                                (between the run.sh markers) rewritten from the CSV
 #   bench/run.sh report          only the tables and plots, from the CSV already there
 #   bench/run.sh smoke [NAME...] one short trial of each at a low rate (tests/rig/test_bench.sh)
+#   bench/run.sh fixed NAME RATE [COUNT]  COUNT (1) trials of one benchmark at one rate, in
+#                                $OUT/NAME-fixed.csv (SIP: with sipgen's summary after each)
 #
 # Each benchmark runs $RUNS times (default 3): a search for the highest rate that passes (SIP:
 # every call answered and ended, no retransmission; RTP: no packet lost after the warm-up)
@@ -385,6 +387,23 @@ smoke_one() {
 	bench_veth_down
 }
 
+# fixed_one NAME RATE COUNT: COUNT trials of NAME at RATE (A/B runs at one rate: alternate two
+# trees with BUILD=...), rows in $OUT/NAME-fixed.csv, and after each SIP trial sipgen's own
+# summary lines (its calls, retransmissions and latency; its busy time, refused transmissions)
+fixed_one() {
+	local line kind sys link i
+	line=$(printf '%s\n' "${BENCHES[@]}" | awk -v n="$1" '$1 == n')
+	read -r _ kind sys link _ <<<"$line"
+	CSV=$OUT/$1-fixed.csv
+	[ -s "$CSV" ] || { bench_machine; echo "$CSV_HEAD"; } >"$CSV"
+	rig_for "$sys" "$link"
+	for i in $(seq 1 "$3"); do
+		trial "$kind" "$sys" "$link" "$i" fixed "$2" || true
+		[ "$kind" != sip ] || grep -E '^  (calls:|rate |generator:)' "$BENCH_TMP/trial.log" || true
+	done
+	bench_veth_down
+}
+
 # check_names NAME...: every NAME is a benchmark, or the run stops before anything starts
 check_names() {
 	local n bad=0
@@ -399,7 +418,7 @@ check_names() {
 
 case "${1:-}" in
 "" | -h | --help)
-	sed -n '2,19p' "$0"
+	sed -n '2,21p' "$0"
 	exit 2
 	;;
 list)
@@ -414,6 +433,15 @@ smoke)
 	TRIAL=2
 	RTP_SESSIONS=10
 	for n in "$@"; do smoke_one "$n"; done
+	exit 0
+	;;
+fixed)
+	shift
+	[ $# -ge 2 ] && [ "$2" -gt 0 ] 2>/dev/null ||
+		{ echo "usage: bench/run.sh fixed NAME RATE [COUNT]" >&2; exit 2; }
+	check_names "$1"
+	mkdir -p "$OUT"
+	fixed_one "$1" "$2" "${3:-1}"
 	exit 0
 	;;
 report)

@@ -5,8 +5,9 @@
 # over memif, af_xdp and af_packet) at a rate every system takes. Checked per benchmark: the
 # rig, the peer and the generator came up (a CSV row with counts), the generator's accounting
 # holds (calls placed = completed + failed, packets sent = received + lost), and the trial
-# passed (every call completed, no packet lost). Figures are not checked: bench/run.sh all is
-# the benchmark.
+# passed (every call completed, no packet lost). Then `bench/run.sh fixed`: two trials at one
+# rate, two CSV rows and sipgen's summary after each; a bad rate exits 2. Figures are not
+# checked: bench/run.sh all is the benchmark.
 set -uo pipefail
 BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,6 +41,30 @@ for name in $("$ROOT/bench/run.sh" list | awk '{print $1}'); do
 		;;
 	esac
 done
+# `fixed`: two trials of one benchmark at one rate, a row each, sipgen's summary after each
+TRIAL=1 BUILD=$BUILD OUT=$OUT timeout 120 "$ROOT/bench/run.sh" fixed sip-dpvoip-memif 200 2 \
+	>"$OUT/fixed.log" 2>&1
+rc=$?
+rows=$(grep -c '^[12],fixed,200,200,200,0,' "$OUT/sip-dpvoip-memif-fixed.csv" 2>/dev/null)
+sums=$(grep -c '^  calls: attempted 200, answered 200, completed 200, failed 0 ' "$OUT/fixed.log")
+if [ $rc -eq 0 ] && [ "${rows:-0}" -eq 2 ] && [ "$sums" -eq 2 ]; then
+	echo "ok   fixed sip-dpvoip-memif 200 2: two rows of 200 calls, two sipgen summaries"
+	pass=$((pass + 1))
+else
+	echo "FAIL fixed sip-dpvoip-memif 200 2: status $rc, ${rows:-0} rows of 200 calls, $sums summaries"
+	tail -20 "$OUT/fixed.log"
+	fail=$((fail + 1))
+fi
+"$ROOT/bench/run.sh" fixed sip-dpvoip-memif fast >/dev/null 2>&1
+rc=$?
+if [ $rc -eq 2 ]; then
+	echo "ok   fixed with a rate that is not a number: status 2"
+	pass=$((pass + 1))
+else
+	echo "FAIL fixed with a rate that is not a number: status $rc, wanted 2"
+	fail=$((fail + 1))
+fi
+
 [ $fail -eq 0 ] || { echo "--- bench/run.sh smoke log:"; tail -40 "$OUT/run.log"; }
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
