@@ -325,9 +325,14 @@ rig_for() {
 
 # ---- one benchmark: RUNS searches, then the latency trials at 50 % and 90 % of each run's rate
 
+# bench_line NAME: NAME's entry in BENCHES (name, kind, system, link, description), or nothing
+bench_line() {
+	printf '%s\n' "${BENCHES[@]}" | awk -v n="$1" '$1 == n'
+}
+
 bench_one() {
 	local name=$1 kind sys link desc line run best hi lo=0
-	line=$(printf '%s\n' "${BENCHES[@]}" | awk -v n="$name" '$1 == n')
+	line=$(bench_line "$name")
 	[ -n "$line" ] || { echo "bench/run.sh: unknown benchmark '$name' (bench/run.sh list)" >&2; return 2; }
 	read -r _ kind sys link desc <<<"$line"
 	mkdir -p "$OUT"
@@ -373,7 +378,7 @@ bench_one() {
 # are what is checked (by the caller), not the rate
 smoke_one() {
 	local line kind sys link
-	line=$(printf '%s\n' "${BENCHES[@]}" | awk -v n="$1" '$1 == n')
+	line=$(bench_line "$1")
 	[ -n "$line" ] || { echo "bench/run.sh: unknown benchmark '$1' (bench/run.sh list)" >&2; return 2; }
 	read -r _ kind sys link _ <<<"$line"
 	CSV=$OUT/$1.csv
@@ -391,9 +396,8 @@ smoke_one() {
 # trees with BUILD=...), rows in $OUT/NAME-fixed.csv, and after each SIP trial sipgen's own
 # summary lines (its calls, retransmissions and latency; its busy time, refused transmissions)
 fixed_one() {
-	local line kind sys link i
-	line=$(printf '%s\n' "${BENCHES[@]}" | awk -v n="$1" '$1 == n')
-	read -r _ kind sys link _ <<<"$line"
+	local kind sys link i
+	read -r _ kind sys link _ <<<"$(bench_line "$1")"
 	CSV=$OUT/$1-fixed.csv
 	[ -s "$CSV" ] || { bench_machine; echo "$CSV_HEAD"; } >"$CSV"
 	rig_for "$sys" "$link"
@@ -408,7 +412,7 @@ fixed_one() {
 check_names() {
 	local n bad=0
 	for n in "$@"; do
-		printf '%s\n' "${BENCHES[@]}" | awk -v n="$n" '$1 == n { f = 1 } END { exit !f }' || {
+		[ -n "$(bench_line "$n")" ] || {
 			echo "bench/run.sh: unknown benchmark '$n' (bench/run.sh list names them)" >&2
 			bad=1
 		}
@@ -437,8 +441,8 @@ smoke)
 	;;
 fixed)
 	shift
-	[ $# -ge 2 ] && [ "$2" -gt 0 ] 2>/dev/null ||
-		{ echo "usage: bench/run.sh fixed NAME RATE [COUNT]" >&2; exit 2; }
+	[ $# -ge 2 ] && [ "$2" -gt 0 ] 2>/dev/null && [ "${3:-1}" -gt 0 ] 2>/dev/null ||
+		{ echo "usage: bench/run.sh fixed NAME RATE [COUNT]: RATE and COUNT whole numbers above 0" >&2; exit 2; }
 	check_names "$1"
 	mkdir -p "$OUT"
 	fixed_one "$1" "$2" "${3:-1}"

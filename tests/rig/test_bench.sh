@@ -6,7 +6,8 @@
 # rig, the peer and the generator came up (a CSV row with counts), the generator's accounting
 # holds (calls placed = completed + failed, packets sent = received + lost), and the trial
 # passed (every call completed, no packet lost). Then `bench/run.sh fixed`: two trials at one
-# rate, two CSV rows and sipgen's summary after each; a bad rate exits 2. Figures are not
+# rate, two CSV rows and sipgen's summary after each; a bad rate or count, or an unknown
+# name, exits 2 with the reason. Figures are not
 # checked: bench/run.sh all is the benchmark.
 set -uo pipefail
 BUILD=${1:-$(cd "$(dirname "$0")/../.." && pwd)/build}
@@ -55,15 +56,22 @@ else
 	tail -20 "$OUT/fixed.log"
 	fail=$((fail + 1))
 fi
-"$ROOT/bench/run.sh" fixed sip-dpvoip-memif fast >/dev/null 2>&1
-rc=$?
-if [ $rc -eq 2 ]; then
-	echo "ok   fixed with a rate that is not a number: status 2"
-	pass=$((pass + 1))
-else
-	echo "FAIL fixed with a rate that is not a number: status $rc, wanted 2"
-	fail=$((fail + 1))
-fi
+# bad arguments: status 2 and the usage or the unknown name, before any rig is set up
+for args in "sip-dpvoip-memif fast:usage:" "sip-dpvoip-memif 200 0:usage:" \
+	"sip-dpvoip-memif 200 two:usage:" "sip-nope 200:unknown benchmark 'sip-nope'"; do
+	want=${args#*:}
+	args=${args%%:*}
+	# shellcheck disable=SC2086
+	err=$("$ROOT/bench/run.sh" fixed $args 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 2 ] && grep -qF "$want" <<<"$err"; then
+		echo "ok   fixed $args: status 2, '$want'"
+		pass=$((pass + 1))
+	else
+		echo "FAIL fixed $args: status $rc, '$err', wanted 2 and '$want'"
+		fail=$((fail + 1))
+	fi
+done
 
 [ $fail -eq 0 ] || { echo "--- bench/run.sh smoke log:"; tail -40 "$OUT/run.log"; }
 echo "$pass passed, $fail failed"
